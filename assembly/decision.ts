@@ -1,0 +1,355 @@
+// Decision logic: per hop, (1) is the 2-hop window a DTMF key, and (2) the key state machine
+// that turns those per-window answers into key presses with refined onset and duration.
+//
+// (1) Window tests, all on mean powers in full-scale² units (a full-scale sine has 0.5):
+//   level      each tone's power ≥ CFG_MIN_POWER             (Q.24 operate range 0 .. −25 dBm0)
+//   twist      P_col/P_row within [CFG_TWIST_LO, CFG_TWIST_HI] (Q.24: +4 dB reverse, 8 dB normal)
+//   peaks      the second bin of each group ≤ CFG_REL_PEAK × the peak (frequency selectivity)
+//   purity     (P_row + P_col) ≥ CFG_TONE_TOTAL × P_total, P_total measured without DC
+//              (white noise at S/N 10 dB leaves 0.91; speech and music rarely reach it)
+// (2) States, per hop:
+//   IDLE       a window hit starts a CANDIDATE; its onset is found by walking back the
+//              per-hop magnitude history (below)
+//   CANDIDATE  becomes ACTIVE (emits keydown) once the tone has lasted CFG_MIN_CONFIRM
+//              samples and its measured frequencies are within CFG_FREQ_TOL; a candidate that
+//              ends first is dropped: this is how tones of 23 ms and less are rejected
+//   ACTIVE     keeps the key while windows hit; missing windows open a gap; the same key back
+//              within CFG_GAP_MAX of the tone's end bridges the gap (Q.24 drop-out ≤ 10 ms),
+//              otherwise the press ends (emits keyup); another key ends it at once
+//
+// Sub-hop edges: a hop the tone covers for a fraction a of its length gives |Y| ≈ a·|Y_full|
+// (the DFT of a partial sinusoid grows linearly with its length), so with the magnitude of a
+// full hop as reference the onset inside its first hop is hopEnd − a·H and the end inside its
+// last hop is hopStart + a·H. This is what brings onset and duration errors well below a hop.
+//
+// Frequency: the phase of Y_k advances by 2π(f_k+δ)H/fs from hop to hop; multiplying by the
+// twiddle e^{−jω_kH} leaves 2πδH/fs. Summing that phasor over the tone's full hops averages
+// the estimate (the error from the other tone's sidelobe alternates and cancels), and δ is
+// tested against CFG_FREQ_TOL (default 2.5 %: between Q.24's 1.5 % accept and 3.5 % reject).
+
+import {
+  CFG_FREQ_TOL, CFG_GAP_MAX, CFG_KEY_MASK, CFG_MIN_CONFIRM, CFG_MIN_POWER, CFG_REL_PEAK,
+  CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO, CH_CONFIG, CH_E, CH_E_PREV, CH_FULL_HOPS,
+  CH_HOP_START, CH_HOPS, CH_IN_GAP, CH_KEY, CH_MAG, CH_ONSET, CH_REF_N, CH_PAIRS, CH_POW_C, CH_POW_R,
+  CH_PREV_A, CH_REF, CH_S, CH_S_PREV, CH_STATE, CH_TONE_END, CH_YPREV_IM, CH_YPREV_RE,
+  CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE, MAG_HOPS, CH_HOP_POS, CH_TPREV, CH_TPREV_KEY,
+} from "./channels";
+import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
+import {
+  R_COST, R_HOP, R_HOP_NORM, R_HZ, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, R_WIN_NORM, hopDft,
+} from "./filterbank";
+
+/** Hop coverage below which a hop holds none of the tone (noise at S/N 10 dB gives ≈ 0.1). */
+const COVER_MIN: f32 = 0.2;
+/** Hop coverage from which a hop counts as filled by the tone (phase and level use only these). */
+const COVER_FULL: f32 = 0.8;
+/** Share of the reference magnitude from which a hop joins the reference mean. */
+const REF_SHARE: f32 = 0.7;
+/** Hop-to-hop phase pairs needed before a frequency verdict (2 pairs: 3 full hops, 19 ms). */
+const MIN_PHASE_PAIRS: i32 = 2;
+/** Mean power of a 0 dBm0 sine in full-scale² units: a full-scale sine (0.5) less 3.17 dB (G.711). */
+const DBM0_REF_POWER: f64 = 0.5 * 0.48194779762512; // 10^(−3.17/10)
+/** Floor for levels so that silence reports a finite dBm0, never −Infinity. */
+const POWER_FLOOR: f64 = 1e-15;
+
+const STATE_IDLE: i32 = 0;
+const STATE_CANDIDATE: i32 = 1;
+const STATE_ACTIVE: i32 = 2;
+
+// Scratch for the hop being decided: Y (re, im), window power P, and T: the corrected hop DFT
+// of the window's peak row and column (re, im, re, im).
+const SCRATCH = memory.data(192, 16);
+const Y_RE: usize = SCRATCH;
+const Y_IM: usize = SCRATCH + 32;
+const P: usize = SCRATCH + 64;
+const T: usize = SCRATCH + 96;
+/** The window's strongest row (0-3) and column (4-7), set by classify(). */
+let peakRow: i32 = 0;
+let peakCol: i32 = 4;
+/** The key whose two tones T holds: the tracked key, else the window's peak pair. */
+let pairKey: i32 = 0;
+
+@inline function f(ptr: usize, bin: i32): f32 { return load<f32>(ptr + (<usize>bin << 2)); }
+
+/** Window tests: the key 0-15 the window holds, or −1. */
+function classify(ch: usize, totalPower: f32): i32 {
+  const cfg = ch + CH_CONFIG;
+  let row = 0;
+  for (let i = 1; i < 4; i++) if (f(P, i) > f(P, row)) row = i;
+  let col = 4;
+  for (let i = 5; i < 8; i++) if (f(P, i) > f(P, col)) col = i;
+  peakRow = row;
+  peakCol = col;
+  const pr = f(P, row);
+  const pc = f(P, col);
+  const minPower = load<f32>(cfg, CFG_MIN_POWER);
+  if (pr < minPower || pc < minPower) return -1;
+  if (pc < load<f32>(cfg, CFG_TWIST_LO) * pr || pc > load<f32>(cfg, CFG_TWIST_HI) * pr) return -1;
+  let rowSecond: f32 = 0;
+  for (let i = 0; i < 4; i++) if (i != row && f(P, i) > rowSecond) rowSecond = f(P, i);
+  let colSecond: f32 = 0;
+  for (let i = 4; i < 8; i++) if (i != col && f(P, i) > colSecond) colSecond = f(P, i);
+  const relPeak = load<f32>(cfg, CFG_REL_PEAK);
+  if (rowSecond > relPeak * pr || colSecond > relPeak * pc) return -1;
+  if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return -1;
+  const key = (row << 2) | (col - 4);
+  return (load<i32>(cfg, CFG_KEY_MASK) >> key) & 1 ? key : -1;
+}
+
+/** |Y_row| + |Y_col| of `key` in the hop `back` hops before the current one. */
+function keyMagnitude(ch: usize, hops: i32, back: i32, key: i32): f32 {
+  const slot = ch + CH_MAG + (<usize>((hops - back) & (MAG_HOPS - 1)) << 5);
+  return load<f32>(slot + (<usize>(key >> 2) << 2)) + load<f32>(slot + (<usize>(4 + (key & 3)) << 2));
+}
+
+/**
+ * T for `key`: each of its tones' hop DFT with the leakage of the other tone and of both
+ * negative-frequency images removed (one correction step with the raw values; the leakage is
+ * ≤ 15 %, so what remains is ≤ 2 %). Without it, pairs such as 941/1336 Hz (2.5 bins apart)
+ * swing the magnitudes ±12 % from hop to hop and bias the measured frequency by up to 5 Hz.
+ */
+function correctPair(rate: usize, key: i32): void {
+  pairKey = key;
+  const r = <usize>(key >> 2) << 2, c = <usize>(4 + (key & 3)) << 2;
+  const yrRe = load<f32>(Y_RE + r), yrIm = load<f32>(Y_IM + r);
+  const ycRe = load<f32>(Y_RE + c), ycIm = load<f32>(Y_IM + c);
+  const pair = rate + (<usize>key << 3);
+  const dRe = load<f32>(pair + R_KDIFF), dIm = load<f32>(pair + R_KDIFF, 4);
+  const sRe = load<f32>(pair + R_KSUM), sIm = load<f32>(pair + R_KSUM, 4);
+  const rRe = load<f32>(rate + R_KSELF + (r << 1)), rIm = load<f32>(rate + R_KSELF + (r << 1), 4);
+  const cRe = load<f32>(rate + R_KSELF + (c << 1)), cIm = load<f32>(rate + R_KSELF + (c << 1), 4);
+  // row: Y_r − K_d·Y_c − K_s·conj(Y_c) − K_r·conj(Y_r)
+  store<f32>(T, yrRe - (dRe * ycRe - dIm * ycIm) - (sRe * ycRe + sIm * ycIm) - (rRe * yrRe + rIm * yrIm));
+  store<f32>(T, yrIm - (dRe * ycIm + dIm * ycRe) - (sIm * ycRe - sRe * ycIm) - (rIm * yrRe - rRe * yrIm), 4);
+  // column: Y_c − conj(K_d)·Y_r − K_s·conj(Y_r) − K_c·conj(Y_c)
+  store<f32>(T, ycRe - (dRe * yrRe + dIm * yrIm) - (sRe * yrRe + sIm * yrIm) - (cRe * ycRe + cIm * ycIm), 8);
+  store<f32>(T, ycIm - (dRe * yrIm - dIm * yrRe) - (sIm * yrRe - sRe * yrIm) - (cIm * ycRe - cRe * ycIm), 12);
+}
+
+function levelDbm0(power: f64): f64 {
+  return 10.0 * Math.log10(Math.max(power, POWER_FLOOR) / DBM0_REF_POWER);
+}
+
+/** Frequency error in Hz of bin `bin` from its accumulated phase-advance phasor. */
+function errorHz(rate: usize, re: f32, im: f32): f64 {
+  if (re == 0 && im == 0) return 0;
+  return Math.atan2(<f64>im, <f64>re) / <f64>load<f32>(rate, R_RAD_PER_HZ);
+}
+
+/** The power a hop-long DFT loses to a frequency error of `errHz`: sinc²(δH/fs). */
+function offsetLoss(rate: usize, errHz: f64): f64 {
+  const x = errHz * <f64>load<f32>(rate, R_RAD_PER_HZ) * 0.5; // π δ H / fs
+  if (Math.abs(x) < 1e-6) return 1.0;
+  const s = Math.sin(x) / x;
+  return Math.max(s * s, 0.25);
+}
+
+function emitKey(ch: usize, rate: usize, type: f64, decided: f64): void {
+  const key = load<i32>(ch, CH_KEY);
+  const row = key >> 2;
+  const col = 4 + (key & 3);
+  const rowErr = errorHz(rate, load<f32>(ch, CH_ZR_RE), load<f32>(ch, CH_ZR_IM));
+  const colErr = errorHz(rate, load<f32>(ch, CH_ZC_RE), load<f32>(ch, CH_ZC_IM));
+  const full = <f64>load<i32>(ch, CH_FULL_HOPS);
+  let rowPower: f64 = 0;
+  let colPower: f64 = 0;
+  if (full > 0) {
+    rowPower = <f64>load<f32>(ch, CH_POW_R) / full / offsetLoss(rate, rowErr);
+    colPower = <f64>load<f32>(ch, CH_POW_C) / full / offsetLoss(rate, colErr);
+  } else { // a tone never seen filling a hop: the current window's powers are the best guess
+    rowPower = <f64>f(P, row);
+    colPower = <f64>f(P, col);
+  }
+  const onset = load<f64>(ch, CH_ONSET);
+  emit(type, key, onset, load<f64>(ch, CH_TONE_END) - onset, decided,
+    levelDbm0(rowPower), levelDbm0(colPower), rowErr, colErr);
+}
+
+function frequenciesAccepted(ch: usize, rate: usize): bool {
+  if (load<i32>(ch, CH_PAIRS) < MIN_PHASE_PAIRS) return false;
+  const key = load<i32>(ch, CH_KEY);
+  const tol = <f64>load<f32>(ch + CH_CONFIG, CFG_FREQ_TOL);
+  const rowHz = <f64>load<f32>(rate + R_HZ + (<usize>(key >> 2) << 2));
+  const colHz = <f64>load<f32>(rate + R_HZ + (<usize>(4 + (key & 3)) << 2));
+  return Math.abs(errorHz(rate, load<f32>(ch, CH_ZR_RE), load<f32>(ch, CH_ZR_IM))) <= tol * rowHz &&
+    Math.abs(errorHz(rate, load<f32>(ch, CH_ZC_RE), load<f32>(ch, CH_ZC_IM))) <= tol * colHz;
+}
+
+/** Ends the tracked press: a confirmed one is reported, a candidate is dropped. */
+function finish(ch: usize, rate: usize, decided: f64): void {
+  if (load<i32>(ch, CH_STATE) == STATE_ACTIVE) emitKey(ch, rate, EVENT_KEYUP, decided);
+  store<i32>(ch, STATE_IDLE, CH_STATE);
+}
+
+/** Starts tracking `key`, found in the window that ends with the current hop. */
+function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64): void {
+  store<i32>(ch, STATE_CANDIDATE, CH_STATE);
+  store<i32>(ch, key, CH_KEY);
+  store<i32>(ch, 0, CH_IN_GAP);
+  store<i32>(ch, 0, CH_PAIRS);
+  store<i32>(ch, 0, CH_FULL_HOPS);
+  store<f32>(ch, 0, CH_ZR_RE); store<f32>(ch, 0, CH_ZR_IM);
+  store<f32>(ch, 0, CH_ZC_RE); store<f32>(ch, 0, CH_ZC_IM);
+  store<f32>(ch, 0, CH_POW_R); store<f32>(ch, 0, CH_POW_C);
+  const available = min(hops + 1, MAG_HOPS);
+  const m0 = keyMagnitude(ch, hops, 0, key);
+  const m1 = available > 1 ? keyMagnitude(ch, hops, 1, key) : <f32>0;
+  const ref = max(max(m0, m1), <f32>1e-20);
+  store<f32>(ch, ref, CH_REF);
+  store<i32>(ch, 1, CH_REF_N);
+  const H = <f64>hop;
+  // Onset: back from the stronger of the two window hops while hops still hold the tone.
+  let j = m0 >= m1 ? 0 : 1;
+  while (j + 1 < available && keyMagnitude(ch, hops, j + 1, key) >= COVER_MIN * ref) j++;
+  const aOn = <f64>min(keyMagnitude(ch, hops, j, key) / ref, <f32>1);
+  store<f64>(ch, hopStart - <f64>j * H + (1.0 - aOn) * H, CH_ONSET);
+  // End so far: inside the current hop if it holds the tone, else inside the previous one.
+  const a0 = min(m0 / ref, <f32>1);
+  const a1 = min(m1 / ref, <f32>1);
+  let end: f64;
+  if (a0 >= COVER_MIN) end = hopStart + (a0 >= COVER_FULL ? H : <f64>a0 * H);
+  else end = hopStart - H + (a1 >= COVER_FULL ? H : <f64>a1 * H);
+  store<f64>(ch, end, CH_TONE_END);
+  store<f32>(ch, a1, CH_PREV_A);
+}
+
+/** Adds the current hop to the tracked key's phase and level sums (full hops only). */
+function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
+  if (a < COVER_FULL || key != pairKey) return;
+  const trRe = load<f32>(T), trIm = load<f32>(T, 4), tcRe = load<f32>(T, 8), tcIm = load<f32>(T, 12);
+  const norm = load<f32>(rate, R_HOP_NORM);
+  store<f32>(ch, load<f32>(ch, CH_POW_R) + (trRe * trRe + trIm * trIm) * norm, CH_POW_R);
+  store<f32>(ch, load<f32>(ch, CH_POW_C) + (tcRe * tcRe + tcIm * tcIm) * norm, CH_POW_C);
+  store<i32>(ch, load<i32>(ch, CH_FULL_HOPS) + 1, CH_FULL_HOPS);
+  if (load<f32>(ch, CH_PREV_A) < COVER_FULL || load<i32>(ch, CH_TPREV_KEY) != key) return;
+  // (e^{−jωH}·T)·conj(T_prev): its phase is 2πδH/fs for each of the two tones.
+  const r = <usize>(key >> 2) << 2, c = <usize>(4 + (key & 3)) << 2;
+  const twr = load<f32>(rate + R_COST + r), tws = load<f32>(rate + R_SINT + r);
+  const wrRe = twr * trRe + tws * trIm, wrIm = twr * trIm - tws * trRe;
+  const pr = load<f32>(ch, CH_TPREV), pi = load<f32>(ch, CH_TPREV + 4);
+  store<f32>(ch, load<f32>(ch, CH_ZR_RE) + wrRe * pr + wrIm * pi, CH_ZR_RE);
+  store<f32>(ch, load<f32>(ch, CH_ZR_IM) + wrIm * pr - wrRe * pi, CH_ZR_IM);
+  const twc = load<f32>(rate + R_COST + c), tsc = load<f32>(rate + R_SINT + c);
+  const wcRe = twc * tcRe + tsc * tcIm, wcIm = twc * tcIm - tsc * tcRe;
+  const qr = load<f32>(ch, CH_TPREV + 8), qi = load<f32>(ch, CH_TPREV + 12);
+  store<f32>(ch, load<f32>(ch, CH_ZC_RE) + wcRe * qr + wcIm * qi, CH_ZC_RE);
+  store<f32>(ch, load<f32>(ch, CH_ZC_IM) + wcIm * qr - wcRe * qi, CH_ZC_IM);
+  store<i32>(ch, load<i32>(ch, CH_PAIRS) + 1, CH_PAIRS);
+}
+
+/** The key state machine for one hop whose window verdict is `hit`. */
+function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64): void {
+  const hop = load<i32>(rate, R_HOP);
+  const H = <f64>hop;
+  const hopEnd = hopStart + H;
+  let state = load<i32>(ch, CH_STATE);
+  if (state == STATE_IDLE) {
+    if (hit >= 0) startCandidate(ch, hop, hops, hit, hopStart);
+    return;
+  }
+  const key = load<i32>(ch, CH_KEY);
+  const m = keyMagnitude(ch, hops, 0, key);
+  let ref = load<f32>(ch, CH_REF);
+  if (hit == key && m >= REF_SHARE * ref) { // a hop the tone fills: refine the mean
+    const n = load<i32>(ch, CH_REF_N) + 1;
+    ref += (m - ref) / <f32>n;
+    store<f32>(ch, ref, CH_REF);
+    store<i32>(ch, n, CH_REF_N);
+  }
+  const a = min(m / ref, <f32>1);
+  if (hit == key) {
+    store<i32>(ch, 0, CH_IN_GAP);
+    if (a >= COVER_MIN) store<f64>(ch, hopStart + (a >= COVER_FULL ? H : <f64>a * H), CH_TONE_END);
+    accumulate(ch, rate, key, a);
+    store<f32>(ch, a, CH_PREV_A);
+    const cfg = ch + CH_CONFIG;
+    if (state == STATE_CANDIDATE &&
+        load<f64>(ch, CH_TONE_END) - load<f64>(ch, CH_ONSET) >= <f64>load<i32>(cfg, CFG_MIN_CONFIRM) &&
+        frequenciesAccepted(ch, rate)) {
+      store<i32>(ch, STATE_ACTIVE, CH_STATE);
+      emitKey(ch, rate, EVENT_KEYDOWN, hopEnd);
+    }
+    return;
+  }
+  if (!load<i32>(ch, CH_IN_GAP)) {
+    store<i32>(ch, 1, CH_IN_GAP);
+    if (a >= COVER_MIN) { // the tone's tail inside this hop
+      const tail = hopStart + <f64>a * H;
+      if (tail > load<f64>(ch, CH_TONE_END)) store<f64>(ch, tail, CH_TONE_END);
+    }
+  }
+  store<f32>(ch, 0, CH_PREV_A);
+  if (hit >= 0) {
+    finish(ch, rate, hopEnd);
+    startCandidate(ch, hop, hops, hit, hopStart);
+  } else if (hopEnd - load<f64>(ch, CH_TONE_END) >= <f64>load<i32>(ch + CH_CONFIG, CFG_GAP_MAX)) {
+    finish(ch, rate, hopEnd);
+  }
+}
+
+/** Called when the current hop is complete: DFT, window tests, state machine, hop shift. */
+export function endHop(ch: usize, rate: usize): void {
+  hopDft(ch, rate, 0, Y_RE, Y_IM);
+  hopDft(ch, rate, 16, Y_RE + 16, Y_IM + 16);
+  const winNorm = f32x4.splat(load<f32>(rate, R_WIN_NORM));
+  const hops = load<i32>(ch, CH_HOPS);
+  const magSlot = ch + CH_MAG + (<usize>(hops & (MAG_HOPS - 1)) << 5);
+  for (let lane: usize = 0; lane < 32; lane += 16) {
+    // Window DFT X = Y_prev + e^{−jωH}·Y, its power normalised to a sine's mean power.
+    const yr = v128.load(Y_RE + lane);
+    const yi = v128.load(Y_IM + lane);
+    const tc = v128.load(rate + R_COST + lane);
+    const ts = v128.load(rate + R_SINT + lane);
+    const xr = f32x4.add(v128.load(ch + CH_YPREV_RE + lane), f32x4.add(f32x4.mul(tc, yr), f32x4.mul(ts, yi)));
+    const xi = f32x4.add(v128.load(ch + CH_YPREV_IM + lane), f32x4.sub(f32x4.mul(tc, yi), f32x4.mul(ts, yr)));
+    v128.store(P + lane, f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm));
+    v128.store(magSlot + lane, f32x4.sqrt(f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi))));
+  }
+  const hop = load<i32>(rate, R_HOP);
+  const window = <f32>(hop << 1);
+  const energy = load<f32>(ch, CH_E_PREV) + load<f32>(ch, CH_E);
+  const sum = load<f32>(ch, CH_S_PREV) + load<f32>(ch, CH_S);
+  const total = max((energy - sum * sum / window) / window, <f32>0);
+  const hit = classify(ch, total);
+  correctPair(rate, load<i32>(ch, CH_STATE) != STATE_IDLE ? load<i32>(ch, CH_KEY) : (peakRow << 2) | (peakCol - 4));
+  const hopStart = load<f64>(ch, CH_HOP_START);
+  track(ch, rate, hit, hops, hopStart);
+  // Shift: this hop becomes the previous one.
+  for (let lane: usize = 0; lane < 32; lane += 16) {
+    v128.store(ch + CH_YPREV_RE + lane, v128.load(Y_RE + lane));
+    v128.store(ch + CH_YPREV_IM + lane, v128.load(Y_IM + lane));
+  }
+  v128.store(ch + CH_TPREV, v128.load(T));
+  store<i32>(ch, pairKey, CH_TPREV_KEY);
+  store<f32>(ch, load<f32>(ch, CH_E), CH_E_PREV);
+  store<f32>(ch, load<f32>(ch, CH_S), CH_S_PREV);
+  store<f32>(ch, 0, CH_E);
+  store<f32>(ch, 0, CH_S);
+  // The hop count only indexes the ring and says how much history exists; on overflow
+  // (after 78 days at 8 kHz) it wraps to a value with the same ring position.
+  const next = hops + 1;
+  store<i32>(ch, next <= 0x3fffffff ? next : (next & (MAG_HOPS - 1)) + MAG_HOPS, CH_HOPS);
+  store<f64>(ch, hopStart + <f64>hop, CH_HOP_START);
+  store<i32>(ch, 0, CH_HOP_POS);
+}
+
+/**
+ * End of stream: a press still tracked ends where the stream ends (if the tone was still on
+ * in the last hop) or where its tail was measured. A candidate long enough to confirm but cut
+ * by the end of the stream is reported as a keydown and keyup together.
+ */
+export function endStream(ch: usize, rate: usize): void {
+  const state = load<i32>(ch, CH_STATE);
+  if (state == STATE_IDLE) return;
+  const streamEnd = load<f64>(ch, CH_HOP_START) + <f64>load<i32>(ch, CH_HOP_POS);
+  if (!load<i32>(ch, CH_IN_GAP) && load<f32>(ch, CH_PREV_A) >= COVER_FULL) {
+    store<f64>(ch, streamEnd, CH_TONE_END);
+  }
+  if (state == STATE_CANDIDATE &&
+      load<f64>(ch, CH_TONE_END) - load<f64>(ch, CH_ONSET) >= <f64>load<i32>(ch + CH_CONFIG, CFG_MIN_CONFIRM) &&
+      frequenciesAccepted(ch, rate)) {
+    store<i32>(ch, STATE_ACTIVE, CH_STATE);
+    emitKey(ch, rate, EVENT_KEYDOWN, streamEnd);
+  }
+  finish(ch, rate, streamEnd);
+}

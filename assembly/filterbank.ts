@@ -1,0 +1,159 @@
+// The Goertzel filter bank: complex DFT values of each hop at the eight DTMF frequencies.
+//
+// Time is cut into hops of H samples (HOP_MS = 6.375 ms: 51 samples at 8 kHz, the rate the
+// Q.24 figures are written for; H scales with the sample rate so every rate sees the same
+// hop in milliseconds). A second-order Goertzel resonator per frequency runs over the hop;
+// at the hop's end its two states give Y_k, the DFT of that hop referenced to the hop start.
+// The decision logic combines two hops into a 2H window (12.75 ms, bin spacing 78 Hz at
+// 8 kHz) and measures each tone's frequency from the phase advance between hops.
+//
+// The eight resonators run side by side as two f32x4 vectors (low group, high group), so a
+// sample costs one splat and 2 × (sub, mul, add). Coefficients live in a per-rate table that
+// all channels at that rate share; a channel holds only its resonator state.
+
+import { CH_E, CH_S, CH_S1_HI, CH_S1_LO, CH_S2_HI, CH_S2_LO } from "./channels";
+
+/** Hop length in milliseconds; H = round(rate × HOP_MS / 1000) samples. */
+export const HOP_MS: f64 = 6.375;
+/** DTMF frequencies in Hz (ITU-T Q.23): rows 697-941 (low group), columns 1209-1633. */
+export const ROW_HZ: StaticArray<f64> = [697.0, 770.0, 852.0, 941.0];
+export const COL_HZ: StaticArray<f64> = [1209.0, 1336.0, 1477.0, 1633.0];
+export const BINS: i32 = 8;
+
+// Rate record layout (bytes). Each v128 pair holds lanes for bins 0-3 (rows) then 4-7 (cols).
+export const R_COEF: usize = 0;     // 2 cos ω           (Goertzel feedback)
+export const R_COSW: usize = 32;    // cos ω, sin ω      (final step of the DFT)
+export const R_SINW: usize = 64;
+export const R_COSP: usize = 96;    // cos, sin of ω(H−1) (reference the DFT to the hop start)
+export const R_SINP: usize = 128;
+export const R_COST: usize = 160;   // cos, sin of ωH     (twiddle e^{−jωH} between hops)
+export const R_SINT: usize = 192;
+export const R_HZ: usize = 224;     // f32[8] bin frequencies, Hz
+export const R_RATE: usize = 256;   // i32 sample rate, Hz
+export const R_HOP: usize = 260;    // i32 H, samples
+export const R_RAD_PER_HZ: usize = 264; // f32 phase advance per hop per Hz of offset: 2πH/fs
+export const R_HOP_NORM: usize = 268;   // f32 2/H²: |Y|² → mean power of a sine over a hop
+export const R_WIN_NORM: usize = 272;   // f32 2/(2H)²: |X|² → mean power over the 2H window
+// Leakage kernels K(Δ) = (1/H) Σ_{n<H} e^{jΔn} (re, im f32 pairs), used to cancel what one tone
+// of a key leaks into the other tone's hop DFT and each tone's negative-frequency image:
+export const R_KDIFF: usize = 288;  // [row][col] K(ω_col − ω_row)
+export const R_KSUM: usize = 416;   // [row][col] K(−(ω_row + ω_col))
+export const R_KSELF: usize = 544;  // [bin]      K(−2ω_bin)
+const RATE_RECORD_BYTES: usize = 608;
+const MAX_RATES: i32 = 64;
+
+let rateTable: usize = 0;
+let rateCount: i32 = 0;
+
+export function initFilterbank(): void {
+  rateTable = heap.alloc(<usize>MAX_RATES * RATE_RECORD_BYTES);
+}
+
+export function binHz(bin: i32): f64 {
+  return bin < 4 ? ROW_HZ[bin] : COL_HZ[bin - 4];
+}
+
+export function hopSamples(rate: i32): i32 {
+  return <i32>Math.round(<f64>rate * HOP_MS / 1000.0);
+}
+
+/** The shared coefficient record for `rate`, made on first use; 0 when the table is full. */
+export function rateRecord(rate: i32): usize {
+  for (let i = 0; i < rateCount; i++) {
+    const r = rateTable + <usize>i * RATE_RECORD_BYTES;
+    if (load<i32>(r, R_RATE) == rate) return r;
+  }
+  if (rateCount == MAX_RATES) return 0;
+  const r = rateTable + <usize>rateCount * RATE_RECORD_BYTES;
+  rateCount++;
+  const hop = hopSamples(rate);
+  for (let b = 0; b < BINS; b++) {
+    const w = 2.0 * Math.PI * binHz(b) / <f64>rate;
+    const lane = <usize>b << 2;
+    store<f32>(r + R_COEF + lane, <f32>(2.0 * Math.cos(w)));
+    store<f32>(r + R_COSW + lane, <f32>Math.cos(w));
+    store<f32>(r + R_SINW + lane, <f32>Math.sin(w));
+    store<f32>(r + R_COSP + lane, <f32>Math.cos(w * <f64>(hop - 1)));
+    store<f32>(r + R_SINP + lane, <f32>Math.sin(w * <f64>(hop - 1)));
+    store<f32>(r + R_COST + lane, <f32>Math.cos(w * <f64>hop));
+    store<f32>(r + R_SINT + lane, <f32>Math.sin(w * <f64>hop));
+    store<f32>(r + R_HZ + lane, <f32>binHz(b));
+  }
+  for (let row = 0; row < 4; row++) {
+    const wr = 2.0 * Math.PI * ROW_HZ[row] / <f64>rate;
+    for (let col = 0; col < 4; col++) {
+      const wc = 2.0 * Math.PI * COL_HZ[col] / <f64>rate;
+      const at = <usize>((row << 2) | col) << 3;
+      storeKernel(r + R_KDIFF + at, wc - wr, hop);
+      storeKernel(r + R_KSUM + at, -(wr + wc), hop);
+    }
+  }
+  for (let b = 0; b < BINS; b++) storeKernel(r + R_KSELF + (<usize>b << 3), -4.0 * Math.PI * binHz(b) / <f64>rate, hop);
+  store<i32>(r, rate, R_RATE);
+  store<i32>(r, hop, R_HOP);
+  store<f32>(r, <f32>(2.0 * Math.PI * <f64>hop / <f64>rate), R_RAD_PER_HZ);
+  store<f32>(r, <f32>(2.0 / (<f64>hop * <f64>hop)), R_HOP_NORM);
+  store<f32>(r, <f32>(2.0 / (4.0 * <f64>hop * <f64>hop)), R_WIN_NORM);
+  return r;
+}
+
+function storeKernel(at: usize, delta: f64, hop: i32): void {
+  let re: f64 = 0, im: f64 = 0;
+  for (let n = 0; n < hop; n++) { re += Math.cos(delta * <f64>n); im += Math.sin(delta * <f64>n); }
+  store<f32>(at, <f32>(re / <f64>hop));
+  store<f32>(at, <f32>(im / <f64>hop), 4);
+}
+
+/**
+ * The hot loop: runs `n` samples of f32 input at `src` through the channel's eight
+ * resonators (s ← x + 2cos ω · s1 − s2) and accumulates the hop's energy Σx² and sum Σx
+ * (the sum lets the window energy be measured with its DC offset removed).
+ */
+export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
+  const cLo = v128.load(rate, R_COEF);
+  const cHi = v128.load(rate, R_COEF + 16);
+  let s1Lo = v128.load(ch, CH_S1_LO);
+  let s1Hi = v128.load(ch, CH_S1_HI);
+  let s2Lo = v128.load(ch, CH_S2_LO);
+  let s2Hi = v128.load(ch, CH_S2_HI);
+  let energy = load<f32>(ch, CH_E);
+  let sum = load<f32>(ch, CH_S);
+  const end = src + (<usize>n << 2);
+  for (let p = src; p < end; p += 4) {
+    const x = load<f32>(p);
+    const xv = f32x4.splat(x);
+    const tLo = f32x4.sub(xv, s2Lo);
+    const tHi = f32x4.sub(xv, s2Hi);
+    s2Lo = s1Lo;
+    s2Hi = s1Hi;
+    s1Lo = f32x4.add(f32x4.mul(cLo, s1Lo), tLo);
+    s1Hi = f32x4.add(f32x4.mul(cHi, s1Hi), tHi);
+    energy += x * x;
+    sum += x;
+  }
+  v128.store(ch, s1Lo, CH_S1_LO);
+  v128.store(ch, s1Hi, CH_S1_HI);
+  v128.store(ch, s2Lo, CH_S2_LO);
+  v128.store(ch, s2Hi, CH_S2_HI);
+  store<f32>(ch, energy, CH_E);
+  store<f32>(ch, sum, CH_S);
+}
+
+/**
+ * Ends a hop: turns the resonator states into Y_k (DFT of the hop referenced to its first
+ * sample) for the low (`lane` 0) or high (`lane` 16) vector. With a = s[H−1], b = s[H−2]:
+ *   Y = e^{−jω(H−1)} · ((a − b cos ω) + j b sin ω).
+ * Writes re and im vectors to `outRe`, `outIm` and clears the resonators for the next hop.
+ */
+export function hopDft(ch: usize, rate: usize, lane: usize, outRe: usize, outIm: usize): void {
+  const a = v128.load(ch + CH_S1_LO + lane);
+  const b = v128.load(ch + CH_S2_LO + lane);
+  const u = f32x4.sub(a, f32x4.mul(b, v128.load(rate + R_COSW + lane)));
+  const v = f32x4.mul(b, v128.load(rate + R_SINW + lane));
+  const cp = v128.load(rate + R_COSP + lane);
+  const sp = v128.load(rate + R_SINP + lane);
+  v128.store(outRe, f32x4.add(f32x4.mul(u, cp), f32x4.mul(v, sp)));
+  v128.store(outIm, f32x4.sub(f32x4.mul(v, cp), f32x4.mul(u, sp)));
+  v128.store(ch + CH_S1_LO + lane, f32x4.splat(0));
+  v128.store(ch + CH_S2_LO + lane, f32x4.splat(0));
+}

@@ -1,0 +1,137 @@
+/**
+ * One channel: audio chunks in, events out. Chunks of any size give the same events, since
+ * all filter and key state lives in the channel's record in WASM memory, not in the chunking.
+ * Each chunk is written once into the core's input region (in pieces of at most its size)
+ * and decoded there; nothing is allocated per chunk unless events come back.
+ */
+import type { ChannelOptions, DtmfEngine } from "./engine.js";
+import { DtmfClosedError, DtmfInputError, DtmfWasmError } from "./errors.js";
+import { type DetectorEvent, decodeEvent } from "./events.js";
+import { type DetectorTuning, type Encoding, type ResolvedOptions, resolveOptions, writeConfig } from "./options.js";
+
+/** What process() takes for each encoding. */
+export type AudioChunk = Int16Array | Float32Array | Uint8Array;
+
+const EMPTY: readonly DetectorEvent[] = Object.freeze([]);
+const BYTES_PER_SAMPLE: Record<Encoding, number> = { pcm16: 2, float32: 4, mulaw: 1, alaw: 1 };
+const ACCEPTED: Record<Encoding, string> = {
+  pcm16: "an Int16Array, or a Uint8Array/Buffer of 16-bit little-endian bytes",
+  float32: "a Float32Array, or a Uint8Array/Buffer of 32-bit float little-endian bytes",
+  mulaw: "a Uint8Array/Buffer of G.711 μ-law bytes",
+  alaw: "a Uint8Array/Buffer of G.711 A-law bytes",
+};
+
+export class Detector {
+  readonly sampleRate: number;
+  readonly encoding: Encoding;
+  private handle: number;
+  private options: ResolvedOptions;
+
+  /** @internal Use engine.createDetector() or createDetector(). */
+  constructor(
+    private readonly engine: DtmfEngine,
+    handle: number,
+    options: ResolvedOptions,
+    private readonly onEvent?: (event: DetectorEvent) => void,
+  ) {
+    this.handle = handle;
+    this.options = options;
+    this.sampleRate = options.sampleRate;
+    this.encoding = options.encoding;
+  }
+
+  /** The options in force (defaults filled in). */
+  get settings(): Readonly<ResolvedOptions> { return this.options; }
+
+  get closed(): boolean { return this.handle === 0; }
+
+  /** Samples processed since the stream started (or since the last flush/reset). */
+  get positionSamples(): number { return this.engine.core.position(this.live()); }
+  get positionMs(): number { return (this.positionSamples * 1000) / this.sampleRate; }
+
+  /**
+   * Feeds a chunk of audio; returns the events it completed (keydown when a key is
+   * confirmed, dtmf when a key press ends), in order. Media time runs on from the last chunk.
+   */
+  process(chunk: AudioChunk): readonly DetectorEvent[] {
+    const handle = this.live();
+    const bytes = BYTES_PER_SAMPLE[this.encoding];
+    const views = this.engine.views;
+    views.refresh();
+    let events: DetectorEvent[] | undefined;
+    const typed = (this.encoding === "pcm16" && chunk instanceof Int16Array) ||
+      (this.encoding === "float32" && chunk instanceof Float32Array);
+    if (typed) {
+      const target = chunk instanceof Int16Array ? views.i16 : views.f32;
+      const capacity = target.length;
+      for (let done = 0; done < chunk.length; done += capacity) {
+        const n = Math.min(capacity, chunk.length - done);
+        target.set(n === chunk.length ? chunk : chunk.subarray(done, done + n));
+        events = this.run(handle, n, events);
+      }
+    } else if (chunk instanceof Uint8Array) {
+      if (chunk.byteLength % bytes !== 0) {
+        throw new DtmfInputError(`${this.encoding} input given as bytes must be a multiple of ${bytes} bytes long; received ${chunk.byteLength} bytes`);
+      }
+      const capacity = views.inputBytes - (views.inputBytes % bytes);
+      for (let done = 0; done < chunk.byteLength; done += capacity) {
+        const n = Math.min(capacity, chunk.byteLength - done);
+        views.u8.set(n === chunk.byteLength ? chunk : chunk.subarray(done, done + n));
+        events = this.run(handle, n / bytes, events);
+      }
+    } else {
+      const got = ArrayBuffer.isView(chunk) ? (chunk as object).constructor.name : chunk === null ? "null" : typeof chunk;
+      throw new DtmfInputError(`a ${this.encoding} detector takes ${ACCEPTED[this.encoding]}; received ${got}`);
+    }
+    return events ?? EMPTY;
+  }
+
+  /** End of stream: reports the key press still open, then restarts media time at 0. */
+  flush(): readonly DetectorEvent[] {
+    const handle = this.live();
+    this.engine.views.refresh();
+    return this.collect(this.engine.core.flush(handle), undefined) ?? EMPTY;
+  }
+
+  /** Forgets the stream without reporting anything; media time restarts at 0. */
+  reset(): void {
+    this.engine.core.reset(this.live());
+  }
+
+  /** Changes tuning options from the next hop (≈ 6 ms) on; the stream goes on. */
+  configure(tuning: DetectorTuning): void {
+    const handle = this.live();
+    this.options = resolveOptions({ ...this.options, ...tuning });
+    writeConfig(this.engine.views.config, 0, this.options);
+    this.engine.core.configure(handle);
+  }
+
+  /** Frees the channel's state for reuse. Idempotent. */
+  close(): void {
+    if (this.handle === 0) return;
+    this.engine.core.close(this.handle);
+    this.handle = 0;
+  }
+
+  private live(): number {
+    if (this.handle === 0) throw new DtmfClosedError("this detector");
+    return this.handle;
+  }
+
+  private run(handle: number, samples: number, events: DetectorEvent[] | undefined): DetectorEvent[] | undefined {
+    return this.collect(this.engine.core.process(handle, samples), events);
+  }
+
+  private collect(count: number, events: DetectorEvent[] | undefined): DetectorEvent[] | undefined {
+    if (count < 0) throw new DtmfWasmError(`the core refused the call with code ${count}`);
+    if (count === 0) return events;
+    const views = this.engine.views;
+    events ??= [];
+    const first = events.length;
+    for (let r = 0; r < count; r++) events.push(decodeEvent(views.events, r, views.eventFields, this.sampleRate));
+    if (this.onEvent) for (let i = first; i < events.length; i++) this.onEvent(events[i]);
+    return events;
+  }
+}
+
+export type { ChannelOptions };

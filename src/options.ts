@@ -1,0 +1,160 @@
+/**
+ * Detector options: their defaults (with the Q.24 figure each one serves), their validation,
+ * and their translation into the WASM configuration block (linear powers, samples).
+ */
+import { DtmfOptionError } from "./errors.js";
+import { ALL_KEYS, KEY_ORDER } from "./keys.js";
+import { dbm0ToPower } from "./levels.js";
+
+export type Encoding = "pcm16" | "float32" | "mulaw" | "alaw";
+/** Encodings and their WASM codes (assembly/input.ts). */
+export const ENCODINGS: Readonly<Record<Encoding, number>> = { pcm16: 0, float32: 1, mulaw: 2, alaw: 3 };
+export const MIN_SAMPLE_RATE = 8000;
+export const MAX_SAMPLE_RATE = 48000;
+
+/** What a detector is tuned with. Every field is optional; defaults below. */
+export interface DetectorTuning {
+  /**
+   * Minimum level of each tone, dBm0. Default −45: Q.24 requires operation down to −25 dBm0
+   * per tone; good receivers decode at −40, and this leaves 5 dB below that.
+   */
+  minLevelDbm0?: number;
+  /**
+   * How far the high group may be below the low group, dB. Default 10: Q.24 requires 8 dB
+   * ("normal twist"); 2 dB more absorbs the measurement's loss for tones 1.5 % off frequency.
+   */
+  normalTwistDb?: number;
+  /** How far the high group may be above the low group, dB. Default 6 (Q.24 requires 4 dB). */
+  reverseTwistDb?: number;
+  /**
+   * How far the second-strongest frequency of each group must be below the strongest, dB.
+   * Default 8: a tone 1.5 % off towards its neighbour (697/770, the closest pair) leaves 12 dB.
+   */
+  peakRatioDb?: number;
+  /**
+   * Share of the window's power (DC removed) the two tones must hold, as dB (≤ 0). Default −2.2
+   * (60 %): white noise at S/N 10 dB leaves −0.4 dB, a 0 dBm0 pair clipped at full scale
+   * about −0.7 dB; speech and music seldom hold that much power in two DTMF frequencies.
+   */
+  purityDb?: number;
+  /**
+   * Largest frequency error accepted, percent of each nominal frequency. Default 2.5: midway
+   * between Q.24's accept (±1.5 %) and reject (±3.5 %) limits.
+   */
+  frequencyTolerancePct?: number;
+  /**
+   * Tone length that confirms a key press, ms. Default 28: Q.24 requires accepting 40 ms and
+   * rejecting 23 ms; 28 ms leaves 5 ms for the onset and end estimates and keeps the keydown
+   * within 35 ms of the true onset.
+   */
+  minToneMs?: number;
+  /**
+   * Silence after a tone's end that ends its key press, ms. Default 30. The same key back
+   * sooner continues the press: with the ≈ 12 ms it takes to detect the returning tone,
+   * drop-outs up to ≈ 18 ms are bridged (Q.24: ≤ 10 ms must be) and pauses of 40 ms always
+   * separate two presses (Q.24: ≥ 40 ms must).
+   */
+  gapMs?: number;
+  /** Keys that may be reported. Default all 16: "0123456789*#ABCD". */
+  keys?: string;
+}
+
+export interface DetectorOptions extends DetectorTuning {
+  /** Samples a second, an integer from 8000 to 48000. Default 8000. */
+  sampleRate?: number;
+  /** Sample encoding. Default "pcm16". */
+  encoding?: Encoding;
+}
+
+export const DEFAULT_TUNING: Readonly<Required<DetectorTuning>> = Object.freeze({
+  minLevelDbm0: -45,
+  normalTwistDb: 10,
+  reverseTwistDb: 6,
+  peakRatioDb: 8,
+  purityDb: -2.2,
+  frequencyTolerancePct: 2.5,
+  minToneMs: 28,
+  gapMs: 30,
+  keys: ALL_KEYS,
+});
+
+/** [min, max] of each numeric tuning option. */
+const RANGES: Record<Exclude<keyof DetectorTuning, "keys">, [number, number]> = {
+  minLevelDbm0: [-70, 0],
+  normalTwistDb: [0, 20],
+  reverseTwistDb: [0, 20],
+  peakRatioDb: [3, 30],
+  purityDb: [-10, 0],
+  frequencyTolerancePct: [0.5, 6],
+  minToneMs: [10, 200],
+  gapMs: [10, 500],
+};
+
+const KNOWN = new Set<string>(["sampleRate", "encoding", "onEvent", ...Object.keys(DEFAULT_TUNING)]);
+
+export function checkNumber(option: string, value: unknown, min: number, max: number, integer = false): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max ||
+      (integer && !Number.isInteger(value))) {
+    throw new DtmfOptionError(option, `${integer ? "an integer" : "a number"} from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+export function rejectUnknown(options: object, known: ReadonlySet<string>, where: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw new DtmfOptionError(key, `one of the ${where} options (${[...known].join(", ")})`, "an unknown option");
+    }
+  }
+}
+
+export interface ResolvedOptions extends Required<DetectorTuning> {
+  sampleRate: number;
+  encoding: Encoding;
+}
+
+export function resolveOptions(options: DetectorOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== "object") {
+    throw new DtmfOptionError("options", "an object", options);
+  }
+  rejectUnknown(options, KNOWN, "detector");
+  const sampleRate = options.sampleRate ?? 8000;
+  checkNumber("sampleRate", sampleRate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, true);
+  const encoding = options.encoding ?? "pcm16";
+  if (!Object.hasOwn(ENCODINGS, encoding)) {
+    throw new DtmfOptionError("encoding", `one of ${Object.keys(ENCODINGS).join(", ")}`, encoding);
+  }
+  return { sampleRate, encoding, ...resolveTuning(options) };
+}
+
+export function resolveTuning(options: DetectorTuning, base: Required<DetectorTuning> = DEFAULT_TUNING): Required<DetectorTuning> {
+  const out = { ...base };
+  for (const [name, [min, max]] of Object.entries(RANGES) as [keyof typeof RANGES, [number, number]][]) {
+    const value = options[name];
+    if (value !== undefined) out[name] = checkNumber(name, value, min, max);
+  }
+  if (options.keys !== undefined) {
+    const keys = options.keys;
+    if (typeof keys !== "string" || keys.length === 0 || [...keys].some((k) => !KEY_ORDER.includes(k.toUpperCase()))) {
+      throw new DtmfOptionError("keys", `a non-empty string of keys from "${ALL_KEYS}"`, keys);
+    }
+    out.keys = keys.toUpperCase();
+  }
+  return out;
+}
+
+/** Writes the configuration block read by open()/configure() (assembly/channels.ts CFG_*). */
+export function writeConfig(view: DataView, at: number, o: ResolvedOptions): void {
+  const ms = (v: number) => Math.round((v * o.sampleRate) / 1000);
+  let mask = 0;
+  for (const k of o.keys) mask |= 1 << KEY_ORDER.indexOf(k);
+  view.setFloat32(at + 0, dbm0ToPower(o.minLevelDbm0), true);
+  view.setFloat32(at + 4, 10 ** (-o.normalTwistDb / 10), true);
+  view.setFloat32(at + 8, 10 ** (o.reverseTwistDb / 10), true);
+  view.setFloat32(at + 12, 10 ** (-o.peakRatioDb / 10), true);
+  view.setFloat32(at + 16, 10 ** (o.purityDb / 10), true);
+  view.setFloat32(at + 20, o.frequencyTolerancePct / 100, true);
+  view.setInt32(at + 24, ms(o.minToneMs), true);
+  view.setInt32(at + 28, ms(o.gapMs), true);
+  view.setInt32(at + 32, mask, true);
+}
