@@ -128,3 +128,12 @@ export function flush(handle: i32): i32 {
   reset(handle);
   return eventCount();
 }
+
+/**
+ * Aborts with a message when `code` is not 0: lets the host's tests prove that an abort inside
+ * the core surfaces as a typed error naming its cause.
+ */
+export function selfCheck(code: i32): i32 {
+  assert(code == 0, "selfCheck: the host asked for an abort");
+  return 0;
+}

@@ -8,6 +8,7 @@ import type { ChannelOptions, DtmfEngine } from "./engine.js";
 import { DtmfClosedError, DtmfInputError, DtmfWasmError } from "./errors.js";
 import { type DetectorEvent, decodeEvent } from "./events.js";
 import { type DetectorTuning, type Encoding, type ResolvedOptions, resolveOptions, writeConfig } from "./options.js";
+import { rethrowTrap } from "./wasm.js";
 
 /** What process() takes for each encoding. */
 export type AudioChunk = Int16Array | Float32Array | Uint8Array;
@@ -90,7 +91,9 @@ export class Detector {
   flush(): readonly DetectorEvent[] {
     const handle = this.live();
     this.engine.views.refresh();
-    return this.collect(this.engine.core.flush(handle), undefined) ?? EMPTY;
+    let count: number;
+    try { count = this.engine.core.flush(handle); } catch (error) { rethrowTrap("flush", error); }
+    return this.collect(count, undefined) ?? EMPTY;
   }
 
   /** Forgets the stream without reporting anything; media time restarts at 0. */
@@ -119,7 +122,9 @@ export class Detector {
   }
 
   private run(handle: number, samples: number, events: DetectorEvent[] | undefined): DetectorEvent[] | undefined {
-    return this.collect(this.engine.core.process(handle, samples), events);
+    let count: number;
+    try { count = this.engine.core.process(handle, samples); } catch (error) { rethrowTrap("process", error); }
+    return this.collect(count, events);
   }
 
   private collect(count: number, events: DetectorEvent[] | undefined): DetectorEvent[] | undefined {

@@ -36,7 +36,7 @@ export function linearToAlaw(sample: number): number {
 export function ulawToLinear(code: number): number {
   const u = ~code & 0xff;
   const magnitude = ((((u & 0x0f) << 3) + ULAW_BIAS) << ((u >> 4) & 7)) - ULAW_BIAS;
-  return u & 0x80 ? -magnitude : magnitude;
+  return (u & 0x80 ? -magnitude : magnitude) | 0; // | 0: no negative zero
 }
 
 export function alawToLinear(code: number): number {

@@ -26,6 +26,7 @@ export interface CoreExports {
   maxChannels(): number;
   channelsOpen(): number;
   channelSlots(): number;
+  selfCheck(code: number): number;
   ulawToLinear(code: number): number;
   alawToLinear(code: number): number;
   open(rate: number, encoding: number): number;
@@ -74,10 +75,26 @@ export async function compileCore(source?: WasmSource): Promise<WebAssembly.Modu
   }
   if (source instanceof WebAssembly.Module) return source;
   if (source instanceof URL || typeof source === "string") return compileFromUrl(new URL(source, DEFAULT_URL));
-  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source);
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
+    return WebAssembly.compile(source).catch((error: unknown) => {
+      throw new DtmfWasmError(`the bytes given are not a WebAssembly module: ${(error as Error).message}`, { cause: error });
+    });
+  }
   const response = await source;
   if (typeof Response !== "undefined" && response instanceof Response) return compileResponse(response, response.url || "a Response");
   throw new DtmfWasmError("the WebAssembly source must be a Module, bytes, a URL or a Response");
+}
+
+/**
+ * Rethrows what a core call threw; a trap (which only a bug in the core can cause) becomes a
+ * DtmfWasmError naming the call instead of a bare RuntimeError. Used from inline try/catch,
+ * so the hot path allocates no closure.
+ */
+export function rethrowTrap(what: string, error: unknown): never {
+  if (error instanceof WebAssembly.RuntimeError) {
+    throw new DtmfWasmError(`the WebAssembly core trapped in ${what}: ${error.message}`, { cause: error });
+  }
+  throw error;
 }
 
 /** Reads an AssemblyScript string (UTF-16, byte length in the word before it). */
