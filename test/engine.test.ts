@@ -1,0 +1,159 @@
+/** The multi-channel engine: many independent channels in one instance, no leaks, a clear lifecycle. */
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { DtmfEngine } from "../src/engine.js";
+import { DtmfClosedError, DtmfWasmError } from "../src/errors.js";
+import { encodeSamples, generateDtmf } from "../src/generator.js";
+import { compileCore } from "../src/wasm.js";
+import { ALL } from "./helpers.js";
+
+const FRAME = 160; // 20 ms at 8 kHz, as media servers deliver it
+
+describe("many channels on one instance", () => {
+  it("1000 channels fed interleaved 20 ms frames each find their own keys", async () => {
+    const engine = await DtmfEngine.create();
+    const channels = Array.from({ length: 1000 }, (_, i) => {
+      const keys = `${ALL[i % 16]}${ALL[(i * 7 + 3) % 16]}${ALL[(i * 11 + 5) % 16]}`;
+      const audio = encodeSamples(generateDtmf({ keys, toneMs: 50 + (i % 5) * 10, gapMs: 60, leadMs: i % 37, seed: i + 1 }).samples, "mulaw");
+      return { keys, audio, detector: engine.createDetector({ encoding: "mulaw" }), got: "" };
+    });
+    const longest = Math.max(...channels.map((c) => c.audio.length));
+    for (let at = 0; at < longest; at += FRAME) {
+      for (const c of channels) {
+        if (at >= c.audio.length) continue;
+        for (const e of c.detector.process(c.audio.subarray(at, at + FRAME))) if (e.type === "dtmf") c.got += e.digit;
+      }
+    }
+    for (const c of channels) {
+      for (const e of c.detector.flush()) if (e.type === "dtmf") c.got += e.digit;
+      expect(c.got).toBe(c.keys);
+    }
+    expect(engine.channelsOpen).toBe(1000);
+  });
+
+  it("keeps a channel's state within 512 bytes", async () => {
+    expect((await DtmfEngine.create()).bytesPerChannel).toBeLessThanOrEqual(512);
+  });
+
+  it("reuses closed channels: opening and closing 10 × 3000 channels does not grow memory", async () => {
+    const engine = await DtmfEngine.create();
+    const cycle = () => {
+      const open = Array.from({ length: 3000 }, (_, i) => engine.createDetector({ sampleRate: i % 2 ? 8000 : 16000 }));
+      for (const d of open) d.close();
+    };
+    cycle();
+    const memory = engine.memoryBytes;
+    const slots = engine.core.channelSlots();
+    for (let i = 0; i < 9; i++) cycle();
+    expect(engine.memoryBytes).toBe(memory);
+    expect(engine.core.channelSlots()).toBe(slots);
+    expect(engine.channelsOpen).toBe(0);
+  });
+
+  it("channels at different rates and encodings do not disturb each other", async () => {
+    const engine = await DtmfEngine.create();
+    const a = generateDtmf({ keys: "123", sampleRate: 8000, seed: 1 });
+    const b = generateDtmf({ keys: "ABC", sampleRate: 48000, seed: 2 });
+    const da = engine.createDetector({ sampleRate: 8000, encoding: "alaw" });
+    const db = engine.createDetector({ sampleRate: 48000, encoding: "float32" });
+    const ea = encodeSamples(a.samples, "alaw"), eb = encodeSamples(b.samples, "float32");
+    let ga = "", gb = "";
+    for (let i = 0; i * 160 < ea.length || i * 960 < eb.length; i++) {
+      for (const e of da.process(ea.subarray(i * 160, (i + 1) * 160))) if (e.type === "dtmf") ga += e.digit;
+      for (const e of db.process(eb.subarray(i * 960, (i + 1) * 960))) if (e.type === "dtmf") gb += e.digit;
+    }
+    for (const e of da.flush()) if (e.type === "dtmf") ga += e.digit;
+    for (const e of db.flush()) if (e.type === "dtmf") gb += e.digit;
+    expect([ga, gb]).toEqual(["123", "ABC"]);
+  });
+});
+
+describe("channel lifecycle", () => {
+  it("close is idempotent and any use after it throws DtmfClosedError", async () => {
+    const engine = await DtmfEngine.create();
+    const d = engine.createDetector();
+    d.close();
+    d.close();
+    expect(d.closed).toBe(true);
+    expect(() => d.process(new Int16Array(160))).toThrow(DtmfClosedError);
+    expect(() => d.flush()).toThrow(DtmfClosedError);
+    expect(() => d.reset()).toThrow(DtmfClosedError);
+    expect(() => d.positionSamples).toThrow(/closed/);
+  });
+
+  it("a stale handle is refused by the core after its slot is reused", async () => {
+    const engine = await DtmfEngine.create();
+    const first = engine.core.open(8000, 0);
+    expect(engine.core.close(first)).toBe(0);
+    const second = engine.core.open(8000, 0);
+    expect(second & 0xffff).toBe(first & 0xffff); // same slot…
+    expect(second).not.toBe(first); // …new generation
+    expect(engine.core.process(first, 0)).toBeLessThan(0);
+    expect(engine.core.close(first)).toBeLessThan(0);
+    expect(engine.core.process(second, 0)).toBe(0);
+  });
+
+  it("flush reports the open press and restarts media time; reset forgets it; both are repeatable", async () => {
+    const engine = await DtmfEngine.create();
+    const d = engine.createDetector({ encoding: "float32" });
+    const audio = generateDtmf({ keys: "9", toneMs: 300, leadMs: 100, tailMs: 0 }).samples;
+    d.process(audio.subarray(0, 2400)); // 300 ms: the tone is on
+    expect(d.positionSamples).toBe(2400);
+    expect(d.flush().map((e) => e.type)).toEqual(["dtmf"]);
+    expect(d.positionSamples).toBe(0);
+    expect(d.flush()).toEqual([]);
+    d.process(audio.subarray(0, 2400));
+    d.reset();
+    d.reset();
+    expect(d.positionSamples).toBe(0);
+    expect(d.flush()).toEqual([]);
+    // After a reset the same audio gives the same events as on a fresh channel.
+    const fresh = engine.createDetector({ encoding: "float32" });
+    expect(d.process(audio)).toEqual(fresh.process(audio));
+  });
+
+  it("configure changes tuning mid-stream", async () => {
+    const engine = await DtmfEngine.create();
+    const d = engine.createDetector({ encoding: "float32", keys: "0123456789" });
+    const audio = generateDtmf({ keys: "A1A1", toneMs: 80, gapMs: 100 }).samples;
+    const half = audio.length / 2;
+    const first = d.process(audio.subarray(0, half)).filter((e) => e.type === "dtmf").map((e) => e.digit);
+    d.configure({ keys: "A" });
+    const second = [...d.process(audio.subarray(half)), ...d.flush()].filter((e) => e.type === "dtmf").map((e) => e.digit);
+    expect([first, second]).toEqual([["1"], ["A"]]);
+    expect(d.settings.keys).toBe("A");
+  });
+
+  it("calls onEvent with each event, in order, as process returns them", async () => {
+    const engine = await DtmfEngine.create();
+    const seen: string[] = [];
+    const d = engine.createDetector({ encoding: "float32", onEvent: (e) => seen.push(`${e.type}:${e.digit}`) });
+    const returned = [...d.process(generateDtmf({ keys: "42" }).samples), ...d.flush()];
+    expect(seen).toEqual(returned.map((e) => `${e.type}:${e.digit}`));
+    expect(seen).toEqual(["keydown:4", "dtmf:4", "keydown:2", "dtmf:2"]);
+  });
+});
+
+describe("loading the core", () => {
+  const url = new URL("../build/dtmf.wasm", import.meta.url);
+  it("loads from bytes, a file URL, a compiled Module, and the default location", async () => {
+    const bytes = await readFile(url);
+    const audio = generateDtmf({ keys: "5" }).samples;
+    for (const wasm of [bytes, url, await compileCore(bytes), undefined]) {
+      const d = (await DtmfEngine.create({ wasm })).createDetector({ encoding: "float32" });
+      expect([...d.process(audio), ...d.flush()].filter((e) => e.type === "dtmf").map((e) => e.digit)).toEqual(["5"]);
+    }
+  });
+  it("rejects bytes that are not WebAssembly with a DtmfWasmError", async () => {
+    await expect(DtmfEngine.create({ wasm: new Uint8Array([1, 2, 3, 4]) })).rejects.toThrow(DtmfWasmError);
+  });
+  it("turns an abort inside the core into a DtmfWasmError naming the cause", async () => {
+    const engine = await DtmfEngine.create();
+    expect(engine.core.selfCheck(0)).toBe(0);
+    expect(() => engine.core.selfCheck(1)).toThrow(DtmfWasmError);
+    expect(() => engine.core.selfCheck(1)).toThrow(/selfCheck: the host asked for an abort at assembly\/index\.ts/);
+    // The instance stays usable afterwards.
+    const d = engine.createDetector({ encoding: "float32" });
+    expect([...d.process(generateDtmf({ keys: "7" }).samples), ...d.flush()].filter((e) => e.type === "dtmf")).toHaveLength(1);
+  });
+});

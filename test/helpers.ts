@@ -1,0 +1,40 @@
+/** Shared test helpers: generated audio through a real detector, events compared with truth. */
+import { DtmfEngine } from "../src/engine.js";
+import type { DetectorEvent, DtmfEvent, KeyDownEvent } from "../src/events.js";
+import { type GenerateOptions, type GeneratedAudio, encodeSamples, generateDtmf } from "../src/generator.js";
+import type { ChannelOptions } from "../src/engine.js";
+import type { Encoding } from "../src/options.js";
+
+let engine: Promise<DtmfEngine> | undefined;
+export function testEngine(): Promise<DtmfEngine> {
+  engine ??= DtmfEngine.create();
+  return engine;
+}
+
+export interface Detection {
+  audio: GeneratedAudio;
+  events: DetectorEvent[];
+  presses: DtmfEvent[];
+  keydowns: KeyDownEvent[];
+  /** The digits of the finished presses, in order. */
+  digits: string;
+}
+
+/** Generates audio, encodes it, runs it through a fresh detector in one chunk, flushes. */
+export async function detect(gen: GenerateOptions, options: ChannelOptions = {}, encoding: Encoding = "float32"): Promise<Detection> {
+  const audio = generateDtmf(gen);
+  const detector = (await testEngine()).createDetector({ sampleRate: audio.sampleRate, encoding, ...options });
+  const events = [...detector.process(encodeSamples(audio.samples, encoding)), ...detector.flush()];
+  detector.close();
+  const presses = events.filter((e): e is DtmfEvent => e.type === "dtmf");
+  const keydowns = events.filter((e): e is KeyDownEvent => e.type === "keydown");
+  return { audio, events, presses, keydowns, digits: presses.map((e) => e.digit).join("") };
+}
+
+/** The value at quantile `p` (0..1) of `values`. */
+export function quantile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+export const ALL = "0123456789*#ABCD";
