@@ -41,6 +41,8 @@ export const CH_FULL_HOPS: usize = 368; // i32 hops counted in CH_POW_*
 export const CH_REF_N: usize = 372;   // i32 hops averaged into CH_REF
 export const CH_TPREV: usize = 384;   // corrected T_row, T_col of the previous hop (re, im, re, im)
 export const CH_TPREV_KEY: usize = 400; // i32 the key (row×4+col) CH_TPREV was made for
+export const CH_PENDING: usize = 404; // f32 a sample held back to keep the two-sample steps aligned
+export const CH_HAS_PENDING: usize = 408; // i32 1 while CH_PENDING holds a sample
 export const CH_CONFIG: usize = 416;  // per-channel configuration, CONFIG_BYTES long
 // Configuration block layout (offsets from the block start), written by the host.
 export const CFG_MIN_POWER: usize = 0;   // f32 minimum power of each tone, linear (FS² units)

@@ -32,7 +32,7 @@ import {
   CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO, CH_CONFIG, CH_E, CH_E_PREV, CH_FULL_HOPS,
   CH_HOP_START, CH_HOPS, CH_IN_GAP, CH_KEY, CH_MAG, CH_ONSET, CH_REF_N, CH_PAIRS, CH_POW_C, CH_POW_R,
   CH_PREV_A, CH_REF, CH_S, CH_S_PREV, CH_STATE, CH_TONE_END, CH_YPREV_IM, CH_YPREV_RE,
-  CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE, MAG_HOPS, CH_HOP_POS, CH_TPREV, CH_TPREV_KEY,
+  CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE, MAG_HOPS, CH_HOP_POS, CH_TPREV, CH_TPREV_KEY, CH_HAS_PENDING,
 } from "./channels";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import {
@@ -311,7 +311,11 @@ export function endHop(ch: usize, rate: usize): void {
   const sum = load<f32>(ch, CH_S_PREV) + load<f32>(ch, CH_S);
   const total = max((energy - sum * sum / window) / window, <f32>0);
   const hit = classify(ch, total);
-  correctPair(rate, load<i32>(ch, CH_STATE) != STATE_IDLE ? load<i32>(ch, CH_KEY) : (peakRow << 2) | (peakCol - 4));
+  // T is needed only while a key is tracked or about to be (its first phase pair uses the
+  // previous hop's T); in speech, music and silence the correction is skipped.
+  const tracked = load<i32>(ch, CH_STATE) != STATE_IDLE;
+  if (tracked || hit >= 0) correctPair(rate, tracked ? load<i32>(ch, CH_KEY) : hit);
+  else pairKey = -1;
   const hopStart = load<f64>(ch, CH_HOP_START);
   track(ch, rate, hit, hops, hopStart);
   // Shift: this hop becomes the previous one.
@@ -341,7 +345,7 @@ export function endHop(ch: usize, rate: usize): void {
 export function endStream(ch: usize, rate: usize): void {
   const state = load<i32>(ch, CH_STATE);
   if (state == STATE_IDLE) return;
-  const streamEnd = load<f64>(ch, CH_HOP_START) + <f64>load<i32>(ch, CH_HOP_POS);
+  const streamEnd = load<f64>(ch, CH_HOP_START) + <f64>(load<i32>(ch, CH_HOP_POS) + load<i32>(ch, CH_HAS_PENDING));
   if (!load<i32>(ch, CH_IN_GAP) && load<f32>(ch, CH_PREV_A) >= COVER_FULL) {
     store<f64>(ch, streamEnd, CH_TONE_END);
   }

@@ -34,12 +34,13 @@ export const R_HOP: usize = 260;    // i32 H, samples
 export const R_RAD_PER_HZ: usize = 264; // f32 phase advance per hop per Hz of offset: 2πH/fs
 export const R_HOP_NORM: usize = 268;   // f32 2/H²: |Y|² → mean power of a sine over a hop
 export const R_WIN_NORM: usize = 272;   // f32 2/(2H)²: |X|² → mean power over the 2H window
+export const R_COEF2: usize = 608;  // c² − 1 with c = 2 cos ω (the two-step recurrence), 2 × v128
 // Leakage kernels K(Δ) = (1/H) Σ_{n<H} e^{jΔn} (re, im f32 pairs), used to cancel what one tone
 // of a key leaks into the other tone's hop DFT and each tone's negative-frequency image:
 export const R_KDIFF: usize = 288;  // [row][col] K(ω_col − ω_row)
 export const R_KSUM: usize = 416;   // [row][col] K(−(ω_row + ω_col))
 export const R_KSELF: usize = 544;  // [bin]      K(−2ω_bin)
-const RATE_RECORD_BYTES: usize = 608;
+const RATE_RECORD_BYTES: usize = 640;
 const MAX_RATES: i32 = 64;
 
 let rateTable: usize = 0;
@@ -71,6 +72,7 @@ export function rateRecord(rate: i32): usize {
     const w = 2.0 * Math.PI * binHz(b) / <f64>rate;
     const lane = <usize>b << 2;
     store<f32>(r + R_COEF + lane, <f32>(2.0 * Math.cos(w)));
+    store<f32>(r + R_COEF2 + lane, <f32>(4.0 * Math.cos(w) * Math.cos(w) - 1.0));
     store<f32>(r + R_COSW + lane, <f32>Math.cos(w));
     store<f32>(r + R_SINW + lane, <f32>Math.sin(w));
     store<f32>(r + R_COSP + lane, <f32>Math.cos(w * <f64>(hop - 1)));
@@ -105,13 +107,23 @@ function storeKernel(at: usize, delta: f64, hop: i32): void {
 }
 
 /**
- * The hot loop: runs `n` samples of f32 input at `src` through the channel's eight
- * resonators (s ← x + 2cos ω · s1 − s2) and accumulates the hop's energy Σx² and sum Σx
- * (the sum lets the window energy be measured with its DC offset removed).
+ * The hot loop: runs `n` samples (n even) of f32 input at `src` through the channel's eight
+ * resonators and accumulates the hop's energy Σx² and sum Σx (the sum lets the window energy
+ * be measured with its DC offset removed).
+ *
+ * The Goertzel recurrence s[n] = x[n] + c·s[n−1] − s[n−2] (c = 2 cos ω) is latency-bound:
+ * each sample waits for a multiply and an add on s[n−1]. Taking two samples a step,
+ *   s[n]   = (x[n] − s[n−2]) + c·s[n−1]
+ *   s[n+1] = (x[n+1] + c·(x[n] − s[n−2])) + (c² − 1)·s[n−1]
+ * both new states hang on s[n−1] by one multiply-add, so the chain advances two samples per
+ * multiply-add latency. Pairs are always aligned to the hop start (see index.ts), so every
+ * split of the input performs exactly the same arithmetic.
  */
 export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   const cLo = v128.load(rate, R_COEF);
   const cHi = v128.load(rate, R_COEF + 16);
+  const dLo = v128.load(rate, R_COEF2);
+  const dHi = v128.load(rate, R_COEF2 + 16);
   let s1Lo = v128.load(ch, CH_S1_LO);
   let s1Hi = v128.load(ch, CH_S1_HI);
   let s2Lo = v128.load(ch, CH_S2_LO);
@@ -119,17 +131,21 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   let energy = load<f32>(ch, CH_E);
   let sum = load<f32>(ch, CH_S);
   const end = src + (<usize>n << 2);
-  for (let p = src; p < end; p += 4) {
-    const x = load<f32>(p);
-    const xv = f32x4.splat(x);
-    const tLo = f32x4.sub(xv, s2Lo);
-    const tHi = f32x4.sub(xv, s2Hi);
-    s2Lo = s1Lo;
-    s2Hi = s1Hi;
-    s1Lo = f32x4.add(f32x4.mul(cLo, s1Lo), tLo);
-    s1Hi = f32x4.add(f32x4.mul(cHi, s1Hi), tHi);
-    energy += x * x;
-    sum += x;
+  for (let p = src; p < end; p += 8) {
+    const x0 = load<f32>(p);
+    const x1 = load<f32>(p, 4);
+    const xa = f32x4.splat(x0);
+    const xb = f32x4.splat(x1);
+    const tLo = f32x4.sub(xa, s2Lo);
+    const tHi = f32x4.sub(xa, s2Hi);
+    const uLo = f32x4.add(xb, f32x4.mul(cLo, tLo));
+    const uHi = f32x4.add(xb, f32x4.mul(cHi, tHi));
+    s2Lo = f32x4.add(f32x4.mul(cLo, s1Lo), tLo);
+    s2Hi = f32x4.add(f32x4.mul(cHi, s1Hi), tHi);
+    s1Lo = f32x4.add(f32x4.mul(dLo, s1Lo), uLo);
+    s1Hi = f32x4.add(f32x4.mul(dHi, s1Hi), uHi);
+    energy += x0 * x0 + x1 * x1;
+    sum += x0 + x1;
   }
   v128.store(ch, s1Lo, CH_S1_LO);
   v128.store(ch, s1Hi, CH_S1_HI);
@@ -137,6 +153,19 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   v128.store(ch, s2Hi, CH_S2_HI);
   store<f32>(ch, energy, CH_E);
   store<f32>(ch, sum, CH_S);
+}
+
+/** One plain Goertzel step, for the last sample of a hop of odd length. */
+export function runBankOne(ch: usize, rate: usize, x: f32): void {
+  const xv = f32x4.splat(x);
+  const s1Lo = v128.load(ch, CH_S1_LO);
+  const s1Hi = v128.load(ch, CH_S1_HI);
+  v128.store(ch, f32x4.add(f32x4.mul(v128.load(rate, R_COEF), s1Lo), f32x4.sub(xv, v128.load(ch, CH_S2_LO))), CH_S1_LO);
+  v128.store(ch, f32x4.add(f32x4.mul(v128.load(rate, R_COEF + 16), s1Hi), f32x4.sub(xv, v128.load(ch, CH_S2_HI))), CH_S1_HI);
+  v128.store(ch, s1Lo, CH_S2_LO);
+  v128.store(ch, s1Hi, CH_S2_HI);
+  store<f32>(ch, load<f32>(ch, CH_E) + x * x, CH_E);
+  store<f32>(ch, load<f32>(ch, CH_S) + x, CH_S);
 }
 
 /**

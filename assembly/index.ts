@@ -7,13 +7,14 @@
 // Events are read from eventsAddress() (events.ts) after each call.
 
 import {
-  CH_CONFIG, CH_ENCODING, CH_GEN, CH_HOP_POS, CH_HOP_START, CH_OPEN, CH_RATE_REC, CONFIG_BYTES,
+  CH_CONFIG, CH_ENCODING, CH_GEN, CH_HAS_PENDING, CH_HOP_POS, CH_HOP_START, CH_OPEN, CH_PENDING,
+  CH_RATE_REC, CONFIG_BYTES,
   MAX_CHANNELS, SLOT_BYTES, allocateSlot, channelAddress, initChannels, openChannels, releaseSlot,
   slotsMade,
 } from "./channels";
 import { endHop, endStream } from "./decision";
 import { EVENT_CAPACITY, EVENT_FIELDS, clearEvents, eventCount, eventsAddress, initEvents } from "./events";
-import { R_HOP, initFilterbank, rateRecord, runBank } from "./filterbank";
+import { R_HOP, initFilterbank, rateRecord, runBank, runBankOne } from "./filterbank";
 import { alawCodeToLinear, initG711, ulawCodeToLinear } from "./g711";
 import { ENCODING_COUNT, bytesPerSample, decodeInput } from "./input";
 
@@ -30,7 +31,8 @@ export const ERR_HANDLE: i32 = -5;
 export const ERR_LENGTH: i32 = -6;
 
 const input = heap.alloc(<usize>INPUT_BYTES);
-const scratch = heap.alloc(<usize>INPUT_BYTES << 2);
+// One f32 more than the largest input: room for a sample held back from the previous call.
+const scratch = heap.alloc((<usize>INPUT_BYTES + 1) << 2);
 const config = heap.alloc(CONFIG_BYTES);
 initG711();
 initFilterbank();
@@ -96,7 +98,7 @@ export function reset(handle: i32): i32 {
 export function position(handle: i32): f64 {
   const ch = channelAddress(handle);
   if (ch == 0) return <f64>ERR_HANDLE;
-  return load<f64>(ch, CH_HOP_START) + <f64>load<i32>(ch, CH_HOP_POS);
+  return load<f64>(ch, CH_HOP_START) + <f64>(load<i32>(ch, CH_HOP_POS) + load<i32>(ch, CH_HAS_PENDING));
 }
 
 export function process(handle: i32, samples: i32): i32 {
@@ -105,18 +107,36 @@ export function process(handle: i32, samples: i32): i32 {
   const encoding = load<i32>(ch, CH_ENCODING);
   if (samples < 0 || samples * bytesPerSample(encoding) > INPUT_BYTES) return ERR_LENGTH;
   clearEvents();
-  decodeInput(encoding, input, scratch, samples);
+  // The filter bank takes samples in pairs aligned to the hop start; a sample left over at
+  // the end of the previous call was held back and goes first now.
+  const pending = load<i32>(ch, CH_HAS_PENDING);
+  decodeInput(encoding, input, scratch + 4, samples);
+  store<f32>(scratch, load<f32>(ch, CH_PENDING));
+  const first = scratch + 4 - (<usize>pending << 2);
+  const total = samples + pending;
   const rate = <usize>load<i32>(ch, CH_RATE_REC);
   const hop = load<i32>(rate, R_HOP);
   let done = 0;
-  while (done < samples) {
+  while (done < total) {
     const pos = load<i32>(ch, CH_HOP_POS);
-    const take = min(hop - pos, samples - done);
-    runBank(ch, rate, scratch + (<usize>done << 2), take);
-    done += take;
-    if (pos + take == hop) endHop(ch, rate);
-    else store<i32>(ch, pos + take, CH_HOP_POS);
+    const take = min(hop - pos, total - done);
+    const pairs = take & ~1;
+    runBank(ch, rate, first + (<usize>done << 2), pairs);
+    if (pos + take == hop) {
+      if (take != pairs) runBankOne(ch, rate, load<f32>(first + (<usize>(done + pairs) << 2)));
+      endHop(ch, rate);
+    } else {
+      store<i32>(ch, pos + pairs, CH_HOP_POS);
+    }
+    done += pairs;
+    if (pos + take == hop) done += take - pairs;
+    else if (take != pairs) { // hold back the unpaired last sample
+      store<f32>(ch, load<f32>(first + (<usize>done << 2)), CH_PENDING);
+      store<i32>(ch, 1, CH_HAS_PENDING);
+      return eventCount();
+    }
   }
+  store<i32>(ch, 0, CH_HAS_PENDING);
   return eventCount();
 }
 

@@ -27,6 +27,9 @@ export class Detector {
   readonly encoding: Encoding;
   private handle: number;
   private options: ResolvedOptions;
+  /** Bytes a sample; and which typed array carries samples directly (none for G.711). */
+  private readonly bytes: number;
+  private readonly typedSamples: typeof Int16Array | typeof Float32Array | undefined;
 
   /** @internal Use engine.createDetector() or createDetector(). */
   constructor(
@@ -39,6 +42,8 @@ export class Detector {
     this.options = options;
     this.sampleRate = options.sampleRate;
     this.encoding = options.encoding;
+    this.bytes = BYTES_PER_SAMPLE[options.encoding];
+    this.typedSamples = options.encoding === "pcm16" ? Int16Array : options.encoding === "float32" ? Float32Array : undefined;
   }
 
   /** The options in force (defaults filled in). */
@@ -56,14 +61,12 @@ export class Detector {
    */
   process(chunk: AudioChunk): readonly DetectorEvent[] {
     const handle = this.live();
-    const bytes = BYTES_PER_SAMPLE[this.encoding];
+    const bytes = this.bytes;
     const views = this.engine.views;
     views.refresh();
     let events: DetectorEvent[] | undefined;
-    const typed = (this.encoding === "pcm16" && chunk instanceof Int16Array) ||
-      (this.encoding === "float32" && chunk instanceof Float32Array);
-    if (typed) {
-      const target = chunk instanceof Int16Array ? views.i16 : views.f32;
+    if (this.typedSamples !== undefined && chunk instanceof this.typedSamples) {
+      const target = bytes === 2 ? views.i16 : views.f32;
       const capacity = target.length;
       for (let done = 0; done < chunk.length; done += capacity) {
         const n = Math.min(capacity, chunk.length - done);

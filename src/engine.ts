@@ -39,10 +39,14 @@ export class CoreViews {
     this.refresh();
   }
 
-  /** Rebuilds the views if opening a channel grew the memory. Cheap when it did not. */
+  /**
+   * Rebuilds the views if opening a channel grew the memory. Growth detaches the old buffer,
+   * which leaves every view over it with length 0: that field read is the cheap test the
+   * per-chunk path uses (reading `memory.buffer` costs more than processing 20 samples).
+   */
   refresh(): void {
+    if (this.u8 !== undefined && this.u8.length !== 0) return;
     const buffer = this.core.memory.buffer;
-    if (buffer === this.buffer) return;
     this.buffer = buffer;
     const input = this.core.inputAddress();
     this.u8 = new Uint8Array(buffer, input, this.inputBytes);
