@@ -1,0 +1,299 @@
+/**
+ * The detection algorithm of assembly/ (filterbank.ts + decision.ts) written as plain
+ * TypeScript: float64, one sample at a time, no SIMD, no WebAssembly. It exists to show what
+ * WebAssembly buys (bench/) and as an independent reference for the core (test/reference.test.ts):
+ * the two must find the same key presses with the same edges.
+ *
+ * It mirrors the core's structure and constants; see the comments there for the reasoning.
+ * It takes float samples (full scale = 1) at one rate and reports `dtmf` events only.
+ */
+import { type DtmfDigit, COL_HZ, KEY_ORDER, ROW_HZ } from "../keys.js";
+import { DEFAULT_TUNING, type DetectorTuning, resolveTuning } from "../options.js";
+import { DBM0_REF_POWER, dbm0ToPower } from "../levels.js";
+
+const HOP_MS = 6.375;
+const COVER_MIN = 0.2;
+const COVER_FULL = 0.8;
+const REF_SHARE = 0.7;
+const MIN_PHASE_PAIRS = 2;
+const HISTORY = 4;
+const BINS = 8;
+const IDLE = 0, CANDIDATE = 1, ACTIVE = 2;
+
+export interface PlainPress {
+  digit: DtmfDigit;
+  startSample: number;
+  durationSamples: number;
+  /** Stream position at which the key was confirmed. */
+  keydownSample: number;
+  lowDbm0: number;
+  highDbm0: number;
+}
+
+type Complex = [number, number];
+
+/** K(Δ) = (1/H) Σ_{n<H} e^{jΔn}. */
+function kernel(delta: number, hop: number): Complex {
+  let re = 0, im = 0;
+  for (let n = 0; n < hop; n++) { re += Math.cos(delta * n); im += Math.sin(delta * n); }
+  return [re / hop, im / hop];
+}
+
+export class PlainDetector {
+  readonly hop: number;
+  private readonly w: Float64Array;
+  private readonly coef: Float64Array;
+  private readonly kdiff: Complex[] = [];
+  private readonly ksum: Complex[] = [];
+  private readonly kself: Complex[] = [];
+  private readonly tuning: Required<DetectorTuning>;
+  private readonly minPower: number;
+  private readonly twistLo: number;
+  private readonly twistHi: number;
+  private readonly relPeak: number;
+  private readonly purity: number;
+  private readonly minConfirm: number;
+  private readonly gapMax: number;
+  private readonly keyMask: number;
+  // Stream state.
+  private readonly s1 = new Float64Array(BINS);
+  private readonly s2 = new Float64Array(BINS);
+  private readonly yRe = new Float64Array(BINS);
+  private readonly yIm = new Float64Array(BINS);
+  private readonly prevRe = new Float64Array(BINS);
+  private readonly prevIm = new Float64Array(BINS);
+  private readonly mag = new Float64Array(BINS * HISTORY);
+  private readonly power = new Float64Array(BINS);
+  private pos = 0;
+  private hopStart = 0;
+  private hops = 0;
+  private energy = 0; private sum = 0; private prevEnergy = 0; private prevSum = 0;
+  private state = IDLE; private key = 0; private onset = 0; private toneEnd = 0; private ref = 0; private refN = 0;
+  private inGap = false; private prevA = 0; private pairs = 0;
+  private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
+  private powR = 0; private powC = 0; private fullHops = 0; private keydownAt = 0;
+  private t: [number, number, number, number] = [0, 0, 0, 0];
+  private tPrev: [number, number, number, number] = [0, 0, 0, 0];
+  private tKey = -1; private tPrevKey = -1;
+  private peakRow = 0; private peakCol = 4;
+  private out: PlainPress[] = [];
+
+  constructor(readonly sampleRate: number, tuning: DetectorTuning = {}) {
+    this.tuning = resolveTuning(tuning, DEFAULT_TUNING);
+    this.hop = Math.round((sampleRate * HOP_MS) / 1000);
+    const hz = [...ROW_HZ, ...COL_HZ];
+    this.w = Float64Array.from(hz, (f) => (2 * Math.PI * f) / sampleRate);
+    this.coef = this.w.map((w) => 2 * Math.cos(w));
+    for (let r = 0; r < 4; r++) {
+      for (let c = 0; c < 4; c++) {
+        this.kdiff.push(kernel(this.w[4 + c] - this.w[r], this.hop));
+        this.ksum.push(kernel(-(this.w[r] + this.w[4 + c]), this.hop));
+      }
+    }
+    for (let b = 0; b < BINS; b++) this.kself.push(kernel(-2 * this.w[b], this.hop));
+    const t = this.tuning;
+    this.minPower = dbm0ToPower(t.minLevelDbm0);
+    this.twistLo = 10 ** (-t.normalTwistDb / 10);
+    this.twistHi = 10 ** (t.reverseTwistDb / 10);
+    this.relPeak = 10 ** (-t.peakRatioDb / 10);
+    this.purity = 10 ** (t.purityDb / 10);
+    this.minConfirm = Math.round((t.minToneMs * sampleRate) / 1000);
+    this.gapMax = Math.round((t.gapMs * sampleRate) / 1000);
+    this.keyMask = [...t.keys].reduce((m, k) => m | (1 << KEY_ORDER.indexOf(k)), 0);
+  }
+
+  /** Feeds float samples; returns the presses that ended. */
+  process(samples: Float32Array | Float64Array): PlainPress[] {
+    this.out = [];
+    for (let i = 0; i < samples.length; i++) {
+      let x = samples[i];
+      x = x !== x ? 0 : x > 1 ? 1 : x < -1 ? -1 : x;
+      for (let b = 0; b < BINS; b++) {
+        const s = x + this.coef[b] * this.s1[b] - this.s2[b];
+        this.s2[b] = this.s1[b];
+        this.s1[b] = s;
+      }
+      this.energy += x * x;
+      this.sum += x;
+      if (++this.pos === this.hop) this.endHop();
+    }
+    return this.out;
+  }
+
+  /** End of stream. */
+  flush(): PlainPress[] {
+    this.out = [];
+    if (this.state !== IDLE) {
+      const end = this.hopStart + this.pos;
+      if (!this.inGap && this.prevA >= COVER_FULL) this.toneEnd = end;
+      if (this.state === CANDIDATE && this.toneEnd - this.onset >= this.minConfirm && this.frequenciesOk()) {
+        this.state = ACTIVE;
+        this.keydownAt = end;
+      }
+      this.finish();
+    }
+    return this.out;
+  }
+
+  private endHop(): void {
+    const H = this.hop;
+    for (let b = 0; b < BINS; b++) {
+      const w = this.w[b], a = this.s1[b], bb = this.s2[b];
+      const u = a - bb * Math.cos(w), v = bb * Math.sin(w);
+      const cp = Math.cos(w * (H - 1)), sp = Math.sin(w * (H - 1));
+      this.yRe[b] = u * cp + v * sp;
+      this.yIm[b] = v * cp - u * sp;
+      const tc = Math.cos(w * H), ts = Math.sin(w * H);
+      const xr = this.prevRe[b] + tc * this.yRe[b] + ts * this.yIm[b];
+      const xi = this.prevIm[b] + tc * this.yIm[b] - ts * this.yRe[b];
+      this.power[b] = ((xr * xr + xi * xi) * 2) / (4 * H * H);
+      this.mag[(this.hops % HISTORY) * BINS + b] = Math.hypot(this.yRe[b], this.yIm[b]);
+      this.s1[b] = 0;
+      this.s2[b] = 0;
+    }
+    const L = 2 * H;
+    const e = this.prevEnergy + this.energy, s = this.prevSum + this.sum;
+    const total = Math.max((e - (s * s) / L) / L, 0);
+    const hit = this.classify(total);
+    const tracked = this.state !== IDLE;
+    if (tracked || hit >= 0) this.correct(tracked ? this.key : hit);
+    else this.tKey = -1;
+    this.track(hit);
+    this.prevRe.set(this.yRe);
+    this.prevIm.set(this.yIm);
+    this.tPrev = [...this.t];
+    this.tPrevKey = this.tKey;
+    this.prevEnergy = this.energy; this.prevSum = this.sum; this.energy = 0; this.sum = 0;
+    this.hops++;
+    this.hopStart += H;
+    this.pos = 0;
+  }
+
+  private classify(total: number): number {
+    const P = this.power;
+    let row = 0, col = 4;
+    for (let i = 1; i < 4; i++) if (P[i] > P[row]) row = i;
+    for (let i = 5; i < 8; i++) if (P[i] > P[col]) col = i;
+    this.peakRow = row; this.peakCol = col;
+    if (P[row] < this.minPower || P[col] < this.minPower) return -1;
+    if (P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row]) return -1;
+    for (let i = 0; i < 4; i++) if (i !== row && P[i] > this.relPeak * P[row]) return -1;
+    for (let i = 4; i < 8; i++) if (i !== col && P[i] > this.relPeak * P[col]) return -1;
+    if (P[row] + P[col] < this.purity * total) return -1;
+    const key = (row << 2) | (col - 4);
+    return (this.keyMask >> key) & 1 ? key : -1;
+  }
+
+  private correct(key: number): void {
+    this.tKey = key;
+    const r = key >> 2, c = 4 + (key & 3);
+    const [yrRe, yrIm, ycRe, ycIm] = [this.yRe[r], this.yIm[r], this.yRe[c], this.yIm[c]];
+    const [dRe, dIm] = this.kdiff[key], [sRe, sIm] = this.ksum[key];
+    const [rRe, rIm] = this.kself[r], [cRe, cIm] = this.kself[c];
+    this.t = [
+      yrRe - (dRe * ycRe - dIm * ycIm) - (sRe * ycRe + sIm * ycIm) - (rRe * yrRe + rIm * yrIm),
+      yrIm - (dRe * ycIm + dIm * ycRe) - (sIm * ycRe - sRe * ycIm) - (rIm * yrRe - rRe * yrIm),
+      ycRe - (dRe * yrRe + dIm * yrIm) - (sRe * yrRe + sIm * yrIm) - (cRe * ycRe + cIm * ycIm),
+      ycIm - (dRe * yrIm - dIm * yrRe) - (sIm * yrRe - sRe * yrIm) - (cIm * ycRe - cRe * ycIm),
+    ];
+  }
+
+  private keyMag(back: number, key: number): number {
+    const slot = ((this.hops - back) % HISTORY) * BINS;
+    return this.mag[slot + (key >> 2)] + this.mag[slot + 4 + (key & 3)];
+  }
+
+  private errorHz([re, im]: Complex): number {
+    return re === 0 && im === 0 ? 0 : Math.atan2(im, re) / ((2 * Math.PI * this.hop) / this.sampleRate);
+  }
+
+  private frequenciesOk(): boolean {
+    if (this.pairs < MIN_PHASE_PAIRS) return false;
+    const tol = this.tuning.frequencyTolerancePct / 100;
+    return Math.abs(this.errorHz(this.zr)) <= tol * ROW_HZ[this.key >> 2] &&
+      Math.abs(this.errorHz(this.zc)) <= tol * COL_HZ[this.key & 3];
+  }
+
+  private startCandidate(key: number): void {
+    const H = this.hop;
+    Object.assign(this, { state: CANDIDATE, key, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, zr: [0, 0], zc: [0, 0] });
+    const available = Math.min(this.hops + 1, HISTORY);
+    const m0 = this.keyMag(0, key), m1 = available > 1 ? this.keyMag(1, key) : 0;
+    this.ref = Math.max(m0, m1, 1e-20);
+    this.refN = 1;
+    let j = m0 >= m1 ? 0 : 1;
+    while (j + 1 < available && this.keyMag(j + 1, key) >= COVER_MIN * this.ref) j++;
+    const aOn = Math.min(this.keyMag(j, key) / this.ref, 1);
+    this.onset = this.hopStart - j * H + (1 - aOn) * H;
+    const a0 = Math.min(m0 / this.ref, 1), a1 = Math.min(m1 / this.ref, 1);
+    this.toneEnd = a0 >= COVER_MIN ? this.hopStart + (a0 >= COVER_FULL ? H : a0 * H) : this.hopStart - H + (a1 >= COVER_FULL ? H : a1 * H);
+    this.prevA = a1;
+  }
+
+  private accumulate(a: number): void {
+    if (a < COVER_FULL || this.key !== this.tKey) return;
+    const H = this.hop;
+    const [trRe, trIm, tcRe, tcIm] = this.t;
+    this.powR += ((trRe * trRe + trIm * trIm) * 2) / (H * H);
+    this.powC += ((tcRe * tcRe + tcIm * tcIm) * 2) / (H * H);
+    this.fullHops++;
+    if (this.prevA < COVER_FULL || this.tPrevKey !== this.key) return;
+    const add = (z: Complex, re: number, im: number, pr: number, pi: number, w: number): Complex => {
+      const tc = Math.cos(w * H), ts = Math.sin(w * H);
+      const wr = tc * re + ts * im, wi = tc * im - ts * re;
+      return [z[0] + wr * pr + wi * pi, z[1] + wi * pr - wr * pi];
+    };
+    this.zr = add(this.zr, trRe, trIm, this.tPrev[0], this.tPrev[1], this.w[this.key >> 2]);
+    this.zc = add(this.zc, tcRe, tcIm, this.tPrev[2], this.tPrev[3], this.w[4 + (this.key & 3)]);
+    this.pairs++;
+  }
+
+  private finish(): void {
+    if (this.state === ACTIVE) {
+      const loss = (err: number) => {
+        const x = (Math.PI * err * this.hop) / this.sampleRate;
+        return Math.abs(x) < 1e-6 ? 1 : Math.max((Math.sin(x) / x) ** 2, 0.25);
+      };
+      const n = Math.max(this.fullHops, 1);
+      const dbm0 = (p: number) => 10 * Math.log10(Math.max(p, 1e-15) / DBM0_REF_POWER);
+      this.out.push({
+        digit: KEY_ORDER[this.key] as DtmfDigit,
+        startSample: this.onset,
+        durationSamples: this.toneEnd - this.onset,
+        keydownSample: this.keydownAt,
+        lowDbm0: dbm0(this.powR / n / loss(this.errorHz(this.zr))),
+        highDbm0: dbm0(this.powC / n / loss(this.errorHz(this.zc))),
+      });
+    }
+    this.state = IDLE;
+  }
+
+  private track(hit: number): void {
+    const H = this.hop, hopEnd = this.hopStart + H;
+    if (this.state === IDLE) { if (hit >= 0) this.startCandidate(hit); return; }
+    const m = this.keyMag(0, this.key);
+    if (hit === this.key && m >= REF_SHARE * this.ref) {
+      this.refN++;
+      this.ref += (m - this.ref) / this.refN;
+    }
+    const a = Math.min(m / this.ref, 1);
+    if (hit === this.key) {
+      this.inGap = false;
+      if (a >= COVER_MIN) this.toneEnd = this.hopStart + (a >= COVER_FULL ? H : a * H);
+      this.accumulate(a);
+      this.prevA = a;
+      if (this.state === CANDIDATE && this.toneEnd - this.onset >= this.minConfirm && this.frequenciesOk()) {
+        this.state = ACTIVE;
+        this.keydownAt = hopEnd;
+      }
+      return;
+    }
+    if (!this.inGap) {
+      this.inGap = true;
+      if (a >= COVER_MIN) this.toneEnd = Math.max(this.toneEnd, this.hopStart + a * H);
+    }
+    this.prevA = 0;
+    if (hit >= 0) { this.finish(); this.startCandidate(hit); }
+    else if (hopEnd - this.toneEnd >= this.gapMax) this.finish();
+  }
+}
