@@ -36,7 +36,7 @@ import {
 } from "./channels";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import {
-  R_COST, R_HOP, R_HOP_NORM, R_HZ, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, R_WIN_NORM, hopDft,
+  R_COST, R_HOP, R_HOP_NORM, R_HZ, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, R_WIN_NORM, hopDft, hopEnergy,
 } from "./filterbank";
 
 /** Hop coverage below which a hop holds none of the tone (noise at S/N 10 dB gives ≈ 0.1). */
@@ -63,43 +63,50 @@ const Y_RE: usize = SCRATCH;
 const Y_IM: usize = SCRATCH + 32;
 const P: usize = SCRATCH + 64;
 const T: usize = SCRATCH + 96;
-/** The window's strongest row (0-3) and column (4-7), set by classify(). */
-let peakRow: i32 = 0;
-let peakCol: i32 = 4;
 /** The key whose two tones T holds: the tracked key, else the window's peak pair. */
 let pairKey: i32 = 0;
 
 @inline function f(ptr: usize, bin: i32): f32 { return load<f32>(ptr + (<usize>bin << 2)); }
 
-/** Window tests: the key 0-15 the window holds, or −1. */
-function classify(ch: usize, totalPower: f32): i32 {
+/** The largest of a vector's four lanes (two shuffles, two maxima: no branches). */
+@inline function laneMax(v: v128): f32 {
+  const m = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.max(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
+}
+
+/** The lane (0-3) holding `value`, which is one of `v`'s lanes. */
+@inline function laneOf(v: v128, value: f32): i32 {
+  return ctz(i32x4.bitmask(f32x4.eq(v, f32x4.splat(value))));
+}
+
+/**
+ * Window tests on the row powers `lo` and column powers `hi`: the key 0-15 the window holds,
+ * or −1. The group maxima come from branch-free lane reductions and the cheap tests go first,
+ * so speech, music, noise and silence (nearly every window) cost a few vector operations.
+ */
+function classify(ch: usize, lo: v128, hi: v128, totalPower: f32): i32 {
   const cfg = ch + CH_CONFIG;
-  let row = 0;
-  for (let i = 1; i < 4; i++) if (f(P, i) > f(P, row)) row = i;
-  let col = 4;
-  for (let i = 5; i < 8; i++) if (f(P, i) > f(P, col)) col = i;
-  peakRow = row;
-  peakCol = col;
-  const pr = f(P, row);
-  const pc = f(P, col);
-  const minPower = load<f32>(cfg, CFG_MIN_POWER);
-  if (pr < minPower || pc < minPower) return -1;
+  const pr = laneMax(lo);
+  const pc = laneMax(hi);
+  if (min(pr, pc) < load<f32>(cfg, CFG_MIN_POWER)) return -1;
+  if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return -1;
   if (pc < load<f32>(cfg, CFG_TWIST_LO) * pr || pc > load<f32>(cfg, CFG_TWIST_HI) * pr) return -1;
-  let rowSecond: f32 = 0;
-  for (let i = 0; i < 4; i++) if (i != row && f(P, i) > rowSecond) rowSecond = f(P, i);
-  let colSecond: f32 = 0;
-  for (let i = 4; i < 8; i++) if (i != col && f(P, i) > colSecond) colSecond = f(P, i);
+  const row = laneOf(lo, pr);
+  const col = laneOf(hi, pc);
+  // The second strongest of each group: the peak lane zeroed, then the maximum again.
+  const zero = f32x4.splat(0);
+  const rowSecond = laneMax(v128.bitselect(zero, lo, f32x4.eq(lo, f32x4.splat(pr))));
+  const colSecond = laneMax(v128.bitselect(zero, hi, f32x4.eq(hi, f32x4.splat(pc))));
   const relPeak = load<f32>(cfg, CFG_REL_PEAK);
   if (rowSecond > relPeak * pr || colSecond > relPeak * pc) return -1;
-  if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return -1;
-  const key = (row << 2) | (col - 4);
+  const key = (row << 2) | col;
   return (load<i32>(cfg, CFG_KEY_MASK) >> key) & 1 ? key : -1;
 }
 
-/** |Y_row| + |Y_col| of `key` in the hop `back` hops before the current one. */
+/** |Y_row| + |Y_col| of `key` in the hop `back` hops before the current one (the ring holds |Y|²). */
 function keyMagnitude(ch: usize, hops: i32, back: i32, key: i32): f32 {
   const slot = ch + CH_MAG + (<usize>((hops - back) & (MAG_HOPS - 1)) << 5);
-  return load<f32>(slot + (<usize>(key >> 2) << 2)) + load<f32>(slot + (<usize>(4 + (key & 3)) << 2));
+  return Mathf.sqrt(load<f32>(slot + (<usize>(key >> 2) << 2))) + Mathf.sqrt(load<f32>(slot + (<usize>(4 + (key & 3)) << 2)));
 }
 
 /**
@@ -291,26 +298,35 @@ function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64): void
 export function endHop(ch: usize, rate: usize): void {
   hopDft(ch, rate, 0, Y_RE, Y_IM);
   hopDft(ch, rate, 16, Y_RE + 16, Y_IM + 16);
-  const winNorm = f32x4.splat(load<f32>(rate, R_WIN_NORM));
+  hopEnergy(ch);
   const hops = load<i32>(ch, CH_HOPS);
   const magSlot = ch + CH_MAG + (<usize>(hops & (MAG_HOPS - 1)) << 5);
-  for (let lane: usize = 0; lane < 32; lane += 16) {
-    // Window DFT X = Y_prev + e^{−jωH}·Y, its power normalised to a sine's mean power.
-    const yr = v128.load(Y_RE + lane);
-    const yi = v128.load(Y_IM + lane);
-    const tc = v128.load(rate + R_COST + lane);
-    const ts = v128.load(rate + R_SINT + lane);
-    const xr = f32x4.add(v128.load(ch + CH_YPREV_RE + lane), f32x4.add(f32x4.mul(tc, yr), f32x4.mul(ts, yi)));
-    const xi = f32x4.add(v128.load(ch + CH_YPREV_IM + lane), f32x4.sub(f32x4.mul(tc, yi), f32x4.mul(ts, yr)));
-    v128.store(P + lane, f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm));
-    v128.store(magSlot + lane, f32x4.sqrt(f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi))));
-  }
+  const winNorm = f32x4.splat(load<f32>(rate, R_WIN_NORM));
+  // Window DFT X = Y_prev + e^{−jωH}·Y, its power normalised to a sine's mean power; and |Y|².
+  let yr = v128.load(Y_RE);
+  let yi = v128.load(Y_IM);
+  let tc = v128.load(rate, R_COST);
+  let ts = v128.load(rate, R_SINT);
+  let xr = f32x4.add(v128.load(ch, CH_YPREV_RE), f32x4.add(f32x4.mul(tc, yr), f32x4.mul(ts, yi)));
+  let xi = f32x4.add(v128.load(ch, CH_YPREV_IM), f32x4.sub(f32x4.mul(tc, yi), f32x4.mul(ts, yr)));
+  const lo = f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm);
+  v128.store(magSlot, f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi)));
+  yr = v128.load(Y_RE + 16);
+  yi = v128.load(Y_IM + 16);
+  tc = v128.load(rate, R_COST + 16);
+  ts = v128.load(rate, R_SINT + 16);
+  xr = f32x4.add(v128.load(ch, CH_YPREV_RE + 16), f32x4.add(f32x4.mul(tc, yr), f32x4.mul(ts, yi)));
+  xi = f32x4.add(v128.load(ch, CH_YPREV_IM + 16), f32x4.sub(f32x4.mul(tc, yi), f32x4.mul(ts, yr)));
+  const hi = f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm);
+  v128.store(magSlot, f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi)), 16);
   const hop = load<i32>(rate, R_HOP);
   const window = <f32>(hop << 1);
   const energy = load<f32>(ch, CH_E_PREV) + load<f32>(ch, CH_E);
   const sum = load<f32>(ch, CH_S_PREV) + load<f32>(ch, CH_S);
   const total = max((energy - sum * sum / window) / window, <f32>0);
-  const hit = classify(ch, total);
+  const hit = classify(ch, lo, hi, total);
+  v128.store(P, lo); // kept for the level of a press that never filled a hop (emitKey)
+  v128.store(P + 16, hi);
   // T is needed only while a key is tracked or about to be (its first phase pair uses the
   // previous hop's T); in speech, music and silence the correction is skipped.
   const tracked = load<i32>(ch, CH_STATE) != STATE_IDLE;
@@ -327,8 +343,6 @@ export function endHop(ch: usize, rate: usize): void {
   store<i32>(ch, pairKey, CH_TPREV_KEY);
   store<f32>(ch, load<f32>(ch, CH_E), CH_E_PREV);
   store<f32>(ch, load<f32>(ch, CH_S), CH_S_PREV);
-  store<f32>(ch, 0, CH_E);
-  store<f32>(ch, 0, CH_S);
   // The hop count only indexes the ring and says how much history exists; on overflow
   // (after 78 days at 8 kHz) it wraps to a value with the same ring position.
   const next = hops + 1;

@@ -11,7 +11,7 @@
 // sample costs one splat and 2 × (sub, mul, add). Coefficients live in a per-rate table that
 // all channels at that rate share; a channel holds only its resonator state.
 
-import { CH_E, CH_S, CH_S1_HI, CH_S1_LO, CH_S2_HI, CH_S2_LO } from "./channels";
+import { CH_ACC_E, CH_ACC_S, CH_E, CH_S, CH_S1_HI, CH_S1_LO, CH_S2_HI, CH_S2_LO } from "./channels";
 
 /** Hop length in milliseconds; H = round(rate × HOP_MS / 1000) samples. */
 export const HOP_MS: f64 = 6.375;
@@ -128,14 +128,15 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   let s1Hi = v128.load(ch, CH_S1_HI);
   let s2Lo = v128.load(ch, CH_S2_LO);
   let s2Hi = v128.load(ch, CH_S2_HI);
-  let energy = load<f32>(ch, CH_E);
-  let sum = load<f32>(ch, CH_S);
+  // Σx² and Σx accumulate lane-wise by sample parity: [x0, x1, x0, x1] comes from one load,
+  // and each lane adds its samples in time order, so any split gives the same sums.
+  let energy = v128.load(ch, CH_ACC_E);
+  let sum = v128.load(ch, CH_ACC_S);
   const end = src + (<usize>n << 2);
   for (let p = src; p < end; p += 8) {
-    const x0 = load<f32>(p);
-    const x1 = load<f32>(p, 4);
-    const xa = f32x4.splat(x0);
-    const xb = f32x4.splat(x1);
+    const xa = v128.load32_splat(p);
+    const xb = v128.load32_splat(p, 4);
+    const pair = v128.load64_splat(p);
     const tLo = f32x4.sub(xa, s2Lo);
     const tHi = f32x4.sub(xa, s2Hi);
     const uLo = f32x4.add(xb, f32x4.mul(cLo, tLo));
@@ -144,15 +145,15 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
     s2Hi = f32x4.add(f32x4.mul(cHi, s1Hi), tHi);
     s1Lo = f32x4.add(f32x4.mul(dLo, s1Lo), uLo);
     s1Hi = f32x4.add(f32x4.mul(dHi, s1Hi), uHi);
-    energy += x0 * x0 + x1 * x1;
-    sum += x0 + x1;
+    energy = f32x4.add(energy, f32x4.mul(pair, pair));
+    sum = f32x4.add(sum, pair);
   }
   v128.store(ch, s1Lo, CH_S1_LO);
   v128.store(ch, s1Hi, CH_S1_HI);
   v128.store(ch, s2Lo, CH_S2_LO);
   v128.store(ch, s2Hi, CH_S2_HI);
-  store<f32>(ch, energy, CH_E);
-  store<f32>(ch, sum, CH_S);
+  v128.store(ch, energy, CH_ACC_E);
+  v128.store(ch, sum, CH_ACC_S);
 }
 
 /** One plain Goertzel step, for the last sample of a hop of odd length. */
@@ -164,8 +165,9 @@ export function runBankOne(ch: usize, rate: usize, x: f32): void {
   v128.store(ch, f32x4.add(f32x4.mul(v128.load(rate, R_COEF + 16), s1Hi), f32x4.sub(xv, v128.load(ch, CH_S2_HI))), CH_S1_HI);
   v128.store(ch, s1Lo, CH_S2_LO);
   v128.store(ch, s1Hi, CH_S2_HI);
-  store<f32>(ch, load<f32>(ch, CH_E) + x * x, CH_E);
-  store<f32>(ch, load<f32>(ch, CH_S) + x, CH_S);
+  // The odd last sample of a hop sits at an even position: lane 0.
+  store<f32>(ch, load<f32>(ch, CH_ACC_E) + x * x, CH_ACC_E);
+  store<f32>(ch, load<f32>(ch, CH_ACC_S) + x, CH_ACC_S);
 }
 
 /**
@@ -185,4 +187,14 @@ export function hopDft(ch: usize, rate: usize, lane: usize, outRe: usize, outIm:
   v128.store(outIm, f32x4.sub(f32x4.mul(v, cp), f32x4.mul(u, sp)));
   v128.store(ch + CH_S1_LO + lane, f32x4.splat(0));
   v128.store(ch + CH_S2_LO + lane, f32x4.splat(0));
+}
+
+/** Ends a hop's energy sums: CH_E, CH_S ← the two parity lanes, accumulators cleared. */
+export function hopEnergy(ch: usize): void {
+  const e = v128.load(ch, CH_ACC_E);
+  const s = v128.load(ch, CH_ACC_S);
+  store<f32>(ch, f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1), CH_E);
+  store<f32>(ch, f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1), CH_S);
+  v128.store(ch, f32x4.splat(0), CH_ACC_E);
+  v128.store(ch, f32x4.splat(0), CH_ACC_S);
 }

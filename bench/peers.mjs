@@ -1,0 +1,14 @@
+/** Loads the peer detectors of bench/peers/ (each reports whether it can run here). */
+import { readdir } from "node:fs/promises";
+
+export async function loadPeers() {
+  const dir = new URL("./peers/", import.meta.url);
+  let files = [];
+  try { files = (await readdir(dir)).filter((f) => f.endsWith(".mjs")).sort(); } catch { return []; }
+  const peers = [];
+  for (const file of files) {
+    const peer = await import(new URL(file, dir).href);
+    peers.push({ ...peer, name: peer.name, available: await peer.available(), version: peer.available ? await peer.version().catch(() => "") : "" });
+  }
+  return peers;
+}
