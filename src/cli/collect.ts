@@ -1,7 +1,173 @@
-/** `dtmf-wasm collect`: not built yet. */
+/**
+ * `dtmf-wasm collect FILE.wav …`: runs a play_and_get_digits collection over a recording, as
+ * a voice platform would have on the live call, and prints the `digits.collected` payload
+ * (seed 001) as the last line of stdout; with --events, the `dtmf` payload of every key press
+ * that began before the collection ended comes first, one per line, in order.
+ * The first prompt starts at 0 ms and the end of the file is the end of the call (hang-up).
+ * Exit codes: 0 when the payload was printed (whatever its status), 1 when the file cannot
+ * be read, 2 on a usage error.
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import wavefile from "wavefile";
+import { type CollectorOptions, DigitCollector } from "../collector.js";
+import { createDetector } from "../engine.js";
+import { DtmfOptionError, describe } from "../errors.js";
+import type { DtmfEvent } from "../events.js";
+import { buildDigitsCollectedPayload } from "../payloads/digits-collected.js";
+import { buildDtmfPayload } from "../payloads/dtmf.js";
 import type { CliIo } from "./io.js";
 
-export async function run(_args: string[], io: CliIo): Promise<number> {
-  io.stderr("dtmf-wasm collect: not available yet\n");
-  return 2;
+const HELP = `usage: dtmf-wasm collect FILE.wav --min-digits N --max-digits N --session-uuid ID --command-uid ID [options]
+
+Collects digits from a recording as a play_and_get_digits command would on the call: the first
+prompt starts at 0 ms, the end of the file is the end of the call. Prints the digits.collected
+payload as the last line of stdout.
+
+  --min-digits N            fewest digits of a valid input, 1-64 (required)
+  --max-digits N            most digits; reaching it ends the attempt, 1-64 (required)
+  --max-attempts N          attempts, 1-10 (default 1)
+  --timeout MS              from the end of the prompt to the first digit, 1000-10000 (default 5000)
+  --inter-digit-timeout MS  between digits, 1000-10000 (default: --timeout)
+  --terminators KEYS        keys that end the input, from 0-9 A-D * # (default "#", may be "")
+  --regex RE                the digits must match it whole (default "[0-9]*")
+  --prompt-ms MS            prompt length at the start of each attempt (default 0)
+  --session-uuid ID         session_uuid of the payloads (required)
+  --command-uid ID          command_uid of digits.collected (required)
+  --events                  also print the dtmf payload of each key press first, one per line
+  -h, --help                show this help
+`;
+
+const OPTIONS = {
+  "min-digits": { type: "string" },
+  "max-digits": { type: "string" },
+  "max-attempts": { type: "string" },
+  "timeout": { type: "string" },
+  "inter-digit-timeout": { type: "string" },
+  "terminators": { type: "string" },
+  "regex": { type: "string" },
+  "prompt-ms": { type: "string" },
+  "session-uuid": { type: "string" },
+  "command-uid": { type: "string" },
+  "events": { type: "boolean" },
+  "help": { type: "boolean", short: "h" },
+} as const;
+
+/** Numeric flags: collector option, and whether the value must be an integer. */
+const NUMERIC: Record<string, { option: keyof CollectorOptions; integer: boolean }> = {
+  "min-digits": { option: "minDigits", integer: true },
+  "max-digits": { option: "maxDigits", integer: true },
+  "max-attempts": { option: "maxAttempts", integer: true },
+  "timeout": { option: "timeout", integer: false },
+  "inter-digit-timeout": { option: "interDigitTimeout", integer: false },
+  "prompt-ms": { option: "promptMs", integer: false },
+};
+const REQUIRED = ["min-digits", "max-digits", "session-uuid", "command-uid"] as const;
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+/** Chunk fed to the detector at a time: 20 ms, a typical RTP packet. */
+const CHUNK_MS = 20;
+const MS_PER_SECOND = 1000;
+
+class UsageError extends Error {}
+
+function flagOf(option: string): string {
+  if (option === "terminators" || option === "regex") return `--${option}`;
+  const entry = Object.entries(NUMERIC).find(([, n]) => n.option === option);
+  return entry ? `--${entry[0]}` : option;
+}
+
+function collectorOptions(values: Record<string, string | boolean | undefined>, sampleRate: number): CollectorOptions {
+  const options: Record<string, unknown> = { sampleRate };
+  for (const [flag, { option, integer }] of Object.entries(NUMERIC)) {
+    const text = values[flag];
+    if (typeof text !== "string") continue;
+    if (!(integer ? INTEGER : DECIMAL).test(text.trim())) {
+      throw new UsageError(`--${flag} must be ${integer ? "an integer" : "a number of ms"}; received ${describe(text)}`);
+    }
+    options[option] = Number(text);
+  }
+  if (values.terminators !== undefined) options.terminators = values.terminators;
+  if (values.regex !== undefined) options.regex = values.regex;
+  try {
+    new DigitCollector(options as unknown as CollectorOptions);
+  } catch (error) {
+    if (error instanceof DtmfOptionError) {
+      throw new UsageError(`${flagOf(error.option)} must be ${error.allowed}; received ${describe(error.received)}`);
+    }
+    throw error;
+  }
+  return options as unknown as CollectorOptions;
+}
+
+/** The first channel of a WAV file as float samples (full scale 1), and its sample rate. */
+async function readWav(file: string): Promise<{ samples: Float32Array; sampleRate: number }> {
+  const wav = new wavefile.WaveFile(await readFile(file));
+  wav.toBitDepth("32f");
+  const sampleRate = (wav.fmt as { sampleRate: number }).sampleRate;
+  const channels = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
+  const samples = Array.isArray(channels) ? channels[0] : channels;
+  if (!samples || samples.length === 0) throw new Error("no audio samples");
+  return { samples, sampleRate };
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const usage = (message: string) => { io.stderr(`dtmf-wasm collect: ${message} (see --help)\n`); return 2; };
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS }));
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  if (values.help) { io.stdout(HELP); return 0; }
+  if (positionals.length !== 1) return usage(`expected one FILE.wav; received ${positionals.length} file arguments`);
+  const missing = REQUIRED.filter((flag) => values[flag] === undefined);
+  if (missing.length > 0) return usage(`missing ${missing.map((f) => `--${f}`).join(", ")}`);
+  for (const flag of ["session-uuid", "command-uid"] as const) {
+    if (values[flag] === "") return usage(`--${flag} must be a non-empty string`);
+  }
+  const ids = { sessionUuid: values["session-uuid"] as string, commandUid: values["command-uid"] as string };
+  try {
+    collectorOptions(values, 8000); // usage errors before touching the file
+  } catch (error) {
+    if (error instanceof UsageError) return usage(error.message);
+    throw error;
+  }
+
+  const file = positionals[0];
+  let audio: { samples: Float32Array; sampleRate: number };
+  let detector;
+  try {
+    audio = await readWav(file);
+    detector = await createDetector({ sampleRate: audio.sampleRate, encoding: "float32" });
+  } catch (error) {
+    io.stderr(`dtmf-wasm collect: ${file}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const collector = new DigitCollector(collectorOptions(values, audio.sampleRate));
+  const presses: DtmfEvent[] = [];
+  const chunk = Math.round((audio.sampleRate * CHUNK_MS) / MS_PER_SECOND);
+  try {
+    for (let at = 0; at < audio.samples.length; at += chunk) {
+      const events = detector.process(audio.samples.subarray(at, at + chunk));
+      for (const e of events) if (e.type === "dtmf") presses.push(e);
+      collector.feed(events);
+      collector.advance(detector.positionSamples);
+    }
+    const end = detector.positionSamples; // flush() restarts media time: read it first
+    const last = detector.flush();
+    for (const e of last) if (e.type === "dtmf") presses.push(e);
+    collector.feed(last);
+    const result = collector.end(end);
+    if (values.events) {
+      for (const press of presses) {
+        if (press.startSample <= result.endSample) io.stdout(`${JSON.stringify(buildDtmfPayload(press, ids))}\n`);
+      }
+    }
+    io.stdout(`${JSON.stringify(buildDigitsCollectedPayload(result, ids))}\n`);
+  } finally {
+    detector.close();
+  }
+  return 0;
 }

@@ -1,0 +1,557 @@
+/**
+ * Digit collection with play_and_get_digits semantics (seed 003 ranges, seed 001 statuses),
+ * run entirely on MEDIA time: sample counts from the start of the stream. Nothing here reads
+ * a clock, so a recording and a live stream of the same audio give the same result, whatever
+ * the chunk sizes. The host feeds the detector's events (`feed`, `onEvent`) and tells the
+ * collector how far the stream has got (`advance`), which is what lets a timeout expire while
+ * no key arrives. `startWallClock` (end of file) drives `advance` from a clock for live use
+ * without audio; it is the only wall-clock code and stays outside the core.
+ *
+ * Rules (all times in samples):
+ *
+ * | when                                   | then                                                   |
+ * |----------------------------------------|--------------------------------------------------------|
+ * | a key is detected (keydown)            | it counts at its detectedSample: a digit, or a terminator |
+ * | … while the prompt still plays         | the prompt stops there (barge-in) and the key counts   |
+ * | a terminator key                       | the attempt ends; the key is reported, not collected   |
+ * | maxDigits digits collected             | the attempt ends (terminator "")                       |
+ * | promptEnd + timeout, no digit yet      | the attempt ends by timeout                            |
+ * | lastDigit + interDigitTimeout          | the attempt ends by timeout                            |
+ * | an attempt ends                        | success if ≥ minDigits and regex matches the whole string; |
+ * |                                        | "timeout" if it timed out with < minDigits; else "failure" |
+ * | a failed attempt, attempts remain      | a new attempt (and prompt) starts at the same sample   |
+ * | end() (hang-up, end of file), cancel() | "failure", digits so far kept                          |
+ *
+ * A key detected exactly at a deadline sample is too late: the timeout comes first.
+ * The inter-digit timer runs from each digit's detection (keydown); holding a key down does
+ * not pause it. A `dtmf` event whose `keydown` was fed is the same press and counts nothing
+ * more; a `dtmf` event without one (a host that forwards only finished presses) counts at its
+ * own detectedSample.
+ */
+import { DtmfInputError, DtmfOptionError } from "./errors.js";
+import type { DetectorEvent } from "./events.js";
+import { ALL_KEYS, type DtmfDigit, isDigit } from "./keys.js";
+import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, checkNumber, rejectUnknown } from "./options.js";
+
+/** Final (and per-attempt) status, the value set of seed 001's `digits.collected`. */
+export type CollectStatus = "success" | "timeout" | "failure" | "unknown";
+
+/** What ended an attempt. */
+export type AttemptEnd = "terminator" | "maxDigits" | "timeout" | "hangup" | "cancel" | "error";
+
+/**
+ * Collection options. Optional fields may also be null, which means the default (seed 003's
+ * request fields are nullable); minDigits and maxDigits are required.
+ */
+export interface CollectorOptions {
+  /** Fewest digits of a valid input, an integer from 1 to 64 (≤ maxDigits). Required. */
+  minDigits: number;
+  /** Most digits; reaching it ends the attempt. An integer from 1 to 64. Required. */
+  maxDigits: number;
+  /** Attempts before giving up, an integer from 1 to 10. Default 1. */
+  maxAttempts?: number | null;
+  /** ms from the end of the prompt to the first digit, 1000 to 10000. Default 5000. */
+  timeout?: number | null;
+  /** ms from one digit's detection to the next, 1000 to 10000. Default: `timeout`. */
+  interDigitTimeout?: number | null;
+  /** Keys that end the attempt, any of 0-9 A-D * # (may be ""). Default "#". */
+  terminators?: string | null;
+  /**
+   * Pattern the whole digit string must match (anchored for you). Default "[0-9]*". Invalid
+   * patterns and patterns open to catastrophic backtracking (see `regexRisk`) are rejected.
+   */
+  regex?: string | null;
+  /** ms the prompt plays at the start of each attempt (0: no prompt). Default 0. */
+  promptMs?: number | null;
+  /** Samples a second of the media time the events carry, 8000 to 48000. Default 8000. */
+  sampleRate?: number | null;
+  /** Media time (samples) at which the first attempt and its prompt start. Default 0. */
+  startSample?: number | null;
+  /** Called with every collector event, after the call that caused it has settled. */
+  listener?: (event: CollectorEvent) => void;
+}
+
+/** The options in force, with defaults filled in (ms as given, and their length in samples). */
+export interface CollectorSettings {
+  readonly minDigits: number;
+  readonly maxDigits: number;
+  readonly maxAttempts: number;
+  readonly timeout: number;
+  readonly interDigitTimeout: number;
+  readonly terminators: string;
+  readonly regex: string;
+  readonly promptMs: number;
+  readonly sampleRate: number;
+  readonly startSample: number;
+  /** timeout, interDigitTimeout and promptMs converted to samples (rounded). */
+  readonly timeoutSamples: number;
+  readonly interDigitTimeoutSamples: number;
+  readonly promptSamples: number;
+}
+
+/** How one attempt went. */
+export interface AttemptResult {
+  /** 1-based. */
+  attempt: number;
+  /** Media time at which the attempt and its prompt started, samples. */
+  startSample: number;
+  /** Where its prompt ended: start + promptMs, or earlier on barge-in. Samples. */
+  promptEndSample: number;
+  /** Media time at which it ended (the key's detection, or the deadline). Samples. */
+  endSample: number;
+  digits: string;
+  /** The terminator key that ended it, or "". */
+  terminator: "" | DtmfDigit;
+  endedBy: AttemptEnd;
+  status: CollectStatus;
+}
+
+/** The collection's outcome: the last attempt's digits and status, with the whole history. */
+export interface CollectResult {
+  status: CollectStatus;
+  /** The last attempt's digits (kept on failure). */
+  digits: string;
+  terminator: "" | DtmfDigit;
+  /** Attempts made, 1 to maxAttempts. */
+  attempts: number;
+  /** What ended the last attempt. */
+  endedBy: AttemptEnd;
+  /** Media time of the end, samples and ms. */
+  endSample: number;
+  endMs: number;
+  history: readonly AttemptResult[];
+  /** The internal error behind status "unknown". */
+  error?: unknown;
+}
+
+/** What the collector reports as it goes; media times in samples. */
+export type CollectorEvent =
+  | { type: "digit"; attempt: number; digit: DtmfDigit; sample: number; digits: string }
+  | { type: "bargein"; attempt: number; sample: number }
+  | { type: "attemptend"; result: AttemptResult }
+  /** A new attempt: the host replays its prompt from `startSample`. */
+  | { type: "restart"; attempt: number; startSample: number; startMs: number; promptEndSample: number }
+  | { type: "done"; result: CollectResult };
+
+const DIGITS_RANGE = { min: 1, max: 64 };
+const ATTEMPTS_RANGE = { min: 1, max: 10 };
+const TIMEOUT_RANGE_MS = { min: 1000, max: 10000 };
+/** Longest prompt accepted, ms (1 hour: only there to reject absurd values). */
+const MAX_PROMPT_MS = 3_600_000;
+/** Longest regex accepted, characters. */
+export const MAX_REGEX_LENGTH = 256;
+const MS_PER_SECOND = 1000;
+
+export const COLLECTOR_DEFAULTS = Object.freeze({
+  maxAttempts: 1,
+  timeout: 5000,
+  terminators: "#",
+  regex: "[0-9]*",
+  promptMs: 0,
+  sampleRate: 8000,
+  startSample: 0,
+});
+
+const KNOWN = new Set(["minDigits", "maxDigits", "maxAttempts", "timeout", "interDigitTimeout", "terminators",
+  "regex", "promptMs", "sampleRate", "startSample", "listener"]);
+
+/**
+ * Why a pattern risks catastrophic (exponential) backtracking, or undefined if it passes the
+ * check. The check is deliberately simple: it rejects a quantified group whose body itself
+ * contains a variable quantifier (`(\d+)*`, `(a?){2,}`, `(?:[0-9]{1,3})+`) and
+ * backreferences (`\1`, `\k<name>`). `{n}` (an exact count) is not variable. It does not
+ * detect overlapping alternatives inside a quantified group, such as `(1|1)*`.
+ */
+export function regexRisk(pattern: string): string | undefined {
+  const groups: { start: number; variable: boolean }[] = [{ start: 0, variable: false }];
+  // Length of a quantifier at i (with a lazy "?"), and whether it is variable; 0 if none.
+  const quantifierAt = (i: number): { length: number; variable: boolean } => {
+    const c = pattern[i];
+    let length = 0, variable = true;
+    if (c === "*" || c === "+" || c === "?") length = 1;
+    else if (c === "{") {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
+      if (m) { length = m[0].length; variable = m[2] !== undefined && m[3] !== m[1]; }
+    }
+    if (length > 0 && pattern[i + length] === "?") length++;
+    return { length, variable };
+  };
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i];
+    if (c === "\\") {
+      const next = pattern[i + 1] ?? "";
+      if (/[1-9]/.test(next) || next === "k") return `it has a backreference (\\${next} at ${i})`;
+      i += 2;
+    } else if (c === "[") {
+      // A character class: quantifier characters inside are literal.
+      i++;
+      while (i < pattern.length && pattern[i] !== "]") i += pattern[i] === "\\" ? 2 : 1;
+      i++;
+    } else if (c === "(") {
+      groups.push({ start: i, variable: false });
+      i++;
+      if (pattern[i] === "?") {
+        // (?: (?= (?! (?<= (?<! (?<name>
+        i++;
+        if (pattern[i] === "<" && pattern[i + 1] !== "=" && pattern[i + 1] !== "!") {
+          while (i < pattern.length && pattern[i] !== ">") i++;
+        } else if (pattern[i] === "<") i++;
+        i++;
+      }
+    } else if (c === ")") {
+      const group = groups.length > 1 ? groups.pop()! : groups[0];
+      const q = quantifierAt(i + 1);
+      if (q.length > 0 && q.variable && group.variable) {
+        return `it has nested quantifiers (${pattern.slice(group.start, i + 1 + q.length)})`;
+      }
+      if (group.variable || (q.length > 0 && q.variable)) groups[groups.length - 1].variable = true;
+      i += 1 + q.length;
+    } else {
+      const q = quantifierAt(i);
+      if (q.length > 0) {
+        if (q.variable) groups[groups.length - 1].variable = true;
+        i += q.length;
+      } else i++;
+    }
+  }
+  return undefined;
+}
+
+/** The anchored matcher of a regex option: validity, length and backtracking risk checked. */
+function compileRegex(pattern: unknown): RegExp {
+  if (typeof pattern !== "string" || pattern.length > MAX_REGEX_LENGTH) {
+    throw new DtmfOptionError("regex", `a regular expression of at most ${MAX_REGEX_LENGTH} characters`, pattern);
+  }
+  try {
+    // Compiled alone first: a valid pattern has balanced groups, so wrapping it cannot
+    // change its meaning (a pattern like "1)|(2" is refused here).
+    new RegExp(pattern);
+  } catch (error) {
+    throw new DtmfOptionError("regex", `a valid regular expression (${(error as Error).message})`, pattern);
+  }
+  const risk = regexRisk(pattern);
+  if (risk !== undefined) {
+    throw new DtmfOptionError("regex", `a regular expression safe from catastrophic backtracking, but ${risk}`, pattern);
+  }
+  return new RegExp(`^(?:${pattern})$`);
+}
+
+function resolveCollectorOptions(options: CollectorOptions): CollectorSettings & { matcher: RegExp } {
+  if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
+  rejectUnknown(options, KNOWN, "collector");
+  const int = (name: keyof CollectorOptions, value: unknown, min: number, max: number) => checkNumber(name, value, min, max, true);
+  const minDigits = int("minDigits", options.minDigits, DIGITS_RANGE.min, DIGITS_RANGE.max);
+  const maxDigits = int("maxDigits", options.maxDigits, DIGITS_RANGE.min, DIGITS_RANGE.max);
+  if (minDigits > maxDigits) {
+    throw new DtmfOptionError("minDigits", `an integer from ${DIGITS_RANGE.min} to maxDigits (${maxDigits})`, minDigits);
+  }
+  const maxAttempts = int("maxAttempts", options.maxAttempts ?? COLLECTOR_DEFAULTS.maxAttempts, ATTEMPTS_RANGE.min, ATTEMPTS_RANGE.max);
+  const timeout = checkNumber("timeout", options.timeout ?? COLLECTOR_DEFAULTS.timeout, TIMEOUT_RANGE_MS.min, TIMEOUT_RANGE_MS.max);
+  const interDigitTimeout = checkNumber("interDigitTimeout", options.interDigitTimeout ?? timeout, TIMEOUT_RANGE_MS.min, TIMEOUT_RANGE_MS.max);
+  const promptMs = checkNumber("promptMs", options.promptMs ?? COLLECTOR_DEFAULTS.promptMs, 0, MAX_PROMPT_MS);
+  const sampleRate = int("sampleRate", options.sampleRate ?? COLLECTOR_DEFAULTS.sampleRate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
+  const startSample = int("startSample", options.startSample ?? COLLECTOR_DEFAULTS.startSample, 0, Number.MAX_SAFE_INTEGER);
+  const terminatorsIn = options.terminators ?? COLLECTOR_DEFAULTS.terminators;
+  if (typeof terminatorsIn !== "string" || [...terminatorsIn].some((k) => !ALL_KEYS.includes(k.toUpperCase()))) {
+    throw new DtmfOptionError("terminators", `a string of keys from "${ALL_KEYS}" (may be empty)`, terminatorsIn);
+  }
+  const terminators = [...new Set(terminatorsIn.toUpperCase())].join("");
+  const regex = options.regex ?? COLLECTOR_DEFAULTS.regex;
+  const matcher = compileRegex(regex);
+  if (options.listener !== undefined && typeof options.listener !== "function") {
+    throw new DtmfOptionError("listener", "a function", options.listener);
+  }
+  const samples = (ms: number) => Math.round((ms * sampleRate) / MS_PER_SECOND);
+  return {
+    minDigits, maxDigits, maxAttempts, timeout, interDigitTimeout, terminators, regex, promptMs, sampleRate, startSample,
+    timeoutSamples: samples(timeout), interDigitTimeoutSamples: samples(interDigitTimeout), promptSamples: samples(promptMs),
+    matcher,
+  };
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+/** Marks "no digit in this attempt yet". */
+const NONE = -1;
+
+export class DigitCollector {
+  readonly settings: CollectorSettings;
+  private readonly matcher: RegExp;
+  private readonly listener?: (event: CollectorEvent) => void;
+  /** Media time the collector has reached, samples. Never goes back. */
+  private now: number;
+  private attemptNo = 1;
+  private attemptStart: number;
+  private promptEnd: number;
+  private collected = "";
+  /** Detection sample of this attempt's last digit, or NONE. */
+  private lastDigitSample = NONE;
+  /** The last keydown seen, so its dtmf event is recognised as the same press. */
+  private lastKeydown?: { digit: string; startSample: number };
+  private readonly history: AttemptResult[] = [];
+  private final?: CollectResult;
+  private pending: CollectorEvent[] = [];
+
+  constructor(options: CollectorOptions) {
+    const { matcher, ...settings } = resolveCollectorOptions(options);
+    this.settings = Object.freeze(settings);
+    this.matcher = matcher;
+    this.listener = options.listener;
+    this.now = settings.startSample;
+    this.attemptStart = settings.startSample;
+    this.promptEnd = settings.startSample + settings.promptSamples;
+  }
+
+  /** Whether the collection has finished (result available). */
+  get done(): boolean { return this.final !== undefined; }
+  /** The final result, once done. */
+  get result(): CollectResult | undefined { return this.final; }
+  /** The attempt under way (or the last one), 1-based. */
+  get attempt(): number { return this.attemptNo; }
+  /** Digits collected in the current attempt. */
+  get digits(): string { return this.collected; }
+  /** Media time reached, samples and ms. */
+  get positionSamples(): number { return this.now; }
+  get positionMs(): number { return round1((this.now * MS_PER_SECOND) / this.settings.sampleRate); }
+  /** Where the current attempt's prompt ends (earlier after a barge-in), samples. */
+  get promptEndSample(): number { return this.promptEnd; }
+  /** Media time at which the running timer expires (samples), or undefined once done. */
+  get deadlineSample(): number | undefined { return this.final ? undefined : this.deadline(); }
+
+  /** Takes one detector event. Events must come in the order the detector reports them. */
+  onEvent(event: DetectorEvent): readonly CollectorEvent[] {
+    return this.step(() => this.take(event));
+  }
+
+  /** Takes a batch of detector events (such as one process() return value), in order. */
+  feed(events: Iterable<DetectorEvent>): readonly CollectorEvent[] {
+    return this.step(() => { for (const event of events) this.take(event); });
+  }
+
+  /**
+   * The stream has reached `positionSamples` (e.g. detector.positionSamples after a chunk,
+   * AFTER feeding that chunk's events): timers that expire by then do. Earlier positions are
+   * ignored (media time never goes back).
+   */
+  advance(positionSamples: number): readonly CollectorEvent[] {
+    checkNumber("positionSamples", positionSamples, 0, Number.MAX_SAFE_INTEGER);
+    return this.step(() => this.expire(positionSamples));
+  }
+
+  /**
+   * The call or stream has ended (hang-up, end of file) at `positionSamples` (default: the
+   * position reached). Timers that expire before then still count; if the collection is
+   * still open, it fails (status "failure", digits so far kept). Returns the final result.
+   */
+  end(positionSamples?: number): CollectResult {
+    if (positionSamples !== undefined) checkNumber("positionSamples", positionSamples, 0, Number.MAX_SAFE_INTEGER);
+    this.step(() => {
+      if (positionSamples !== undefined) this.expire(positionSamples);
+      if (!this.final) this.endAttempt("hangup", this.now, "");
+    });
+    return this.final!;
+  }
+
+  /** Stops the collection now: status "failure", digits so far kept. Returns the final result. */
+  cancel(): CollectResult {
+    this.step(() => { if (!this.final) this.endAttempt("cancel", this.now, ""); });
+    return this.final!;
+  }
+
+  /**
+   * Runs one state change. An exception from inside the state machine (a bug) ends the
+   * collection with "unknown". API misuse (a malformed event) throws before that event
+   * changes anything; the events before it in the same batch have been taken.
+   */
+  private step(change: () => void): readonly CollectorEvent[] {
+    this.pending = [];
+    try {
+      change();
+    } catch (error) {
+      if (error instanceof DtmfInputError || error instanceof DtmfOptionError || this.final) throw error;
+      this.endAttempt("error", this.now, "", error);
+    }
+    const events = this.pending;
+    this.pending = [];
+    if (this.listener) for (const event of events) this.listener(event);
+    return events;
+  }
+
+  private emit(event: CollectorEvent): void { this.pending.push(event); }
+
+  private take(event: DetectorEvent): void {
+    checkEvent(event);
+    if (this.final) return;
+    const raw = event.detectedSample;
+    if (event.type === "keydown") {
+      this.lastKeydown = { digit: event.digit, startSample: event.startSample };
+    } else if (this.lastKeydown && this.lastKeydown.digit === event.digit && this.lastKeydown.startSample === event.startSample) {
+      this.lastKeydown = undefined;
+      return; // the end of a press already counted (or ignored) at its keydown
+    }
+    if (raw < this.settings.startSample) return; // before the collection started
+    // Events are in time order; one detected before the position already reached (a wall
+    // clock ran ahead of the audio) is taken at that position.
+    const at = Math.max(raw, this.now);
+    this.expire(at);
+    if (this.final) return;
+    this.press(event.digit, at);
+  }
+
+  private press(digit: DtmfDigit, at: number): void {
+    if (at < this.promptEnd) {
+      this.promptEnd = at;
+      this.emit({ type: "bargein", attempt: this.attemptNo, sample: at });
+    }
+    if (this.settings.terminators.includes(digit)) {
+      this.endAttempt("terminator", at, digit);
+      return;
+    }
+    this.collected += digit;
+    this.lastDigitSample = at;
+    this.emit({ type: "digit", attempt: this.attemptNo, digit, sample: at, digits: this.collected });
+    if (this.collected.length >= this.settings.maxDigits) this.endAttempt("maxDigits", at, "");
+  }
+
+  /** When the running timer expires, samples. */
+  private deadline(): number {
+    return this.lastDigitSample === NONE
+      ? this.promptEnd + this.settings.timeoutSamples
+      : this.lastDigitSample + this.settings.interDigitTimeoutSamples;
+  }
+
+  /** Lets every timer that expires at or before `position` expire (restarts included). */
+  private expire(position: number): void {
+    while (!this.final && this.deadline() <= position) this.endAttempt("timeout", this.deadline(), "");
+    if (!this.final) this.now = Math.max(this.now, position);
+  }
+
+  private endAttempt(endedBy: AttemptEnd, at: number, terminator: "" | DtmfDigit, error?: unknown): void {
+    this.now = Math.max(this.now, at);
+    const s = this.settings;
+    const digits = this.collected;
+    let status: CollectStatus;
+    if (endedBy === "error") status = "unknown";
+    else if (endedBy === "hangup" || endedBy === "cancel") status = "failure";
+    else if (endedBy === "timeout" && digits.length < s.minDigits) status = "timeout";
+    else status = digits.length >= s.minDigits && this.matcher.test(digits) ? "success" : "failure";
+    const attempt: AttemptResult = {
+      attempt: this.attemptNo, startSample: this.attemptStart, promptEndSample: Math.min(this.promptEnd, at),
+      endSample: at, digits, terminator, endedBy, status,
+    };
+    this.history.push(attempt);
+    this.emit({ type: "attemptend", result: attempt });
+    const retry = (status === "timeout" || status === "failure") &&
+      (endedBy === "timeout" || endedBy === "terminator" || endedBy === "maxDigits") && this.attemptNo < s.maxAttempts;
+    if (!retry) {
+      this.final = {
+        status, digits, terminator, attempts: this.attemptNo, endedBy, endSample: at,
+        endMs: round1((at * MS_PER_SECOND) / s.sampleRate), history: [...this.history],
+        ...(error === undefined ? {} : { error }),
+      };
+      this.emit({ type: "done", result: this.final });
+      return;
+    }
+    this.attemptNo++;
+    this.attemptStart = at;
+    this.promptEnd = at + s.promptSamples;
+    this.collected = "";
+    this.lastDigitSample = NONE;
+    this.emit({
+      type: "restart", attempt: this.attemptNo, startSample: at,
+      startMs: round1((at * MS_PER_SECOND) / s.sampleRate), promptEndSample: this.promptEnd,
+    });
+  }
+}
+
+/** Rejects things that are not detector events (API misuse) before any state changes. */
+function checkEvent(event: DetectorEvent): void {
+  const e = event as unknown as Record<string, unknown> | null;
+  if (e === null || typeof e !== "object" || (e.type !== "keydown" && e.type !== "dtmf")) {
+    throw new DtmfInputError(`a collector takes detector events ({ type: "keydown" | "dtmf", … }); received ${JSON.stringify(e) ?? String(e)}`);
+  }
+  if (typeof e.digit !== "string" || !isDigit(e.digit)) {
+    throw new DtmfInputError(`event digit must be one of 0-9, A-D, *, #; received ${JSON.stringify(e.digit)}`);
+  }
+  for (const field of ["detectedSample", "startSample"] as const) {
+    const v = e[field];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+      throw new DtmfInputError(`event ${field} must be a finite number of samples ≥ 0; received ${String(v)}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Wall-clock adapter: the one place that reads a clock, apart from the media-time core.
+
+export interface WallClockOptions {
+  /**
+   * The media time now, ms (e.g. ms since the call was answered). Default: the collector's
+   * position when the clock starts plus the ms elapsed since then (performance.now()).
+   */
+  positionMs?: () => number;
+  /** How often to advance the collector, ms, 5 to 1000. Default 20. */
+  intervalMs?: number;
+  /** Timer functions (injectable for tests). Default: the global ones. */
+  setInterval?: (tick: () => void, ms: number) => unknown;
+  clearInterval?: (handle: unknown) => void;
+}
+
+export interface WallClock {
+  /** Stops advancing the collector. Idempotent. */
+  stop(): void;
+  /** Whether the clock still runs. */
+  readonly running: boolean;
+  /** Settles with the result when the collector finishes, or undefined if stopped first. */
+  readonly finished: Promise<CollectResult | undefined>;
+}
+
+const WALL_CLOCK_KNOWN = new Set(["positionMs", "intervalMs", "setInterval", "clearInterval"]);
+const INTERVAL_RANGE_MS = { min: 5, max: 1000, default: 20 };
+
+/**
+ * Advances `collector` from a clock every `intervalMs`, so timeouts expire when no audio (or
+ * no key) arrives, e.g. when keys come from RFC 4733 or SIP INFO instead of the detector.
+ * The collector's outcome then depends on when ticks happen: use it only for live calls.
+ */
+export function startWallClock(collector: DigitCollector, options: WallClockOptions = {}): WallClock {
+  if (!(collector instanceof DigitCollector)) throw new DtmfOptionError("collector", "a DigitCollector", collector);
+  if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
+  rejectUnknown(options, WALL_CLOCK_KNOWN, "wall clock");
+  const intervalMs = checkNumber("intervalMs", options.intervalMs ?? INTERVAL_RANGE_MS.default, INTERVAL_RANGE_MS.min, INTERVAL_RANGE_MS.max);
+  for (const name of ["positionMs", "setInterval", "clearInterval"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") throw new DtmfOptionError(name, "a function", options[name]);
+  }
+  const setTimer = options.setInterval ?? ((tick: () => void, ms: number) => setInterval(tick, ms));
+  const clearTimer = options.clearInterval ?? ((handle: unknown) => clearInterval(handle as ReturnType<typeof setInterval>));
+  let positionMs = options.positionMs;
+  if (!positionMs) {
+    const originMs = performance.now() - (collector.positionSamples * MS_PER_SECOND) / collector.settings.sampleRate;
+    positionMs = () => performance.now() - originMs;
+  }
+  const readPosition = positionMs;
+  let running = true;
+  let settle!: (result: CollectResult | undefined) => void;
+  const finished = new Promise<CollectResult | undefined>((resolve) => { settle = resolve; });
+  let handle: unknown;
+  const stop = (result?: CollectResult) => {
+    if (!running) return;
+    running = false;
+    clearTimer(handle);
+    settle(result);
+  };
+  const tick = () => {
+    if (!running) return;
+    if (!collector.done) {
+      const ms = readPosition();
+      if (Number.isFinite(ms) && ms >= 0) collector.advance(Math.round((ms * collector.settings.sampleRate) / MS_PER_SECOND));
+    }
+    if (collector.done) stop(collector.result);
+  };
+  handle = setTimer(tick, intervalMs);
+  return {
+    stop: () => stop(undefined),
+    get running() { return running; },
+    finished,
+  };
+}

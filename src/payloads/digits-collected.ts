@@ -1,0 +1,68 @@
+/**
+ * The `digits.collected` event of a programmable voice API (seed 001): the outcome of a
+ * play_and_get_digits command. A DigitCollector's result fits as it is.
+ *
+ * ```json
+ * { "event": "digits.collected", "session_uuid": "acW68-…", "command_uid": "collect-pin-001",
+ *   "digits": "1234", "terminator": "#", "status": "success" }
+ * ```
+ */
+import type { CollectStatus } from "../collector.js";
+import { DtmfPayloadError, JSON_SCHEMA_DRAFT, NON_EMPTY_STRING, checkEnum, checkString, frozenSchema } from "./fields.js";
+
+const PAYLOAD = "digits.collected";
+export const COLLECT_STATUSES: readonly CollectStatus[] = Object.freeze(["success", "timeout", "failure", "unknown"]);
+/** Most digits a collection can hold (seed 003: maxDigits ≤ 64). */
+const MAX_DIGITS = 64;
+const DIGITS = /^[0-9A-D*#]*$/;
+
+export interface DigitsCollectedPayload {
+  event: "digits.collected";
+  session_uuid: string;
+  command_uid: string;
+  /** The collected keys, without the terminator; may be empty. */
+  digits: string;
+  /** The key that ended the collection, or "" (timeout, maxDigits, failure). */
+  terminator: string;
+  status: CollectStatus;
+}
+
+/** What a collection ended with: a DigitCollector's CollectResult fits. */
+export interface CollectOutcome {
+  digits: string;
+  terminator: string;
+  status: CollectStatus;
+}
+
+export function buildDigitsCollectedPayload(outcome: CollectOutcome, ids: { sessionUuid: string; commandUid: string }): DigitsCollectedPayload {
+  if (outcome === null || typeof outcome !== "object") throw new DtmfPayloadError(PAYLOAD, "outcome", "an object", outcome);
+  if (ids === null || typeof ids !== "object") throw new DtmfPayloadError(PAYLOAD, "ids", "an object", ids);
+  const session_uuid = checkString(PAYLOAD, "sessionUuid", ids.sessionUuid);
+  const command_uid = checkString(PAYLOAD, "commandUid", ids.commandUid);
+  const { digits, terminator } = outcome;
+  if (typeof digits !== "string" || digits.length > MAX_DIGITS || !DIGITS.test(digits)) {
+    throw new DtmfPayloadError(PAYLOAD, "digits", `a string of at most ${MAX_DIGITS} keys from 0-9, A-D, *, #`, digits);
+  }
+  if (typeof terminator !== "string" || terminator.length > 1 || !DIGITS.test(terminator)) {
+    throw new DtmfPayloadError(PAYLOAD, "terminator", `"" or one key from 0-9, A-D, *, #`, terminator);
+  }
+  const status = checkEnum(PAYLOAD, "status", outcome.status, COLLECT_STATUSES);
+  return { event: "digits.collected", session_uuid, command_uid, digits, terminator, status };
+}
+
+export const digitsCollectedPayloadSchema = frozenSchema({
+  $schema: JSON_SCHEMA_DRAFT,
+  title: "digits.collected",
+  description: "The outcome of a play_and_get_digits command (programmable voice API `digits.collected` event).",
+  type: "object",
+  additionalProperties: false,
+  required: ["event", "session_uuid", "command_uid", "digits", "terminator", "status"],
+  properties: {
+    event: { const: "digits.collected" },
+    session_uuid: NON_EMPTY_STRING,
+    command_uid: NON_EMPTY_STRING,
+    digits: { type: "string", maxLength: MAX_DIGITS, pattern: "^[0-9A-D*#]*$" },
+    terminator: { type: "string", pattern: "^[0-9A-D*#]?$" },
+    status: { enum: [...COLLECT_STATUSES] },
+  },
+});
