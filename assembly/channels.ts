@@ -43,6 +43,7 @@ export const CH_TPREV: usize = 384;   // corrected T_row, T_col of the previous 
 export const CH_TPREV_KEY: usize = 400; // i32 the key (row×4+col) CH_TPREV was made for
 export const CH_PENDING: usize = 404; // f32 a sample held back to keep the two-sample steps aligned
 export const CH_HAS_PENDING: usize = 408; // i32 1 while CH_PENDING holds a sample
+export const CH_PRESS_TOTAL: usize = 412; // f32 Σ total power (DC removed) of the hops in CH_POW_*
 export const CH_CONFIG: usize = 416;  // per-channel configuration, CONFIG_BYTES long
 export const CH_ACC_E: usize = 464;   // v128 running Σx² of the current hop by sample parity (lanes 0, 1)
 export const CH_ACC_S: usize = 480;   // v128 running Σx of the current hop by sample parity (lanes 0, 1)
@@ -56,6 +57,7 @@ export const CFG_FREQ_TOL: usize = 20;   // f32 maximum |frequency error| as a f
 export const CFG_MIN_CONFIRM: usize = 24;// i32 tone length that confirms a key, samples
 export const CFG_GAP_MAX: usize = 28;    // i32 silence after which a key press ends, samples
 export const CFG_KEY_MASK: usize = 32;   // i32 bit k set: key k may be reported
+export const CFG_PRESS_PURITY: usize = 36; // f32 minimum (P_row+P_col)/P_total over the tone's full hops
 export const CONFIG_BYTES: usize = 48;
 export const SLOT_BYTES: usize = 496;
 

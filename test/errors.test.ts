@@ -7,7 +7,7 @@ import { testEngine } from "./helpers.js";
 
 const numeric: [string, number, number][] = [
   ["minLevelDbm0", -70, 0], ["normalTwistDb", 0, 20], ["reverseTwistDb", 0, 20], ["peakRatioDb", 3, 30],
-  ["purityDb", -10, 0], ["frequencyTolerancePct", 0.5, 6], ["minToneMs", 10, 200], ["gapMs", 10, 500],
+  ["purityDb", -10, 0], ["pressPurityDb", -10, 0], ["frequencyTolerancePct", 0.5, 6], ["minToneMs", 10, 200], ["gapMs", 10, 500],
 ];
 
 describe("detector options", () => {

@@ -52,6 +52,7 @@ export class PlainDetector {
   private readonly twistHi: number;
   private readonly relPeak: number;
   private readonly purity: number;
+  private readonly pressPurity: number;
   private readonly minConfirm: number;
   private readonly gapMax: number;
   private readonly keyMask: number;
@@ -71,7 +72,7 @@ export class PlainDetector {
   private state = IDLE; private key = 0; private onset = 0; private toneEnd = 0; private ref = 0; private refN = 0;
   private inGap = false; private prevA = 0; private pairs = 0;
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
-  private powR = 0; private powC = 0; private fullHops = 0; private keydownAt = 0;
+  private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private t: [number, number, number, number] = [0, 0, 0, 0];
   private tPrev: [number, number, number, number] = [0, 0, 0, 0];
   private tKey = -1; private tPrevKey = -1;
@@ -97,6 +98,7 @@ export class PlainDetector {
     this.twistHi = 10 ** (t.reverseTwistDb / 10);
     this.relPeak = 10 ** (-t.peakRatioDb / 10);
     this.purity = 10 ** (t.purityDb / 10);
+    this.pressPurity = 10 ** (t.pressPurityDb / 10);
     this.minConfirm = Math.round((t.minToneMs * sampleRate) / 1000);
     this.gapMax = Math.round((t.gapMs * sampleRate) / 1000);
     this.keyMask = [...t.keys].reduce((m, k) => m | (1 << KEY_ORDER.indexOf(k)), 0);
@@ -126,7 +128,7 @@ export class PlainDetector {
     if (this.state !== IDLE) {
       const end = this.hopStart + this.pos;
       if (!this.inGap && this.prevA >= COVER_FULL) this.toneEnd = end;
-      if (this.state === CANDIDATE && this.toneEnd - this.onset >= this.minConfirm && this.frequenciesOk()) {
+      if (this.state === CANDIDATE && this.toneEnd - this.onset >= this.minConfirm && this.toneAccepted()) {
         this.state = ACTIVE;
         this.keydownAt = end;
       }
@@ -207,16 +209,23 @@ export class PlainDetector {
     return re === 0 && im === 0 ? 0 : Math.atan2(im, re) / ((2 * Math.PI * this.hop) / this.sampleRate);
   }
 
-  private frequenciesOk(): boolean {
+  private offsetLoss(errHz: number): number {
+    const x = (Math.PI * errHz * this.hop) / this.sampleRate;
+    return Math.abs(x) < 1e-6 ? 1 : Math.max((Math.sin(x) / x) ** 2, 0.25);
+  }
+
+  private toneAccepted(): boolean {
     if (this.pairs < MIN_PHASE_PAIRS) return false;
     const tol = this.tuning.frequencyTolerancePct / 100;
-    return Math.abs(this.errorHz(this.zr)) <= tol * ROW_HZ[this.key >> 2] &&
-      Math.abs(this.errorHz(this.zc)) <= tol * COL_HZ[this.key & 3];
+    const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
+    if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
+    const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
+    return tone >= this.pressPurity * this.pressTotal;
   }
 
   private startCandidate(key: number): void {
     const H = this.hop;
-    Object.assign(this, { state: CANDIDATE, key, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, zr: [0, 0], zc: [0, 0] });
+    Object.assign(this, { state: CANDIDATE, key, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0] });
     const available = Math.min(this.hops + 1, HISTORY);
     const m0 = this.keyMag(0, key), m1 = available > 1 ? this.keyMag(1, key) : 0;
     this.ref = Math.max(m0, m1, 1e-20);
@@ -237,6 +246,7 @@ export class PlainDetector {
     this.powR += ((trRe * trRe + trIm * trIm) * 2) / (H * H);
     this.powC += ((tcRe * tcRe + tcIm * tcIm) * 2) / (H * H);
     this.fullHops++;
+    this.pressTotal += Math.max(this.energy - (this.sum * this.sum) / H, 0) / H;
     if (this.prevA < COVER_FULL || this.tPrevKey !== this.key) return;
     const add = (z: Complex, re: number, im: number, pr: number, pi: number, w: number): Complex => {
       const tc = Math.cos(w * H), ts = Math.sin(w * H);
@@ -250,10 +260,7 @@ export class PlainDetector {
 
   private finish(): void {
     if (this.state === ACTIVE) {
-      const loss = (err: number) => {
-        const x = (Math.PI * err * this.hop) / this.sampleRate;
-        return Math.abs(x) < 1e-6 ? 1 : Math.max((Math.sin(x) / x) ** 2, 0.25);
-      };
+      const loss = (err: number) => this.offsetLoss(err);
       const n = Math.max(this.fullHops, 1);
       const dbm0 = (p: number) => 10 * Math.log10(Math.max(p, 1e-15) / DBM0_REF_POWER);
       this.out.push({
@@ -282,7 +289,7 @@ export class PlainDetector {
       if (a >= COVER_MIN) this.toneEnd = this.hopStart + (a >= COVER_FULL ? H : a * H);
       this.accumulate(a);
       this.prevA = a;
-      if (this.state === CANDIDATE && this.toneEnd - this.onset >= this.minConfirm && this.frequenciesOk()) {
+      if (this.state === CANDIDATE && this.toneEnd - this.onset >= this.minConfirm && this.toneAccepted()) {
         this.state = ACTIVE;
         this.keydownAt = hopEnd;
       }
