@@ -1,50 +1,99 @@
 /**
- * `dtmf-wasm analyze FILE...`: one record per key press. Minimal version: whole-file WAV
- * reading through wavefile, NDJSON output. (Streaming, formats and batch: see issue #5.)
+ * `dtmf-wasm analyze FILE... | -`: the key presses in recordings. Inputs are analysed in
+ * parallel (pool.ts), their records printed in input order as soon as that order allows
+ * (ordered.ts) in the chosen format (formats.ts); errors and warnings go to stderr as one line
+ * per file, a summary and, for long runs on a terminal, a progress bar too.
  */
-import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import wavefile from "wavefile";
-import { DtmfEngine } from "../engine.js";
+import { performance } from "node:perf_hooks";
+import { ANALYZE_HELP, type AnalyzeCommand, parseAnalyzeArgs } from "./analyze-args.js";
+import { UsageError } from "./args.js";
+import { exitQuietlyOnBrokenPipe } from "./epipe.js";
+import { createOutput } from "./formats.js";
 import type { CliIo } from "./io.js";
+import { InputOrder } from "./ordered.js";
+import { runAnalyses } from "./pool.js";
+import { PROGRESS_DELAY_MS, ProgressDisplay } from "./progress.js";
+import type { FileReport } from "./records.js";
+import { formatSummary, totals } from "./summary.js";
 
-const HELP = `usage: dtmf-wasm analyze FILE.wav...
-
-Prints one JSON object per key press: file, channel, digit, start_ms, duration_ms,
-low_dbm0, high_dbm0.
-`;
+const NAME = "dtmf-wasm analyze";
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let command: AnalyzeCommand;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { help: { type: "boolean", short: "h" }, format: { type: "string" } } });
+    command = parseAnalyzeArgs(args, io);
   } catch (error) {
-    io.stderr(`dtmf-wasm analyze: ${(error as Error).message}\n`);
-    return 2;
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`${NAME}: ${error.message}\n(\`${NAME} --help\` lists the options)\n`);
+    return EXIT_USAGE;
   }
-  if (parsed.values.help) { io.stdout(HELP); return 0; }
-  if (parsed.positionals.length === 0) { io.stderr(HELP); return 2; }
-  const engine = await DtmfEngine.create();
-  let failed = 0;
-  for (const file of parsed.positionals) {
-    try {
-      const wav = new wavefile.WaveFile(await readFile(file));
-      wav.toBitDepth("32f");
-      const rate = (wav.fmt as { sampleRate: number }).sampleRate;
-      let channels = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
-      if (!Array.isArray(channels)) channels = [channels];
-      channels.forEach((samples, channel) => {
-        const detector = engine.createDetector({ sampleRate: rate, encoding: "float32" });
-        for (const e of [...detector.process(samples), ...detector.flush()]) {
-          if (e.type !== "dtmf") continue;
-          io.stdout(`${JSON.stringify({ file, channel, digit: e.digit, start_ms: e.startMs, duration_ms: e.durationMs, low_dbm0: e.lowDbm0, high_dbm0: e.highDbm0 })}\n`);
-        }
-        detector.close();
-      });
-    } catch (error) {
-      failed++;
-      io.stderr(`dtmf-wasm analyze: ${file}: ${(error as Error).message}\n`);
-    }
+  if (command.help) {
+    io.stdout(ANALYZE_HELP);
+    return EXIT_OK;
   }
-  return failed ? 1 : 0;
+  if (io.stdin === process.stdin) exitQuietlyOnBrokenPipe();
+  return analyze(command, io);
+}
+
+async function analyze(command: AnalyzeCommand, io: CliIo): Promise<number> {
+  const started = performance.now();
+  // Live audio on stdin has no length to show progress against: no bar unless asked for.
+  const onlyStdin = command.inputs.every((i) => i.path === undefined);
+  const progress = new ProgressDisplay(io, {
+    enabled: io.stderrIsTTY && !command.quiet && (command.progress === "always" || (command.progress === "auto" && !onlyStdin)),
+    delayMs: command.progress === "always" ? 0 : PROGRESS_DELAY_MS,
+    names: command.inputs.map((i) => i.file),
+  });
+  // A bar redrawn on the terminal that stdout also writes to would be torn apart by the
+  // records: while a bar is shown and stdout is that terminal, stdout waits for the bar to go.
+  const held: string[] = [];
+  const write = (text: string) => {
+    if (io.stdoutIsTTY && progress.visible) held.push(text);
+    else io.stdout(text);
+  };
+  const stderr = (text: string) => (progress.visible ? progress.log(text) : io.stderr(text));
+
+  const output = createOutput({
+    format: command.format, digitsOnly: command.digitsOnly, formatGiven: command.formatGiven,
+    inputs: command.inputs.length, write,
+  });
+  const reports: FileReport[] = [];
+  const order = new InputOrder({
+    records: (records) => output.records(records),
+    fileDone: (report) => {
+      reports.push(report);
+      for (const warning of report.warnings) stderr(`${NAME}: warning: ${warning}\n`);
+      if (report.error) stderr(`${NAME}: ${report.error.message}\n${report.error.stack ? `${report.error.stack}\n` : ""}`);
+      output.fileDone(report);
+    },
+  });
+
+  progress.start();
+  try {
+    await runAnalyses(command.inputs, {
+      jobs: command.jobs,
+      autoJobs: command.autoJobs,
+      settings: { tuning: command.tuning, debug: command.debug, records: !command.digitsOnly },
+      stdin: io.stdin,
+    }, {
+      records: (index, records) => order.records(index, records),
+      progress: (index, p) => progress.update(index, p),
+      done: (report) => {
+        progress.done(report.index);
+        order.done(report);
+      },
+    });
+  } finally {
+    progress.stop();
+  }
+  output.end();
+  if (held.length) io.stdout(held.join(""));
+
+  const t = totals(reports);
+  const detail = reports.length === 1 ? reports[0].format : undefined;
+  if (!command.quiet) io.stderr(`${NAME}: ${formatSummary(t, performance.now() - started, detail)}\n`);
+  return t.failed > 0 ? EXIT_FAILED : EXIT_OK;
 }

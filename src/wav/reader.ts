@@ -1,0 +1,176 @@
+/**
+ * A WAV (or headerless) file as a stream of audio blocks ready for detectors: one chunk per
+ * channel per block of at most CHUNK_BYTES of file data, in the encoding and at the sample rate
+ * the detectors are opened with. Memory is bounded by the block size whatever the file's
+ * length, so multi-hour, multi-GB recordings stream through.
+ *
+ * Damage that still leaves audio to analyse (data shorter than the header says, a partial last
+ * frame) is reported in `warnings`; everything else throws WavFileError.
+ */
+import type { AudioChunk } from "../detector.js";
+import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type Encoding } from "../options.js";
+import { ByteReader } from "./bytes.js";
+import { Decimator, decimationFactor, designLowPass } from "./decimate.js";
+import { FrameDecoder } from "./decode.js";
+import { WavFileError } from "./errors.js";
+import type { PcmFormat } from "./format.js";
+import { type RawOptions, rawFormat } from "./raw.js";
+import { type WavHeader, readWavHeader } from "./riff.js";
+import { type ByteSource, CHUNK_BYTES, openFile, streamSource } from "./source.js";
+
+const MS_PER_SECOND = 1000;
+
+/** Where to read from: a path, or a stream (stdin) with the name errors should use. */
+export type AudioSource = { path: string; name?: string } | { stream: AsyncIterable<Uint8Array | string>; name: string };
+
+export interface ReaderOptions {
+  /** Headerless input in this format instead of a WAV. */
+  raw?: RawOptions;
+  /** File bytes per block (default 64 KiB; rounded down to whole frames). */
+  chunkBytes?: number;
+}
+
+export interface AudioBlock {
+  /** The block's samples, one chunk per channel (reused by the next block). */
+  channels: AudioChunk[];
+  /** File frames this block covers (0 for the decimators' final output). */
+  frames: number;
+}
+
+export class AudioReader {
+  /** Damage found so far that did not stop the reading. */
+  readonly warnings: WavFileError[] = [];
+  /** The detectors' sample rate: the file's, or the file's divided by `decimation`. */
+  readonly sampleRate: number;
+  /** The encoding to open the detectors with. */
+  readonly encoding: Encoding;
+  /** 1, or the factor by which a rate above 48 kHz is divided. */
+  readonly decimation: number;
+  /** Frames delivered so far. */
+  framesRead = 0;
+
+  private readonly decoder: FrameDecoder;
+  private readonly decimators: Decimator[];
+  private readonly block: Uint8Array;
+
+  private constructor(
+    readonly name: string,
+    readonly format: PcmFormat,
+    /** The WAV header; undefined for raw input. */
+    readonly header: WavHeader | undefined,
+    /** Audio bytes expected (header or file size), undefined when unknown (streams). */
+    readonly dataBytes: number | undefined,
+    private readonly bytes: ByteReader,
+    chunkBytes: number,
+  ) {
+    const factor = decimationFactor(format.sampleRate);
+    if (format.sampleRate < MIN_SAMPLE_RATE || factor === undefined) {
+      throw new WavFileError(name, "unsupported-rate",
+        `unsupported sample rate ${format.sampleRate} Hz: the detector takes ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz ` +
+        "(higher rates are decimated when they divide down into that range)");
+    }
+    this.decimation = factor;
+    this.sampleRate = format.sampleRate / factor;
+    const frames = Math.max(1, Math.floor(chunkBytes / format.blockAlign));
+    this.block = new Uint8Array(frames * format.blockAlign);
+    this.decoder = new FrameDecoder(format, frames, { float: factor > 1 });
+    this.encoding = this.decoder.encoding;
+    const h = factor > 1 ? designLowPass(format.sampleRate, factor) : undefined;
+    this.decimators = h ? Array.from({ length: format.channels }, () => new Decimator(factor, h, frames)) : [];
+  }
+
+  /** Opens a file or stream and reads its header. Throws WavFileError. */
+  static async open(source: AudioSource, options: ReaderOptions = {}): Promise<AudioReader> {
+    const name = source.name ?? ("path" in source ? source.path : "-");
+    const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
+    const input: ByteSource = "path" in source ? await openFile(source.path, name, chunkBytes) : streamSource(source.stream, name);
+    const bytes = new ByteReader(input.chunks);
+    try {
+      let reader: AudioReader;
+      if (options.raw) {
+        reader = new AudioReader(name, rawFormat(options.raw), undefined, input.size, bytes, chunkBytes);
+      } else {
+        const header = await readWavHeader(bytes, name);
+        const inFile = input.size === undefined ? undefined : input.size - header.dataOffset;
+        reader = new AudioReader(name, header.format, header, header.dataBytes ?? inFile, bytes, chunkBytes);
+      }
+      if (reader.dataBytes === 0) {
+        throw new WavFileError(name, "empty", reader.header ? "no audio: the 'data' chunk is empty" : "empty file (0 bytes)");
+      }
+      return reader;
+    } catch (error) {
+      await bytes.close();
+      throw error;
+    }
+  }
+
+  get channels(): number { return this.format.channels; }
+  /** Bytes of the file consumed so far (header included). */
+  get position(): number { return this.bytes.position; }
+  /** Audio delivered so far, ms. */
+  get durationMs(): number { return (this.framesRead * MS_PER_SECOND) / this.format.sampleRate; }
+  /** Audio the header (or file size) announces, ms; undefined when unknown. */
+  get expectedDurationMs(): number | undefined {
+    if (this.dataBytes === undefined) return undefined;
+    return (Math.floor(this.dataBytes / this.format.blockAlign) * MS_PER_SECOND) / this.format.sampleRate;
+  }
+
+  /** The audio, block by block; the file is closed at the end (or when the loop stops early). */
+  async *blocks(): AsyncGenerator<AudioBlock> {
+    const { blockAlign, channels } = this.format;
+    let remaining = this.dataBytes ?? Number.POSITIVE_INFINITY;
+    const out: AudioChunk[] = new Array<AudioChunk>(channels);
+    try {
+      let total = 0;
+      while (remaining > 0) {
+        const want = Math.min(this.block.length, remaining);
+        const got = await this.bytes.fill(want === this.block.length ? this.block : this.block.subarray(0, want), 0);
+        total += got;
+        remaining -= got;
+        const frames = Math.floor(got / blockAlign);
+        if (frames > 0) {
+          this.framesRead += frames;
+          for (let c = 0; c < channels; c++) {
+            const chunk = this.decoder.channel(this.block, c, frames);
+            out[c] = this.decimators.length ? this.decimators[c].push(chunk as Float32Array) : chunk;
+          }
+          yield { channels: out, frames };
+        }
+        if (got < want || frames * blockAlign < got) {
+          this.endedEarly(total, got - frames * blockAlign, got < want);
+          break;
+        }
+      }
+      if (this.decimators.length) {
+        for (let c = 0; c < channels; c++) out[c] = this.decimators[c].flush();
+        yield { channels: out, frames: 0 };
+      }
+    } finally {
+      await this.bytes.close();
+    }
+  }
+
+  /** Stops reading (closes the file). */
+  async close(): Promise<void> {
+    await this.bytes.close();
+  }
+
+  /** The data stopped short of the header's size, or in the middle of a frame. */
+  private endedEarly(total: number, partialBytes: number, shortOfHeader: boolean): void {
+    const seconds = (ms: number) => `${(ms / MS_PER_SECOND).toFixed(1)} s`;
+    if (total === 0) {
+      if (this.dataBytes === undefined || this.header === undefined) {
+        throw new WavFileError(this.name, "empty", this.header ? "no audio after the WAV header" : "empty file (0 bytes)");
+      }
+      throw new WavFileError(this.name, "truncated-data",
+        `truncated: the header announces ${seconds(this.expectedDurationMs ?? 0)} of audio but the file ends where it should start`);
+    }
+    if (shortOfHeader && this.dataBytes !== undefined && this.header !== undefined) {
+      this.warnings.push(new WavFileError(this.name, "truncated-data",
+        `truncated: the header announces ${seconds(this.expectedDurationMs ?? 0)} of audio but the file ends after ${seconds(this.durationMs)}; keys found in that part are reported`));
+    } else if (partialBytes > 0) {
+      this.warnings.push(new WavFileError(this.name, "truncated-data",
+        `the audio ends inside a frame: ${partialBytes} trailing byte(s) of a ${this.format.blockAlign}-byte frame ignored`));
+    }
+  }
+}
