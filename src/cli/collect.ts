@@ -7,9 +7,8 @@
  * Exit codes: 0 when the payload was printed (whatever its status), 1 when the file cannot
  * be read, 2 on a usage error.
  */
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import wavefile from "wavefile";
+import { AudioReader } from "../wav/reader.js";
 import { type CollectorOptions, DigitCollector } from "../collector.js";
 import { createDetector } from "../engine.js";
 import { DtmfOptionError, describe } from "../errors.js";
@@ -100,17 +99,6 @@ function collectorOptions(values: Record<string, string | boolean | undefined>, 
   return options as unknown as CollectorOptions;
 }
 
-/** The first channel of a WAV file as float samples (full scale 1), and its sample rate. */
-async function readWav(file: string): Promise<{ samples: Float32Array; sampleRate: number }> {
-  const wav = new wavefile.WaveFile(await readFile(file));
-  wav.toBitDepth("32f");
-  const sampleRate = (wav.fmt as { sampleRate: number }).sampleRate;
-  const channels = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
-  const samples = Array.isArray(channels) ? channels[0] : channels;
-  if (!samples || samples.length === 0) throw new Error("no audio samples");
-  return { samples, sampleRate };
-}
-
 export async function run(args: string[], io: CliIo): Promise<number> {
   const usage = (message: string) => { io.stderr(`dtmf-wasm collect: ${message} (see --help)\n`); return 2; };
   let values: Record<string, string | boolean | undefined>;
@@ -136,25 +124,31 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
 
   const file = positionals[0];
-  let audio: { samples: Float32Array; sampleRate: number };
+  let reader: AudioReader;
   let detector;
   try {
-    audio = await readWav(file);
-    detector = await createDetector({ sampleRate: audio.sampleRate, encoding: "float32" });
+    reader = await AudioReader.open({ path: file });
+    detector = await createDetector({ sampleRate: reader.sampleRate, encoding: reader.encoding });
   } catch (error) {
-    io.stderr(`dtmf-wasm collect: ${file}: ${(error as Error).message}\n`);
+    io.stderr(`dtmf-wasm collect: ${(error as Error).message}\n`);
     return 1;
   }
-  const collector = new DigitCollector(collectorOptions(values, audio.sampleRate));
+  const collector = new DigitCollector(collectorOptions(values, reader.sampleRate));
   const presses: DtmfEvent[] = [];
-  const chunk = Math.round((audio.sampleRate * CHUNK_MS) / MS_PER_SECOND);
+  // The file streams through in blocks; the detector and the collector see 20 ms chunks, as a
+  // live call would deliver them (the result does not depend on it: both run on media time).
+  const chunk = Math.round((reader.sampleRate * CHUNK_MS) / MS_PER_SECOND);
   try {
-    for (let at = 0; at < audio.samples.length; at += chunk) {
-      const events = detector.process(audio.samples.subarray(at, at + chunk));
-      for (const e of events) if (e.type === "dtmf") presses.push(e);
-      collector.feed(events);
-      collector.advance(detector.positionSamples);
+    for await (const block of reader.blocks()) {
+      const samples = block.channels[0]; // the first channel is the call
+      for (let at = 0; at < samples.length; at += chunk) {
+        const events = detector.process(samples.subarray(at, at + chunk));
+        for (const e of events) if (e.type === "dtmf") presses.push(e);
+        collector.feed(events);
+        collector.advance(detector.positionSamples);
+      }
     }
+    for (const warning of reader.warnings) io.stderr(`dtmf-wasm collect: warning: ${warning.message}\n`);
     const end = detector.positionSamples; // flush() restarts media time: read it first
     const last = detector.flush();
     for (const e of last) if (e.type === "dtmf") presses.push(e);
@@ -166,6 +160,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       }
     }
     io.stdout(`${JSON.stringify(buildDigitsCollectedPayload(result, ids))}\n`);
+  } catch (error) {
+    io.stderr(`dtmf-wasm collect: ${(error as Error).message}\n`);
+    return 1;
   } finally {
     detector.close();
   }
