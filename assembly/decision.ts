@@ -45,7 +45,7 @@ import {
 } from "./channels";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import {
-  R_COST, R_HOP, R_HOP_NORM, R_HZ, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, R_WIN_NORM, hopDft, hopEnergy,
+  R_COST, R_HOP, R_HOP_NORM, R_HZ, R_KDIFF, R_LEAK, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, R_WIN_NORM, hopDft, hopEnergy,
 } from "./filterbank";
 
 /** Hop coverage below which a hop holds none of the tone (noise at S/N 10 dB gives ≈ 0.1). */
@@ -93,7 +93,7 @@ let pairKey: i32 = 0;
  * or −1. The group maxima come from branch-free lane reductions and the cheap tests go first,
  * so speech, music, noise and silence (nearly every window) cost a few vector operations.
  */
-function classify(ch: usize, lo: v128, hi: v128, totalPower: f32): i32 {
+function classify(ch: usize, rate: usize, lo: v128, hi: v128, totalPower: f32): i32 {
   const cfg = ch + CH_CONFIG;
   const pr = laneMax(lo);
   const pc = laneMax(hi);
@@ -102,10 +102,16 @@ function classify(ch: usize, lo: v128, hi: v128, totalPower: f32): i32 {
   if (pc < load<f32>(cfg, CFG_TWIST_LO) * pr || pc > load<f32>(cfg, CFG_TWIST_HI) * pr) return -1;
   const row = laneOf(lo, pr);
   const col = laneOf(hi, pc);
-  // The second strongest of each group: the peak lane zeroed, then the maximum again.
+  // The second strongest of each group, on amplitudes less part of what the other group's
+  // tone can leak into each bin (R_LEAK): at −8 dB twist the strong tone's sidelobe would
+  // otherwise count as a second tone in the weak group. Peak lane zeroed, maximum again.
   const zero = f32x4.splat(0);
-  const rowSecond = laneMax(v128.bitselect(zero, lo, f32x4.eq(lo, f32x4.splat(pr))));
-  const colSecond = laneMax(v128.bitselect(zero, hi, f32x4.eq(hi, f32x4.splat(pc))));
+  const loLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>(4 + col) << 4)), f32x4.splat(Mathf.sqrt(pc)));
+  const hiLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>row << 4)), f32x4.splat(Mathf.sqrt(pr)));
+  const loRest = f32x4.max(zero, f32x4.sub(f32x4.sqrt(lo), loLeak));
+  const hiRest = f32x4.max(zero, f32x4.sub(f32x4.sqrt(hi), hiLeak));
+  const rowSecond = laneMax(v128.bitselect(zero, f32x4.mul(loRest, loRest), f32x4.eq(lo, f32x4.splat(pr))));
+  const colSecond = laneMax(v128.bitselect(zero, f32x4.mul(hiRest, hiRest), f32x4.eq(hi, f32x4.splat(pc))));
   const relPeak = load<f32>(cfg, CFG_REL_PEAK);
   if (rowSecond > relPeak * pr || colSecond > relPeak * pc) return -1;
   const key = (row << 2) | col;
@@ -342,7 +348,7 @@ export function endHop(ch: usize, rate: usize): void {
   const energy = load<f32>(ch, CH_E_PREV) + load<f32>(ch, CH_E);
   const sum = load<f32>(ch, CH_S_PREV) + load<f32>(ch, CH_S);
   const total = max((energy - sum * sum / window) / window, <f32>0);
-  const hit = classify(ch, lo, hi, total);
+  const hit = classify(ch, rate, lo, hi, total);
   v128.store(P, lo); // kept for the level of a press that never filled a hop (emitKey)
   v128.store(P + 16, hi);
   // T is needed only while a key is tracked or about to be (its first phase pair uses the

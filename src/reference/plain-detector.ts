@@ -16,6 +16,9 @@ const COVER_MIN = 0.2;
 const COVER_FULL = 0.8;
 const REF_SHARE = 0.7;
 const MIN_PHASE_PAIRS = 2;
+const LEAK_OFFSET = 0.02;
+const LEAK_OFFSET_STEP = 0.001;
+const LEAK_SHARE = 0.2;
 const HISTORY = 4;
 const BINS = 8;
 const IDLE = 0, CANDIDATE = 1, ACTIVE = 2;
@@ -32,6 +35,20 @@ export interface PlainPress {
 
 type Complex = [number, number];
 
+/** The largest leak of a tone near `toneHz` (±2 %) into the bin at `binHz`, image included. */
+function leakBound(toneHz: number, binHz: number, rate: number, window: number): number {
+  const amplitude = (delta: number) => {
+    const half = Math.sin(delta / 2);
+    return Math.abs(half) < 1e-12 ? 1 : Math.abs(Math.sin((delta * window) / 2) / (window * half));
+  };
+  let worst = 0;
+  for (let e = -LEAK_OFFSET; e <= LEAK_OFFSET + 1e-9; e += LEAK_OFFSET_STEP) {
+    const f = toneHz * (1 + e);
+    worst = Math.max(worst, amplitude((2 * Math.PI * (binHz - f)) / rate) + amplitude((2 * Math.PI * (binHz + f)) / rate));
+  }
+  return worst;
+}
+
 /** K(Δ) = (1/H) Σ_{n<H} e^{jΔn}. */
 function kernel(delta: number, hop: number): Complex {
   let re = 0, im = 0;
@@ -46,6 +63,8 @@ export class PlainDetector {
   private readonly kdiff: Complex[] = [];
   private readonly ksum: Complex[] = [];
   private readonly kself: Complex[] = [];
+  /** [tone bin][bin of the other group]: leakBound. */
+  private readonly leak: number[][] = [];
   private readonly tuning: Required<DetectorTuning>;
   private readonly minPower: number;
   private readonly twistLo: number;
@@ -92,6 +111,9 @@ export class PlainDetector {
       }
     }
     for (let b = 0; b < BINS; b++) this.kself.push(kernel(-2 * this.w[b], this.hop));
+    for (let t = 0; t < BINS; t++) {
+      this.leak.push([0, 1, 2, 3].map((k) => LEAK_SHARE * leakBound(hz[t], hz[t < 4 ? 4 + k : k], sampleRate, 2 * this.hop)));
+    }
     const t = this.tuning;
     this.minPower = dbm0ToPower(t.minLevelDbm0);
     this.twistLo = 10 ** (-t.normalTwistDb / 10);
@@ -179,8 +201,9 @@ export class PlainDetector {
     this.peakRow = row; this.peakCol = col;
     if (P[row] < this.minPower || P[col] < this.minPower) return -1;
     if (P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row]) return -1;
-    for (let i = 0; i < 4; i++) if (i !== row && P[i] > this.relPeak * P[row]) return -1;
-    for (let i = 4; i < 8; i++) if (i !== col && P[i] > this.relPeak * P[col]) return -1;
+    const rest = (p: number, leak: number, other: number) => Math.max(0, Math.sqrt(p) - leak * Math.sqrt(other)) ** 2;
+    for (let i = 0; i < 4; i++) if (i !== row && rest(P[i], this.leak[col][i], P[col]) > this.relPeak * P[row]) return -1;
+    for (let i = 4; i < 8; i++) if (i !== col && rest(P[i], this.leak[row][i - 4], P[row]) > this.relPeak * P[col]) return -1;
     if (P[row] + P[col] < this.purity * total) return -1;
     const key = (row << 2) | (col - 4);
     return (this.keyMask >> key) & 1 ? key : -1;
