@@ -8,7 +8,10 @@ export async function loadPeers() {
   const peers = [];
   for (const file of files) {
     const peer = await import(new URL(file, dir).href);
-    peers.push({ ...peer, name: peer.name, available: await peer.available(), version: peer.available ? await peer.version().catch(() => "") : "" });
+    const available = await peer.available();
+    const version = await peer.version().catch(() => "");
+    // id: the module's file name (spandsp, goertzel, …), stable keys for results files.
+    peers.push({ ...peer, id: file.replace(/\.mjs$/, ""), name: peer.name, available, version });
   }
   return peers;
 }
