@@ -26,9 +26,9 @@
 // Frequency: the phase of Y_k advances by 2π(f_k+δ)H/fs from hop to hop; multiplying by the
 // twiddle e^{−jω_kH} leaves 2πδH/fs. Summing that phasor over the tone's full hops averages
 // the estimate (the error from the other tone's sidelobe alternates and cancels), and δ is
-// tested against CFG_FREQ_TOL (default 2.0 %: Q.24 accepts 1.5 %; 0.5 % of margin covers the
-// estimate's noise, and a tighter limit keeps out musical notes that sit 1.6-2.5 % from DTMF
-// frequencies, the main source of talk-off in the bench corpus).
+// tested against CFG_FREQ_TOL (default 1.8 %: Q.24 accepts 1.5 %; 0.3 % of margin covers the
+// estimate's noise, and a limit close to 1.5 % keeps out musical notes that sit 1.6-2.5 % from
+// DTMF frequencies, the main source of talk-off in the bench corpus).
 //
 // Press purity: the window test (purity ≥ 60 %) lets a pair of speech harmonics through now
 // and then; averaged over the tone's full hops, with the powers corrected for the measured
