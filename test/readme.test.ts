@@ -10,6 +10,9 @@ const run = promisify(execFile);
 const root = new URL("..", import.meta.url);
 const readme = await readFile(new URL("README.md", root), "utf8");
 const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+const exportsMap = (JSON.parse(await readFile(new URL("package.json", root), "utf8")) as {
+  exports: Record<string, string | { import: string }>;
+}).exports;
 
 describe("README examples", () => {
   it("has examples to run", () => {
@@ -20,7 +23,13 @@ describe("README examples", () => {
     it(`example ${i + 1} runs: ${title}`, async () => {
       const dir = await mkdtemp(join(tmpdir(), "dtmf-readme-"));
       const file = join(dir, `example-${i}.mjs`);
-      await writeFile(file, code.replaceAll('from "dtmf-wasm"', `from ${JSON.stringify(new URL("dist/index.js", root).href)}`));
+      // "dtmf-wasm" and its subpaths resolve through the package's own exports map.
+      const source = code.replace(/from "dtmf-wasm(\/[\w/]+)?"/g, (_, sub: string | undefined) => {
+        const entry = exportsMap[sub ? `.${sub}` : "."];
+        const target = typeof entry === "string" ? entry : entry.import;
+        return `from ${JSON.stringify(new URL(target, root).href)}`;
+      });
+      await writeFile(file, source);
       const { stdout } = await run(process.execPath, [file], { timeout: 30_000 });
       expect(stdout.trim().length).toBeGreaterThan(0);
     });
