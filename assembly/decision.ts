@@ -65,17 +65,14 @@ const STATE_IDLE: i32 = 0;
 const STATE_CANDIDATE: i32 = 1;
 const STATE_ACTIVE: i32 = 2;
 
-// Scratch for the hop being decided: Y (re, im), window power P, and T: the corrected hop DFT
-// of the window's peak row and column (re, im, re, im).
-const SCRATCH = memory.data(192, 16);
+// Scratch for the hop being decided: Y (re, im), and T: the corrected hop DFT of the tracked
+// (or window's peak) row and column (re, im, re, im).
+const SCRATCH = memory.data(80, 16);
 const Y_RE: usize = SCRATCH;
 const Y_IM: usize = SCRATCH + 32;
-const P: usize = SCRATCH + 64;
-const T: usize = SCRATCH + 96;
+const T: usize = SCRATCH + 64;
 /** The key whose two tones T holds: the tracked key, else the window's peak pair. */
 let pairKey: i32 = 0;
-
-@inline function f(ptr: usize, bin: i32): f32 { return load<f32>(ptr + (<usize>bin << 2)); }
 
 /** The largest of a vector's four lanes (two shuffles, two maxima: no branches). */
 @inline function laneMax(v: v128): f32 {
@@ -167,31 +164,27 @@ function offsetLoss(rate: usize, errHz: f64): f64 {
 }
 
 function emitKey(ch: usize, rate: usize, type: f64, decided: f64): void {
+  // A confirmed key has ≥ MIN_PHASE_PAIRS pairs, so ≥ 3 full hops behind its levels.
   const key = load<i32>(ch, CH_KEY);
-  const row = key >> 2;
-  const col = 4 + (key & 3);
   const rowErr = errorHz(rate, load<f32>(ch, CH_ZR_RE), load<f32>(ch, CH_ZR_IM));
   const colErr = errorHz(rate, load<f32>(ch, CH_ZC_RE), load<f32>(ch, CH_ZC_IM));
   const full = <f64>load<i32>(ch, CH_FULL_HOPS);
-  let rowPower: f64 = 0;
-  let colPower: f64 = 0;
-  if (full > 0) {
-    rowPower = <f64>load<f32>(ch, CH_POW_R) / full / offsetLoss(rate, rowErr);
-    colPower = <f64>load<f32>(ch, CH_POW_C) / full / offsetLoss(rate, colErr);
-  } else { // a tone never seen filling a hop: the current window's powers are the best guess
-    rowPower = <f64>f(P, row);
-    colPower = <f64>f(P, col);
-  }
+  const rowPower = <f64>load<f32>(ch, CH_POW_R) / full / offsetLoss(rate, rowErr);
+  const colPower = <f64>load<f32>(ch, CH_POW_C) / full / offsetLoss(rate, colErr);
   const onset = load<f64>(ch, CH_ONSET);
   emit(type, key, onset, load<f64>(ch, CH_TONE_END) - onset, decided,
     levelDbm0(rowPower), levelDbm0(colPower), rowErr, colErr);
 }
 
-/** The confirmation tests: enough phase pairs, both frequencies in tolerance, press purity. */
+/**
+ * The confirmation tests: the tone has lasted CFG_MIN_CONFIRM, it has enough phase pairs, both
+ * frequencies are in tolerance, and it holds CFG_PRESS_PURITY of the power.
+ */
 function toneAccepted(ch: usize, rate: usize): bool {
+  const cfg = ch + CH_CONFIG;
+  if (load<f64>(ch, CH_TONE_END) - load<f64>(ch, CH_ONSET) < <f64>load<i32>(cfg, CFG_MIN_CONFIRM)) return false;
   if (load<i32>(ch, CH_PAIRS) < MIN_PHASE_PAIRS) return false;
   const key = load<i32>(ch, CH_KEY);
-  const cfg = ch + CH_CONFIG;
   const tol = <f64>load<f32>(cfg, CFG_FREQ_TOL);
   const rowHz = <f64>load<f32>(rate + R_HZ + (<usize>(key >> 2) << 2));
   const colHz = <f64>load<f32>(rate + R_HZ + (<usize>(4 + (key & 3)) << 2));
@@ -293,10 +286,7 @@ function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64): void
     if (a >= COVER_MIN) store<f64>(ch, hopStart + (a >= COVER_FULL ? H : <f64>a * H), CH_TONE_END);
     accumulate(ch, rate, key, a);
     store<f32>(ch, a, CH_PREV_A);
-    const cfg = ch + CH_CONFIG;
-    if (state == STATE_CANDIDATE &&
-        load<f64>(ch, CH_TONE_END) - load<f64>(ch, CH_ONSET) >= <f64>load<i32>(cfg, CFG_MIN_CONFIRM) &&
-        toneAccepted(ch, rate)) {
+    if (state == STATE_CANDIDATE && toneAccepted(ch, rate)) {
       store<i32>(ch, STATE_ACTIVE, CH_STATE);
       emitKey(ch, rate, EVENT_KEYDOWN, hopEnd);
     }
@@ -349,8 +339,6 @@ export function endHop(ch: usize, rate: usize): void {
   const sum = load<f32>(ch, CH_S_PREV) + load<f32>(ch, CH_S);
   const total = max((energy - sum * sum / window) / window, <f32>0);
   const hit = classify(ch, rate, lo, hi, total);
-  v128.store(P, lo); // kept for the level of a press that never filled a hop (emitKey)
-  v128.store(P + 16, hi);
   // T is needed only while a key is tracked or about to be (its first phase pair uses the
   // previous hop's T); in speech, music and silence the correction is skipped.
   const tracked = load<i32>(ch, CH_STATE) != STATE_IDLE;
@@ -387,9 +375,7 @@ export function endStream(ch: usize, rate: usize): void {
   if (!load<i32>(ch, CH_IN_GAP) && load<f32>(ch, CH_PREV_A) >= COVER_FULL) {
     store<f64>(ch, streamEnd, CH_TONE_END);
   }
-  if (state == STATE_CANDIDATE &&
-      load<f64>(ch, CH_TONE_END) - load<f64>(ch, CH_ONSET) >= <f64>load<i32>(ch + CH_CONFIG, CFG_MIN_CONFIRM) &&
-      toneAccepted(ch, rate)) {
+  if (state == STATE_CANDIDATE && toneAccepted(ch, rate)) {
     store<i32>(ch, STATE_ACTIVE, CH_STATE);
     emitKey(ch, rate, EVENT_KEYDOWN, streamEnd);
   }

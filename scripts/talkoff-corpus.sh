@@ -114,6 +114,16 @@ speech_sources() {
 }
 
 # Music tracks of one package (symlinked duplicates are skipped).
+# Short name of a music package in file names.
+music_name() {
+  case "$1" in
+    fb-music-high) echo fb ;;
+    hyperrogue-music) echo hyperrogue ;;
+    drascula-music) echo drascula ;;
+    *) echo "${1%-music}" ;;
+  esac
+}
+
 music_sources() {
   case "$1" in
     fb-music-high) dpkg -L fb-music-high | grep -E '\.xm$' ;;
@@ -262,11 +272,7 @@ fixtures() {
   # Music: FIX_SECONDS from the middle of the longest track of each package
   local pkg name src best bestd d start dec
   for pkg in "${MUSIC_PKGS[@]}"; do
-    case "$pkg" in
-      fb-music-high) name=fb ;;
-      hyperrogue-music) name=hyperrogue ;;
-      drascula-music) name=drascula ;;
-    esac
+    name=$(music_name "$pkg")
     best=""; bestd=0
     while IFS= read -r src; do
       dec=$(decoded "$src")
@@ -368,11 +374,7 @@ bench() {
   # Music: every track of every package, whole
   local pkg name base dec
   for pkg in "${MUSIC_PKGS[@]}"; do
-    case "$pkg" in
-      fb-music-high) name=fb ;;
-      hyperrogue-music) name=hyperrogue ;;
-      drascula-music) name=drascula ;;
-    esac
+    name=$(music_name "$pkg")
     while IFS= read -r src; do
       base=$(basename "$src"); base=${base%.*}
       # track1 -> track01 so that names sort in track order

@@ -150,7 +150,7 @@ export class PlainDetector {
     if (this.state !== IDLE) {
       const end = this.hopStart + this.pos;
       if (!this.inGap && this.prevA >= COVER_FULL) this.toneEnd = end;
-      if (this.state === CANDIDATE && this.toneEnd - this.onset >= this.minConfirm && this.toneAccepted()) {
+      if (this.state === CANDIDATE && this.toneAccepted()) {
         this.state = ACTIVE;
         this.keydownAt = end;
       }
@@ -237,7 +237,9 @@ export class PlainDetector {
     return Math.abs(x) < 1e-6 ? 1 : Math.max((Math.sin(x) / x) ** 2, 0.25);
   }
 
+  /** The confirmation tests: duration, phase pairs, frequencies, press purity. */
   private toneAccepted(): boolean {
+    if (this.toneEnd - this.onset < this.minConfirm) return false;
     if (this.pairs < MIN_PHASE_PAIRS) return false;
     const tol = this.tuning.frequencyTolerancePct / 100;
     const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
@@ -312,7 +314,7 @@ export class PlainDetector {
       if (a >= COVER_MIN) this.toneEnd = this.hopStart + (a >= COVER_FULL ? H : a * H);
       this.accumulate(a);
       this.prevA = a;
-      if (this.state === CANDIDATE && this.toneEnd - this.onset >= this.minConfirm && this.toneAccepted()) {
+      if (this.state === CANDIDATE && this.toneAccepted()) {
         this.state = ACTIVE;
         this.keydownAt = hopEnd;
       }
