@@ -45,7 +45,7 @@ import {
 } from "./channels";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import {
-  R_COST, R_HOP, R_HOP_NORM, R_HZ, R_KDIFF, R_LEAK, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, R_WIN_NORM, hopDft, hopEnergy,
+  R_COST, R_HOP, R_HOP_NORM, R_HZ, R_INV_HOP, R_INV_WIN, R_KDIFF, R_LEAK, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, R_WIN_NORM, hopDft, hopEnergy,
 } from "./filterbank";
 
 /** Hop coverage below which a hop holds none of the tone (noise at S/N 10 dB gives ≈ 0.1). */
@@ -74,10 +74,14 @@ const T: usize = SCRATCH + 64;
 /** The key whose two tones T holds: the tracked key, else the window's peak pair. */
 let pairKey: i32 = 0;
 
-/** The largest of a vector's four lanes (two shuffles, two maxima: no branches). */
+/**
+ * The largest of a vector's four lanes (two shuffles, two maxima: no branches). The lanes are
+ * powers (never NaN), so the pseudo-maximum serves: it is one instruction on x86 and ARM,
+ * where f32x4.max must also order NaN and −0 and costs several.
+ */
 @inline function laneMax(v: v128): f32 {
-  const m = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.max(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
+  const m = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmax(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
 }
 
 /** The lane (0-3) holding `value`, which is one of `v`'s lanes. */
@@ -94,7 +98,8 @@ function classify(ch: usize, rate: usize, lo: v128, hi: v128, totalPower: f32): 
   const cfg = ch + CH_CONFIG;
   const pr = laneMax(lo);
   const pc = laneMax(hi);
-  if (min(pr, pc) < load<f32>(cfg, CFG_MIN_POWER)) return -1;
+  const minPower = load<f32>(cfg, CFG_MIN_POWER);
+  if (pr < minPower || pc < minPower) return -1;
   if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return -1;
   if (pc < load<f32>(cfg, CFG_TWIST_LO) * pr || pc > load<f32>(cfg, CFG_TWIST_HI) * pr) return -1;
   const row = laneOf(lo, pr);
@@ -105,14 +110,20 @@ function classify(ch: usize, rate: usize, lo: v128, hi: v128, totalPower: f32): 
   const zero = f32x4.splat(0);
   const loLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>(4 + col) << 4)), f32x4.splat(Mathf.sqrt(pc)));
   const hiLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>row << 4)), f32x4.splat(Mathf.sqrt(pr)));
-  const loRest = f32x4.max(zero, f32x4.sub(f32x4.sqrt(lo), loLeak));
-  const hiRest = f32x4.max(zero, f32x4.sub(f32x4.sqrt(hi), hiLeak));
+  const loRest = f32x4.pmax(zero, f32x4.sub(f32x4.sqrt(lo), loLeak));
+  const hiRest = f32x4.pmax(zero, f32x4.sub(f32x4.sqrt(hi), hiLeak));
   const rowSecond = laneMax(v128.bitselect(zero, f32x4.mul(loRest, loRest), f32x4.eq(lo, f32x4.splat(pr))));
   const colSecond = laneMax(v128.bitselect(zero, f32x4.mul(hiRest, hiRest), f32x4.eq(hi, f32x4.splat(pc))));
   const relPeak = load<f32>(cfg, CFG_REL_PEAK);
   if (rowSecond > relPeak * pr || colSecond > relPeak * pc) return -1;
   const key = (row << 2) | col;
   return (load<i32>(cfg, CFG_KEY_MASK) >> key) & 1 ? key : -1;
+}
+
+/** Hop coverage: magnitude `m` as a share of the full-hop reference `ref`, at most 1. */
+@inline function coverage(m: f32, ref: f32): f32 {
+  const a = m / ref;
+  return a < 1 ? a : <f32>1; // a select: f32.min would also order NaN, at a cost per hop
 }
 
 /** |Y_row| + |Y_col| of `key` in the hop `back` hops before the current one (the ring holds |Y|²). */
@@ -222,11 +233,11 @@ function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64)
   // Onset: back from the stronger of the two window hops while hops still hold the tone.
   let j = m0 >= m1 ? 0 : 1;
   while (j + 1 < available && keyMagnitude(ch, hops, j + 1, key) >= COVER_MIN * ref) j++;
-  const aOn = <f64>min(keyMagnitude(ch, hops, j, key) / ref, <f32>1);
+  const aOn = <f64>coverage(keyMagnitude(ch, hops, j, key), ref);
   store<f64>(ch, hopStart - <f64>j * H + (1.0 - aOn) * H, CH_ONSET);
   // End so far: inside the current hop if it holds the tone, else inside the previous one.
-  const a0 = min(m0 / ref, <f32>1);
-  const a1 = min(m1 / ref, <f32>1);
+  const a0 = coverage(m0, ref);
+  const a1 = coverage(m1, ref);
   let end: f64;
   if (a0 >= COVER_MIN) end = hopStart + (a0 >= COVER_FULL ? H : <f64>a0 * H);
   else end = hopStart - H + (a1 >= COVER_FULL ? H : <f64>a1 * H);
@@ -242,9 +253,10 @@ function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
   store<f32>(ch, load<f32>(ch, CH_POW_R) + (trRe * trRe + trIm * trIm) * norm, CH_POW_R);
   store<f32>(ch, load<f32>(ch, CH_POW_C) + (tcRe * tcRe + tcIm * tcIm) * norm, CH_POW_C);
   store<i32>(ch, load<i32>(ch, CH_FULL_HOPS) + 1, CH_FULL_HOPS);
-  const hop = <f32>load<i32>(rate, R_HOP);
+  const perSample = load<f32>(rate, R_INV_HOP);
   const e = load<f32>(ch, CH_E), s = load<f32>(ch, CH_S);
-  store<f32>(ch, load<f32>(ch, CH_PRESS_TOTAL) + max(e - s * s / hop, <f32>0) / hop, CH_PRESS_TOTAL);
+  const ac = (e - s * s * perSample) * perSample; // the hop's mean power less DC
+  store<f32>(ch, load<f32>(ch, CH_PRESS_TOTAL) + (ac > 0 ? ac : <f32>0), CH_PRESS_TOTAL);
   if (load<f32>(ch, CH_PREV_A) < COVER_FULL || load<i32>(ch, CH_TPREV_KEY) != key) return;
   // (e^{−jωH}·T)·conj(T_prev): its phase is 2πδH/fs for each of the two tones.
   const r = <usize>(key >> 2) << 2, c = <usize>(4 + (key & 3)) << 2;
@@ -280,7 +292,7 @@ function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64): void
     store<f32>(ch, ref, CH_REF);
     store<i32>(ch, n, CH_REF_N);
   }
-  const a = min(m / ref, <f32>1);
+  const a = coverage(m, ref);
   if (hit == key) {
     store<i32>(ch, 0, CH_IN_GAP);
     if (a >= COVER_MIN) store<f64>(ch, hopStart + (a >= COVER_FULL ? H : <f64>a * H), CH_TONE_END);
@@ -334,10 +346,11 @@ export function endHop(ch: usize, rate: usize): void {
   const hi = f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm);
   v128.store(magSlot, f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi)), 16);
   const hop = load<i32>(rate, R_HOP);
-  const window = <f32>(hop << 1);
+  const perSample = load<f32>(rate, R_INV_WIN); // 1/(2H)
   const energy = load<f32>(ch, CH_E_PREV) + load<f32>(ch, CH_E);
   const sum = load<f32>(ch, CH_S_PREV) + load<f32>(ch, CH_S);
-  const total = max((energy - sum * sum / window) / window, <f32>0);
+  const ac = (energy - sum * sum * perSample) * perSample; // mean power less DC, ≥ 0 but for rounding
+  const total = ac > 0 ? ac : <f32>0;
   const hit = classify(ch, rate, lo, hi, total);
   // T is needed only while a key is tracked or about to be (its first phase pair uses the
   // previous hop's T); in speech, music and silence the correction is skipped.

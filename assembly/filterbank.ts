@@ -34,6 +34,8 @@ export const R_HOP: usize = 260;    // i32 H, samples
 export const R_RAD_PER_HZ: usize = 264; // f32 phase advance per hop per Hz of offset: 2πH/fs
 export const R_HOP_NORM: usize = 268;   // f32 2/H²: |Y|² → mean power of a sine over a hop
 export const R_WIN_NORM: usize = 272;   // f32 2/(2H)²: |X|² → mean power over the 2H window
+export const R_INV_WIN: usize = 276;    // f32 1/(2H): a sum over the window → its mean
+export const R_INV_HOP: usize = 280;    // f32 1/H: a sum over a hop → its mean
 export const R_COEF2: usize = 608;  // c² − 1 with c = 2 cos ω (the two-step recurrence), 2 × v128
 // Cross-group leakage discounts, [tone bin 0-7][bin of the other group 0-3] f32 (a v128 a
 // tone): LEAK_SHARE of the largest amplitude share a tone within ±2 % of its frequency puts
@@ -118,6 +120,8 @@ export function rateRecord(rate: i32): usize {
   store<f32>(r, <f32>(2.0 * Math.PI * <f64>hop / <f64>rate), R_RAD_PER_HZ);
   store<f32>(r, <f32>(2.0 / (<f64>hop * <f64>hop)), R_HOP_NORM);
   store<f32>(r, <f32>(2.0 / (4.0 * <f64>hop * <f64>hop)), R_WIN_NORM);
+  store<f32>(r, <f32>(1.0 / (2.0 * <f64>hop)), R_INV_WIN);
+  store<f32>(r, <f32>(1.0 / <f64>hop), R_INV_HOP);
   return r;
 }
 
