@@ -60,6 +60,22 @@ export class Detector {
    * confirmed, dtmf when a key press ends), in order. Media time runs on from the last chunk.
    */
   process(chunk: AudioChunk): readonly DetectorEvent[] {
+    // The path every frame of a live call takes: the chunk is the detector's own sample type
+    // and fits the input region in one piece.
+    const views = this.engine.views;
+    const typed = this.typedSamples;
+    if (this.handle !== 0 && (typed !== undefined ? chunk instanceof typed : this.bytes === 1 && chunk instanceof Uint8Array)) {
+      const target = this.bytes === 2 ? views.i16 : this.bytes === 4 ? views.f32 : views.u8;
+      if (chunk.length <= target.length) { // a detached view (memory grew) has length 0
+        target.set(chunk);
+        return this.run(this.handle, chunk.length, undefined) ?? EMPTY;
+      }
+    }
+    return this.processPieces(chunk);
+  }
+
+  /** process() for the other cases: byte input, chunks longer than the input region, errors. */
+  private processPieces(chunk: AudioChunk): readonly DetectorEvent[] {
     const handle = this.live();
     const bytes = this.bytes;
     const views = this.engine.views;
