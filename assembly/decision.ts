@@ -41,7 +41,7 @@ import {
   CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO, CH_CONFIG, CH_E, CH_E_PREV, CH_FULL_HOPS,
   CH_HOP_START, CH_HOPS, CH_IN_GAP, CH_KEY, CH_MAG, CH_ONSET, CH_REF_N, CH_PAIRS, CH_POW_C, CH_POW_R,
   CH_PREV_A, CH_REF, CH_S, CH_S_PREV, CH_STATE, CH_TONE_END, CH_YPREV_IM, CH_YPREV_RE,
-  CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE, MAG_HOPS, CH_HOP_POS, CH_TPREV, CH_TPREV_KEY, CH_HAS_PENDING, CH_PRESS_TOTAL,
+  CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE, MAG_HOP_BYTES, MAG_HOPS, CH_HOP_POS, CH_TPREV, CH_TPREV_KEY, CH_HAS_PENDING, CH_PRESS_TOTAL,
 } from "./channels";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import {
@@ -126,10 +126,20 @@ function classify(ch: usize, rate: usize, lo: v128, hi: v128, totalPower: f32): 
   return a < 1 ? a : <f32>1; // a select: f32.min would also order NaN, at a cost per hop
 }
 
+/** |Y|² of bin 0-7 from a ring slot (bfloat16: the top half of the f32). */
+@inline function ringPower(slot: usize, bin: i32): f32 {
+  return reinterpret<f32>(<u32>load<u16>(slot + (<usize>bin << 1)) << 16);
+}
+
 /** |Y_row| + |Y_col| of `key` in the hop `back` hops before the current one (the ring holds |Y|²). */
 function keyMagnitude(ch: usize, hops: i32, back: i32, key: i32): f32 {
-  const slot = ch + CH_MAG + (<usize>((hops - back) & (MAG_HOPS - 1)) << 5);
-  return Mathf.sqrt(load<f32>(slot + (<usize>(key >> 2) << 2))) + Mathf.sqrt(load<f32>(slot + (<usize>(4 + (key & 3)) << 2)));
+  const slot = ch + CH_MAG + <usize>(((hops - back) & (MAG_HOPS - 1)) * MAG_HOP_BYTES);
+  return Mathf.sqrt(ringPower(slot, key >> 2)) + Mathf.sqrt(ringPower(slot, 4 + (key & 3)));
+}
+
+/** Rounds the f32 lanes of `v` (non-negative powers) to bfloat16: the top 16 bits, rounded. */
+@inline function roundToBf16(v: v128): v128 {
+  return i32x4.add(v, i32x4.splat(0x8000));
 }
 
 /**
@@ -326,7 +336,7 @@ export function endHop(ch: usize, rate: usize): void {
   hopDft(ch, rate, 16, Y_RE + 16, Y_IM + 16);
   hopEnergy(ch);
   const hops = load<i32>(ch, CH_HOPS);
-  const magSlot = ch + CH_MAG + (<usize>(hops & (MAG_HOPS - 1)) << 5);
+  const magSlot = ch + CH_MAG + <usize>((hops & (MAG_HOPS - 1)) * MAG_HOP_BYTES);
   const winNorm = f32x4.splat(load<f32>(rate, R_WIN_NORM));
   // Window DFT X = Y_prev + e^{−jωH}·Y, its power normalised to a sine's mean power; and |Y|².
   let yr = v128.load(Y_RE);
@@ -336,7 +346,7 @@ export function endHop(ch: usize, rate: usize): void {
   let xr = f32x4.add(v128.load(ch, CH_YPREV_RE), f32x4.add(f32x4.mul(tc, yr), f32x4.mul(ts, yi)));
   let xi = f32x4.add(v128.load(ch, CH_YPREV_IM), f32x4.sub(f32x4.mul(tc, yi), f32x4.mul(ts, yr)));
   const lo = f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm);
-  v128.store(magSlot, f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi)));
+  const magLo = roundToBf16(f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi)));
   yr = v128.load(Y_RE + 16);
   yi = v128.load(Y_IM + 16);
   tc = v128.load(rate, R_COST + 16);
@@ -344,7 +354,9 @@ export function endHop(ch: usize, rate: usize): void {
   xr = f32x4.add(v128.load(ch, CH_YPREV_RE + 16), f32x4.add(f32x4.mul(tc, yr), f32x4.mul(ts, yi)));
   xi = f32x4.add(v128.load(ch, CH_YPREV_IM + 16), f32x4.sub(f32x4.mul(tc, yi), f32x4.mul(ts, yr)));
   const hi = f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm);
-  v128.store(magSlot, f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi)), 16);
+  const magHi = roundToBf16(f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi)));
+  // The ring keeps the top halves of the eight f32 (little-endian bytes 2-3 of each lane).
+  v128.store(magSlot, v128.shuffle<u8>(magLo, magHi, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31));
   const hop = load<i32>(rate, R_HOP);
   const perSample = load<f32>(rate, R_INV_WIN); // 1/(2H)
   const energy = load<f32>(ch, CH_E_PREV) + load<f32>(ch, CH_E);
