@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * A/B of two or more builds of the WASM core, for work on the core's speed:
+ *
+ *   git stash; npm run build:wasm; cp build/dtmf.wasm /tmp/before.wasm; git stash pop
+ *   npm run build:wasm
+ *   node bench/ab-cores.mjs /tmp/before.wasm build/dtmf.wasm
+ *
+ * On a shared machine two runs of the same build easily differ by 15 %, so a before/after pair
+ * of whole-bench runs cannot show a 5 % change. Here every build gets its own engine in one
+ * process and the builds take turns pass by pass (a pass: the speed part's audio, keys in noise
+ * at 8 kHz, in 160-sample frames, twice); each pass is timed, and the figure is the median over
+ * the rounds of (time of the first build) / (time of this build) in the same round, so a
+ * disturbance hits both sides of a ratio alike. The host side is what an embedder does per
+ * frame: write the frame into the input region, call the core's process(); each build's loop is
+ * a separate function so that V8 compiles each call site for one module.
+ *
+ * Options (environment): FRAME (samples per call, default 160), ROUNDS (default 60).
+ */
+import { readFile } from "node:fs/promises";
+import { DtmfEngine, encodeSamples, generateDtmf } from "../dist/index.js";
+
+const paths = process.argv.slice(2);
+if (paths.length < 2) {
+  console.error("usage: node bench/ab-cores.mjs BASELINE.wasm OTHER.wasm [MORE.wasm ...]");
+  process.exit(2);
+}
+const FRAME = Number(process.env.FRAME ?? 160);
+const ROUNDS = Number(process.env.ROUNDS ?? 60);
+/** Untimed rounds first, so that every build runs optimised code when timing starts. */
+const WARMUP_ROUNDS = 5;
+const PASSES_PER_TIMING = 2;
+
+// The same audio as the speed part of `npm run bench` (bench/parts/speed.mjs), half as long.
+const audio = generateDtmf({ keys: "0123456789*#ABCD".repeat(2), toneMs: 90, gapMs: 400, snrDb: 15, seed: 3 });
+const pcm = encodeSamples(audio.samples, "pcm16");
+const frames = [];
+for (let at = 0; at + FRAME <= pcm.length; at += FRAME) frames.push(pcm.subarray(at, at + FRAME));
+
+const builds = [];
+for (const path of paths) {
+  const engine = await DtmfEngine.create({ wasm: await WebAssembly.compile(await readFile(path)) });
+  const detector = engine.createDetector({ sampleRate: 8000, encoding: "pcm16" });
+  const { core, views } = engine;
+  const handle = detector.handle;
+  // One function object per build: its call sites see one module's exports only.
+  const pass = new Function("frames", "input", "core", "handle", "n",
+    "for (let i = 0; i < frames.length; i++) { input.set(frames[i]); core.process(handle, n); } core.flush(handle);");
+  builds.push({ path, run: () => pass(frames, views.i16, core, handle, FRAME), times: [] });
+}
+
+for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
+  for (const build of builds) {
+    const t0 = process.hrtime.bigint();
+    for (let p = 0; p < PASSES_PER_TIMING; p++) build.run();
+    const ns = Number(process.hrtime.bigint() - t0);
+    if (round >= WARMUP_ROUNDS) build.times.push(ns);
+  }
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const samplesPerTiming = PASSES_PER_TIMING * frames.length * FRAME;
+console.log(`${FRAME}-sample frames, ${ROUNDS} rounds; speed relative to ${paths[0]} (median of per-round ratios)`);
+for (const build of builds) {
+  const ratio = median(build.times.map((ns, i) => builds[0].times[i] / ns));
+  const best = (samplesPerTiming / Math.min(...build.times)) * 1e3;
+  console.log(`${build.path.padEnd(40)} ${ratio.toFixed(3)}×   best pass ${best.toFixed(0)} M samples/s`);
+}
