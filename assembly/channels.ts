@@ -13,7 +13,8 @@ export const CH_ODD2: usize = 96;     // odd chain s[m−2]
 export const CH_YPREV_RE: usize = 128;// Y of the previous hop, re (2 × v128), im (2 × v128)
 export const CH_YPREV_IM: usize = 160;
 // |Y|² of the last MAG_HOPS hops, 8 bins each (a ring), as bfloat16: the top half of the f32,
-// rounded (relative error ≤ 2^-9 in power: an edge moves by < 0.1 sample at H = 51).
+// rounded (relative error ≤ 2^-8 in power, 2^-9 in magnitude: an edge moves by < 0.1 sample
+// at H = 51).
 export const CH_MAG: usize = 192;
 export const MAG_HOPS: i32 = 4;
 export const MAG_HOP_BYTES: i32 = 16;
