@@ -14,9 +14,9 @@ export const CH_YPREV_RE: usize = 128;// Y of the previous hop, re (2 × v128), 
 export const CH_YPREV_IM: usize = 160;
 // |Y|² of the last MAG_HOPS hops, 8 bins each (a ring), as bfloat16: the top half of the f32,
 // rounded (relative error ≤ 2^-8 in power, 2^-9 in magnitude: an edge moves by < 0.1 sample
-// at H = 51).
+// at H = 51). Slots 0-3 are here, slot 4 at CH_MAG_LAST (decision.ts magSlot()).
 export const CH_MAG: usize = 192;
-export const MAG_HOPS: i32 = 4;
+export const MAG_HOPS: i32 = 5;
 export const MAG_HOP_BYTES: i32 = 16;
 export const CH_E: usize = 256;       // f32 Σx² of the last completed hop (from CH_ACC_*)
 export const CH_S: usize = 260;       // f32 Σx of the last completed hop
@@ -53,6 +53,7 @@ export const CH_PRESS_TOTAL: usize = 412; // f32 Σ total power (DC removed) of 
 export const CH_CONFIG: usize = 416;  // per-channel configuration, CONFIG_BYTES long
 export const CH_ACC_E: usize = 464;   // v128 running Σx² of the current hop by sample parity (lanes 0, 1)
 export const CH_ACC_S: usize = 480;   // v128 running Σx of the current hop by sample parity (lanes 0, 1)
+export const CH_MAG_LAST: usize = 496; // the magnitude ring's slot 4 (16 bytes)
 // Configuration block layout (offsets from the block start), written by the host.
 export const CFG_MIN_POWER: usize = 0;   // f32 minimum power of each tone, linear (FS² units)
 export const CFG_TWIST_LO: usize = 4;    // f32 minimum P_col/P_row (normal twist limit)
@@ -65,7 +66,7 @@ export const CFG_GAP_MAX: usize = 28;    // i32 silence after which a key press 
 export const CFG_KEY_MASK: usize = 32;   // i32 bit k set: key k may be reported
 export const CFG_PRESS_PURITY: usize = 36; // f32 minimum (P_row+P_col)/P_total over the tone's full hops
 export const CONFIG_BYTES: usize = 48;
-export const SLOT_BYTES: usize = 496;
+export const SLOT_BYTES: usize = 512;
 
 const SLOTS_PER_SLAB: i32 = 64;
 const MAX_SLABS: i32 = 1024;

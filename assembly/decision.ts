@@ -9,7 +9,12 @@
 //              (white noise at S/N 10 dB leaves 0.91; speech and music rarely reach it)
 // (2) States, per hop:
 //   IDLE       a window hit starts a CANDIDATE; its onset is found by walking back the
-//              per-hop magnitude history (below)
+//              per-hop magnitude history (below). No candidate starts if the key's tones
+//              fill the whole history (MAG_HOPS hops, the oldest ≥ STALE_COVER full): a key
+//              press starts from the key's absence, while chords of music and speech
+//              harmonics mostly grow into a DTMF-like pair out of a sound already there
+//              (talk-off corpus of `npm run bench`: music false keys 8 → 0, and no key lost
+//              in the accuracy battery)
 //   CANDIDATE  becomes ACTIVE (emits keydown) once the tone has lasted CFG_MIN_CONFIRM
 //              samples, its measured frequencies are within CFG_FREQ_TOL, and over its full
 //              hops the two tones hold CFG_PRESS_PURITY of the power; a candidate that ends
@@ -41,7 +46,7 @@ import {
   CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO, CH_CONFIG, CH_E, CH_E_PREV, CH_FULL_HOPS,
   CH_HOP_START, CH_HOPS, CH_IN_GAP, CH_KEY, CH_MAG, CH_ONSET, CH_REF_N, CH_PAIRS, CH_POW_C, CH_POW_R,
   CH_PREV_A, CH_REF, CH_S, CH_S_PREV, CH_STATE, CH_TONE_END, CH_YPREV_IM, CH_YPREV_RE,
-  CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE, MAG_HOP_BYTES, MAG_HOPS, CH_HOP_POS, CH_TPREV, CH_TPREV_KEY, CH_HAS_PENDING, CH_PRESS_TOTAL,
+  CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE, CH_MAG_LAST, MAG_HOP_BYTES, MAG_HOPS, CH_HOP_POS, CH_TPREV, CH_TPREV_KEY, CH_HAS_PENDING, CH_PRESS_TOTAL,
 } from "./channels";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import {
@@ -52,6 +57,8 @@ import {
 const COVER_MIN: f32 = 0.2;
 /** Hop coverage from which a hop counts as filled by the tone (phase and level use only these). */
 const COVER_FULL: f32 = 0.8;
+/** Coverage of the oldest history hop from which a key's tones count as stale (startCandidate). */
+const STALE_COVER: f32 = 0.35;
 /** Share of the reference magnitude from which a hop joins the reference mean. */
 const REF_SHARE: f32 = 0.7;
 /** Hop-to-hop phase pairs needed before a frequency verdict (2 pairs: 3 full hops, 19 ms). */
@@ -131,9 +138,15 @@ function classify(ch: usize, rate: usize, lo: v128, hi: v128, totalPower: f32): 
   return reinterpret<f32>(<u32>load<u16>(slot + (<usize>bin << 1)) << 16);
 }
 
+/** Address of the magnitude ring's slot for hop number `hop` (≥ 0). */
+@inline function magSlot(ch: usize, hop: i32): usize {
+  const index = hop % MAG_HOPS;
+  return index < MAG_HOPS - 1 ? ch + CH_MAG + <usize>(index * MAG_HOP_BYTES) : ch + CH_MAG_LAST;
+}
+
 /** |Y_row| + |Y_col| of `key` in the hop `back` hops before the current one (the ring holds |Y|²). */
 function keyMagnitude(ch: usize, hops: i32, back: i32, key: i32): f32 {
-  const slot = ch + CH_MAG + <usize>(((hops - back) & (MAG_HOPS - 1)) * MAG_HOP_BYTES);
+  const slot = magSlot(ch, hops - back);
   return Mathf.sqrt(ringPower(slot, key >> 2)) + Mathf.sqrt(ringPower(slot, 4 + (key & 3)));
 }
 
@@ -222,8 +235,26 @@ function finish(ch: usize, rate: usize, decided: f64): void {
   store<i32>(ch, STATE_IDLE, CH_STATE);
 }
 
-/** Starts tracking `key`, found in the window that ends with the current hop. */
+/**
+ * Starts tracking `key`, found in the window that ends with the current hop, unless the key's
+ * tones are stale: they already held the whole magnitude history (MAG_HOPS hops) with the
+ * oldest hop at least STALE_COVER full, i.e. they were there for more than two hops before a
+ * window first passed. A key press starts from the key's absence; the tones of a musical chord
+ * or of speech usually grow into a DTMF-like pair out of a sound already present.
+ */
 function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64): void {
+  const available = min(hops + 1, MAG_HOPS);
+  const m0 = keyMagnitude(ch, hops, 0, key);
+  const m1 = available > 1 ? keyMagnitude(ch, hops, 1, key) : <f32>0;
+  const ref = max(max(m0, m1), <f32>1e-20);
+  // Onset: back from the stronger of the two window hops while hops still hold the tone.
+  let j = m0 >= m1 ? 0 : 1;
+  while (j + 1 < available && keyMagnitude(ch, hops, j + 1, key) >= COVER_MIN * ref) j++;
+  const aOn = coverage(keyMagnitude(ch, hops, j, key), ref);
+  if (j == MAG_HOPS - 1 && aOn >= STALE_COVER) {
+    store<i32>(ch, STATE_IDLE, CH_STATE);
+    return;
+  }
   store<i32>(ch, STATE_CANDIDATE, CH_STATE);
   store<i32>(ch, key, CH_KEY);
   store<i32>(ch, 0, CH_IN_GAP);
@@ -233,18 +264,10 @@ function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64)
   store<f32>(ch, 0, CH_ZC_RE); store<f32>(ch, 0, CH_ZC_IM);
   store<f32>(ch, 0, CH_POW_R); store<f32>(ch, 0, CH_POW_C);
   store<f32>(ch, 0, CH_PRESS_TOTAL);
-  const available = min(hops + 1, MAG_HOPS);
-  const m0 = keyMagnitude(ch, hops, 0, key);
-  const m1 = available > 1 ? keyMagnitude(ch, hops, 1, key) : <f32>0;
-  const ref = max(max(m0, m1), <f32>1e-20);
   store<f32>(ch, ref, CH_REF);
   store<i32>(ch, 1, CH_REF_N);
   const H = <f64>hop;
-  // Onset: back from the stronger of the two window hops while hops still hold the tone.
-  let j = m0 >= m1 ? 0 : 1;
-  while (j + 1 < available && keyMagnitude(ch, hops, j + 1, key) >= COVER_MIN * ref) j++;
-  const aOn = <f64>coverage(keyMagnitude(ch, hops, j, key), ref);
-  store<f64>(ch, hopStart - <f64>j * H + (1.0 - aOn) * H, CH_ONSET);
+  store<f64>(ch, hopStart - <f64>j * H + (1.0 - <f64>aOn) * H, CH_ONSET);
   // End so far: inside the current hop if it holds the tone, else inside the previous one.
   const a0 = coverage(m0, ref);
   const a1 = coverage(m1, ref);
@@ -336,7 +359,7 @@ export function endHop(ch: usize, rate: usize): void {
   hopDft(ch, rate, 16, Y_RE + 16, Y_IM + 16);
   hopEnergy(ch);
   const hops = load<i32>(ch, CH_HOPS);
-  const magSlot = ch + CH_MAG + <usize>((hops & (MAG_HOPS - 1)) * MAG_HOP_BYTES);
+  const ringSlot = magSlot(ch, hops);
   const winNorm = f32x4.splat(load<f32>(rate, R_WIN_NORM));
   // Window DFT X = Y_prev + e^{−jωH}·Y, its power normalised to a sine's mean power; and |Y|².
   let yr = v128.load(Y_RE);
@@ -356,7 +379,7 @@ export function endHop(ch: usize, rate: usize): void {
   const hi = f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm);
   const magHi = roundToBf16(f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi)));
   // The ring keeps the top halves of the eight f32 (little-endian bytes 2-3 of each lane).
-  v128.store(magSlot, v128.shuffle<u8>(magLo, magHi, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31));
+  v128.store(ringSlot, v128.shuffle<u8>(magLo, magHi, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31));
   const hop = load<i32>(rate, R_HOP);
   const perSample = load<f32>(rate, R_INV_WIN); // 1/(2H)
   const energy = load<f32>(ch, CH_E_PREV) + load<f32>(ch, CH_E);
@@ -383,7 +406,7 @@ export function endHop(ch: usize, rate: usize): void {
   // The hop count only indexes the ring and says how much history exists; on overflow
   // (after 78 days at 8 kHz) it wraps to a value with the same ring position.
   const next = hops + 1;
-  store<i32>(ch, next <= 0x3fffffff ? next : (next & (MAG_HOPS - 1)) + MAG_HOPS, CH_HOPS);
+  store<i32>(ch, next <= 0x3fffffff ? next : next % MAG_HOPS + MAG_HOPS, CH_HOPS);
   store<f64>(ch, hopStart + <f64>hop, CH_HOP_START);
   store<i32>(ch, 0, CH_HOP_POS);
 }

@@ -1,6 +1,6 @@
 /**
  * The multi-channel engine: one WebAssembly instance whose linear memory holds the input
- * region, the event records and the state of every channel (`bytesPerChannel`, 496 bytes). Creating an
+ * region, the event records and the state of every channel (`bytesPerChannel`, 512 bytes). Creating an
  * engine is the only asynchronous step; everything after it is synchronous.
  */
 import { Detector } from "./detector.js";

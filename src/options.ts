@@ -48,8 +48,8 @@ export interface DetectorTuning {
    * Largest frequency error accepted, percent of each nominal frequency. Default 1.8: Q.24
    * accepts ±1.5 % and rejects ±3.5 %; the measured frequency is good to a few tenths of a
    * percent, and a limit close to 1.5 % keeps out musical notes that sit 1.6-2.5 % from DTMF
-   * frequencies (talk-off corpus: 8 false keys at 1.8 %, 16 at 2.0 %; every key at S/N 10 dB
-   * with ±1.5 % offsets still decodes).
+   * frequencies (talk-off corpus of `npm run bench`: no false key at 1.8 %, 1 at 2.0 %; every
+   * key at S/N 10 dB with ±1.5 % offsets still decodes).
    */
   frequencyTolerancePct?: number;
   /**

@@ -19,7 +19,8 @@ const MIN_PHASE_PAIRS = 2;
 const LEAK_OFFSET = 0.02;
 const LEAK_OFFSET_STEP = 0.001;
 const LEAK_SHARE = 0.2;
-const HISTORY = 4;
+const HISTORY = 5;
+const STALE_COVER = 0.35;
 const BINS = 8;
 const IDLE = 0, CANDIDATE = 1, ACTIVE = 2;
 
@@ -248,16 +249,19 @@ export class PlainDetector {
     return tone >= this.pressPurity * this.pressTotal;
   }
 
+  /** As assembly/decision.ts: no candidate when the key's tones fill the whole history (stale). */
   private startCandidate(key: number): void {
     const H = this.hop;
-    Object.assign(this, { state: CANDIDATE, key, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0] });
     const available = Math.min(this.hops + 1, HISTORY);
     const m0 = this.keyMag(0, key), m1 = available > 1 ? this.keyMag(1, key) : 0;
-    this.ref = Math.max(m0, m1, 1e-20);
-    this.refN = 1;
+    const ref = Math.max(m0, m1, 1e-20);
     let j = m0 >= m1 ? 0 : 1;
-    while (j + 1 < available && this.keyMag(j + 1, key) >= COVER_MIN * this.ref) j++;
-    const aOn = Math.min(this.keyMag(j, key) / this.ref, 1);
+    while (j + 1 < available && this.keyMag(j + 1, key) >= COVER_MIN * ref) j++;
+    const aOn = Math.min(this.keyMag(j, key) / ref, 1);
+    if (j === HISTORY - 1 && aOn >= STALE_COVER) { this.state = IDLE; return; }
+    Object.assign(this, { state: CANDIDATE, key, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0] });
+    this.ref = ref;
+    this.refN = 1;
     this.onset = this.hopStart - j * H + (1 - aOn) * H;
     const a0 = Math.min(m0 / this.ref, 1), a1 = Math.min(m1 / this.ref, 1);
     this.toneEnd = a0 >= COVER_MIN ? this.hopStart + (a0 >= COVER_FULL ? H : a0 * H) : this.hopStart - H + (a1 >= COVER_FULL ? H : a1 * H);
