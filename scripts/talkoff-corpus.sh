@@ -6,6 +6,8 @@
 # Usage:
 #   bash scripts/talkoff-corpus.sh fixtures   small committed excerpts -> audio-fixtures/talkoff/
 #   bash scripts/talkoff-corpus.sh bench      >= 60 min speech + >= 60 min music -> bench/work/talkoff/
+#   bash scripts/talkoff-corpus.sh heldout    music from other Debian packages, never used to tune
+#                                             the detector -> bench/work/talkoff-heldout/
 #   bash scripts/talkoff-corpus.sh check      only check that the tools and packages are installed
 #
 # Every output file is mono, 8000 Hz, 16-bit signed PCM WAV, band-limited to the
@@ -24,6 +26,7 @@ export LC_ALL=C
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FIX_DIR="$ROOT/audio-fixtures/talkoff"
 BENCH_DIR="$ROOT/bench/work/talkoff"
+HELDOUT_DIR="$ROOT/bench/work/talkoff-heldout"
 
 RATE=8000
 GAP=0.3                # silence between two speech prompts, seconds
@@ -35,6 +38,8 @@ BENCH_PART_SECONDS=300 # bench: start a new speech file once one reaches this le
 
 SPEECH_PKGS=(asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-prompt-es-co asterisk-prompt-fr-armelle)
 MUSIC_PKGS=(fb-music-high hyperrogue-music drascula-music)
+# Held-out music: a check of the talk-off figures on music the thresholds were not chosen on.
+HELDOUT_PKGS=(pingus-data frozen-bubble-data wesnoth-1.16-music)
 # language code -> Debian package of the prompts
 declare -A LANG_PKG=(
   [it]=asterisk-core-sounds-it-wav
@@ -120,6 +125,9 @@ music_name() {
     fb-music-high) echo fb ;;
     hyperrogue-music) echo hyperrogue ;;
     drascula-music) echo drascula ;;
+    pingus-data) echo pingus ;;
+    frozen-bubble-data) echo frozen-bubble ;;
+    wesnoth-1.16-music) echo wesnoth ;;
     *) echo "${1%-music}" ;;
   esac
 }
@@ -129,6 +137,9 @@ music_sources() {
     fb-music-high) dpkg -L fb-music-high | grep -E '\.xm$' ;;
     hyperrogue-music) dpkg -L hyperrogue-music | grep -E '/music/[^/]+\.ogg$' ;;
     drascula-music) dpkg -L drascula-music | grep -E '\.ogg$' ;;
+    pingus-data) dpkg -L pingus-data | grep -E '/music/[^/]+\.(it|s3m|xm|mod)$' ;;
+    frozen-bubble-data) dpkg -L frozen-bubble-data | grep -E '/(frozen-mainzik-[12]p|introzik)\.ogg$' ;;
+    wesnoth-1.16-music) dpkg -L wesnoth-1.16-music | grep -E '/music/[^/]+\.ogg$' ;;
   esac | only_regular_files | sort
 }
 
@@ -408,12 +419,37 @@ bench() {
   log "wrote ${#MANIFEST_ENTRIES[@]} files to $BENCH_DIR: speech ${speech_s} s, music ${music_s} s ($(du -sh "$BENCH_DIR" | cut -f1))"
 }
 
+# Held-out music: every track of the HELDOUT_PKGS, processed as the bench corpus's music.
+heldout() {
+  local pkg name base dec missing=()
+  for pkg in "${HELDOUT_PKGS[@]}"; do pkg_installed "$pkg" || missing+=("$pkg"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "missing Debian packages: apt-get install ${missing[*]}"
+    exit 3
+  fi
+  mkdir -p "$HELDOUT_DIR"
+  rm -f "$HELDOUT_DIR"/*.wav "$HELDOUT_DIR"/*.part
+  for pkg in "${HELDOUT_PKGS[@]}"; do
+    name=$(music_name "$pkg")
+    while IFS= read -r src; do
+      base=$(basename "$src"); base=${base%.*}
+      out="$HELDOUT_DIR/music-$name-$base.wav"
+      dec=$(decoded "$src")
+      finish "$dec" "$out"
+      [ "$dec" = "$src" ] || rm -f "$dec"
+      log "$(basename "$out")"
+    done < <(music_sources "$pkg")
+  done
+  log "wrote $(ls "$HELDOUT_DIR"/*.wav | wc -l) files to $HELDOUT_DIR ($(du -sh "$HELDOUT_DIR" | cut -f1))"
+}
+
 # ---------------------------------------------------------------------------
 case "${1:-}" in
   fixtures) check_prereqs; TMP=$(mktemp -d); fixtures ;;
   bench) check_prereqs; TMP=$(mktemp -d); bench ;;
+  heldout) check_prereqs; TMP=$(mktemp -d); heldout ;;
   check) check_prereqs; log "all tools and packages are installed" ;;
   *)
-    echo "usage: bash scripts/talkoff-corpus.sh fixtures|bench|check" >&2
+    echo "usage: bash scripts/talkoff-corpus.sh fixtures|bench|heldout|check" >&2
     exit 2 ;;
 esac
