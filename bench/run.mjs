@@ -16,9 +16,11 @@ import { Progress } from "./lib/progress.mjs";
 import { failures, markdown, writeReadme } from "./lib/report.mjs";
 
 const PARTS = ["speed", "accuracy", "latency", "duration", "talkoff"];
-const USAGE = `usage: npm run bench -- [--quick] [--only ${PARTS.join(",")}] [--name NAME] [--readme | --no-readme] [--quiet]
+const USAGE = `usage: npm run bench -- [--quick] [--heldout] [--only ${PARTS.join(",")}] [--name NAME] [--readme | --no-readme] [--quiet]
 
   --quick       about a minute: fewer seeds, coarser sweeps, talk-off on the committed excerpts
+  --heldout     talk-off on the held-out music (bash scripts/talkoff-corpus.sh heldout) instead of
+                the corpus the thresholds were chosen on; results as heldout.json, README untouched
   --only LIST   run only these parts (comma-separated)
   --name NAME   results file bench/results/NAME.json and plots NAME-*.svg
                 (default: full, quick, or only-<parts>)
@@ -27,7 +29,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--only ${PARTS.join(",")}] [--
   --quiet       no progress on stderr`;
 
 function parseArgs(argv) {
-  const o = { quick: false, only: PARTS, name: null, readme: null, quiet: false };
+  const o = { quick: false, heldout: false, only: PARTS, name: null, readme: null, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -36,6 +38,7 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (a === "--quick") o.quick = true;
+    else if (a === "--heldout") o.heldout = true;
     else if (a === "--quiet") o.quiet = true;
     else if (a === "--readme") o.readme = true;
     else if (a === "--no-readme") o.readme = false;
@@ -66,7 +69,7 @@ if (!existsSync(new URL("../dist/index.js", import.meta.url)) || !existsSync(new
 
 const t0 = performance.now();
 const all = PARTS.every((p) => options.only.includes(p));
-const name = options.name ?? (options.quick ? "quick" : all ? "full" : `only-${options.only.join("-")}`);
+const name = options.name ?? (options.heldout ? "heldout" : options.quick ? "quick" : all ? "full" : `only-${options.only.join("-")}`);
 const args = process.argv.slice(2);
 const command = process.env.npm_lifecycle_event === "bench" ? `npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}` : `node bench/run.mjs${args.length ? ` ${args.join(" ")}` : ""}`;
 const detectors = await loadDetectors();
@@ -79,7 +82,7 @@ const results = {
   detectors: Object.fromEntries(detectors.map((d) => [d.id, { name: d.name, version: d.version, available: d.available }])),
   parts: {}, partSeconds: {}, detectSeconds: {},
 };
-const ctx = { quick: options.quick, detectors, detectSeconds: results.detectSeconds, progress: null };
+const ctx = { quick: options.quick, heldout: options.heldout, detectors, detectSeconds: results.detectSeconds, progress: null };
 const runners = {
   speed: async () => (await import("./parts/speed.mjs")).runSpeed(ctx),
   accuracy: async () => (await import("./parts/accuracy.mjs")).runAccuracy(ctx),
@@ -103,7 +106,7 @@ const plots = await writePlots(results, dir, name);
 results.plots = plots;
 await writeFile(new URL(`${name}.json`, dir), `${stringify(results)}\n`);
 const summary = markdown(results, plots);
-const toReadme = options.readme ?? (all && !options.quick && options.name === null);
+const toReadme = options.heldout ? false : options.readme ?? (all && !options.quick && options.name === null);
 if (toReadme) writeReadme(new URL("../README.md", import.meta.url), summary);
 console.log(summary);
 setup.note(`results: bench/results/${name}.json, ${plots.length} plots${toReadme ? ", README.md updated" : ""}; ${results.seconds} s in all`);

@@ -3,7 +3,8 @@
  * corpus that scripts/talkoff-corpus.sh builds from Debian packages into bench/work/talkoff/
  * (≥ 1 h of each kind; the script is run when the corpus is missing, and the part is skipped
  * with its install hint when packages are missing). --quick uses the small committed excerpts
- * in audio-fixtures/talkoff/ instead.
+ * in audio-fixtures/talkoff/ instead, --heldout the music of bench/work/talkoff-heldout/
+ * (scripts/talkoff-corpus.sh heldout: packages the thresholds were never chosen on).
  */
 import { spawn } from "node:child_process";
 import { readFile, readdir } from "node:fs/promises";
@@ -16,6 +17,7 @@ import { round } from "../lib/stats.mjs";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CORPUS = join(ROOT, "bench/work/talkoff");
 const FIXTURES = join(ROOT, "audio-fixtures/talkoff");
+const HELDOUT = join(ROOT, "bench/work/talkoff-heldout");
 
 /** Runs scripts/talkoff-corpus.sh bench; resolves { code, tail } (its last stderr lines). */
 function buildCorpus(ctx) {
@@ -35,6 +37,11 @@ function buildCorpus(ctx) {
 }
 
 async function corpusFiles(ctx) {
+  if (ctx.heldout) {
+    const files = (await readdir(HELDOUT).catch(() => [])).filter((f) => f.endsWith(".wav")).sort();
+    if (files.length === 0) return { skipped: "no held-out music in bench/work/talkoff-heldout: run bash scripts/talkoff-corpus.sh heldout" };
+    return { source: "bench/work/talkoff-heldout (scripts/talkoff-corpus.sh heldout: music never used to choose thresholds)", files: files.map((f) => ({ path: join(HELDOUT, f), file: f, kind: "music" })) };
+  }
   if (ctx.quick) {
     const files = (await readdir(FIXTURES).catch(() => [])).filter((f) => f.endsWith(".wav")).sort();
     return { source: "audio-fixtures/talkoff (committed excerpts; the full run uses the ≥ 1 h corpus)", files: files.map((f) => ({ path: join(FIXTURES, f), file: f, kind: f.startsWith("music") ? "music" : "speech" })) };
