@@ -23,38 +23,20 @@
  *     something else triggers the emission; whatever is pending when the stream ends is
  *     lost, as the package has no flush.
  */
-import { createRequire } from "node:module";
+import { checkPeerInput, npmPackage } from "../lib/peer-common.mjs";
 
 export const name = "dtmf-detection-stream";
 
-const require = createRequire(import.meta.url);
 const PACKAGE = "dtmf-detection-stream";
 const RATE = 8000;
 const FORMAT = { sampleRate: RATE, bitDepth: 16, channels: 1 };
 /** throughput() warms up for at least one pass and at least this long (JIT tier-up). */
 const WARMUP_MS = 200;
 
-function load() {
-  return require(PACKAGE);
-}
+const { load, available, version } = npmPackage(PACKAGE);
+export { available, version };
 
-export async function available() {
-  try {
-    load();
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, reason: `npm package ${PACKAGE} is not installed (npm install): ${error.message.split("\n")[0]}` };
-  }
-}
-
-export async function version() {
-  return require(`${PACKAGE}/package.json`).version;
-}
-
-function checkInput(samples, frameSize) {
-  if (!(samples instanceof Int16Array)) throw new TypeError(`${name}: samples must be an Int16Array of 8 kHz PCM`);
-  if (!Number.isInteger(frameSize) || frameSize < 1) throw new RangeError(`${name}: frameSize must be a positive integer`);
-}
+const checkInput = (samples, frameSize) => checkPeerInput(name, samples, frameSize);
 
 /**
  * The frames as Buffers of 16-bit PCM in host byte order (what the package reads back with

@@ -25,11 +25,10 @@
  *     of the blocks on which those decisions were made. A key still on when the samples run
  *     out is reported with endMs / keyupMs null.
  */
-import { createRequire } from "node:module";
+import { checkPeerInput, npmPackage } from "../lib/peer-common.mjs";
 
 export const name = "goertzel (npm) + our minimal decoder";
 
-const require = createRequire(import.meta.url);
 const PACKAGE = "goertzel";
 const RATE = 8000;
 const BLOCK = 102;
@@ -46,22 +45,8 @@ const RELEASE_BLOCKS = 2;
 /** throughput() warms up for at least one pass and at least this long (JIT tier-up). */
 const WARMUP_MS = 200;
 
-function load() {
-  return require(PACKAGE);
-}
-
-export async function available() {
-  try {
-    load();
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, reason: `npm package ${PACKAGE} is not installed (npm install): ${error.message.split("\n")[0]}` };
-  }
-}
-
-export async function version() {
-  return require(`${PACKAGE}/package.json`).version;
-}
+const { load, available, version } = npmPackage(PACKAGE);
+export { available, version };
 
 class Decoder {
   constructor(goertzel) {
@@ -149,10 +134,7 @@ class Decoder {
 
 const ms = (sample) => (sample * 1000) / RATE;
 
-function checkInput(samples, frameSize) {
-  if (!(samples instanceof Int16Array)) throw new TypeError(`${name}: samples must be an Int16Array of 8 kHz PCM`);
-  if (!Number.isInteger(frameSize) || frameSize < 1) throw new RangeError(`${name}: frameSize must be a positive integer`);
-}
+const checkInput = (samples, frameSize) => checkPeerInput(name, samples, frameSize);
 
 export async function detect(samples, { frameSize = 160 } = {}) {
   checkInput(samples, frameSize);

@@ -20,6 +20,7 @@ import { mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkPeerInput } from "../lib/peer-common.mjs";
 
 export const name = "spandsp dtmf_rx";
 
@@ -125,10 +126,7 @@ export async function version() {
   return state.ok ? `release ${state.release}` : "unknown";
 }
 
-function checkInput(samples, frameSize) {
-  if (!(samples instanceof Int16Array)) throw new TypeError(`${name}: samples must be an Int16Array of 8 kHz PCM`);
-  if (!Number.isInteger(frameSize) || frameSize < 1) throw new RangeError(`${name}: frameSize must be a positive integer`);
-}
+const checkInput = (samples, frameSize) => checkPeerInput(name, samples, frameSize);
 
 /** Runs the harness on the samples (written to a temporary s16le file) and parses its JSON. */
 async function runOnSamples(samples, args) {
