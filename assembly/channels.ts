@@ -45,6 +45,7 @@ export const CH_POW_R: usize = 360;   // f32 Σ row-tone power over full hops (l
 export const CH_POW_C: usize = 364;   // f32 Σ column-tone power over full hops
 export const CH_FULL_HOPS: usize = 368; // i32 hops counted in CH_POW_*
 export const CH_REF_N: usize = 372;   // i32 hops averaged into CH_REF
+export const CH_LATE: usize = 376;    // i32 1 if the tracked tone's onset lies at the far end of the history
 export const CH_TPREV: usize = 384;   // corrected T_row, T_col of the previous hop (re, im, re, im)
 export const CH_TPREV_KEY: usize = 400; // i32 the key (row×4+col) CH_TPREV was made for
 export const CH_PENDING: usize = 404; // f32 a sample held back to keep the sample pairs hop-aligned

@@ -21,6 +21,7 @@ const LEAK_OFFSET_STEP = 0.001;
 const LEAK_SHARE = 0.2;
 const HISTORY = 5;
 const STALE_COVER = 0.35;
+const LATE_PRESS_PURITY = 0.8;
 const BINS = 8;
 const IDLE = 0, CANDIDATE = 1, ACTIVE = 2;
 
@@ -32,6 +33,26 @@ export interface PlainPress {
   keydownSample: number;
   lowDbm0: number;
   highDbm0: number;
+}
+
+/** A candidate the reference confirmed, as `bench/candidates.mjs` studies them. */
+export interface ConfirmedCandidate {
+  digit: DtmfDigit;
+  startSample: number;
+  /** Its onset lay at the far end of the magnitude history (assembly/decision.ts). */
+  late: boolean;
+  /** Share of the power the two tones held over the tone's full hops (linear). */
+  pressPurity: number;
+  lowErrorPct: number;
+  highErrorPct: number;
+}
+
+/** Hooks for studying the confirmation tests (bench/candidates.mjs); not for production use. */
+export interface CandidateProbe {
+  /** Replaces LATE_PRESS_PURITY; 0 turns the late rule off. */
+  latePressPurity?: number;
+  /** Called for each candidate confirmed. */
+  onConfirm?: (candidate: ConfirmedCandidate) => void;
 }
 
 type Complex = [number, number];
@@ -90,7 +111,7 @@ export class PlainDetector {
   private hops = 0;
   private energy = 0; private sum = 0; private prevEnergy = 0; private prevSum = 0;
   private state = IDLE; private key = 0; private onset = 0; private toneEnd = 0; private ref = 0; private refN = 0;
-  private inGap = false; private prevA = 0; private pairs = 0;
+  private inGap = false; private prevA = 0; private pairs = 0; private late = false;
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private t: [number, number, number, number] = [0, 0, 0, 0];
@@ -99,8 +120,13 @@ export class PlainDetector {
   private peakRow = 0; private peakCol = 4;
   private out: PlainPress[] = [];
 
-  constructor(readonly sampleRate: number, tuning: DetectorTuning = {}) {
+  private readonly latePressPurity: number;
+  private readonly onConfirm?: (candidate: ConfirmedCandidate) => void;
+
+  constructor(readonly sampleRate: number, tuning: DetectorTuning = {}, probe: CandidateProbe = {}) {
     this.tuning = resolveTuning(tuning, DEFAULT_TUNING);
+    this.latePressPurity = probe.latePressPurity ?? LATE_PRESS_PURITY;
+    this.onConfirm = probe.onConfirm;
     this.hop = Math.round((sampleRate * HOP_MS) / 1000);
     const hz = [...ROW_HZ, ...COL_HZ];
     this.w = Float64Array.from(hz, (f) => (2 * Math.PI * f) / sampleRate);
@@ -246,10 +272,18 @@ export class PlainDetector {
     const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
-    return tone >= this.pressPurity * this.pressTotal;
+    if (tone < (this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity) * this.pressTotal) return false;
+    this.onConfirm?.({
+      digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, late: this.late, pressPurity: tone / this.pressTotal,
+      lowErrorPct: (100 * rowErr) / ROW_HZ[this.key >> 2], highErrorPct: (100 * colErr) / COL_HZ[this.key & 3],
+    });
+    return true;
   }
 
-  /** As assembly/decision.ts: no candidate when the key's tones fill the whole history (stale). */
+  /**
+   * As assembly/decision.ts: no candidate when the key's tones fill the whole history (stale);
+   * a candidate whose onset lies at the far end of the history must be purer (late).
+   */
   private startCandidate(key: number): void {
     const H = this.hop;
     const available = Math.min(this.hops + 1, HISTORY);
@@ -259,7 +293,7 @@ export class PlainDetector {
     while (j + 1 < available && this.keyMag(j + 1, key) >= COVER_MIN * ref) j++;
     const aOn = Math.min(this.keyMag(j, key) / ref, 1);
     if (j === HISTORY - 1 && aOn >= STALE_COVER) { this.state = IDLE; return; }
-    Object.assign(this, { state: CANDIDATE, key, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0] });
+    Object.assign(this, { state: CANDIDATE, key, late: j === HISTORY - 1, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0] });
     this.ref = ref;
     this.refN = 1;
     this.onset = this.hopStart - j * H + (1 - aOn) * H;
