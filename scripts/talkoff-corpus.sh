@@ -38,8 +38,11 @@ BENCH_PART_SECONDS=300 # bench: start a new speech file once one reaches this le
 
 SPEECH_PKGS=(asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-prompt-es-co asterisk-prompt-fr-armelle)
 MUSIC_PKGS=(fb-music-high hyperrogue-music drascula-music)
+# Music added to the bench corpus (not to the fixtures): the first held-out set, whose false
+# keys were studied to design the late-candidate rule (assembly/decision.ts), so no longer held out.
+MORE_MUSIC_PKGS=(pingus-data frozen-bubble-data wesnoth-1.16-music)
 # Held-out music: a check of the talk-off figures on music the thresholds were not chosen on.
-HELDOUT_PKGS=(pingus-data frozen-bubble-data wesnoth-1.16-music)
+HELDOUT_PKGS=(warzone2100-music extremetuxracer-data lincity-ng-data)
 # language code -> Debian package of the prompts
 declare -A LANG_PKG=(
   [it]=asterisk-core-sounds-it-wav
@@ -128,6 +131,8 @@ music_name() {
     pingus-data) echo pingus ;;
     frozen-bubble-data) echo frozen-bubble ;;
     wesnoth-1.16-music) echo wesnoth ;;
+    extremetuxracer-data) echo etr ;;
+    lincity-ng-data) echo lincity ;;
     *) echo "${1%-music}" ;;
   esac
 }
@@ -140,6 +145,9 @@ music_sources() {
     pingus-data) dpkg -L pingus-data | grep -E '/music/[^/]+\.(it|s3m|xm|mod)$' ;;
     frozen-bubble-data) dpkg -L frozen-bubble-data | grep -E '/(frozen-mainzik-[12]p|introzik)\.ogg$' ;;
     wesnoth-1.16-music) dpkg -L wesnoth-1.16-music | grep -E '/music/[^/]+\.ogg$' ;;
+    warzone2100-music) dpkg -L warzone2100-music | grep -E '/music/.+\.opus$' ;;
+    extremetuxracer-data) dpkg -L extremetuxracer-data | grep -E '/etr/music/[^/]+\.ogg$' ;;
+    lincity-ng-data) dpkg -L lincity-ng-data | grep -E '/music/default/[^/]+\.ogg$' ;;
   esac | only_regular_files | sort
 }
 
@@ -154,10 +162,14 @@ trap cleanup EXIT
 SOX=(sox -R -D -V1)
 
 # Decodes any source to a 16-bit stereo WAV that sox can read (renders tracker
-# modules with xmp); prints the path of the decoded file.
+# modules with xmp, Opus with opusdec); prints the path of the decoded file.
 decoded() {
   local src="$1"
   case "$src" in
+    *.opus)
+      local out="$TMP/decode-$(basename "$(dirname "$src")")-$(basename "$src").wav"
+      [ -f "$out" ] || opusdec --quiet --rate 48000 "$src" "$out" >/dev/null 2>&1
+      printf '%s\n' "$out" ;;
     *.xm|*.mod|*.it|*.s3m)
       local out="$TMP/render-$(basename "$src").wav"
       [ -f "$out" ] || xmp -q -f 44100 -o "$out" "$src" >/dev/null 2>&1
@@ -383,8 +395,13 @@ bench() {
   fi
 
   # Music: every track of every package, whole
-  local pkg name base dec
-  for pkg in "${MUSIC_PKGS[@]}"; do
+  local pkg name base dec missing=()
+  for pkg in "${MORE_MUSIC_PKGS[@]}"; do pkg_installed "$pkg" || missing+=("$pkg"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "missing Debian packages: apt-get install ${missing[*]}"
+    exit 3
+  fi
+  for pkg in "${MUSIC_PKGS[@]}" "${MORE_MUSIC_PKGS[@]}"; do
     name=$(music_name "$pkg")
     while IFS= read -r src; do
       base=$(basename "$src"); base=${base%.*}
@@ -423,6 +440,7 @@ bench() {
 heldout() {
   local pkg name base dec missing=()
   for pkg in "${HELDOUT_PKGS[@]}"; do pkg_installed "$pkg" || missing+=("$pkg"); done
+  command -v opusdec >/dev/null 2>&1 || missing+=(opus-tools)
   if [ ${#missing[@]} -gt 0 ]; then
     log "missing Debian packages: apt-get install ${missing[*]}"
     exit 3
@@ -433,6 +451,10 @@ heldout() {
     name=$(music_name "$pkg")
     while IFS= read -r src; do
       base=$(basename "$src"); base=${base%.*}
+      # Albums of one package may reuse track names: prefix the album's folder.
+      case "$src" in */albums/*) base="$(basename "$(dirname "$src")" | sed 's/_soundtrack$//')-$base" ;; esac
+      # Spaces and punctuation in names ("01 - pronobozo - lincity") become single dashes.
+      base=$(printf '%s' "$base" | tr -cs 'A-Za-z0-9_.-' '-' | sed 's/--*/-/g')
       out="$HELDOUT_DIR/music-$name-$base.wav"
       dec=$(decoded "$src")
       finish "$dec" "$out"

@@ -41,7 +41,9 @@ export interface DetectorTuning {
    * Share of the power the two tones must hold over the tone's full hops before the key is
    * confirmed, as dB (≤ 0). Default −1.55 (70 %): DTMF at S/N 10 dB holds ≥ 83 %, keys at
    * −10 dBm0 under dial tone at −15 dBm0 per tone 76 %; most pairs of speech harmonics that
-   * pass the window tests hold 54-67 % (the talk-off part of `npm run bench`).
+   * pass the window tests hold 54-67 % (the talk-off part of `npm run bench`). A candidate
+   * found late (its tones already there four hops before its first window) needs at least
+   * 80 % (assembly/decision.ts, LATE_PRESS_PURITY).
    */
   pressPurityDb?: number;
   /**

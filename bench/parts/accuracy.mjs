@@ -282,7 +282,7 @@ export async function runAccuracy(ctx) {
  * Keys (80 ms, every 0.5-0.9 s, twist −4 … +2 dB) over one speech excerpt scaled so that its
  * active level is `speechDbm0`: the truth is the generator's tones that fit in the excerpt.
  */
-function mixKeys(file, index, speechDbm0, keyDbm0) {
+export function mixKeys(file, index, speechDbm0, keyDbm0) {
   const random = seededRandom(500 + index);
   const total = (file.samples.length / 8000) * 1000;
   const keys = [];
