@@ -107,16 +107,19 @@ for (const dir of ["bench/work/talkoff", "bench/work/talkoff-heldout", "audio-fi
 }
 
 const pct = (v) => (100 * v).toFixed(0);
+const delayMs = (c) => ((c.confirmSample - c.startSample) * 1000) / RATE;
 console.log(`Relaxed confirmation (press purity ${pct(10 ** (RELAXED.pressPurityDb / 10))} %, ±${RELAXED.frequencyTolerancePct} %, no late rule); default tests: press purity ${pct(PRESS_PURITY)} % (late ${pct(LATE_PRESS_PURITY)} %), ±${TOLERANCE_PCT} %.\n`);
-console.log("| set | keys or files | candidates | late | late press purity (min … max) | kept by the default tests | stopped only by the late rule | missed even relaxed |");
-console.log("|---|---:|---:|---:|---|---:|---:|---:|");
+console.log("| set | keys or files | candidates | onset to confirmation, p50 / p99 / max (ms) | late | late press purity (min … max) | kept by the default tests | stopped only by the late rule | missed even relaxed |");
+console.log("|---|---:|---:|---|---:|---|---:|---:|---:|");
 for (const [name, s] of sets) {
   const late = s.all.filter((c) => c.late).map((c) => c.pressPurity);
   const range = late.length ? `${pct(Math.min(...late))} … ${pct(Math.max(...late))} %` : "—";
   const isTalkoff = name.startsWith("talk-off");
-  console.log(`| ${name} | ${s.keys} | ${s.all.length} | ${late.length} | ${range} | ${s.all.filter((c) => kept(c)).length} | ${s.all.filter(stoppedByLateRule).length} | ${isTalkoff ? "—" : s.missed} |`);
+  const delays = s.all.map(delayMs).sort((a, b) => a - b);
+  const at = (q) => delays.length ? delays[Math.min(delays.length - 1, Math.floor(q * delays.length))].toFixed(1) : "—";
+  console.log(`| ${name} | ${s.keys} | ${s.all.length} | ${at(0.5)} / ${at(0.99)} / ${at(1)} | ${late.length} | ${range} | ${s.all.filter((c) => kept(c)).length} | ${s.all.filter(stoppedByLateRule).length} | ${isTalkoff ? "—" : s.missed} |`);
 }
 console.log("\nTalk-off candidates (late ones marked L):");
 for (const c of talkoff) {
-  console.log(`  ${c.file} ${c.digit} at ${(c.startSample / 8).toFixed(1)} ms: ${c.late ? "L " : "  "}press ${pct(c.pressPurity)} %, errors ${c.lowErrorPct.toFixed(2)} / ${c.highErrorPct.toFixed(2)} %${kept(c) ? "  <- kept" : stoppedByLateRule(c) ? "  (stopped by the late rule)" : ""}`);
+  console.log(`  ${c.file} ${c.digit} at ${(c.startSample / 8).toFixed(1)} ms: ${c.late ? "L " : "  "}confirmed after ${delayMs(c).toFixed(1)} ms, press ${pct(c.pressPurity)} %, errors ${c.lowErrorPct.toFixed(2)} / ${c.highErrorPct.toFixed(2)} %${kept(c) ? "  <- kept" : stoppedByLateRule(c) ? "  (stopped by the late rule)" : ""}`);
 }

@@ -39,6 +39,8 @@ export interface PlainPress {
 export interface ConfirmedCandidate {
   digit: DtmfDigit;
   startSample: number;
+  /** Stream position at which it was confirmed (the keydown). */
+  confirmSample: number;
   /** Its onset lay at the far end of the magnitude history (assembly/decision.ts). */
   late: boolean;
   /** Share of the power the two tones held over the tone's full hops (linear). */
@@ -274,7 +276,7 @@ export class PlainDetector {
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
     if (tone < (this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity) * this.pressTotal) return false;
     this.onConfirm?.({
-      digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, late: this.late, pressPurity: tone / this.pressTotal,
+      digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, confirmSample: this.hopStart + this.pos, late: this.late, pressPurity: tone / this.pressTotal,
       lowErrorPct: (100 * rowErr) / ROW_HZ[this.key >> 2], highErrorPct: (100 * colErr) / COL_HZ[this.key & 3],
     });
     return true;
