@@ -1,7 +1,7 @@
 /**
  * What the peer wrappers in bench/peers/ share: the input check of their detect() and
- * throughput(), and loading an npm package with the available()/version() the interface
- * asks for (bench/peers/README.md).
+ * throughput(), loading an npm package with the available()/version() the interface asks for
+ * (bench/peers/README.md), and the warm-up and timed passes of a JavaScript peer's throughput().
  */
 import { createRequire } from "node:module";
 
@@ -29,5 +29,32 @@ export function npmPackage(pkg) {
     async version() {
       return require(`${pkg}/package.json`).version;
     },
+  };
+}
+
+/** throughput() warms up for at least one pass and at least this long (JIT tier-up). */
+const WARMUP_MS = 200;
+
+/**
+ * throughput()'s result for a JavaScript peer: untimed passes first (at least one, and at least
+ * WARMUP_MS of work) so that the timed ones do not include JIT compilation, then `repeat` timed
+ * passes. `pass()` runs the detector once over `samples` and returns { cpu, wall, reports }
+ * (nanoseconds of process CPU and wall time around the detector calls, keys reported);
+ * `timed` says which calls, for the result's clock description.
+ */
+export async function timePasses(pass, samples, repeat, timed) {
+  let warmup = 0;
+  for (const start = Date.now(); warmup < 1 || (Date.now() - start < WARMUP_MS && warmup < 100); warmup++) await pass();
+  const runs = [];
+  for (let r = 0; r < repeat; r++) runs.push(await pass());
+  return {
+    samples: samples.length * repeat,
+    nanoseconds: runs.reduce((sum, run) => sum + run.cpu, 0),
+    clock: `process CPU time (process.cpuUsage, user + system) around ${timed} (synchronous, on the main thread); Node 20 has no per-thread CPU clock, so V8 helper threads (GC, compiler) count too`,
+    wallNanoseconds: runs.reduce((sum, run) => sum + run.wall, 0),
+    runNanoseconds: runs.map((run) => run.cpu),
+    runWallNanoseconds: runs.map((run) => run.wall),
+    warmup,
+    reports: runs.reduce((sum, run) => sum + run.reports, 0),
   };
 }

@@ -23,15 +23,13 @@
  *     something else triggers the emission; whatever is pending when the stream ends is
  *     lost, as the package has no flush.
  */
-import { checkPeerInput, npmPackage } from "../lib/peer-common.mjs";
+import { checkPeerInput, npmPackage, timePasses } from "../lib/peer-common.mjs";
 
 export const name = "dtmf-detection-stream";
 
 const PACKAGE = "dtmf-detection-stream";
 const RATE = 8000;
 const FORMAT = { sampleRate: RATE, bitDepth: 16, channels: 1 };
-/** throughput() warms up for at least one pass and at least this long (JIT tier-up). */
-const WARMUP_MS = 200;
 
 const { load, available, version } = npmPackage(PACKAGE);
 export { available, version };
@@ -94,20 +92,5 @@ export async function throughput(samples, { frameSize = 160, repeat = 10 } = {})
     const cpu = process.cpuUsage(cpu0);
     return { cpu: (cpu.user + cpu.system) * 1000, wall, reports };
   };
-  // Untimed passes first (at least one, and at least WARMUP_MS of work), so that the timed
-  // passes do not include JIT compilation.
-  let warmup = 0;
-  for (const start = Date.now(); warmup < 1 || (Date.now() - start < WARMUP_MS && warmup < 100); warmup++) await pass();
-  const runs = [];
-  for (let r = 0; r < repeat; r++) runs.push(await pass());
-  return {
-    samples: samples.length * repeat,
-    nanoseconds: runs.reduce((sum, run) => sum + run.cpu, 0),
-    clock: "process CPU time (process.cpuUsage, user + system) around the write() calls and end(), which run synchronously on the main thread; Node 20 has no per-thread CPU clock, so V8 helper threads (GC, compiler) count too",
-    wallNanoseconds: runs.reduce((sum, run) => sum + run.wall, 0),
-    runNanoseconds: runs.map((run) => run.cpu),
-    runWallNanoseconds: runs.map((run) => run.wall),
-    warmup,
-    reports: runs.reduce((sum, run) => sum + run.reports, 0),
-  };
+  return timePasses(pass, samples, repeat, "the write() calls and end()");
 }

@@ -25,7 +25,7 @@
  *     of the blocks on which those decisions were made. A key still on when the samples run
  *     out is reported with endMs / keyupMs null.
  */
-import { checkPeerInput, npmPackage } from "../lib/peer-common.mjs";
+import { checkPeerInput, npmPackage, timePasses } from "../lib/peer-common.mjs";
 
 export const name = "goertzel (npm) + our minimal decoder";
 
@@ -42,8 +42,6 @@ const DBM0_POWER = 0.5 * 10 ** (-3.17 / 10);
 const MIN_BLOCK_POWER = DBM0_POWER * 10 ** (-40 / 10);
 const CONFIRM_BLOCKS = 2;
 const RELEASE_BLOCKS = 2;
-/** throughput() warms up for at least one pass and at least this long (JIT tier-up). */
-const WARMUP_MS = 200;
 
 const { load, available, version } = npmPackage(PACKAGE);
 export { available, version };
@@ -157,20 +155,5 @@ export async function throughput(samples, { frameSize = 160, repeat = 10 } = {})
     const cpu = process.cpuUsage(cpu0);
     return { cpu: (cpu.user + cpu.system) * 1000, wall, reports: decoder.detections.length };
   };
-  // Untimed passes first (at least one, and at least WARMUP_MS of work), so that the timed
-  // passes do not include JIT compilation.
-  let warmup = 0;
-  for (const start = Date.now(); warmup < 1 || (Date.now() - start < WARMUP_MS && warmup < 100); warmup++) await pass();
-  const runs = [];
-  for (let r = 0; r < repeat; r++) runs.push(await pass());
-  return {
-    samples: samples.length * repeat,
-    nanoseconds: runs.reduce((sum, run) => sum + run.cpu, 0),
-    clock: "process CPU time (process.cpuUsage, user + system) around the frame loop, which runs synchronously on the main thread; Node 20 has no per-thread CPU clock, so V8 helper threads (GC, compiler) count too",
-    wallNanoseconds: runs.reduce((sum, run) => sum + run.wall, 0),
-    runNanoseconds: runs.map((run) => run.cpu),
-    runWallNanoseconds: runs.map((run) => run.wall),
-    warmup,
-    reports: runs.reduce((sum, run) => sum + run.reports, 0),
-  };
+  return timePasses(pass, samples, repeat, "the frame loop");
 }
