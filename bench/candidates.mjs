@@ -17,7 +17,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_TUNING, generateDtmf, seededRandom } from "../dist/index.js";
-import { PlainDetector } from "../dist/reference/plain-detector.js";
+import { LATE_PRESS_PURITY, PlainDetector } from "../dist/reference/plain-detector.js";
 import { activeLevelDbm0, dbm0ToPower, g711RoundTrip, powerToDbm0, readWav } from "./lib/audio.mjs";
 import { mixKeys } from "./parts/accuracy.mjs";
 
@@ -25,7 +25,6 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RATE = 8000;
 const ALL = "0123456789*#ABCD";
 const RELAXED = { pressPurityDb: -2.2, frequencyTolerancePct: 2.5 };
-const LATE_PRESS_PURITY = 0.8; // assembly/decision.ts
 const PRESS_PURITY = 10 ** (DEFAULT_TUNING.pressPurityDb / 10);
 const TOLERANCE_PCT = DEFAULT_TUNING.frequencyTolerancePct;
 const ON_TIME_SAMPLES = 240; // a candidate this close to a generated tone's onset is that key

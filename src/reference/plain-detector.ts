@@ -21,7 +21,8 @@ const LEAK_OFFSET_STEP = 0.001;
 const LEAK_SHARE = 0.2;
 const HISTORY = 5;
 const STALE_COVER = 0.35;
-const LATE_PRESS_PURITY = 0.8;
+/** Press purity a late candidate needs (assembly/decision.ts LATE_PRESS_PURITY). */
+export const LATE_PRESS_PURITY = 0.8;
 const BINS = 8;
 const IDLE = 0, CANDIDATE = 1, ACTIVE = 2;
 
