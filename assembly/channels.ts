@@ -2,72 +2,120 @@
 // that are never freed but reused through a free list, so opening and closing channels in any
 // order cannot leak. A handle is (generation << 16) | slot; the generation changes on every
 // close, so a stale handle is refused instead of touching another channel's state.
+//
+// The record: the fields of `Channel` (AssemblyScript lays them out in declaration order,
+// each at its natural alignment, and derives the offsets CH_*), then the configuration block
+// (config.ts) and the magnitude history ring (history.ts), whose sizes are constants of their
+// own files. Adding a field is one line in `Channel` and one CH_ line; initChannels() checks
+// at start-up that the whole record fits SLOT_BYTES and that its vectors are aligned.
+import { CONFIG_BYTES } from "./config";
+import { MAG_HOPS } from "./rules";
 
-// Record layout (bytes). Vectors first (16-byte aligned), then scalars.
-// The filter bank runs two Goertzel chains per frequency, one over the hop's even-position
-// samples and one over its odd-position ones (filterbank.ts): s[m−1], s[m−2] of each.
-export const CH_EVEN1: usize = 0;     // even chain s[m−1]: rows (v128), +16 columns
-export const CH_EVEN2: usize = 32;    // even chain s[m−2]
-export const CH_ODD1: usize = 64;     // odd chain s[m−1]
-export const CH_ODD2: usize = 96;     // odd chain s[m−2]
-export const CH_YPREV_RE: usize = 128;// Y of the previous hop, re (2 × v128), im (2 × v128)
-export const CH_YPREV_IM: usize = 160;
-// |Y|² of the last MAG_HOPS hops, 8 bins each (a ring), as bfloat16: the top half of the f32,
-// rounded (relative error ≤ 2^-8 in power, 2^-9 in magnitude: an edge moves by < 0.1 sample
-// at H = 51). Slots 0-3 are here, slot 4 at CH_MAG_LAST (decision.ts magSlot()).
-export const CH_MAG: usize = 192;
-export const MAG_HOPS: i32 = 5;
-export const MAG_HOP_BYTES: i32 = 16;
-export const CH_E: usize = 256;       // f32 Σx² of the last completed hop (from CH_ACC_*)
-export const CH_S: usize = 260;       // f32 Σx of the last completed hop
-export const CH_E_PREV: usize = 264;  // f32 Σx² of the previous hop
-export const CH_S_PREV: usize = 268;  // f32 Σx of the previous hop
-export const CH_HOP_POS: usize = 272; // i32 samples already in the current hop
-export const CH_RATE_REC: usize = 276;// i32 address of the shared rate record
-export const CH_HOP_START: usize = 280; // f64 stream position (samples) of the current hop's start
-export const CH_ENCODING: usize = 288;// i32
-export const CH_GEN: usize = 292;     // i32 generation of the slot
-export const CH_OPEN: usize = 296;    // i32 1 while open
-export const CH_HOPS: usize = 300;    // i32 hops completed in this stream (saturates)
-export const CH_STATE: usize = 304;   // i32 key state (decision.ts)
-export const CH_KEY: usize = 308;     // i32 key being tracked, 0-15
-export const CH_ONSET: usize = 312;   // f64 refined tone onset, samples
-export const CH_TONE_END: usize = 320;// f64 refined end of the tone so far, samples
-export const CH_REF: usize = 328;     // f32 mean |Y_row|+|Y_col| of the hops this tone fills
-export const CH_IN_GAP: usize = 332;  // i32 1 while the tracked key is missing
-export const CH_PREV_A: usize = 336;  // f32 hop coverage of the previous hop
-export const CH_PAIRS: usize = 340;   // i32 phase pairs accumulated
-export const CH_ZR_RE: usize = 344;   // f32 Σ phase-advance phasor, row tone (re, im)
-export const CH_ZR_IM: usize = 348;
-export const CH_ZC_RE: usize = 352;   // f32 same, column tone
-export const CH_ZC_IM: usize = 356;
-export const CH_POW_R: usize = 360;   // f32 Σ row-tone power over full hops (linear, FS² units)
-export const CH_POW_C: usize = 364;   // f32 Σ column-tone power over full hops
-export const CH_FULL_HOPS: usize = 368; // i32 hops counted in CH_POW_*
-export const CH_REF_N: usize = 372;   // i32 hops averaged into CH_REF
-export const CH_LATE: usize = 376;    // i32 1 if the tracked tone's onset lies at the far end of the history
-export const CH_TPREV: usize = 384;   // corrected T_row, T_col of the previous hop (re, im, re, im)
-export const CH_TPREV_KEY: usize = 400; // i32 the key (row×4+col) CH_TPREV was made for
-export const CH_PENDING: usize = 404; // f32 a sample held back to keep the sample pairs hop-aligned
-export const CH_HAS_PENDING: usize = 408; // i32 1 while CH_PENDING holds a sample
-export const CH_PRESS_TOTAL: usize = 412; // f32 Σ total power (DC removed) of the hops in CH_POW_*
-export const CH_CONFIG: usize = 416;  // per-channel configuration, CONFIG_BYTES long
-export const CH_ACC_E: usize = 464;   // v128 running Σx² of the current hop by sample parity (lanes 0, 1)
-export const CH_ACC_S: usize = 480;   // v128 running Σx of the current hop by sample parity (lanes 0, 1)
-export const CH_MAG_LAST: usize = 496; // the magnitude ring's slot 4 (16 bytes)
-// Configuration block layout (offsets from the block start), written by the host.
-export const CFG_MIN_POWER: usize = 0;   // f32 minimum power of each tone, linear (FS² units)
-export const CFG_TWIST_LO: usize = 4;    // f32 minimum P_col/P_row (normal twist limit)
-export const CFG_TWIST_HI: usize = 8;    // f32 maximum P_col/P_row (reverse twist limit)
-export const CFG_REL_PEAK: usize = 12;   // f32 maximum P_second/P_peak within a group
-export const CFG_TONE_TOTAL: usize = 16; // f32 minimum (P_row+P_col)/P_total
-export const CFG_FREQ_TOL: usize = 20;   // f32 maximum |frequency error| as a fraction of nominal
-export const CFG_MIN_CONFIRM: usize = 24;// i32 tone length that confirms a key, samples
-export const CFG_GAP_MAX: usize = 28;    // i32 silence after which a key press ends, samples
-export const CFG_KEY_MASK: usize = 32;   // i32 bit k set: key k may be reported
-export const CFG_PRESS_PURITY: usize = 36; // f32 minimum (P_row+P_col)/P_total over the tone's full hops
-export const CONFIG_BYTES: usize = 48;
-export const SLOT_BYTES: usize = 512;
+/** Bytes of one history slot: |Y|² of the 8 bins as bfloat16 (history.ts). */
+export const MAG_HOP_BYTES: usize = 16;
+
+@unmanaged class Channel {
+  // Filter bank (filterbank.ts): two Goertzel chains per frequency, one over the hop's
+  // even-position samples and one over its odd-position ones: s[m−1], s[m−2] of each, as
+  // (rows, columns) vector pairs.
+  even1Lo: v128; even1Hi: v128;
+  even2Lo: v128; even2Hi: v128;
+  odd1Lo: v128; odd1Hi: v128;
+  odd2Lo: v128; odd2Hi: v128;
+  yPrevReLo: v128; yPrevReHi: v128;  // Y of the previous hop, re
+  yPrevImLo: v128; yPrevImHi: v128;  // Y of the previous hop, im
+  accE: v128;        // running Σx² of the current hop by sample parity (lanes 0, 1)
+  accS: v128;        // running Σx of the current hop by sample parity (lanes 0, 1)
+  // Tone measurement (tones.ts): corrected T_row, T_col of the previous hop (re, im, re, im).
+  tPrev: v128;
+  // Stream position.
+  hopStart: f64;     // stream position (samples) of the current hop's start
+  // Press (press.ts).
+  onset: f64;        // refined tone onset, samples
+  toneEnd: f64;      // refined end of the tone so far, samples
+  // Filter bank.
+  e: f32;            // Σx² of the last completed hop (from accE)
+  s: f32;            // Σx of the last completed hop
+  ePrev: f32;        // Σx² of the previous hop
+  sPrev: f32;        // Σx of the previous hop
+  hopPos: i32;       // samples already in the current hop
+  pending: f32;      // a sample held back to keep the sample pairs hop-aligned (hop.ts)
+  hasPending: i32;   // 1 while `pending` holds a sample
+  // Channel identity (index.ts).
+  rateRec: i32;      // address of the shared rate record (rates.ts)
+  encoding: i32;
+  gen: i32;          // generation of the slot
+  open: i32;         // 1 while open
+  hops: i32;         // hops completed in this stream (saturates, history.ts)
+  // Press state machine (press.ts).
+  state: i32;        // IDLE, CANDIDATE, ACTIVE
+  key: i32;          // key being tracked, 0-15
+  late: i32;         // 1 if the tracked tone's onset lies at the far end of the history
+  inGap: i32;        // 1 while the tracked key is missing
+  ref: f32;          // mean |Y_row|+|Y_col| of the hops this tone fills
+  refN: i32;         // hops averaged into `ref`
+  prevA: f32;        // hop coverage of the previous hop
+  // Tone measurement (tones.ts): sums over the tone's full hops.
+  tPrevKey: i32;     // the key (row×4+col) tPrev was made for
+  pairs: i32;        // phase pairs accumulated
+  zrRe: f32; zrIm: f32;  // Σ phase-advance phasor, row tone
+  zcRe: f32; zcIm: f32;  // same, column tone
+  powR: f32;         // Σ row-tone power over full hops (linear, full-scale² units)
+  powC: f32;         // Σ column-tone power over full hops
+  pressTotal: f32;   // Σ total power (DC removed) of the same hops
+  fullHops: i32;     // hops counted in powR, powC, pressTotal
+}
+
+export const CH_EVEN1: usize = offsetof<Channel>("even1Lo");  // +16: the columns' vector
+export const CH_EVEN2: usize = offsetof<Channel>("even2Lo");
+export const CH_ODD1: usize = offsetof<Channel>("odd1Lo");
+export const CH_ODD2: usize = offsetof<Channel>("odd2Lo");
+export const CH_YPREV_RE: usize = offsetof<Channel>("yPrevReLo");
+export const CH_YPREV_IM: usize = offsetof<Channel>("yPrevImLo");
+export const CH_ACC_E: usize = offsetof<Channel>("accE");
+export const CH_ACC_S: usize = offsetof<Channel>("accS");
+export const CH_TPREV: usize = offsetof<Channel>("tPrev");
+export const CH_HOP_START: usize = offsetof<Channel>("hopStart");
+export const CH_ONSET: usize = offsetof<Channel>("onset");
+export const CH_TONE_END: usize = offsetof<Channel>("toneEnd");
+export const CH_E: usize = offsetof<Channel>("e");
+export const CH_S: usize = offsetof<Channel>("s");
+export const CH_E_PREV: usize = offsetof<Channel>("ePrev");
+export const CH_S_PREV: usize = offsetof<Channel>("sPrev");
+export const CH_HOP_POS: usize = offsetof<Channel>("hopPos");
+export const CH_PENDING: usize = offsetof<Channel>("pending");
+export const CH_HAS_PENDING: usize = offsetof<Channel>("hasPending");
+export const CH_RATE_REC: usize = offsetof<Channel>("rateRec");
+export const CH_ENCODING: usize = offsetof<Channel>("encoding");
+export const CH_GEN: usize = offsetof<Channel>("gen");
+export const CH_OPEN: usize = offsetof<Channel>("open");
+export const CH_HOPS: usize = offsetof<Channel>("hops");
+export const CH_STATE: usize = offsetof<Channel>("state");
+export const CH_KEY: usize = offsetof<Channel>("key");
+export const CH_LATE: usize = offsetof<Channel>("late");
+export const CH_IN_GAP: usize = offsetof<Channel>("inGap");
+export const CH_REF: usize = offsetof<Channel>("ref");
+export const CH_REF_N: usize = offsetof<Channel>("refN");
+export const CH_PREV_A: usize = offsetof<Channel>("prevA");
+export const CH_TPREV_KEY: usize = offsetof<Channel>("tPrevKey");
+export const CH_PAIRS: usize = offsetof<Channel>("pairs");
+export const CH_ZR_RE: usize = offsetof<Channel>("zrRe");
+export const CH_ZR_IM: usize = offsetof<Channel>("zrIm");
+export const CH_ZC_RE: usize = offsetof<Channel>("zcRe");
+export const CH_ZC_IM: usize = offsetof<Channel>("zcIm");
+export const CH_POW_R: usize = offsetof<Channel>("powR");
+export const CH_POW_C: usize = offsetof<Channel>("powC");
+export const CH_PRESS_TOTAL: usize = offsetof<Channel>("pressTotal");
+export const CH_FULL_HOPS: usize = offsetof<Channel>("fullHops");
+/** The configuration block (config.ts), 16-byte aligned after the fields. */
+export const CH_CONFIG: usize = (offsetof<Channel>() + 15) & ~15;
+/** The magnitude history ring (history.ts): MAG_HOPS slots of MAG_HOP_BYTES, 16-byte aligned. */
+export const CH_MAG: usize = (CH_CONFIG + CONFIG_BYTES + 15) & ~15;
+const RECORD_END: usize = CH_MAG + <usize>MAG_HOPS * MAG_HOP_BYTES;
+/** Bytes a channel takes (the record rounded up to 16); at most SLOT_MAX_BYTES. */
+export const SLOT_BYTES: usize = (RECORD_END + 15) & ~15;
+/** The size budget of a channel record: thousands of channels per engine (README figures). */
+const SLOT_MAX_BYTES: usize = 512;
 
 const SLOTS_PER_SLAB: i32 = 64;
 const MAX_SLABS: i32 = 1024;
@@ -81,6 +129,11 @@ let freeCount: i32 = 0;
 let openCount: i32 = 0;
 
 export function initChannels(): void {
+  // The layout checks (offsets come from the compiler, so fields cannot overlap): the record
+  // fits its budget, and the vector fields and the ring are 16-byte aligned.
+  assert(SLOT_BYTES <= SLOT_MAX_BYTES, "channels.ts: the channel record is longer than 512 bytes");
+  assert(((CH_EVEN1 | CH_EVEN2 | CH_ODD1 | CH_ODD2 | CH_YPREV_RE | CH_YPREV_IM | CH_ACC_E | CH_ACC_S | CH_TPREV | CH_MAG | CH_CONFIG) & 15) == 0,
+    "channels.ts: a vector field of the channel record is not 16-byte aligned");
   slabs = heap.alloc(<usize>MAX_SLABS << 2);
   freeList = heap.alloc(<usize>MAX_CHANNELS << 2);
 }
@@ -90,7 +143,7 @@ function slotAddress(slot: i32): usize {
     <usize>(slot % SLOTS_PER_SLAB) * SLOT_BYTES;
 }
 
-/** A fresh slot's address and handle; 0 handle when MAX_CHANNELS are open. */
+/** A fresh slot's handle, its record zeroed; 0 when MAX_CHANNELS are open. */
 export function allocateSlot(): i32 {
   let slot: i32;
   if (freeCount > 0) {
@@ -134,4 +187,8 @@ export function releaseSlot(handle: i32): bool {
 }
 
 export function openChannels(): i32 { return openCount; }
-export function slotsMade(): i32 { return slotCount; }
+
+/** Samples channel `ch` has processed since its stream started (media time). */
+export function streamPosition(ch: usize): f64 {
+  return load<f64>(ch, CH_HOP_START) + <f64>(load<i32>(ch, CH_HOP_POS) + load<i32>(ch, CH_HAS_PENDING));
+}

@@ -1,11 +1,12 @@
-// The Goertzel filter bank: complex DFT values of each hop at the eight DTMF frequencies.
+// The Goertzel filter bank: complex DFT values of each hop at the eight DTMF frequencies, and
+// at the hop's end everything the window tests read: the 2-hop window's power per bin, its
+// total power without DC, and the hop's |Y|² for the magnitude history.
 //
-// Time is cut into hops of H samples (HOP_MS = 6.375 ms: 51 samples at 8 kHz, the rate the
-// Q.24 figures are written for; H scales with the sample rate so every rate sees the same
-// hop in milliseconds). A second-order Goertzel resonator per frequency runs over the hop;
-// at the hop's end its two states give Y_k, the DFT of that hop referenced to the hop start.
-// The decision logic combines two hops into a 2H window (12.75 ms, bin spacing 78 Hz at
-// 8 kHz) and measures each tone's frequency from the phase advance between hops.
+// Time is cut into hops of H samples (rules.ts HOP_MS = 6.375 ms: 51 samples at 8 kHz; H
+// scales with the sample rate so every rate sees the same hop in milliseconds). A
+// second-order Goertzel resonator per frequency runs over the hop; at the hop's end its two
+// states give Y_k, the DFT of that hop referenced to the hop start. Two hops make a 2H window
+// (12.75 ms, bin spacing 78 Hz at 8 kHz): X = Y_prev + e^{−jωH}·Y.
 //
 // The Goertzel recurrence s[n] = x[n] + c·s[n−1] − s[n−2] (c = 2 cos ω) is latency-bound: a
 // sample waits for the multiply and add of the one before. So each frequency runs as two
@@ -14,158 +15,32 @@
 //   Y(ω) = Σ_m x[2m] e^{−j2ωm} + e^{−jω} Σ_m x[2m+1] e^{−j2ωm}
 // Both chains advance one step per sample pair, so the dependency chain is one multiply-add
 // per two samples; the eight frequencies run side by side as f32x4 vectors (low group, high
-// group), four chains of vectors in all. Coefficients live in a per-rate table that all
-// channels at that rate share; a channel holds only its chain states.
+// group), four chains of vectors in all. Coefficients live in the per-rate record (rates.ts)
+// that all channels at that rate share; a channel holds only its chain states.
 
-import { CH_ACC_E, CH_ACC_S, CH_E, CH_EVEN1, CH_EVEN2, CH_ODD1, CH_ODD2, CH_S } from "./channels";
+import {
+  CH_ACC_E, CH_ACC_S, CH_E, CH_E_PREV, CH_EVEN1, CH_EVEN2, CH_ODD1, CH_ODD2, CH_S, CH_S_PREV,
+  CH_YPREV_IM, CH_YPREV_RE,
+} from "./channels";
+import { recordHop } from "./history";
+import {
+  R_COEF, R_COSP, R_COSQ, R_COST, R_COSW, R_INV_WIN, R_SINP, R_SINQ, R_SINT, R_SINW, R_WIN_NORM,
+} from "./rates";
 
-/** Hop length in milliseconds; H = round(rate × HOP_MS / 1000) samples. */
-export const HOP_MS: f64 = 6.375;
-/** DTMF frequencies in Hz (ITU-T Q.23): rows 697-941 (low group), columns 1209-1633. */
-export const ROW_HZ: StaticArray<f64> = [697.0, 770.0, 852.0, 941.0];
-export const COL_HZ: StaticArray<f64> = [1209.0, 1336.0, 1477.0, 1633.0];
-export const BINS: i32 = 8;
-
-// Rate record layout (bytes). Each v128 pair holds lanes for bins 0-3 (rows) then 4-7 (cols).
-export const R_COEF: usize = 0;     // 2 cos 2ω          (feedback of the half-rate chains)
-export const R_COSW: usize = 32;    // cos 2ω, sin 2ω    (final step of each chain's DFT)
-export const R_SINW: usize = 64;
-export const R_COSP: usize = 96;    // cos, sin of 2ω(Me−1): even chain's DFT → hop start
-export const R_SINP: usize = 128;   //   (Me = ⌈H/2⌉ even-position samples in a hop)
-export const R_COST: usize = 160;   // cos, sin of ωH     (twiddle e^{−jωH} between hops)
-export const R_SINT: usize = 192;
-export const R_HZ: usize = 224;     // f32[8] bin frequencies, Hz
-export const R_RATE: usize = 256;   // i32 sample rate, Hz
-export const R_HOP: usize = 260;    // i32 H, samples
-export const R_RAD_PER_HZ: usize = 264; // f32 phase advance per hop per Hz of offset: 2πH/fs
-export const R_HOP_NORM: usize = 268;   // f32 2/H²: |Y|² → mean power of a sine over a hop
-export const R_WIN_NORM: usize = 272;   // f32 2/(2H)²: |X|² → mean power over the 2H window
-export const R_INV_WIN: usize = 276;    // f32 1/(2H): a sum over the window → its mean
-export const R_INV_HOP: usize = 280;    // f32 1/H: a sum over a hop → its mean
-export const R_COSQ: usize = 608;   // cos, sin of ω(2Mo−1): odd chain's DFT → hop start
-export const R_SINQ: usize = 768;   //   (Mo = ⌊H/2⌋ odd-position samples in a hop)
-// Cross-group leakage discounts, [tone bin 0-7][bin of the other group 0-3] f32 (a v128 a
-// tone): LEAK_SHARE of the largest amplitude share a tone within ±2 % of its frequency puts
-// into each bin of the other group over the 2H window, negative-frequency image included
-// (the bound is 0.024 … 0.105).
-export const R_LEAK: usize = 640;
-/** Frequency error (fraction) over which R_LEAK takes its maximum, and the step of that search. */
-const LEAK_OFFSET: f64 = 0.02;
-const LEAK_OFFSET_STEP: f64 = 0.001;
-/**
- * Share of the bound the peak test discounts. The bound assumes the worst offset and a
- * leak fully in phase with the bin's own content; a fifth of it is enough for the case it is
- * for (key 0 at −8 dB twist: 941 Hz leaking into the 1209 Hz bin beside the weak 1336 Hz
- * tone; 1920/1920 keys at −6…−8 dB twist over 40 edge positions), while the full bound let
- * speech with strong low harmonics through (talk-off corpus: 26 false keys against 16).
- */
-const LEAK_SHARE: f32 = 0.2;
-// Leakage kernels K(Δ) = (1/H) Σ_{n<H} e^{jΔn} (re, im f32 pairs), used to cancel what one tone
-// of a key leaks into the other tone's hop DFT and each tone's negative-frequency image:
-export const R_KDIFF: usize = 288;  // [row][col] K(ω_col − ω_row)
-export const R_KSUM: usize = 416;   // [row][col] K(−(ω_row + ω_col))
-export const R_KSELF: usize = 544;  // [bin]      K(−2ω_bin)
-const RATE_RECORD_BYTES: usize = 800;
-const MAX_RATES: i32 = 64;
-
-let rateTable: usize = 0;
-let rateCount: i32 = 0;
-
-export function initFilterbank(): void {
-  rateTable = heap.alloc(<usize>MAX_RATES * RATE_RECORD_BYTES);
-}
-
-export function binHz(bin: i32): f64 {
-  return bin < 4 ? ROW_HZ[bin] : COL_HZ[bin - 4];
-}
-
-export function hopSamples(rate: i32): i32 {
-  return <i32>Math.round(<f64>rate * HOP_MS / 1000.0);
-}
-
-/** The shared coefficient record for `rate`, made on first use; 0 when the table is full. */
-export function rateRecord(rate: i32): usize {
-  for (let i = 0; i < rateCount; i++) {
-    const r = rateTable + <usize>i * RATE_RECORD_BYTES;
-    if (load<i32>(r, R_RATE) == rate) return r;
-  }
-  if (rateCount == MAX_RATES) return 0;
-  const r = rateTable + <usize>rateCount * RATE_RECORD_BYTES;
-  rateCount++;
-  const hop = hopSamples(rate);
-  const evenSamples = (hop + 1) >> 1, oddSamples = hop >> 1;
-  for (let b = 0; b < BINS; b++) {
-    const w = 2.0 * Math.PI * binHz(b) / <f64>rate;
-    const lane = <usize>b << 2;
-    store<f32>(r + R_COEF + lane, <f32>(2.0 * Math.cos(2.0 * w)));
-    store<f32>(r + R_COSW + lane, <f32>Math.cos(2.0 * w));
-    store<f32>(r + R_SINW + lane, <f32>Math.sin(2.0 * w));
-    store<f32>(r + R_COSP + lane, <f32>Math.cos(2.0 * w * <f64>(evenSamples - 1)));
-    store<f32>(r + R_SINP + lane, <f32>Math.sin(2.0 * w * <f64>(evenSamples - 1)));
-    store<f32>(r + R_COSQ + lane, <f32>Math.cos(w * <f64>(2 * oddSamples - 1)));
-    store<f32>(r + R_SINQ + lane, <f32>Math.sin(w * <f64>(2 * oddSamples - 1)));
-    store<f32>(r + R_COST + lane, <f32>Math.cos(w * <f64>hop));
-    store<f32>(r + R_SINT + lane, <f32>Math.sin(w * <f64>hop));
-    store<f32>(r + R_HZ + lane, <f32>binHz(b));
-  }
-  for (let row = 0; row < 4; row++) {
-    const wr = 2.0 * Math.PI * ROW_HZ[row] / <f64>rate;
-    for (let col = 0; col < 4; col++) {
-      const wc = 2.0 * Math.PI * COL_HZ[col] / <f64>rate;
-      const at = <usize>((row << 2) | col) << 3;
-      storeKernel(r + R_KDIFF + at, wc - wr, hop);
-      storeKernel(r + R_KSUM + at, -(wr + wc), hop);
-    }
-  }
-  for (let b = 0; b < BINS; b++) storeKernel(r + R_KSELF + (<usize>b << 3), -4.0 * Math.PI * binHz(b) / <f64>rate, hop);
-  for (let t = 0; t < BINS; t++) {
-    for (let k = 0; k < 4; k++) {
-      const bin = t < 4 ? 4 + k : k;
-      store<f32>(r + R_LEAK + (<usize>((t << 2) | k) << 2), <f32>leakBound(binHz(t), binHz(bin), rate, hop << 1) * LEAK_SHARE);
-    }
-  }
-  store<i32>(r, rate, R_RATE);
-  store<i32>(r, hop, R_HOP);
-  store<f32>(r, <f32>(2.0 * Math.PI * <f64>hop / <f64>rate), R_RAD_PER_HZ);
-  store<f32>(r, <f32>(2.0 / (<f64>hop * <f64>hop)), R_HOP_NORM);
-  store<f32>(r, <f32>(2.0 / (4.0 * <f64>hop * <f64>hop)), R_WIN_NORM);
-  store<f32>(r, <f32>(1.0 / (2.0 * <f64>hop)), R_INV_WIN);
-  store<f32>(r, <f32>(1.0 / <f64>hop), R_INV_HOP);
-  return r;
-}
-
-/** |(1/L) Σ_{n<L} e^{jΔn}| = |sin(ΔL/2) / (L sin(Δ/2))|: the window kernel's amplitude. */
-function kernelAmplitude(delta: f64, window: i32): f64 {
-  const half = Math.sin(delta * 0.5);
-  if (Math.abs(half) < 1e-12) return 1.0;
-  return Math.abs(Math.sin(delta * <f64>window * 0.5) / (<f64>window * half));
-}
-
-/** Largest leak of a tone near `toneHz` (±LEAK_OFFSET) into the bin at `binHz`, image included. */
-function leakBound(toneHz: f64, binHz: f64, rate: i32, window: i32): f64 {
-  let worst: f64 = 0;
-  for (let e = -LEAK_OFFSET; e <= LEAK_OFFSET + 1e-9; e += LEAK_OFFSET_STEP) {
-    const f = toneHz * (1.0 + e);
-    const leak = kernelAmplitude(2.0 * Math.PI * (binHz - f) / <f64>rate, window) +
-      kernelAmplitude(2.0 * Math.PI * (binHz + f) / <f64>rate, window);
-    if (leak > worst) worst = leak;
-  }
-  return worst;
-}
-
-function storeKernel(at: usize, delta: f64, hop: i32): void {
-  let re: f64 = 0, im: f64 = 0;
-  for (let n = 0; n < hop; n++) { re += Math.cos(delta * <f64>n); im += Math.sin(delta * <f64>n); }
-  store<f32>(at, <f32>(re / <f64>hop));
-  store<f32>(at, <f32>(im / <f64>hop), 4);
-}
+// Scratch for the hop being decided: Y (re, im: rows then columns), and the window's power
+// per bin (rows, columns): the window tests (window.ts) and the tone measurement (tones.ts)
+// read them until the next hop ends.
+const SCRATCH = memory.data(96, 16);
+export const Y_RE: usize = SCRATCH;
+export const Y_IM: usize = SCRATCH + 32;
+export const WIN_POWER: usize = SCRATCH + 64;
 
 /**
  * The hot loop: runs `n` samples (n even) of f32 input at `src` through the channel's chains
  * and accumulates the hop's energy Σx² and sum Σx (the sum lets the window energy be measured
- * with its DC offset removed). Pairs are always aligned to the hop start (see index.ts): the
- * first sample of a pair is at an even position of the hop, so it feeds the even chains, and
- * every split of the input performs exactly the same arithmetic.
+ * with its DC offset removed). Pairs are always aligned to the hop start (hop.ts): the first
+ * sample of a pair is at an even position of the hop, so it feeds the even chains, and every
+ * split of the input performs exactly the same arithmetic.
  */
 export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   const cLo = v128.load(rate, R_COEF);
@@ -230,7 +105,7 @@ export function runBankOne(ch: usize, rate: usize, x: f32): void {
  *   Y = e^{−j2ω(Me−1)}·(u_e + j v_e) + e^{−jω(2Mo−1)}·(u_o + j v_o).
  * Writes re and im vectors to `outRe`, `outIm` and clears the chains for the next hop.
  */
-export function hopDft(ch: usize, rate: usize, lane: usize, outRe: usize, outIm: usize): void {
+function hopDft(ch: usize, rate: usize, lane: usize, outRe: usize, outIm: usize): void {
   const cw = v128.load(rate + R_COSW + lane);
   const sw = v128.load(rate + R_SINW + lane);
   const bEven = v128.load(ch + CH_EVEN2 + lane);
@@ -255,11 +130,59 @@ export function hopDft(ch: usize, rate: usize, lane: usize, outRe: usize, outIm:
 }
 
 /** Ends a hop's energy sums: CH_E, CH_S ← the two parity lanes, accumulators cleared. */
-export function hopEnergy(ch: usize): void {
+function hopEnergy(ch: usize): void {
   const e = v128.load(ch, CH_ACC_E);
   const s = v128.load(ch, CH_ACC_S);
   store<f32>(ch, f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1), CH_E);
   store<f32>(ch, f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1), CH_S);
   v128.store(ch, f32x4.splat(0), CH_ACC_E);
   v128.store(ch, f32x4.splat(0), CH_ACC_S);
+}
+
+/**
+ * Window power per bin of one group (`lane` 0 rows, 16 columns): X = Y_prev + e^{−jωH}·Y,
+ * |X|² normalised to a sine's mean power over the window.
+ */
+@inline function windowPower(ch: usize, rate: usize, lane: usize, winNorm: v128): v128 {
+  const yr = v128.load(Y_RE + lane);
+  const yi = v128.load(Y_IM + lane);
+  const tc = v128.load(rate + R_COST + lane);
+  const ts = v128.load(rate + R_SINT + lane);
+  const xr = f32x4.add(v128.load(ch + CH_YPREV_RE + lane), f32x4.add(f32x4.mul(tc, yr), f32x4.mul(ts, yi)));
+  const xi = f32x4.add(v128.load(ch + CH_YPREV_IM + lane), f32x4.sub(f32x4.mul(tc, yi), f32x4.mul(ts, yr)));
+  return f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm);
+}
+
+/** |Y|² of one group of the hop just ended. */
+@inline function hopPower(lane: usize): v128 {
+  const yr = v128.load(Y_RE + lane);
+  const yi = v128.load(Y_IM + lane);
+  return f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi));
+}
+
+/**
+ * Ends the filter bank's part of a hop: Y (Y_RE, Y_IM), the window's power per bin
+ * (WIN_POWER), the hop's |Y|² into the magnitude history, and the hop becomes the previous
+ * one for the next window. Returns the window's total mean power less DC (≥ 0).
+ */
+export function endBankHop(ch: usize, rate: usize): f32 {
+  hopDft(ch, rate, 0, Y_RE, Y_IM);
+  hopDft(ch, rate, 16, Y_RE + 16, Y_IM + 16);
+  hopEnergy(ch);
+  const winNorm = f32x4.splat(load<f32>(rate, R_WIN_NORM));
+  v128.store(WIN_POWER, windowPower(ch, rate, 0, winNorm));
+  v128.store(WIN_POWER + 16, windowPower(ch, rate, 16, winNorm));
+  recordHop(ch, hopPower(0), hopPower(16));
+  const perSample = load<f32>(rate, R_INV_WIN); // 1/(2H)
+  const energy = load<f32>(ch, CH_E_PREV) + load<f32>(ch, CH_E);
+  const sum = load<f32>(ch, CH_S_PREV) + load<f32>(ch, CH_S);
+  const ac = (energy - sum * sum * perSample) * perSample; // mean power less DC, ≥ 0 but for rounding
+  // Shift: this hop becomes the previous one.
+  for (let lane: usize = 0; lane < 32; lane += 16) {
+    v128.store(ch + CH_YPREV_RE + lane, v128.load(Y_RE + lane));
+    v128.store(ch + CH_YPREV_IM + lane, v128.load(Y_IM + lane));
+  }
+  store<f32>(ch, load<f32>(ch, CH_E), CH_E_PREV);
+  store<f32>(ch, load<f32>(ch, CH_S), CH_S_PREV);
+  return ac > 0 ? ac : <f32>0;
 }

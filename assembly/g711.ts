@@ -3,9 +3,10 @@
 // so the decoded range is ±0.98 (μ-law ±32124/32768, A-law ±32256/32768). Tables are computed
 // once at start-up from the segment formulas of G.711 tables 1a/2a and shared by all channels.
 
+import { FULL_SCALE_16 } from "../src/conventions";
+
 /** Bytes per table: 256 codes × 4-byte f32. */
 const TABLE_BYTES: usize = 256 * 4;
-const FULL_SCALE: f32 = 32768.0;
 
 let ulawTable: usize = 0;
 let alawTable: usize = 0;
@@ -33,8 +34,8 @@ export function initG711(): void {
   ulawTable = heap.alloc(TABLE_BYTES);
   alawTable = heap.alloc(TABLE_BYTES);
   for (let code = 0; code < 256; code++) {
-    store<f32>(ulawTable + (<usize>code << 2), <f32>ulawToLinear(code) / FULL_SCALE);
-    store<f32>(alawTable + (<usize>code << 2), <f32>alawToLinear(code) / FULL_SCALE);
+    store<f32>(ulawTable + (<usize>code << 2), <f32>ulawToLinear(code) / <f32>FULL_SCALE_16);
+    store<f32>(alawTable + (<usize>code << 2), <f32>alawToLinear(code) / <f32>FULL_SCALE_16);
   }
 }
 
@@ -49,6 +50,6 @@ function expand(table: usize, src: usize, dst: usize, n: i32): void {
 export function expandUlaw(src: usize, dst: usize, n: i32): void { expand(ulawTable, src, dst, n); }
 export function expandAlaw(src: usize, dst: usize, n: i32): void { expand(alawTable, src, dst, n); }
 
-/** For tests: the linear value (16-bit scale) of one code. */
+/** For the debug build's probes (debug.ts): the linear value (16-bit scale) of one code. */
 export function ulawCodeToLinear(code: i32): i32 { return ulawToLinear(code & 0xff); }
 export function alawCodeToLinear(code: i32): i32 { return alawToLinear(code & 0xff); }

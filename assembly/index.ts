@@ -1,58 +1,74 @@
-// The numbers-only ABI that src/ drives. One instance serves many channels:
+// The numbers-only ABI that src/ drives (src/wasm.ts reads every layout constant and code
+// below once, at instantiation; src/ keeps no copy). One instance serves many channels:
 //   open(rate, encoding) → handle   (reads the configuration block the host wrote)
 //   process(handle, n)   → events   (n samples already written at inputAddress())
 //   flush(handle)        → events   (end of stream; the channel restarts at position 0)
 //   configure / reset / close(handle)
-// Negative results are error codes (ERR_*); src/errors.ts turns them into typed errors.
+// Negative results are error codes (ERR_*); src/wasm.ts maps each to its typed error.
 // Events are read from eventsAddress() (events.ts) after each call.
+//
+// The data path of one call: input.ts decodes the samples the host wrote into f32, hop.ts
+// runs them through the filter bank (filterbank.ts, with the shared per-rate tables of
+// rates.ts) and, at each hop's end, the window tests (window.ts), the tone measurement
+// (tones.ts) and the press state machine (press.ts), which writes events (events.ts). The
+// channel record (channels.ts) holds all of a channel's state.
 
 import {
-  CH_CONFIG, CH_ENCODING, CH_GEN, CH_HAS_PENDING, CH_HOP_POS, CH_HOP_START, CH_OPEN, CH_PENDING,
-  CH_RATE_REC, CONFIG_BYTES,
-  MAX_CHANNELS, SLOT_BYTES, allocateSlot, channelAddress, initChannels, openChannels, releaseSlot,
-  slotsMade,
+  CH_CONFIG, CH_ENCODING, CH_GEN, CH_OPEN, CH_RATE_REC, MAX_CHANNELS, SLOT_BYTES, allocateSlot,
+  channelAddress, initChannels, openChannels, releaseSlot, streamPosition,
 } from "./channels";
-import { endHop, endStream } from "./decision";
-import { EVENT_CAPACITY, EVENT_FIELDS, clearEvents, eventCount, eventsAddress, initEvents } from "./events";
-import { R_HOP, initFilterbank, rateRecord, runBank, runBankOne } from "./filterbank";
-import { alawCodeToLinear, initG711, ulawCodeToLinear } from "./g711";
-import { ENCODING_COUNT, bytesPerSample, decodeInput } from "./input";
+import { CONFIG_BYTES } from "./config";
+import { clearEvents, eventCount, initEvents } from "./events";
+import { initG711 } from "./g711";
+import { feed } from "./hop";
+import { ENCODING_COUNT, bytesPerSample as encodingBytes, decodeInput } from "./input";
+import { endStream } from "./press";
+import { MAX_RATES, initRates, rateRecord } from "./rates";
+import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from "../src/conventions";
 
-export const MIN_RATE: i32 = 8000;
-export const MAX_RATE: i32 = 48000;
+// ─── Layout and codes the host reads once (src/wasm.ts) ─────────────────────────────────────
+export { MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, MAX_CHANNELS, MAX_RATES, CONFIG_BYTES };
+export {
+  CFG_FREQ_TOL, CFG_GAP_MAX, CFG_KEY_MASK, CFG_MIN_CONFIRM, CFG_MIN_POWER, CFG_PRESS_PURITY,
+  CFG_REL_PEAK, CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO,
+} from "./config";
+export {
+  EV_DECIDED, EV_DURATION, EV_HIGH_DBM0, EV_HIGH_ERR_HZ, EV_KEY, EV_LOW_DBM0, EV_LOW_ERR_HZ,
+  EV_START, EV_TYPE, EVENT_CAPACITY, EVENT_FIELDS, EVENT_KEYDOWN, EVENT_KEYUP,
+} from "./events";
+export { ENCODING_ALAW, ENCODING_FLOAT32, ENCODING_PCM16, ENCODING_ULAW } from "./input";
 /** Bytes of the input region: 8192 16-bit samples, 4096 f32 or 16384 G.711 bytes a call. */
 export const INPUT_BYTES: i32 = 16384;
+/** Bytes of one channel's state record. */
+export const CHANNEL_BYTES: i32 = <i32>SLOT_BYTES;
 
-export const ERR_RATE: i32 = -1;
-export const ERR_ENCODING: i32 = -2;
-export const ERR_CHANNELS: i32 = -3;
-export const ERR_RATES: i32 = -4;
-export const ERR_HANDLE: i32 = -5;
-export const ERR_LENGTH: i32 = -6;
+export const ERR_RATE: i32 = -1;      // sample rate outside MIN_SAMPLE_RATE..MAX_SAMPLE_RATE
+export const ERR_ENCODING: i32 = -2;  // not one of the ENCODING_* codes
+export const ERR_CHANNELS: i32 = -3;  // MAX_CHANNELS channels are open
+export const ERR_RATES: i32 = -4;     // MAX_RATES different sample rates are in use
+export const ERR_HANDLE: i32 = -5;    // not an open channel's handle
+export const ERR_LENGTH: i32 = -6;    // sample count negative or beyond the input region
 
 const input = heap.alloc(<usize>INPUT_BYTES);
 // One f32 more than the largest input: room for a sample held back from the previous call.
 const scratch = heap.alloc((<usize>INPUT_BYTES + 1) << 2);
 const config = heap.alloc(CONFIG_BYTES);
 initG711();
-initFilterbank();
+initRates();
 initChannels();
 initEvents();
 
 export function inputAddress(): usize { return input; }
 export function configAddress(): usize { return config; }
-export function eventRecordsAddress(): usize { return eventsAddress(); }
-export function eventFields(): i32 { return EVENT_FIELDS; }
-export function eventCapacity(): i32 { return EVENT_CAPACITY; }
-export function channelBytes(): i32 { return <i32>SLOT_BYTES; }
-export function maxChannels(): i32 { return MAX_CHANNELS; }
+export { eventsAddress } from "./events";
 export function channelsOpen(): i32 { return openChannels(); }
-export function channelSlots(): i32 { return slotsMade(); }
-export function ulawToLinear(code: i32): i32 { return ulawCodeToLinear(code); }
-export function alawToLinear(code: i32): i32 { return alawCodeToLinear(code); }
+/** Bytes a sample of `encoding` takes in the input region (0 for an unknown code). */
+export function bytesPerSample(encoding: i32): i32 {
+  return encoding < 0 || encoding >= ENCODING_COUNT ? 0 : encodingBytes(encoding);
+}
 
 export function open(rate: i32, encoding: i32): i32 {
-  if (rate < MIN_RATE || rate > MAX_RATE) return ERR_RATE;
+  if (rate < MIN_SAMPLE_RATE || rate > MAX_SAMPLE_RATE) return ERR_RATE;
   if (encoding < 0 || encoding >= ENCODING_COUNT) return ERR_ENCODING;
   const rec = rateRecord(rate);
   if (rec == 0) return ERR_RATES;
@@ -98,45 +114,17 @@ export function reset(handle: i32): i32 {
 export function position(handle: i32): f64 {
   const ch = channelAddress(handle);
   if (ch == 0) return <f64>ERR_HANDLE;
-  return load<f64>(ch, CH_HOP_START) + <f64>(load<i32>(ch, CH_HOP_POS) + load<i32>(ch, CH_HAS_PENDING));
+  return streamPosition(ch);
 }
 
 export function process(handle: i32, samples: i32): i32 {
   const ch = channelAddress(handle);
   if (ch == 0) return ERR_HANDLE;
   const encoding = load<i32>(ch, CH_ENCODING);
-  if (samples < 0 || samples * bytesPerSample(encoding) > INPUT_BYTES) return ERR_LENGTH;
+  if (samples < 0 || samples * encodingBytes(encoding) > INPUT_BYTES) return ERR_LENGTH;
   clearEvents();
-  // The filter bank takes samples in pairs aligned to the hop start; a sample left over at
-  // the end of the previous call was held back and goes first now.
-  const pending = load<i32>(ch, CH_HAS_PENDING);
   decodeInput(encoding, input, scratch + 4, samples);
-  store<f32>(scratch, load<f32>(ch, CH_PENDING));
-  const first = scratch + 4 - (<usize>pending << 2);
-  const total = samples + pending;
-  const rate = <usize>load<i32>(ch, CH_RATE_REC);
-  const hop = load<i32>(rate, R_HOP);
-  let done = 0;
-  while (done < total) {
-    const pos = load<i32>(ch, CH_HOP_POS);
-    const take = min(hop - pos, total - done);
-    const pairs = take & ~1;
-    runBank(ch, rate, first + (<usize>done << 2), pairs);
-    if (pos + take == hop) {
-      if (take != pairs) runBankOne(ch, rate, load<f32>(first + (<usize>(done + pairs) << 2)));
-      endHop(ch, rate);
-    } else {
-      store<i32>(ch, pos + pairs, CH_HOP_POS);
-    }
-    done += pairs;
-    if (pos + take == hop) done += take - pairs;
-    else if (take != pairs) { // hold back the unpaired last sample
-      store<f32>(ch, load<f32>(first + (<usize>done << 2)), CH_PENDING);
-      store<i32>(ch, 1, CH_HAS_PENDING);
-      return eventCount();
-    }
-  }
-  store<i32>(ch, 0, CH_HAS_PENDING);
+  feed(ch, <usize>load<i32>(ch, CH_RATE_REC), scratch + 4, samples);
   return eventCount();
 }
 
@@ -147,13 +135,4 @@ export function flush(handle: i32): i32 {
   endStream(ch, <usize>load<i32>(ch, CH_RATE_REC));
   reset(handle);
   return eventCount();
-}
-
-/**
- * Aborts with a message when `code` is not 0: lets the host's tests prove that an abort inside
- * the core surfaces as a typed error naming its cause.
- */
-export function selfCheck(code: i32): i32 {
-  assert(code == 0, "selfCheck: the host asked for an abort");
-  return 0;
 }

@@ -1,6 +1,7 @@
 // Input decoding: every encoding the ABI accepts becomes f32 samples normalised so that a
 // full-scale 16-bit sample is ±1.0. The host writes raw bytes once into the input region;
 // these loops read them there and write the f32 scratch the filter bank consumes.
+import { FULL_SCALE_16 } from "../src/conventions";
 import { expandAlaw, expandUlaw } from "./g711";
 
 export const ENCODING_PCM16: i32 = 0;   // signed 16-bit little-endian
@@ -9,7 +10,7 @@ export const ENCODING_ULAW: i32 = 2;    // G.711 μ-law, 1 byte a sample
 export const ENCODING_ALAW: i32 = 3;    // G.711 A-law, 1 byte a sample
 export const ENCODING_COUNT: i32 = 4;
 
-const PCM16_SCALE: f32 = 1.0 / 32768.0;
+const PCM16_SCALE: f32 = <f32>(1.0 / <f64>FULL_SCALE_16);
 
 export function bytesPerSample(encoding: i32): i32 {
   if (encoding == ENCODING_PCM16) return 2;

@@ -18,7 +18,9 @@
  * Options (environment): FRAME (samples per call, default 160), ROUNDS (default 60).
  */
 import { readFile } from "node:fs/promises";
-import { DtmfEngine, encodeSamples, generateDtmf } from "../dist/index.js";
+import { encodeSamples, generateDtmf } from "../dist/index.js";
+import { resolveOptions, writeConfig } from "../dist/options.js";
+import { compileCore, instantiateCore } from "../dist/wasm.js";
 
 const paths = process.argv.slice(2);
 if (paths.length < 2) {
@@ -37,16 +39,21 @@ const pcm = encodeSamples(audio.samples, "pcm16");
 const frames = [];
 for (let at = 0; at + FRAME <= pcm.length; at += FRAME) frames.push(pcm.subarray(at, at + FRAME));
 
+// Builds older than the consolidation of issue 13 do not export their layout: each build is
+// instantiated bare and given the default configuration at the offsets of this version's core
+// (the configuration block's layout has not changed since the first ABI).
+const current = await instantiateCore(await compileCore());
 const builds = [];
 for (const path of paths) {
-  const engine = await DtmfEngine.create({ wasm: await WebAssembly.compile(await readFile(path)) });
-  const detector = engine.createDetector({ sampleRate: 8000, encoding: "pcm16" });
-  const { core, views } = engine;
-  const handle = detector.handle;
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(await readFile(path)), { env: { abort() { throw new Error(`${path} aborted`); } } });
+  const core = instance.exports;
+  writeConfig(new DataView(core.memory.buffer, core.configAddress(), current.layout.configBytes), current.layout, resolveOptions({ sampleRate: 8000 }));
+  const handle = core.open(8000, current.layout.encoding.pcm16);
+  const input = new Int16Array(core.memory.buffer, core.inputAddress(), FRAME);
   // One function object per build: its call sites see one module's exports only.
   const pass = new Function("frames", "input", "core", "handle", "n",
     "for (let i = 0; i < frames.length; i++) { input.set(frames[i]); core.process(handle, n); } core.flush(handle);");
-  builds.push({ path, run: () => pass(frames, views.i16, core, handle, FRAME), times: [] });
+  builds.push({ path, run: () => pass(frames, input, core, handle, FRAME), times: [] });
 }
 
 for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {

@@ -4,17 +4,15 @@
  * Each chunk is written once into the core's input region (in pieces of at most its size)
  * and decoded there; nothing is allocated per chunk unless events come back.
  */
-import type { ChannelOptions, DtmfEngine } from "./engine.js";
-import { DtmfClosedError, DtmfInputError, DtmfWasmError } from "./errors.js";
+import { DtmfClosedError, DtmfInputError } from "./errors.js";
 import { type DetectorEvent, decodeEvent } from "./events.js";
-import { type DetectorTuning, type Encoding, type ResolvedOptions, resolveOptions, writeConfig } from "./options.js";
-import { rethrowTrap } from "./wasm.js";
+import { type DetectorTuning, type Encoding, type ResolvedOptions, resolveOptions } from "./options.js";
+import type { ChannelPort } from "./wasm.js";
 
 /** What process() takes for each encoding. */
 export type AudioChunk = Int16Array | Float32Array | Uint8Array;
 
 const EMPTY: readonly DetectorEvent[] = Object.freeze([]);
-const BYTES_PER_SAMPLE: Record<Encoding, number> = { pcm16: 2, float32: 4, mulaw: 1, alaw: 1 };
 const ACCEPTED: Record<Encoding, string> = {
   pcm16: "an Int16Array, or a Uint8Array/Buffer of 16-bit little-endian bytes",
   float32: "a Float32Array, or a Uint8Array/Buffer of 32-bit float little-endian bytes",
@@ -27,23 +25,27 @@ export class Detector {
   readonly encoding: Encoding;
   private handle: number;
   private options: ResolvedOptions;
+  /** The engine's core, as far as a channel needs it (src/wasm.ts). */
+  private readonly port: ChannelPort;
+  private readonly onEvent: ((event: DetectorEvent) => void) | undefined;
   /** Bytes a sample; and which typed array carries samples directly (none for G.711). */
   private readonly bytes: number;
   private readonly typedSamples: typeof Int16Array | typeof Float32Array | undefined;
 
-  /** @internal Use engine.createDetector() or createDetector(). */
-  constructor(
-    private readonly engine: DtmfEngine,
-    handle: number,
-    options: ResolvedOptions,
-    private readonly onEvent?: (event: DetectorEvent) => void,
-  ) {
+  private constructor(port: ChannelPort, handle: number, options: ResolvedOptions, onEvent?: (event: DetectorEvent) => void) {
+    this.port = port;
     this.handle = handle;
     this.options = options;
+    this.onEvent = onEvent;
     this.sampleRate = options.sampleRate;
     this.encoding = options.encoding;
-    this.bytes = BYTES_PER_SAMPLE[options.encoding];
+    this.bytes = port.layout.bytesPerSample[options.encoding];
     this.typedSamples = options.encoding === "pcm16" ? Int16Array : options.encoding === "float32" ? Float32Array : undefined;
+  }
+
+  /** @internal The engine's way in: use engine.createDetector() or createDetector(). */
+  static open(port: ChannelPort, handle: number, options: ResolvedOptions, onEvent?: (event: DetectorEvent) => void): Detector {
+    return new Detector(port, handle, options, onEvent);
   }
 
   /** The options in force (defaults filled in). */
@@ -52,7 +54,7 @@ export class Detector {
   get closed(): boolean { return this.handle === 0; }
 
   /** Samples processed since the stream started (or since the last flush/reset). */
-  get positionSamples(): number { return this.engine.core.position(this.live()); }
+  get positionSamples(): number { return this.port.position(this.live()); }
   get positionMs(): number { return (this.positionSamples * 1000) / this.sampleRate; }
 
   /**
@@ -62,7 +64,7 @@ export class Detector {
   process(chunk: AudioChunk): readonly DetectorEvent[] {
     // The path every frame of a live call takes: the chunk is the detector's own sample type
     // and fits the input region in one piece.
-    const views = this.engine.views;
+    const views = this.port;
     const typed = this.typedSamples;
     if (this.handle !== 0 && (typed !== undefined ? chunk instanceof typed : this.bytes === 1 && chunk instanceof Uint8Array)) {
       const target = this.bytes === 2 ? views.i16 : this.bytes === 4 ? views.f32 : views.u8;
@@ -78,7 +80,7 @@ export class Detector {
   private processPieces(chunk: AudioChunk): readonly DetectorEvent[] {
     const handle = this.live();
     const bytes = this.bytes;
-    const views = this.engine.views;
+    const views = this.port;
     views.refresh();
     let events: DetectorEvent[] | undefined;
     if (this.typedSamples !== undefined && chunk instanceof this.typedSamples) {
@@ -93,7 +95,8 @@ export class Detector {
       if (chunk.byteLength % bytes !== 0) {
         throw new DtmfInputError(`${this.encoding} input given as bytes must be a multiple of ${bytes} bytes long; received ${chunk.byteLength} bytes`);
       }
-      const capacity = views.inputBytes - (views.inputBytes % bytes);
+      const inputBytes = views.layout.inputBytes;
+      const capacity = inputBytes - (inputBytes % bytes);
       for (let done = 0; done < chunk.byteLength; done += capacity) {
         const n = Math.min(capacity, chunk.byteLength - done);
         views.u8.set(n === chunk.byteLength ? chunk : chunk.subarray(done, done + n));
@@ -109,29 +112,26 @@ export class Detector {
   /** End of stream: reports the key press still open, then restarts media time at 0. */
   flush(): readonly DetectorEvent[] {
     const handle = this.live();
-    this.engine.views.refresh();
-    let count: number;
-    try { count = this.engine.core.flush(handle); } catch (error) { rethrowTrap("flush", error); }
-    return this.collect(count, undefined) ?? EMPTY;
+    this.port.refresh();
+    return this.collect(this.port.flush(handle), undefined) ?? EMPTY;
   }
 
   /** Forgets the stream without reporting anything; media time restarts at 0. */
   reset(): void {
-    this.engine.core.reset(this.live());
+    this.port.reset(this.live());
   }
 
   /** Changes tuning options from the next hop (≈ 6 ms) on; the stream goes on. */
   configure(tuning: DetectorTuning): void {
     const handle = this.live();
     this.options = resolveOptions({ ...this.options, ...tuning });
-    writeConfig(this.engine.views.config, 0, this.options);
-    this.engine.core.configure(handle);
+    this.port.configure(handle, this.options);
   }
 
   /** Frees the channel's state for reuse. Idempotent. */
   close(): void {
     if (this.handle === 0) return;
-    this.engine.core.close(this.handle);
+    this.port.close(this.handle);
     this.handle = 0;
   }
 
@@ -141,21 +141,18 @@ export class Detector {
   }
 
   private run(handle: number, samples: number, events: DetectorEvent[] | undefined): DetectorEvent[] | undefined {
-    let count: number;
-    try { count = this.engine.core.process(handle, samples); } catch (error) { rethrowTrap("process", error); }
-    return this.collect(count, events);
+    return this.collect(this.port.process(handle, samples), events);
   }
 
   private collect(count: number, events: DetectorEvent[] | undefined): DetectorEvent[] | undefined {
-    if (count < 0) throw new DtmfWasmError(`the core refused the call with code ${count}`);
     if (count === 0) return events;
-    const views = this.engine.views;
+    const port = this.port;
     events ??= [];
     const first = events.length;
-    for (let r = 0; r < count; r++) events.push(decodeEvent(views.events, r, views.eventFields, this.sampleRate));
+    for (let r = 0; r < count; r++) events.push(decodeEvent(port.events, r, port.layout, this.sampleRate));
     if (this.onEvent) for (let i = first; i < events.length; i++) this.onEvent(events[i]);
     return events;
   }
 }
 
-export type { ChannelOptions };
+

@@ -1,13 +1,13 @@
 /**
  * The multi-channel engine: one WebAssembly instance whose linear memory holds the input
- * region, the event records and the state of every channel (`bytesPerChannel`, 512 bytes). Creating an
- * engine is the only asynchronous step; everything after it is synchronous.
+ * region, the event records and the state of every channel (`bytesPerChannel`, 512 bytes).
+ * Creating an engine is the only asynchronous step; everything after it is synchronous.
  */
 import { Detector } from "./detector.js";
-import { DtmfCapacityError, DtmfOptionError, DtmfWasmError } from "./errors.js";
-import { type DetectorOptions, ENCODINGS, resolveOptions, writeConfig } from "./options.js";
+import { DtmfOptionError } from "./errors.js";
+import { type DetectorOptions, resolveOptions } from "./options.js";
 import type { DetectorEvent } from "./events.js";
-import { type CoreExports, type WasmSource, compileCore, instantiateCore } from "./wasm.js";
+import { type CoreInstance, type WasmSource, compileCore, instantiateCore } from "./wasm.js";
 
 export interface EngineOptions {
   /** Where to load the core from (default: the package's build/dtmf.wasm, compiled once). */
@@ -19,49 +19,12 @@ export interface ChannelOptions extends DetectorOptions {
   onEvent?: (event: DetectorEvent) => void;
 }
 
-// Error codes of assembly/index.ts.
-const ERR_RATE = -1, ERR_ENCODING = -2, ERR_CHANNELS = -3, ERR_RATES = -4;
-
-/** Typed-array views over the core's memory; rebuilt when the memory grows (growth detaches them). */
-export class CoreViews {
-  buffer!: ArrayBuffer;
-  u8!: Uint8Array;
-  i16!: Int16Array;
-  f32!: Float32Array;
-  events!: Float64Array;
-  config!: DataView;
-  readonly inputBytes: number;
-  readonly eventFields: number;
-
-  constructor(readonly core: CoreExports) {
-    this.inputBytes = core.INPUT_BYTES.value as number;
-    this.eventFields = core.eventFields();
-    this.refresh();
-  }
-
-  /**
-   * Rebuilds the views if opening a channel grew the memory. Growth detaches the old buffer,
-   * which leaves every view over it with length 0: that field read is the cheap test the
-   * per-chunk path uses (reading `memory.buffer` costs more than processing 20 samples).
-   */
-  refresh(): void {
-    if (this.u8 !== undefined && this.u8.length !== 0) return;
-    const buffer = this.core.memory.buffer;
-    this.buffer = buffer;
-    const input = this.core.inputAddress();
-    this.u8 = new Uint8Array(buffer, input, this.inputBytes);
-    this.i16 = new Int16Array(buffer, input, this.inputBytes >> 1);
-    this.f32 = new Float32Array(buffer, input, this.inputBytes >> 2);
-    this.events = new Float64Array(buffer, this.core.eventRecordsAddress(), this.core.eventCapacity() * this.eventFields);
-    this.config = new DataView(buffer, this.core.configAddress(), 64);
-  }
-}
-
 export class DtmfEngine {
-  /** @internal */ readonly views: CoreViews;
+  /** The core instance: its exports, layout and memory views (src/wasm.ts). */
+  readonly #core: CoreInstance;
 
-  private constructor(readonly core: CoreExports) {
-    this.views = new CoreViews(core);
+  private constructor(core: CoreInstance) {
+    this.#core = core;
   }
 
   /** Loads the core (compiled once per process for the default source) and makes an engine. */
@@ -76,21 +39,16 @@ export class DtmfEngine {
       throw new DtmfOptionError("onEvent", "a function", onEvent);
     }
     const resolved = resolveOptions(detectorOptions);
-    writeConfig(this.views.config, 0, resolved);
-    const handle = this.core.open(resolved.sampleRate, ENCODINGS[resolved.encoding]);
-    this.views.refresh();
-    if (handle === ERR_CHANNELS) throw new DtmfCapacityError(`this engine has ${this.core.maxChannels()} channels open, its maximum`);
-    if (handle === ERR_RATES) throw new DtmfCapacityError("this engine already serves 64 different sample rates, its maximum");
-    if (handle === ERR_RATE || handle === ERR_ENCODING || handle <= 0) throw new DtmfWasmError(`open() failed with code ${handle}`);
-    return new Detector(this, handle, resolved, onEvent);
+    const handle = this.#core.open(resolved);
+    return Detector.open(this.#core, handle, resolved, onEvent);
   }
 
   /** Channels open now. */
-  get channelsOpen(): number { return this.core.channelsOpen(); }
+  get channelsOpen(): number { return this.#core.channelsOpen; }
   /** Bytes of WASM memory each channel's state takes. */
-  get bytesPerChannel(): number { return this.core.channelBytes(); }
+  get bytesPerChannel(): number { return this.#core.layout.channelBytes; }
   /** Bytes of linear memory the engine holds (grows with the largest number of channels open at once). */
-  get memoryBytes(): number { return this.core.memory.buffer.byteLength; }
+  get memoryBytes(): number { return this.#core.exports.memory.buffer.byteLength; }
 }
 
 let sharedEngine: Promise<DtmfEngine> | undefined;

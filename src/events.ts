@@ -1,5 +1,6 @@
 /** The events a detector reports, decoded from the core's f64 records (assembly/events.ts). */
 import { type DtmfDigit, KEY_ORDER } from "./keys.js";
+import type { CoreLayout } from "./wasm.js";
 
 /** A key press confirmed while its tone is still on (the earliest safe moment to act on it). */
 export interface KeyDownEvent {
@@ -38,29 +39,28 @@ export interface DtmfEvent {
 
 export type DetectorEvent = KeyDownEvent | DtmfEvent;
 
-// Record fields (assembly/events.ts EV_*).
-const EV_TYPE = 0, EV_KEY = 1, EV_START = 2, EV_DURATION = 3, EV_DECIDED = 4;
-const EV_LOW_DBM0 = 5, EV_HIGH_DBM0 = 6, EV_LOW_ERR_HZ = 7, EV_HIGH_ERR_HZ = 8;
-const TYPE_KEYDOWN = 1;
-
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
-/** Turns record `r` of `records` (FIELDS f64 each) into an event object. */
-export function decodeEvent(records: Float64Array, r: number, fields: number, sampleRate: number): DetectorEvent {
-  const at = r * fields;
+/**
+ * Turns record `r` of `records` into an event object; the record's fields are where the
+ * core's layout says (assembly/events.ts EV_*). @internal
+ */
+export function decodeEvent(records: Float64Array, r: number, layout: CoreLayout, sampleRate: number): DetectorEvent {
+  const at = r * layout.eventFields;
+  const f = layout.event;
   const ms = (samples: number) => round1((samples * 1000) / sampleRate);
-  const digit = KEY_ORDER[records[at + EV_KEY]] as DtmfDigit;
-  const startSample = Math.round(records[at + EV_START]);
-  const detectedSample = Math.round(records[at + EV_DECIDED]);
-  const lowDbm0 = round1(records[at + EV_LOW_DBM0]);
-  const highDbm0 = round1(records[at + EV_HIGH_DBM0]);
-  if (records[at + EV_TYPE] === TYPE_KEYDOWN) {
+  const digit = KEY_ORDER[records[at + f.key]] as DtmfDigit;
+  const startSample = Math.round(records[at + f.start]);
+  const detectedSample = Math.round(records[at + f.decided]);
+  const lowDbm0 = round1(records[at + f.lowDbm0]);
+  const highDbm0 = round1(records[at + f.highDbm0]);
+  if (records[at + f.type] === layout.keydown) {
     return { type: "keydown", digit, startSample, startMs: ms(startSample), detectedSample, detectedMs: ms(detectedSample), lowDbm0, highDbm0 };
   }
-  const durationSamples = Math.max(0, Math.round(records[at + EV_START] + records[at + EV_DURATION]) - startSample);
+  const durationSamples = Math.max(0, Math.round(records[at + f.start] + records[at + f.duration]) - startSample);
   return {
     type: "dtmf", digit, startSample, startMs: ms(startSample), durationSamples, durationMs: ms(durationSamples),
     detectedSample, detectedMs: ms(detectedSample), lowDbm0, highDbm0, twistDb: round1(highDbm0 - lowDbm0),
-    lowErrorHz: round1(records[at + EV_LOW_ERR_HZ]), highErrorHz: round1(records[at + EV_HIGH_ERR_HZ]),
+    lowErrorHz: round1(records[at + f.lowErrHz]), highErrorHz: round1(records[at + f.highErrHz]),
   };
 }

@@ -1,9 +1,10 @@
 /** The 16 DTMF keys and their frequency pairs (ITU-T Q.23). */
+import * as conventions from "./conventions.js";
 
-/** Low-group (row) frequencies, Hz. */
-export const ROW_HZ = [697, 770, 852, 941] as const;
-/** High-group (column) frequencies, Hz. */
-export const COL_HZ = [1209, 1336, 1477, 1633] as const;
+/** Low-group (row) frequencies, Hz: 697, 770, 852, 941 (src/conventions.ts, shared with the core). */
+export const ROW_HZ: readonly number[] = Object.freeze(conventions.ROW_HZ.slice());
+/** High-group (column) frequencies, Hz: 1209, 1336, 1477, 1633. */
+export const COL_HZ: readonly number[] = Object.freeze(conventions.COL_HZ.slice());
 
 /** Keys in the order the WASM core numbers them: index = row × 4 + column. */
 export const KEY_ORDER = "123A456B789C*0#D";

@@ -6,8 +6,10 @@
  * convention: a sine whose RMS is 3.17 dB below a full-scale sine. DTMF levels are per tone.
  */
 
-/** Mean power of a 0 dBm0 sine, full-scale² units: 0.5 × 10^(−3.17/10). */
-export const DBM0_REF_POWER = 0.5 * 10 ** (-3.17 / 10);
+import { DBM0_REF_POWER, FULL_SCALE_16 } from "./conventions.js";
+
+/** Mean power of a 0 dBm0 sine, full-scale² units: 0.5 × 10^(−3.17/10) (src/conventions.ts, shared with the core). */
+export { DBM0_REF_POWER, FULL_SCALE_16 };
 
 /** Peak amplitude (full scale = 1) of a sine at `dbm0`. */
 export function sineAmplitude(dbm0: number): number {

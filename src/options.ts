@@ -2,15 +2,16 @@
  * Detector options: their defaults (with the Q.24 figure each one serves), their validation,
  * and their translation into the WASM configuration block (linear powers, samples).
  */
+import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from "./conventions.js";
 import { DtmfOptionError } from "./errors.js";
 import { ALL_KEYS, KEY_ORDER } from "./keys.js";
 import { dbm0ToPower } from "./levels.js";
+import type { CoreLayout } from "./wasm.js";
 
+export { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE };
 export type Encoding = "pcm16" | "float32" | "mulaw" | "alaw";
-/** Encodings and their WASM codes (assembly/input.ts). */
-export const ENCODINGS: Readonly<Record<Encoding, number>> = { pcm16: 0, float32: 1, mulaw: 2, alaw: 3 };
-export const MIN_SAMPLE_RATE = 8000;
-export const MAX_SAMPLE_RATE = 48000;
+/** The encodings a detector takes (their codes in the core: src/wasm.ts reads them from it). */
+export const ENCODING_NAMES: readonly Encoding[] = Object.freeze(["pcm16", "float32", "mulaw", "alaw"]);
 
 /** What a detector is tuned with. Every field is optional; defaults below. */
 export interface DetectorTuning {
@@ -43,7 +44,7 @@ export interface DetectorTuning {
    * −10 dBm0 under dial tone at −15 dBm0 per tone 76 %; most pairs of speech harmonics that
    * pass the window tests hold 54-67 % (the talk-off part of `npm run bench`). A candidate
    * found late (its tones already there four hops before its first window) needs at least
-   * 80 % (assembly/decision.ts, LATE_PRESS_PURITY).
+   * 80 % (assembly/rules.ts, LATE_PRESS_PURITY).
    */
   pressPurityDb?: number;
   /**
@@ -135,8 +136,8 @@ export function resolveOptions(options: DetectorOptions = {}): ResolvedOptions {
   const sampleRate = options.sampleRate ?? 8000;
   checkNumber("sampleRate", sampleRate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, true);
   const encoding = options.encoding ?? "pcm16";
-  if (!Object.hasOwn(ENCODINGS, encoding)) {
-    throw new DtmfOptionError("encoding", `one of ${Object.keys(ENCODINGS).join(", ")}`, encoding);
+  if (!ENCODING_NAMES.includes(encoding)) {
+    throw new DtmfOptionError("encoding", `one of ${ENCODING_NAMES.join(", ")}`, encoding);
   }
   return { sampleRate, encoding, ...resolveTuning(options) };
 }
@@ -157,19 +158,20 @@ export function resolveTuning(options: DetectorTuning, base: Required<DetectorTu
   return out;
 }
 
-/** Writes the configuration block read by open()/configure() (assembly/channels.ts CFG_*). */
-export function writeConfig(view: DataView, at: number, o: ResolvedOptions): void {
+/** Writes the configuration block read by open()/configure() at the offsets the core exports (assembly/config.ts). @internal */
+export function writeConfig(view: DataView, layout: CoreLayout, o: ResolvedOptions): void {
+  const at = layout.config;
   const ms = (v: number) => Math.round((v * o.sampleRate) / 1000);
   let mask = 0;
   for (const k of o.keys) mask |= 1 << KEY_ORDER.indexOf(k);
-  view.setFloat32(at + 0, dbm0ToPower(o.minLevelDbm0), true);
-  view.setFloat32(at + 4, 10 ** (-o.normalTwistDb / 10), true);
-  view.setFloat32(at + 8, 10 ** (o.reverseTwistDb / 10), true);
-  view.setFloat32(at + 12, 10 ** (-o.peakRatioDb / 10), true);
-  view.setFloat32(at + 16, 10 ** (o.purityDb / 10), true);
-  view.setFloat32(at + 20, o.frequencyTolerancePct / 100, true);
-  view.setInt32(at + 24, ms(o.minToneMs), true);
-  view.setInt32(at + 28, ms(o.gapMs), true);
-  view.setInt32(at + 32, mask, true);
-  view.setFloat32(at + 36, 10 ** (o.pressPurityDb / 10), true);
+  view.setFloat32(at.minPower, dbm0ToPower(o.minLevelDbm0), true);
+  view.setFloat32(at.twistLo, 10 ** (-o.normalTwistDb / 10), true);
+  view.setFloat32(at.twistHi, 10 ** (o.reverseTwistDb / 10), true);
+  view.setFloat32(at.relPeak, 10 ** (-o.peakRatioDb / 10), true);
+  view.setFloat32(at.toneTotal, 10 ** (o.purityDb / 10), true);
+  view.setFloat32(at.freqTol, o.frequencyTolerancePct / 100, true);
+  view.setInt32(at.minConfirm, ms(o.minToneMs), true);
+  view.setInt32(at.gapMax, ms(o.gapMs), true);
+  view.setInt32(at.keyMask, mask, true);
+  view.setFloat32(at.pressPurity, 10 ** (o.pressPurityDb / 10), true);
 }

@@ -3,7 +3,8 @@
  * instantiated once per engine. Works in Node (reads build/dtmf.wasm beside the package) and
  * in browsers (fetches the same file, or takes bytes, a URL, a Response or a compiled Module).
  */
-import { DtmfWasmError } from "./errors.js";
+import { DtmfCapacityError, DtmfWasmError } from "./errors.js";
+import { type Encoding, type ResolvedOptions, writeConfig } from "./options.js";
 
 /** Anything the core can be loaded from. */
 export type WasmSource =
@@ -14,21 +15,13 @@ export type WasmSource =
   | Response
   | PromiseLike<Response>;
 
-/** The exports of assembly/index.ts. */
-export interface CoreExports {
-  memory: WebAssembly.Memory;
+/** The functions assembly/index.ts exports (its constants are WebAssembly globals, below). */
+interface CoreFunctions {
   inputAddress(): number;
   configAddress(): number;
-  eventRecordsAddress(): number;
-  eventFields(): number;
-  eventCapacity(): number;
-  channelBytes(): number;
-  maxChannels(): number;
+  eventsAddress(): number;
   channelsOpen(): number;
-  channelSlots(): number;
-  selfCheck(code: number): number;
-  ulawToLinear(code: number): number;
-  alawToLinear(code: number): number;
+  bytesPerSample(encoding: number): number;
   open(rate: number, encoding: number): number;
   configure(handle: number): number;
   close(handle: number): number;
@@ -36,7 +29,191 @@ export interface CoreExports {
   position(handle: number): number;
   process(handle: number, samples: number): number;
   flush(handle: number): number;
-  INPUT_BYTES: WebAssembly.Global;
+}
+
+/** The exports of assembly/index.ts (a debug build adds probes: assembly/debug.ts). @internal */
+export type CoreExports = CoreFunctions & { memory: WebAssembly.Memory } & Record<string, unknown>;
+
+const CONFIG_FIELDS = {
+  minPower: "CFG_MIN_POWER", twistLo: "CFG_TWIST_LO", twistHi: "CFG_TWIST_HI", relPeak: "CFG_REL_PEAK",
+  toneTotal: "CFG_TONE_TOTAL", freqTol: "CFG_FREQ_TOL", minConfirm: "CFG_MIN_CONFIRM", gapMax: "CFG_GAP_MAX",
+  keyMask: "CFG_KEY_MASK", pressPurity: "CFG_PRESS_PURITY",
+} as const;
+const EVENT_FIELDS = {
+  type: "EV_TYPE", key: "EV_KEY", start: "EV_START", duration: "EV_DURATION", decided: "EV_DECIDED",
+  lowDbm0: "EV_LOW_DBM0", highDbm0: "EV_HIGH_DBM0", lowErrHz: "EV_LOW_ERR_HZ", highErrHz: "EV_HIGH_ERR_HZ",
+} as const;
+const ENCODING_CODES = { pcm16: "ENCODING_PCM16", float32: "ENCODING_FLOAT32", mulaw: "ENCODING_ULAW", alaw: "ENCODING_ALAW" } as const;
+const ERROR_CODES = {
+  rate: "ERR_RATE", encoding: "ERR_ENCODING", channels: "ERR_CHANNELS", rates: "ERR_RATES", handle: "ERR_HANDLE", length: "ERR_LENGTH",
+} as const;
+
+/**
+ * The core's layout and codes, read once from its exports at instantiation: the only place
+ * src/ learns them, so no TypeScript copy can drift from assembly/. @internal
+ */
+export interface CoreLayout {
+  inputBytes: number;
+  configBytes: number;
+  /** Byte offsets of the configuration block's fields (assembly/config.ts). */
+  config: Record<keyof typeof CONFIG_FIELDS, number>;
+  /** f64 index of each field in an event record (assembly/events.ts). */
+  event: Record<keyof typeof EVENT_FIELDS, number>;
+  eventFields: number;
+  eventCapacity: number;
+  /** EV_TYPE values. */
+  keydown: number;
+  keyup: number;
+  /** Encoding codes of open() and the bytes a sample of each takes in the input region. */
+  encoding: Record<Encoding, number>;
+  bytesPerSample: Record<Encoding, number>;
+  /** The negative results of open/process/flush/... (assembly/index.ts ERR_*). */
+  error: Record<keyof typeof ERROR_CODES, number>;
+  maxChannels: number;
+  maxRates: number;
+  channelBytes: number;
+}
+
+function readLayout(exports: CoreExports): CoreLayout {
+  const value = (name: string): number => {
+    const global = exports[name];
+    if (!(global instanceof WebAssembly.Global)) throw new DtmfWasmError(`the WebAssembly core does not export ${name}: it is not this version's build/dtmf.wasm`);
+    return Number(global.value);
+  };
+  const table = <K extends string>(names: Record<K, string>): Record<K, number> =>
+    Object.fromEntries(Object.entries<string>(names).map(([k, name]) => [k, value(name)])) as Record<K, number>;
+  const encoding = table(ENCODING_CODES);
+  return {
+    inputBytes: value("INPUT_BYTES"),
+    configBytes: value("CONFIG_BYTES"),
+    config: table(CONFIG_FIELDS),
+    event: table(EVENT_FIELDS),
+    eventFields: value("EVENT_FIELDS"),
+    eventCapacity: value("EVENT_CAPACITY"),
+    keydown: value("EVENT_KEYDOWN"),
+    keyup: value("EVENT_KEYUP"),
+    encoding,
+    bytesPerSample: Object.fromEntries(Object.entries(encoding).map(([k, code]) => [k, exports.bytesPerSample(code)])) as Record<Encoding, number>,
+    error: table(ERROR_CODES),
+    maxChannels: value("MAX_CHANNELS"),
+    maxRates: value("MAX_RATES"),
+    channelBytes: value("CHANNEL_BYTES"),
+  };
+}
+
+/**
+ * What a Detector needs of the core, and no more: the input views it writes samples into,
+ * the event records it reads, and the per-channel calls. The engine hands its CoreInstance
+ * to each detector under this type. @internal
+ */
+export interface ChannelPort {
+  readonly layout: CoreLayout;
+  readonly u8: Uint8Array;
+  readonly i16: Int16Array;
+  readonly f32: Float32Array;
+  readonly events: Float64Array;
+  refresh(): void;
+  /** Events decided (≥ 0), or throws a typed error for a negative code. */
+  process(handle: number, samples: number): number;
+  flush(handle: number): number;
+  reset(handle: number): void;
+  configure(handle: number, options: ResolvedOptions): void;
+  close(handle: number): void;
+  position(handle: number): number;
+}
+
+/**
+ * One instance of the core: its exports, its layout and the typed-array views over its
+ * memory (the input region, the event records, the configuration block). The views are
+ * rebuilt when the memory grows (growth detaches them): refresh() after any call that can
+ * grow it (open), and before reading events after a callback that may have opened channels.
+ * @internal
+ */
+export class CoreInstance implements ChannelPort {
+  readonly layout: CoreLayout;
+  u8!: Uint8Array;
+  i16!: Int16Array;
+  f32!: Float32Array;
+  events!: Float64Array;
+  config!: DataView;
+
+  constructor(readonly exports: CoreExports) {
+    this.layout = readLayout(exports);
+    this.refresh();
+  }
+
+  /**
+   * Rebuilds the views if the memory grew. Growth detaches the old buffer, which leaves every
+   * view over it with length 0: that field read is the cheap test the per-chunk path uses
+   * (reading `memory.buffer` costs more than processing 20 samples).
+   */
+  refresh(): void {
+    if (this.u8 !== undefined && this.u8.length !== 0) return;
+    const buffer = this.exports.memory.buffer;
+    const { inputBytes, eventCapacity, eventFields, configBytes } = this.layout;
+    const input = this.exports.inputAddress();
+    this.u8 = new Uint8Array(buffer, input, inputBytes);
+    this.i16 = new Int16Array(buffer, input, inputBytes >> 1);
+    this.f32 = new Float32Array(buffer, input, inputBytes >> 2);
+    this.events = new Float64Array(buffer, this.exports.eventsAddress(), eventCapacity * eventFields);
+    this.config = new DataView(buffer, this.exports.configAddress(), configBytes);
+  }
+
+  /** Opens a channel with `options`; the handle, or throws the typed error for the core's refusal. */
+  open(options: ResolvedOptions): number {
+    writeConfig(this.config, this.layout, options);
+    const handle = this.exports.open(options.sampleRate, this.layout.encoding[options.encoding]);
+    this.refresh();
+    if (handle <= 0) this.fail("open", handle);
+    return handle;
+  }
+
+  process(handle: number, samples: number): number {
+    let count: number;
+    try { count = this.exports.process(handle, samples); } catch (error) { rethrowTrap("process", error); }
+    if (count < 0) this.fail("process", count);
+    return count;
+  }
+
+  flush(handle: number): number {
+    let count: number;
+    try { count = this.exports.flush(handle); } catch (error) { rethrowTrap("flush", error); }
+    if (count < 0) this.fail("flush", count);
+    return count;
+  }
+
+  reset(handle: number): void {
+    const code = this.exports.reset(handle);
+    if (code < 0) this.fail("reset", code);
+  }
+
+  configure(handle: number, options: ResolvedOptions): void {
+    writeConfig(this.config, this.layout, options);
+    const code = this.exports.configure(handle);
+    if (code < 0) this.fail("configure", code);
+  }
+
+  close(handle: number): void {
+    this.exports.close(handle);
+  }
+
+  position(handle: number): number {
+    return this.exports.position(handle);
+  }
+
+  get channelsOpen(): number { return this.exports.channelsOpen(); }
+
+  /** The typed error for a negative result `code` of the core's `call`. */
+  private fail(call: string, code: number): never {
+    const e = this.layout.error;
+    if (code === e.channels) throw new DtmfCapacityError(`this engine has ${this.layout.maxChannels} channels open, its maximum`);
+    if (code === e.rates) throw new DtmfCapacityError(`this engine already serves ${this.layout.maxRates} different sample rates, its maximum`);
+    const names: Record<number, string> = {
+      [e.rate]: "sample rate out of range", [e.encoding]: "unknown encoding", [e.handle]: "not an open channel", [e.length]: "sample count out of range",
+    };
+    // The options and chunks are checked before every call, so only a bug gets here.
+    throw new DtmfWasmError(`the core refused ${call}() with code ${code}${names[code] ? ` (${names[code]})` : ""}`);
+  }
 }
 
 const DEFAULT_URL = new URL("../build/dtmf.wasm", import.meta.url);
@@ -90,6 +267,7 @@ export async function compileCore(source?: WasmSource): Promise<WebAssembly.Modu
  * DtmfWasmError naming the call instead of a bare RuntimeError. Used from inline try/catch,
  * so the hot path allocates no closure.
  */
+/** @internal */
 export function rethrowTrap(what: string, error: unknown): never {
   if (error instanceof WebAssembly.RuntimeError) {
     throw new DtmfWasmError(`the WebAssembly core trapped in ${what}: ${error.message}`, { cause: error });
@@ -104,8 +282,8 @@ function readString(memory: WebAssembly.Memory, pointer: number): string {
   return String.fromCharCode(...new Uint16Array(memory.buffer, pointer, bytes >>> 1));
 }
 
-/** Instantiates the core; an `abort` inside it surfaces as a DtmfWasmError naming the cause. */
-export async function instantiateCore(module: WebAssembly.Module): Promise<CoreExports> {
+/** Instantiates the core; an `abort` inside it surfaces as a DtmfWasmError naming the cause. @internal */
+export async function instantiateCore(module: WebAssembly.Module): Promise<CoreInstance> {
   let memory: WebAssembly.Memory | undefined;
   const imports = {
     env: {
@@ -118,5 +296,5 @@ export async function instantiateCore(module: WebAssembly.Module): Promise<CoreE
   const instance = await WebAssembly.instantiate(module, imports);
   const exports = instance.exports as unknown as CoreExports;
   memory = exports.memory;
-  return exports;
+  return new CoreInstance(exports);
 }

@@ -4,11 +4,22 @@ import type { DetectorEvent, DtmfEvent, KeyDownEvent } from "../src/events.js";
 import { type GenerateOptions, type GeneratedAudio, encodeSamples, generateDtmf } from "../src/generator.js";
 import type { ChannelOptions } from "../src/engine.js";
 import type { Encoding } from "../src/options.js";
+import { type CoreInstance, compileCore, instantiateCore } from "../src/wasm.js";
 
 let engine: Promise<DtmfEngine> | undefined;
+let debug: Promise<CoreInstance> | undefined;
 export function testEngine(): Promise<DtmfEngine> {
   engine ??= DtmfEngine.create();
   return engine;
+}
+
+/**
+ * The debug build of the core (build/dtmf.debug.wasm: the release ABI plus test probes,
+ * assembly/debug.ts), for tests of the ABI itself; everything else uses the public API.
+ */
+export function debugCore(): Promise<CoreInstance> {
+  debug ??= compileCore(new URL("../build/dtmf.debug.wasm", import.meta.url)).then(instantiateCore);
+  return debug;
 }
 
 export interface Detection {

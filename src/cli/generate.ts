@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { DtmfOptionError } from "../errors.js";
 import { type GenerateOptions, type ToneSpec, generateDtmf } from "../generator.js";
 import { isDigit } from "../keys.js";
-import { ENCODINGS, type Encoding } from "../options.js";
+import { ENCODING_NAMES, type Encoding } from "../options.js";
 import { MAX_CHANNELS } from "../wav/riff.js";
 import { unreadable } from "../wav/source.js";
 import { encodeWav } from "../wav/write.js";
@@ -19,7 +19,6 @@ import type { CliIo } from "./io.js";
 import { formatDuration } from "./summary.js";
 
 const NAME = "dtmf-wasm generate";
-const ENCODING_NAMES = Object.keys(ENCODINGS) as Encoding[];
 /** Characters allowed in KEYS to make long strings readable ("555-0123", "1 800 555"), ignored. */
 const SEPARATORS = /[\s-]/g;
 /** Truth times are given to the µs. */

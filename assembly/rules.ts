@@ -1,0 +1,70 @@
+// The detection rules' constants: read by the core (assembly/) and by the float64 reference
+// (reference/plain-detector.ts), which must find the same key presses. One file both compilers
+// read, so a rule cannot drift between them (test/reference.test.ts, and `npm run
+// perturb-rules`, which changes each constant on one side and shows that test failing).
+// Plain numeric literals only: AssemblyScript reads a literal with a decimal point as f64 and
+// one without as i32, TypeScript as number; the core converts to f32 where it computes in f32.
+
+// ─── Filter bank ────────────────────────────────────────────────────────────────────────────
+/**
+ * Hop length, ms: H = round(rate × HOP_MS / 1000) samples, 51 at 8 kHz (the rate the Q.24
+ * figures are written for). Two hops make the 12.75 ms window of the window tests (bin
+ * spacing 78 Hz at 8 kHz).
+ */
+export const HOP_MS = 6.375;
+
+// ─── Window tests (window.ts) ───────────────────────────────────────────────────────────────
+/** Frequency error (fraction) over which the cross-group leak bound takes its maximum. */
+export const LEAK_OFFSET = 0.02;
+/** Step of that search (fraction of the frequency). */
+export const LEAK_OFFSET_STEP = 0.001;
+/**
+ * Share of the leak bound the peak test discounts. The bound assumes the worst offset and a
+ * leak fully in phase with the bin's own content; a fifth of it is enough for the case it is
+ * for (key 0 at −8 dB twist: 941 Hz leaking into the 1209 Hz bin beside the weak 1336 Hz
+ * tone; 1920/1920 keys at −6…−8 dB twist over 40 edge positions), while the full bound let
+ * speech with strong low harmonics through (talk-off corpus: 26 false keys against 16).
+ */
+export const LEAK_SHARE = 0.2;
+
+// ─── Magnitude history and edges (history.ts, press.ts) ─────────────────────────────────────
+/** Hops of per-bin |Y|² the channel keeps: how far back an onset is searched (31.9 ms). */
+export const MAG_HOPS = 5;
+/** Hop coverage below which a hop holds none of the tone (noise at S/N 10 dB gives ≈ 0.1). */
+export const COVER_MIN = 0.2;
+/** Hop coverage from which a hop counts as filled by the tone (phase and level use only these). */
+export const COVER_FULL = 0.8;
+/** Share of the reference magnitude from which a hop joins the reference mean. */
+export const REF_SHARE = 0.7;
+/** Smallest reference magnitude: keeps the coverage of an all-zero window finite. */
+export const REF_FLOOR = 1e-20;
+
+// ─── Press state machine (press.ts) ─────────────────────────────────────────────────────────
+/**
+ * Coverage of the oldest history hop from which a key's tones count as stale: they already
+ * held the whole history when a window first passed, so the press did not start from the
+ * key's absence (`npm run bench`: music false keys on the talk-off corpus 8 → 0).
+ */
+export const STALE_COVER = 0.35;
+/**
+ * Press purity (linear power share, 0.8 = −0.97 dB) required of a late candidate: one whose
+ * onset lies at the far end of the history. A genuine key passes the window tests within one
+ * or two hops of its onset; a pair whose windows kept failing while it was already sounding
+ * had other sound in the way, and must then be as clean as a key at S/N 7 dB.
+ * `node bench/candidates.mjs` (confirmation tests relaxed): 15 of the 22 candidates from the
+ * talk-off corpora were late, and the reference's default tests keep none; of 7,274 genuine keys
+ * (noise to S/N 6 dB, dial tone, 1 kHz, twist, level and frequency edges, G.711, keys over
+ * speech) 24 were late and this rule alone stops none.
+ */
+export const LATE_PRESS_PURITY = 0.8;
+/** Hop-to-hop phase pairs needed before a frequency verdict (2 pairs: 3 full hops, 19 ms). */
+export const MIN_PHASE_PAIRS = 2;
+
+// ─── Tone measurement (tones.ts) ────────────────────────────────────────────────────────────
+/**
+ * Smallest correction for the power a hop-long DFT loses to a frequency error (sinc², 0.25 =
+ * −6 dB, reached at half a bin): a wild phase estimate cannot inflate a level without bound.
+ */
+export const OFFSET_LOSS_FLOOR = 0.25;
+/** Floor for levels, full-scale² units, so that silence reports a finite dBm0 (−136), never −Infinity. */
+export const POWER_FLOOR = 1e-15;

@@ -1,0 +1,151 @@
+// Tone measurement: for the tracked key (or the window's peak pair), each tone's hop DFT with
+// the leakage of the other tone removed; the frequency of each tone from the phase advance of
+// that corrected DFT between hops; and the tones' levels and share of the power over the
+// tone's full hops, which the confirmation tests (press.ts) and the events read.
+//
+// Frequency: the phase of Y_k advances by 2π(f_k+δ)H/fs from hop to hop; multiplying by the
+// twiddle e^{−jω_kH} leaves 2πδH/fs. Summing that phasor over the tone's full hops averages
+// the estimate (the error from the other tone's sidelobe alternates and cancels), and δ is
+// tested against CFG_FREQ_TOL (default 1.8 %: Q.24 accepts 1.5 %; 0.3 % of margin covers the
+// estimate's noise, and a limit close to 1.5 % keeps out musical notes that sit 1.6-2.5 % from
+// DTMF frequencies, the main source of talk-off in the bench corpus).
+import {
+  CH_E, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R, CH_PRESS_TOTAL, CH_PREV_A, CH_S, CH_TPREV,
+  CH_TPREV_KEY, CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
+} from "./channels";
+import { DBM0_REF_POWER } from "../src/conventions";
+import { Y_IM, Y_RE } from "./filterbank";
+import { R_COST, R_HOP_NORM, R_INV_HOP, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT } from "./rates";
+import { COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR } from "./rules";
+
+// T: the corrected hop DFT of the tracked (or window's peak) row and column (re, im, re, im).
+const T = memory.data(16, 16);
+/** The key whose two tones T holds: the tracked key, else the window's peak pair; −1: none. */
+let pairKey: i32 = 0;
+
+/**
+ * T for `key`: each of its tones' hop DFT with the leakage of the other tone and of both
+ * negative-frequency images removed (one correction step with the raw values; the leakage is
+ * ≤ 15 %, so what remains is ≤ 2 %). Without it, pairs such as 941/1336 Hz (2.5 bins apart)
+ * swing the magnitudes ±12 % from hop to hop and bias the measured frequency by up to 5 Hz.
+ */
+export function correctPair(rate: usize, key: i32): void {
+  pairKey = key;
+  const r = <usize>(key >> 2) << 2, c = <usize>(4 + (key & 3)) << 2;
+  const yrRe = load<f32>(Y_RE + r), yrIm = load<f32>(Y_IM + r);
+  const ycRe = load<f32>(Y_RE + c), ycIm = load<f32>(Y_IM + c);
+  const pair = rate + (<usize>key << 3);
+  const dRe = load<f32>(pair + R_KDIFF), dIm = load<f32>(pair + R_KDIFF, 4);
+  const sRe = load<f32>(pair + R_KSUM), sIm = load<f32>(pair + R_KSUM, 4);
+  const rRe = load<f32>(rate + R_KSELF + (r << 1)), rIm = load<f32>(rate + R_KSELF + (r << 1), 4);
+  const cRe = load<f32>(rate + R_KSELF + (c << 1)), cIm = load<f32>(rate + R_KSELF + (c << 1), 4);
+  // row: Y_r − K_d·Y_c − K_s·conj(Y_c) − K_r·conj(Y_r)
+  store<f32>(T, yrRe - (dRe * ycRe - dIm * ycIm) - (sRe * ycRe + sIm * ycIm) - (rRe * yrRe + rIm * yrIm));
+  store<f32>(T, yrIm - (dRe * ycIm + dIm * ycRe) - (sIm * ycRe - sRe * ycIm) - (rIm * yrRe - rRe * yrIm), 4);
+  // column: Y_c − conj(K_d)·Y_r − K_s·conj(Y_r) − K_c·conj(Y_c)
+  store<f32>(T, ycRe - (dRe * yrRe + dIm * yrIm) - (sRe * yrRe + sIm * yrIm) - (cRe * ycRe + cIm * ycIm), 8);
+  store<f32>(T, ycIm - (dRe * yrIm - dIm * yrRe) - (sIm * yrRe - sRe * yrIm) - (cIm * ycRe - cRe * ycIm), 12);
+}
+
+/** No key this hop: T holds nothing (in speech, music and silence the correction is skipped). */
+export function clearPair(): void { pairKey = -1; }
+
+/** Ends the hop for the tone measurement: T becomes the previous hop's. */
+export function shiftPair(ch: usize): void {
+  v128.store(ch + CH_TPREV, v128.load(T));
+  store<i32>(ch, pairKey, CH_TPREV_KEY);
+}
+
+/** Clears the sums of a new candidate. */
+export function clearToneSums(ch: usize): void {
+  store<i32>(ch, 0, CH_PAIRS);
+  store<i32>(ch, 0, CH_FULL_HOPS);
+  store<f32>(ch, 0, CH_ZR_RE); store<f32>(ch, 0, CH_ZR_IM);
+  store<f32>(ch, 0, CH_ZC_RE); store<f32>(ch, 0, CH_ZC_IM);
+  store<f32>(ch, 0, CH_POW_R); store<f32>(ch, 0, CH_POW_C);
+  store<f32>(ch, 0, CH_PRESS_TOTAL);
+}
+
+/** Adds the current hop to the tracked key's phase and level sums (full hops only). */
+export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
+  if (a < <f32>COVER_FULL || key != pairKey) return;
+  const trRe = load<f32>(T), trIm = load<f32>(T, 4), tcRe = load<f32>(T, 8), tcIm = load<f32>(T, 12);
+  const norm = load<f32>(rate, R_HOP_NORM);
+  store<f32>(ch, load<f32>(ch, CH_POW_R) + (trRe * trRe + trIm * trIm) * norm, CH_POW_R);
+  store<f32>(ch, load<f32>(ch, CH_POW_C) + (tcRe * tcRe + tcIm * tcIm) * norm, CH_POW_C);
+  store<i32>(ch, load<i32>(ch, CH_FULL_HOPS) + 1, CH_FULL_HOPS);
+  const perSample = load<f32>(rate, R_INV_HOP);
+  const e = load<f32>(ch, CH_E), s = load<f32>(ch, CH_S);
+  const ac = (e - s * s * perSample) * perSample; // the hop's mean power less DC
+  store<f32>(ch, load<f32>(ch, CH_PRESS_TOTAL) + (ac > 0 ? ac : <f32>0), CH_PRESS_TOTAL);
+  if (load<f32>(ch, CH_PREV_A) < <f32>COVER_FULL || load<i32>(ch, CH_TPREV_KEY) != key) return;
+  // (e^{−jωH}·T)·conj(T_prev): its phase is 2πδH/fs for each of the two tones.
+  const r = <usize>(key >> 2) << 2, c = <usize>(4 + (key & 3)) << 2;
+  const twr = load<f32>(rate + R_COST + r), tws = load<f32>(rate + R_SINT + r);
+  const wrRe = twr * trRe + tws * trIm, wrIm = twr * trIm - tws * trRe;
+  const pr = load<f32>(ch, CH_TPREV), pi = load<f32>(ch, CH_TPREV + 4);
+  store<f32>(ch, load<f32>(ch, CH_ZR_RE) + wrRe * pr + wrIm * pi, CH_ZR_RE);
+  store<f32>(ch, load<f32>(ch, CH_ZR_IM) + wrIm * pr - wrRe * pi, CH_ZR_IM);
+  const twc = load<f32>(rate + R_COST + c), tsc = load<f32>(rate + R_SINT + c);
+  const wcRe = twc * tcRe + tsc * tcIm, wcIm = twc * tcIm - tsc * tcRe;
+  const qr = load<f32>(ch, CH_TPREV + 8), qi = load<f32>(ch, CH_TPREV + 12);
+  store<f32>(ch, load<f32>(ch, CH_ZC_RE) + wcRe * qr + wcIm * qi, CH_ZC_RE);
+  store<f32>(ch, load<f32>(ch, CH_ZC_IM) + wcIm * qr - wcRe * qi, CH_ZC_IM);
+  store<i32>(ch, load<i32>(ch, CH_PAIRS) + 1, CH_PAIRS);
+}
+
+/** Frequency error in Hz of a tone from its accumulated phase-advance phasor. */
+function errorHz(rate: usize, re: f32, im: f32): f64 {
+  if (re == 0 && im == 0) return 0;
+  return Math.atan2(<f64>im, <f64>re) / <f64>load<f32>(rate, R_RAD_PER_HZ);
+}
+
+/** Measured row frequency − nominal, Hz. */
+export function rowErrorHz(ch: usize, rate: usize): f64 {
+  return errorHz(rate, load<f32>(ch, CH_ZR_RE), load<f32>(ch, CH_ZR_IM));
+}
+
+/** Measured column frequency − nominal, Hz. */
+export function colErrorHz(ch: usize, rate: usize): f64 {
+  return errorHz(rate, load<f32>(ch, CH_ZC_RE), load<f32>(ch, CH_ZC_IM));
+}
+
+/** The power a hop-long DFT loses to a frequency error of `errHz`: sinc²(δH/fs). */
+function offsetLoss(rate: usize, errHz: f64): f64 {
+  const x = errHz * <f64>load<f32>(rate, R_RAD_PER_HZ) * 0.5; // π δ H / fs
+  if (Math.abs(x) < 1e-6) return 1.0;
+  const s = Math.sin(x) / x;
+  return Math.max(s * s, OFFSET_LOSS_FLOOR);
+}
+
+/** Σ row-tone power over the full hops, corrected for the measured frequency error. */
+export function rowPowerSum(ch: usize, rate: usize, rowErr: f64): f64 {
+  return <f64>load<f32>(ch, CH_POW_R) / offsetLoss(rate, rowErr);
+}
+
+/** Σ column-tone power over the full hops, corrected for the measured frequency error. */
+export function colPowerSum(ch: usize, rate: usize, colErr: f64): f64 {
+  return <f64>load<f32>(ch, CH_POW_C) / offsetLoss(rate, colErr);
+}
+
+/** Mean row-tone power over the full hops, corrected for the measured frequency error. */
+export function meanRowPower(ch: usize, rate: usize, rowErr: f64): f64 {
+  return <f64>load<f32>(ch, CH_POW_R) / <f64>load<i32>(ch, CH_FULL_HOPS) / offsetLoss(rate, rowErr);
+}
+
+/** Mean column-tone power over the full hops, corrected for the measured frequency error. */
+export function meanColPower(ch: usize, rate: usize, colErr: f64): f64 {
+  return <f64>load<f32>(ch, CH_POW_C) / <f64>load<i32>(ch, CH_FULL_HOPS) / offsetLoss(rate, colErr);
+}
+
+/** Σ total power (DC removed) over the same hops. */
+export function totalPowerSum(ch: usize): f64 {
+  return <f64>load<f32>(ch, CH_PRESS_TOTAL);
+}
+
+/** Hop-to-hop phase pairs in the frequency estimate. */
+export function phasePairs(ch: usize): i32 { return load<i32>(ch, CH_PAIRS); }
+
+export function levelDbm0(power: f64): f64 {
+  return 10.0 * Math.log10(Math.max(power, POWER_FLOOR) / DBM0_REF_POWER);
+}

@@ -1,0 +1,65 @@
+// Window tests: does the 2-hop window that ends with the current hop hold a DTMF key? All on
+// mean powers in full-scale² units (a full-scale sine has 0.5), from the filter bank
+// (filterbank.ts WIN_POWER) and the channel's configuration (config.ts):
+//   level      each tone's power ≥ CFG_MIN_POWER             (Q.24 operate range 0 .. −25 dBm0)
+//   purity     (P_row + P_col) ≥ CFG_TONE_TOTAL × P_total, P_total measured without DC
+//              (white noise at S/N 10 dB leaves 0.91; speech and music rarely reach it)
+//   twist      P_col/P_row within [CFG_TWIST_LO, CFG_TWIST_HI] (Q.24: +4 dB reverse, 8 dB normal)
+//   peaks      the second bin of each group ≤ CFG_REL_PEAK × the peak (frequency selectivity),
+//              on amplitudes less the other group's leak (rates.ts R_LEAK, rules.ts LEAK_SHARE)
+//   keys       the key is in CFG_KEY_MASK
+// The cheap tests go first, so speech, music, noise and silence (nearly every window) cost a
+// few vector operations. A new test is one more early return in classify().
+import {
+  CFG_KEY_MASK, CFG_MIN_POWER, CFG_REL_PEAK, CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO,
+} from "./config";
+import { CH_CONFIG } from "./channels";
+import { WIN_POWER } from "./filterbank";
+import { R_LEAK } from "./rates";
+
+/**
+ * The largest of a vector's four lanes (two shuffles, two maxima: no branches). The lanes are
+ * powers (never NaN), so the pseudo-maximum serves: it is one instruction on x86 and ARM,
+ * where f32x4.max must also order NaN and −0 and costs several.
+ */
+@inline function laneMax(v: v128): f32 {
+  const m = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmax(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
+}
+
+/** The lane (0-3) holding `value`, which is one of `v`'s lanes. */
+@inline function laneOf(v: v128, value: f32): i32 {
+  return ctz(i32x4.bitmask(f32x4.eq(v, f32x4.splat(value))));
+}
+
+/**
+ * The window tests on the window's powers (WIN_POWER: rows, columns) and its total power
+ * `totalPower`: the key 0-15 the window holds, or −1.
+ */
+export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
+  const cfg = ch + CH_CONFIG;
+  const lo = v128.load(WIN_POWER);
+  const hi = v128.load(WIN_POWER + 16);
+  const pr = laneMax(lo);
+  const pc = laneMax(hi);
+  const minPower = load<f32>(cfg, CFG_MIN_POWER);
+  if (pr < minPower || pc < minPower) return -1;
+  if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return -1;
+  if (pc < load<f32>(cfg, CFG_TWIST_LO) * pr || pc > load<f32>(cfg, CFG_TWIST_HI) * pr) return -1;
+  const row = laneOf(lo, pr);
+  const col = laneOf(hi, pc);
+  // The second strongest of each group, on amplitudes less part of what the other group's
+  // tone can leak into each bin (R_LEAK): at −8 dB twist the strong tone's sidelobe would
+  // otherwise count as a second tone in the weak group. Peak lane zeroed, maximum again.
+  const zero = f32x4.splat(0);
+  const loLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>(4 + col) << 4)), f32x4.splat(Mathf.sqrt(pc)));
+  const hiLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>row << 4)), f32x4.splat(Mathf.sqrt(pr)));
+  const loRest = f32x4.pmax(zero, f32x4.sub(f32x4.sqrt(lo), loLeak));
+  const hiRest = f32x4.pmax(zero, f32x4.sub(f32x4.sqrt(hi), hiLeak));
+  const rowSecond = laneMax(v128.bitselect(zero, f32x4.mul(loRest, loRest), f32x4.eq(lo, f32x4.splat(pr))));
+  const colSecond = laneMax(v128.bitselect(zero, f32x4.mul(hiRest, hiRest), f32x4.eq(hi, f32x4.splat(pc))));
+  const relPeak = load<f32>(cfg, CFG_REL_PEAK);
+  if (rowSecond > relPeak * pr || colSecond > relPeak * pc) return -1;
+  const key = (row << 2) | col;
+  return (load<i32>(cfg, CFG_KEY_MASK) >> key) & 1 ? key : -1;
+}
