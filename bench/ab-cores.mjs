@@ -47,6 +47,7 @@ const builds = [];
 for (const path of paths) {
   const instance = await WebAssembly.instantiate(await WebAssembly.compile(await readFile(path)), { env: { abort() { throw new Error(`${path} aborted`); } } });
   const core = instance.exports;
+  core._start?.(); // builds from issue 13 on export their start function (asconfig.json exportStart)
   writeConfig(new DataView(core.memory.buffer, core.configAddress(), current.layout.configBytes), current.layout, resolveOptions({ sampleRate: 8000 }));
   const handle = core.open(8000, current.layout.encoding.pcm16);
   const input = new Int16Array(core.memory.buffer, core.inputAddress(), FRAME);

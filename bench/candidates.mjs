@@ -17,7 +17,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_TUNING, generateDtmf, seededRandom } from "../dist/index.js";
-import { LATE_PRESS_PURITY, PlainDetector } from "../dist/reference/plain-detector.js";
+import { LATE_PRESS_PURITY, PlainDetector } from "../build/reference/reference/plain-detector.js";
 import { activeLevelDbm0, dbm0ToPower, g711RoundTrip, powerToDbm0, readWav } from "./lib/audio.mjs";
 import { mixKeys } from "./parts/accuracy.mjs";
 

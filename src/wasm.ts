@@ -294,7 +294,11 @@ export async function instantiateCore(module: WebAssembly.Module): Promise<CoreI
     },
   };
   const instance = await WebAssembly.instantiate(module, imports);
-  const exports = instance.exports as unknown as CoreExports;
+  const exports = instance.exports as unknown as CoreExports & { _start?: () => void };
   memory = exports.memory;
+  // The core's start function (its tables and its layout checks) runs once the memory is
+  // known here, so that an abort in it can be read (asconfig.json exportStart).
+  if (typeof exports._start !== "function") throw new DtmfWasmError("the WebAssembly core does not export _start: it is not this version's build/dtmf.wasm");
+  try { exports._start(); } catch (error) { rethrowTrap("start-up", error); }
   return new CoreInstance(exports);
 }

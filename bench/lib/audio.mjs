@@ -3,20 +3,20 @@
  * levels, and the stream builder that lays many test cases end to end so that each detector
  * runs once per stream (spandsp runs as a separate process: one launch per stream, not per case).
  */
-import { readFile } from "node:fs/promises";
-import { DBM0_REF_POWER, generateDtmf, linearToAlaw, linearToUlaw } from "../../dist/index.js";
+import { dbm0ToPower, generateDtmf, linearToAlaw, linearToUlaw, powerToDbm0 } from "../../dist/index.js";
 import { alawToLinear, ulawToLinear } from "../../dist/g711.js";
+import { FULL_SCALE_16 } from "../../dist/levels.js";
+import { AudioReader } from "../../dist/wav/reader.js";
 
 export const RATE = 8000;
 export const msOf = (samples) => (samples * 1000) / RATE;
 export const samplesOf = (ms) => Math.round((ms * RATE) / 1000);
-export const dbm0ToPower = (dbm0) => DBM0_REF_POWER * 10 ** (dbm0 / 10);
-export const powerToDbm0 = (power) => 10 * Math.log10(power / DBM0_REF_POWER);
+export { dbm0ToPower, powerToDbm0 };
 
 /** Float samples (full scale = 1) → 16-bit PCM, rounded and clipped as encodeSamples(…, "pcm16"). */
 export function toPcm16(samples, into = new Int16Array(samples.length), at = 0) {
   for (let i = 0; i < samples.length; i++) {
-    const x = Math.round(samples[i] * 32768);
+    const x = Math.round(samples[i] * FULL_SCALE_16);
     into[at + i] = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
   }
   return into;
@@ -34,33 +34,31 @@ export function g711RoundTrip(samples, law) {
   const expand = law === "mulaw" ? ULAW : ALAW;
   const pcm = toPcm16(samples);
   const out = new Float32Array(samples.length);
-  for (let i = 0; i < pcm.length; i++) out[i] = expand[compress(pcm[i])] / 32768;
+  for (let i = 0; i < pcm.length; i++) out[i] = expand[compress(pcm[i])] / FULL_SCALE_16;
   return out;
 }
 
-/** Reads a RIFF/WAVE file of 16-bit PCM: { sampleRate, channels, samples: Int16Array (first channel) }. */
+/**
+ * Reads a 16-bit PCM WAV file whole through the library's reader (dist/wav/reader.js, the one
+ * WAV reader of the project): { sampleRate, channels, samples: Int16Array (first channel) }.
+ */
 export async function readWav(path) {
-  const bytes = await readFile(path);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tag = (at) => String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
-  if (tag(0) !== "RIFF" || tag(8) !== "WAVE") throw new Error(`${path}: not a RIFF/WAVE file`);
-  let format = null;
-  for (let at = 12; at + 8 <= bytes.length;) {
-    const id = tag(at);
-    const size = view.getUint32(at + 4, true);
-    if (id === "fmt ") {
-      format = { code: view.getUint16(at + 8, true), channels: view.getUint16(at + 10, true), sampleRate: view.getUint32(at + 12, true), bits: view.getUint16(at + 22, true) };
-    } else if (id === "data") {
-      if (!format) throw new Error(`${path}: data chunk before fmt chunk`);
-      if ((format.code !== 1 && format.code !== 0xfffe) || format.bits !== 16) throw new Error(`${path}: only 16-bit PCM WAV is read here`);
-      const frames = Math.floor(Math.min(size, bytes.length - at - 8) / (2 * format.channels));
-      const samples = new Int16Array(frames);
-      for (let i = 0; i < frames; i++) samples[i] = view.getInt16(at + 8 + 2 * i * format.channels, true);
-      return { sampleRate: format.sampleRate, channels: format.channels, samples };
-    }
-    at += 8 + size + (size & 1);
+  const reader = await AudioReader.open({ path });
+  if (reader.encoding !== "pcm16" || reader.decimation !== 1) throw new Error(`${path}: only 16-bit PCM WAV at 8-48 kHz is read here`);
+  const parts = [];
+  for await (const block of reader.blocks()) {
+    const bytes = block.channels[0];
+    parts.push(new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
   }
-  throw new Error(`${path}: no data chunk`);
+  const samples = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (samples.set(p, at), at + p.length), 0);
+  return { sampleRate: reader.sampleRate, channels: reader.format.channels, samples };
+}
+
+/** The same, as float samples (full scale = 1). */
+export async function readWavFloat(path) {
+  const { sampleRate, samples } = await readWav(path);
+  return { sampleRate, samples: Float32Array.from(samples, (v) => v / FULL_SCALE_16) };
 }
 
 /**
@@ -73,7 +71,7 @@ export function activeLevelDbm0(samples) {
   let sum = 0, frames = 0;
   for (let at = 0; at + frame <= samples.length; at += frame) {
     let p = 0;
-    for (let i = at; i < at + frame; i++) { const x = samples[i] / 32768; p += x * x; }
+    for (let i = at; i < at + frame; i++) { const x = samples[i] / FULL_SCALE_16; p += x * x; }
     p /= frame;
     if (p >= floor) { sum += p; frames++; }
   }

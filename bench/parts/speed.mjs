@@ -23,7 +23,7 @@ import { runInNewContext } from "node:vm";
 import v8 from "node:v8";
 import Benchmark from "benchmark";
 import { DtmfEngine, encodeSamples, generateDtmf } from "../../dist/index.js";
-import { PlainDetector } from "../../dist/reference/plain-detector.js";
+import { PlainDetector } from "../../build/reference/reference/plain-detector.js";
 import { sharedEngine } from "../lib/detectors.mjs";
 import { round } from "../lib/stats.mjs";
 

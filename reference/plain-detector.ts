@@ -1,29 +1,25 @@
 /**
- * The detection algorithm of assembly/ (filterbank.ts + decision.ts) written as plain
- * TypeScript: float64, one sample at a time, no SIMD, no WebAssembly. It exists to show what
- * WebAssembly buys (bench/) and as an independent reference for the core (test/reference.test.ts):
- * the two must find the same key presses with the same edges.
+ * The detection algorithm of assembly/ (filterbank.ts, window.ts, tones.ts, press.ts) written
+ * as plain TypeScript: float64, one sample at a time, no SIMD, no WebAssembly. It exists to
+ * show what WebAssembly buys (bench/) and as an independent reference for the core
+ * (test/reference.test.ts): the two must find the same key presses with the same edges.
  *
- * It mirrors the core's structure and constants; see the comments there for the reasoning.
- * It takes float samples (full scale = 1) at one rate and reports `dtmf` events only.
+ * It shares the core's rule constants (assembly/rules.ts, which tsc and AssemblyScript both
+ * compile) and conventions (src/conventions.ts); the algorithm is written again, on purpose,
+ * in the plainest form. It takes float samples (full scale = 1) at one rate and reports
+ * `dtmf` events only. Not part of the published package: `npm run build` compiles it to
+ * build/reference/ for the bench (tsconfig.reference.json).
  */
-import { type DtmfDigit, COL_HZ, KEY_ORDER, ROW_HZ } from "../keys.js";
-import { DEFAULT_TUNING, type DetectorTuning, resolveTuning } from "../options.js";
-import { DBM0_REF_POWER, dbm0ToPower } from "../levels.js";
+import * as RULES from "../assembly/rules.js";
+import { type DtmfDigit, COL_HZ, KEY_ORDER, ROW_HZ } from "../src/keys.js";
+import { DEFAULT_TUNING, type DetectorTuning, resolveTuning } from "../src/options.js";
+import { DBM0_REF_POWER, dbm0ToPower } from "../src/levels.js";
 
-const HOP_MS = 6.375;
-const COVER_MIN = 0.2;
-const COVER_FULL = 0.8;
-const REF_SHARE = 0.7;
-const MIN_PHASE_PAIRS = 2;
-const LEAK_OFFSET = 0.02;
-const LEAK_OFFSET_STEP = 0.001;
-const LEAK_SHARE = 0.2;
-const HISTORY = 5;
-const STALE_COVER = 0.35;
-/** Press purity a late candidate needs (assembly/decision.ts LATE_PRESS_PURITY). */
-export const LATE_PRESS_PURITY = 0.8;
-const BINS = 8;
+/** The rule constants (assembly/rules.ts). */
+export type Rules = { -readonly [K in keyof typeof RULES]: number };
+/** Press purity a late candidate needs (assembly/rules.ts LATE_PRESS_PURITY). */
+export const LATE_PRESS_PURITY = RULES.LATE_PRESS_PURITY;
+const BINS = ROW_HZ.length + COL_HZ.length;
 const IDLE = 0, CANDIDATE = 1, ACTIVE = 2;
 
 export interface PlainPress {
@@ -50,18 +46,20 @@ export interface ConfirmedCandidate {
   highErrorPct: number;
 }
 
-/** Hooks for studying the confirmation tests (bench/candidates.mjs); not for production use. */
+/** Hooks for studying the confirmation tests (bench/candidates.mjs) and the rules (test/rules.perturb.ts). */
 export interface CandidateProbe {
   /** Replaces LATE_PRESS_PURITY; 0 turns the late rule off. */
   latePressPurity?: number;
   /** Called for each candidate confirmed. */
   onConfirm?: (candidate: ConfirmedCandidate) => void;
+  /** Rule constants to use instead of assembly/rules.ts (on this side only: the perturbation test). */
+  rules?: Partial<Rules>;
 }
 
 type Complex = [number, number];
 
-/** The largest leak of a tone near `toneHz` (±2 %) into the bin at `binHz`, image included. */
-function leakBound(toneHz: number, binHz: number, rate: number, window: number): number {
+/** The largest leak of a tone near `toneHz` (±LEAK_OFFSET) into the bin at `binHz`, image included. */
+function leakBound(toneHz: number, binHz: number, rate: number, window: number, { LEAK_OFFSET, LEAK_OFFSET_STEP }: Rules): number {
   const amplitude = (delta: number) => {
     const half = Math.sin(delta / 2);
     return Math.abs(half) < 1e-12 ? 1 : Math.abs(Math.sin((delta * window) / 2) / (window * half));
@@ -107,7 +105,6 @@ export class PlainDetector {
   private readonly yIm = new Float64Array(BINS);
   private readonly prevRe = new Float64Array(BINS);
   private readonly prevIm = new Float64Array(BINS);
-  private readonly mag = new Float64Array(BINS * HISTORY);
   private readonly power = new Float64Array(BINS);
   private pos = 0;
   private hopStart = 0;
@@ -125,12 +122,16 @@ export class PlainDetector {
 
   private readonly latePressPurity: number;
   private readonly onConfirm?: (candidate: ConfirmedCandidate) => void;
+  private readonly r: Rules;
+  private readonly mag: Float64Array;
 
   constructor(readonly sampleRate: number, tuning: DetectorTuning = {}, probe: CandidateProbe = {}) {
     this.tuning = resolveTuning(tuning, DEFAULT_TUNING);
-    this.latePressPurity = probe.latePressPurity ?? LATE_PRESS_PURITY;
+    this.r = { ...RULES, ...probe.rules };
+    this.latePressPurity = probe.latePressPurity ?? this.r.LATE_PRESS_PURITY;
     this.onConfirm = probe.onConfirm;
-    this.hop = Math.round((sampleRate * HOP_MS) / 1000);
+    this.mag = new Float64Array(BINS * this.r.MAG_HOPS);
+    this.hop = Math.round((sampleRate * this.r.HOP_MS) / 1000);
     const hz = [...ROW_HZ, ...COL_HZ];
     this.w = Float64Array.from(hz, (f) => (2 * Math.PI * f) / sampleRate);
     this.coef = this.w.map((w) => 2 * Math.cos(w));
@@ -142,7 +143,7 @@ export class PlainDetector {
     }
     for (let b = 0; b < BINS; b++) this.kself.push(kernel(-2 * this.w[b], this.hop));
     for (let t = 0; t < BINS; t++) {
-      this.leak.push([0, 1, 2, 3].map((k) => LEAK_SHARE * leakBound(hz[t], hz[t < 4 ? 4 + k : k], sampleRate, 2 * this.hop)));
+      this.leak.push([0, 1, 2, 3].map((k) => this.r.LEAK_SHARE * leakBound(hz[t], hz[t < 4 ? 4 + k : k], sampleRate, 2 * this.hop, this.r)));
     }
     const t = this.tuning;
     this.minPower = dbm0ToPower(t.minLevelDbm0);
@@ -179,7 +180,7 @@ export class PlainDetector {
     this.out = [];
     if (this.state !== IDLE) {
       const end = this.hopStart + this.pos;
-      if (!this.inGap && this.prevA >= COVER_FULL) this.toneEnd = end;
+      if (!this.inGap && this.prevA >= this.r.COVER_FULL) this.toneEnd = end;
       if (this.state === CANDIDATE && this.toneAccepted()) {
         this.state = ACTIVE;
         this.keydownAt = end;
@@ -201,7 +202,7 @@ export class PlainDetector {
       const xr = this.prevRe[b] + tc * this.yRe[b] + ts * this.yIm[b];
       const xi = this.prevIm[b] + tc * this.yIm[b] - ts * this.yRe[b];
       this.power[b] = ((xr * xr + xi * xi) * 2) / (4 * H * H);
-      this.mag[(this.hops % HISTORY) * BINS + b] = Math.hypot(this.yRe[b], this.yIm[b]);
+      this.mag[(this.hops % this.r.MAG_HOPS) * BINS + b] = Math.hypot(this.yRe[b], this.yIm[b]);
       this.s1[b] = 0;
       this.s2[b] = 0;
     }
@@ -254,7 +255,7 @@ export class PlainDetector {
   }
 
   private keyMag(back: number, key: number): number {
-    const slot = ((this.hops - back) % HISTORY) * BINS;
+    const slot = ((this.hops - back) % this.r.MAG_HOPS) * BINS;
     return this.mag[slot + (key >> 2)] + this.mag[slot + 4 + (key & 3)];
   }
 
@@ -264,13 +265,13 @@ export class PlainDetector {
 
   private offsetLoss(errHz: number): number {
     const x = (Math.PI * errHz * this.hop) / this.sampleRate;
-    return Math.abs(x) < 1e-6 ? 1 : Math.max((Math.sin(x) / x) ** 2, 0.25);
+    return Math.abs(x) < 1e-6 ? 1 : Math.max((Math.sin(x) / x) ** 2, this.r.OFFSET_LOSS_FLOOR);
   }
 
   /** The confirmation tests: duration, phase pairs, frequencies, press purity. */
   private toneAccepted(): boolean {
     if (this.toneEnd - this.onset < this.minConfirm) return false;
-    if (this.pairs < MIN_PHASE_PAIRS) return false;
+    if (this.pairs < this.r.MIN_PHASE_PAIRS) return false;
     const tol = this.tuning.frequencyTolerancePct / 100;
     const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
@@ -284,19 +285,20 @@ export class PlainDetector {
   }
 
   /**
-   * As assembly/decision.ts: no candidate when the key's tones fill the whole history (stale);
+   * As assembly/press.ts: no candidate when the key's tones fill the whole history (stale);
    * a candidate whose onset lies at the far end of the history must be purer (late).
    */
   private startCandidate(key: number): void {
     const H = this.hop;
-    const available = Math.min(this.hops + 1, HISTORY);
+    const { MAG_HOPS, COVER_MIN, COVER_FULL, STALE_COVER, REF_FLOOR } = this.r;
+    const available = Math.min(this.hops + 1, MAG_HOPS);
     const m0 = this.keyMag(0, key), m1 = available > 1 ? this.keyMag(1, key) : 0;
-    const ref = Math.max(m0, m1, 1e-20);
+    const ref = Math.max(m0, m1, REF_FLOOR);
     let j = m0 >= m1 ? 0 : 1;
     while (j + 1 < available && this.keyMag(j + 1, key) >= COVER_MIN * ref) j++;
     const aOn = Math.min(this.keyMag(j, key) / ref, 1);
-    if (j === HISTORY - 1 && aOn >= STALE_COVER) { this.state = IDLE; return; }
-    Object.assign(this, { state: CANDIDATE, key, late: j === HISTORY - 1, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0] });
+    if (j === MAG_HOPS - 1 && aOn >= STALE_COVER) { this.state = IDLE; return; }
+    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0] });
     this.ref = ref;
     this.refN = 1;
     this.onset = this.hopStart - j * H + (1 - aOn) * H;
@@ -306,6 +308,7 @@ export class PlainDetector {
   }
 
   private accumulate(a: number): void {
+    const { COVER_FULL } = this.r;
     if (a < COVER_FULL || this.key !== this.tKey) return;
     const H = this.hop;
     const [trRe, trIm, tcRe, tcIm] = this.t;
@@ -328,7 +331,7 @@ export class PlainDetector {
     if (this.state === ACTIVE) {
       const loss = (err: number) => this.offsetLoss(err);
       const n = Math.max(this.fullHops, 1);
-      const dbm0 = (p: number) => 10 * Math.log10(Math.max(p, 1e-15) / DBM0_REF_POWER);
+      const dbm0 = (p: number) => 10 * Math.log10(Math.max(p, this.r.POWER_FLOOR) / DBM0_REF_POWER);
       this.out.push({
         digit: KEY_ORDER[this.key] as DtmfDigit,
         startSample: this.onset,
@@ -343,6 +346,7 @@ export class PlainDetector {
 
   private track(hit: number): void {
     const H = this.hop, hopEnd = this.hopStart + H;
+    const { COVER_MIN, COVER_FULL, REF_SHARE } = this.r;
     if (this.state === IDLE) { if (hit >= 0) this.startCandidate(hit); return; }
     const m = this.keyMag(0, this.key);
     if (hit === this.key && m >= REF_SHARE * this.ref) {

@@ -1,0 +1,137 @@
+/**
+ * The differential suite: the WASM core (f32, SIMD, two-sample steps) against the float64
+ * TypeScript reference (reference/plain-detector.ts) on the same audio. Both must find the
+ * same presses, confirmed at the same sample, with edges within EDGE_MS and levels within
+ * LEVEL_DB. The inputs reach every rule of the algorithm: keys over the standard's axes
+ * (level, twist, frequency error, noise, rate), twist at the leak-discount edge, the talk-off
+ * excerpts (as they are, 6 dB down under keys, and with relaxed tuning so that their
+ * candidates reach the confirmation rules), and the synthetic stale, late and chord signals.
+ *
+ * Used by test/reference.test.ts (no mismatch allowed) and by test/rules.perturb.ts (`npm run
+ * perturb-rules`: each rule constant changed on one side must produce mismatches).
+ */
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { readWavFloat } from "../bench/lib/audio.mjs";
+import { addTones } from "../bench/lib/signals.mjs";
+import { type Rules, PlainDetector } from "../reference/plain-detector.js";
+import type { DtmfEngine } from "../src/engine.js";
+import type { DtmfEvent, KeyDownEvent } from "../src/events.js";
+import { type GenerateOptions, generateDtmf } from "../src/generator.js";
+import { ALL_KEYS } from "../src/keys.js";
+import type { DetectorTuning } from "../src/options.js";
+
+/** Largest difference of onset and duration between the two sides, ms. */
+const EDGE_MS = 0.5;
+/** Largest difference of a tone level between the two sides, dB. */
+const LEVEL_DB = 0.2;
+/** Tuning that lets the talk-off excerpts' candidates through the window tests (bench/golden-events.mjs). */
+const RELAXED: DetectorTuning = { purityDb: -6, pressPurityDb: -6, peakRatioDb: 4, frequencyTolerancePct: 4, minLevelDbm0: -50 };
+
+export interface DifferentialCase {
+  name: string;
+  sampleRate: number;
+  samples: Float32Array;
+  tuning?: DetectorTuning;
+}
+
+function generated(name: string, gen: GenerateOptions): DifferentialCase {
+  const audio = generateDtmf({ keys: ALL_KEYS, toneMs: 70, gapMs: 60, ...gen });
+  return { name, sampleRate: audio.sampleRate, samples: audio.samples };
+}
+
+const KEY_5: [number, number][] = [[770, -7], [1336, -7]];
+function synthetic(name: string, make: (s: Float32Array) => void, tuning?: DetectorTuning): DifferentialCase {
+  const samples = new Float32Array(8 * 600);
+  make(samples);
+  return { name, sampleRate: 8000, samples, tuning };
+}
+
+/** Every case of the suite (built once: the talk-off files are read from audio-fixtures/talkoff/). */
+export async function differentialCases(): Promise<DifferentialCase[]> {
+  const cases: DifferentialCase[] = [];
+  for (const seed of [1, 2]) {
+    cases.push(
+      generated(`clean, seed ${seed}`, { seed }),
+      generated(`−30 dBm0, twist −6 dB, seed ${seed}`, { seed, levelDbm0: -30, twistDb: -6 }),
+      generated(`+1.4 % / −1.4 %, seed ${seed}`, { seed, lowErrorPct: 1.4, highErrorPct: -1.4 }),
+      generated(`S/N 12 dB, seed ${seed}`, { seed, snrDb: 12 }),
+      generated(`16 kHz, 45 ms tones, seed ${seed}`, { seed, sampleRate: 16000, toneMs: 45 }),
+      generated(`44.1 kHz, S/N 20 dB, seed ${seed}`, { seed, sampleRate: 44100, snrDb: 20 }),
+    );
+  }
+  // The leak discount's case (rules.ts LEAK_*): the strong tone's sidelobe beside the weak one,
+  // with a strict peak test so that the discount decides (normal twist widened to let them in).
+  for (const twistDb of [-7, -7.5, -8, -8.5, -9, -9.5, -10]) {
+    for (const peakRatioDb of [12, 14, 16]) {
+      for (const offPct of [1, -1]) {
+        const c = generated(`twist ${twistDb} dB, peaks ${peakRatioDb} dB, ${offPct} %`, { twistDb, seed: 7, toneMs: 60, lowErrorPct: offPct, highErrorPct: -offPct });
+        cases.push({ ...c, tuning: { peakRatioDb, normalTwistDb: 14 } });
+      }
+    }
+  }
+  // Short tones and short gaps: the confirmation length and the gap rule.
+  cases.push(generated("30 ms tones", { toneMs: 30, gapMs: 60, seed: 3 }), generated("20 ms gaps", { toneMs: 60, gapMs: 20, seed: 4 }));
+  // The synthetic signals of test/talkoff.test.ts.
+  const signals: [string, (s: Float32Array) => void][] = [
+    ["stale chord", (s) => { addTones(s, 50, 130, [...KEY_5, [1000, -5]]); addTones(s, 130, 250, KEY_5); }],
+    ["note, then key", (s) => { addTones(s, 50, 130, [[1000, -5]]); addTones(s, 130, 250, KEY_5); addTones(s, 350, 470, KEY_5); }],
+    ["late swell under a note", (s) => { addTones(s, 50, 250, KEY_5, 40); addTones(s, 0, 400, [[2200, -9]]); }],
+    ["swell, the note stops", (s) => { addTones(s, 50, 250, KEY_5, 40); addTones(s, 0, 90, [[2200, -9]]); }],
+    ["abrupt under a note", (s) => { addTones(s, 50, 250, KEY_5); addTones(s, 0, 400, [[2200, -9]]); }],
+    ["swells of 20-60 ms", (s) => { for (let i = 0; i < 5; i++) addTones(s, 40 + i * 110, 130 + i * 110, KEY_5, 20 + i * 10); }],
+  ];
+  // Swells hidden by a loud note until 80 ms: the onset lands in the oldest history hop with
+  // every coverage from stale to late (rules.ts STALE_COVER, LATE_PRESS_PURITY, MAG_HOPS).
+  // (At 36 ms, relaxed, the walk-back's COVER_MIN comparison falls within the bfloat16
+  // rounding of the core's history, history.ts, and the onsets differ by a hop: left out.)
+  for (let rampMs = 20; rampMs <= 34; rampMs += 2) {
+    signals.push([`${rampMs} ms swell, a note until 80 ms`, (s) => { addTones(s, 50, 250, KEY_5, rampMs); addTones(s, 0, 80, [[2200, -3]]); }]);
+  }
+  for (const [name, make] of signals) cases.push(synthetic(name, make), synthetic(`${name}, relaxed`, make, RELAXED));
+  // Talk-off excerpts.
+  const dir = new URL("../audio-fixtures/talkoff/", import.meta.url);
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".wav")).sort()) {
+    const { sampleRate, samples } = (await readWavFloat(fileURLToPath(new URL(file, dir)))) as { sampleRate: number; samples: Float32Array };
+    cases.push({ name: `${file}`, sampleRate, samples }, { name: `${file}, relaxed`, sampleRate, samples, tuning: RELAXED });
+    const mixed = samples.map((v) => v * 10 ** (-6 / 20));
+    const keys = "159#3570*2468ABCD";
+    const dtmf = generateDtmf({ keys, sampleRate, toneMs: 60, gapMs: (mixed.length / sampleRate * 1000 - 400) / keys.length - 60, leadMs: 200, tailMs: 0, levelDbm0: -9, twistDb: -2, seed: 9 });
+    for (let i = 0; i < Math.min(mixed.length, dtmf.samples.length); i++) mixed[i] += dtmf.samples[i];
+    cases.push({ name: `${file} −6 dB under keys`, sampleRate, samples: mixed });
+  }
+  return cases;
+}
+
+/**
+ * Runs every case through both sides; returns one line per disagreement (empty: they agree).
+ * `rules` replaces rule constants on the reference's side only.
+ */
+export function differential(engine: DtmfEngine, cases: DifferentialCase[], rules?: Partial<Rules>): string[] {
+  const problems: string[] = [];
+  let presses = 0;
+  for (const c of cases) {
+    const detector = engine.createDetector({ sampleRate: c.sampleRate, encoding: "float32", ...c.tuning });
+    const events = [...detector.process(c.samples), ...detector.flush()];
+    detector.close();
+    const core = events.filter((e): e is DtmfEvent => e.type === "dtmf");
+    const keydowns = events.filter((e): e is KeyDownEvent => e.type === "keydown");
+    const plain = new PlainDetector(c.sampleRate, c.tuning, { rules });
+    const reference = [...plain.process(c.samples), ...plain.flush()];
+    presses += core.length;
+    const ms = (samples: number) => (samples * 1000) / c.sampleRate;
+    const digits = core.map((p) => p.digit).join(""), expected = reference.map((p) => p.digit).join("");
+    if (digits !== expected) { problems.push(`${c.name}: core "${digits}", reference "${expected}"`); continue; }
+    core.forEach((p, i) => {
+      const r = reference[i];
+      const what = `${c.name}: press ${i} (${p.digit})`;
+      if (keydowns[i].detectedSample !== r.keydownSample) problems.push(`${what} confirmed at ${keydowns[i].detectedSample}, reference ${r.keydownSample}`);
+      if (Math.abs(p.startMs - ms(r.startSample)) >= EDGE_MS) problems.push(`${what} onset ${p.startMs} ms, reference ${ms(r.startSample).toFixed(2)}`);
+      if (Math.abs(p.durationMs - ms(r.durationSamples)) >= EDGE_MS) problems.push(`${what} duration ${p.durationMs} ms, reference ${ms(r.durationSamples).toFixed(2)}`);
+      if (Math.abs(p.lowDbm0 - r.lowDbm0) >= LEVEL_DB) problems.push(`${what} low ${p.lowDbm0} dBm0, reference ${r.lowDbm0.toFixed(2)}`);
+      if (Math.abs(p.highDbm0 - r.highDbm0) >= LEVEL_DB) problems.push(`${what} high ${p.highDbm0} dBm0, reference ${r.highDbm0.toFixed(2)}`);
+    });
+  }
+  if (presses === 0) problems.push("no press at all: the suite tests nothing");
+  return problems;
+}
