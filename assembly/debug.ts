@@ -1,6 +1,10 @@
 // The debug build (`npm run build:wasm`, build/dtmf.debug.wasm): the release ABI plus probes
 // for the tests (test/g711.test.ts, test/engine.test.ts). Nothing here is in the release core.
+import { allocateSlot, channelAddress, releaseSlot } from "./channels";
+import { Y_RE, endBankHop, runBank, runBankOne } from "./filterbank";
 import { alawCodeToLinear, ulawCodeToLinear } from "./g711";
+import { inputAddress } from "./index";
+import { R_HOP, rateRecord } from "./rates";
 
 export * from "./index";
 
@@ -16,4 +20,26 @@ export function alawToLinear(code: i32): i32 { return alawCodeToLinear(code); }
 export function selfCheck(code: i32): i32 {
   assert(code == 0, "selfCheck: the host asked for an abort");
   return 0;
+}
+
+/**
+ * Runs `hops` hops of f32 samples written at inputAddress() through a fresh channel's filter
+ * bank at `rate` and returns the address of the last hop's results: Y re (8 f32: rows then
+ * columns), Y im (8 f32), then the window's power per bin (8 f32). For the accuracy test
+ * against a float64 DFT (test/filterbank.test.ts).
+ */
+export function bankProbe(rate: i32, hops: i32): usize {
+  const rec = rateRecord(rate);
+  const handle = allocateSlot();
+  const ch = channelAddress(handle);
+  const hop = load<i32>(rec, R_HOP);
+  const input = inputAddress();
+  for (let h = 0; h < hops; h++) {
+    const src = input + (<usize>(h * hop) << 2);
+    runBank(ch, rec, src, hop & ~1);
+    if (hop & 1) runBankOne(ch, rec, load<f32>(src + (<usize>(hop - 1) << 2)));
+    endBankHop(ch, rec);
+  }
+  releaseSlot(handle);
+  return Y_RE;
 }
