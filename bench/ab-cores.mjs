@@ -18,7 +18,7 @@
  * Options (environment): FRAME (samples per call, default 160), ROUNDS (default 60).
  */
 import { readFile } from "node:fs/promises";
-import { encodeSamples, generateDtmf } from "../dist/index.js";
+import { ALL_KEYS, encodeSamples, generateDtmf } from "../dist/index.js";
 import { resolveOptions, writeConfig } from "../dist/options.js";
 import { compileCore, instantiateCore } from "../dist/wasm.js";
 
@@ -34,7 +34,7 @@ const WARMUP_ROUNDS = 5;
 const PASSES_PER_TIMING = 2;
 
 // The same audio as the speed part of `npm run bench` (bench/parts/speed.mjs), half as long.
-const audio = generateDtmf({ keys: "0123456789*#ABCD".repeat(2), toneMs: 90, gapMs: 400, snrDb: 15, seed: 3 });
+const audio = generateDtmf({ keys: ALL_KEYS.repeat(2), toneMs: 90, gapMs: 400, snrDb: 15, seed: 3 });
 const pcm = encodeSamples(audio.samples, "pcm16");
 const frames = [];
 for (let at = 0; at + FRAME <= pcm.length; at += FRAME) frames.push(pcm.subarray(at, at + FRAME));

@@ -16,14 +16,13 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_TUNING, generateDtmf, seededRandom } from "../dist/index.js";
+import { ALL_KEYS as ALL, DEFAULT_TUNING, generateDtmf, seededRandom } from "../dist/index.js";
 import { LATE_PRESS_PURITY, PlainDetector } from "../build/reference/reference/plain-detector.js";
 import { activeLevelDbm0, dbm0ToPower, g711RoundTrip, powerToDbm0, readWav } from "./lib/audio.mjs";
 import { mixKeys } from "./parts/accuracy.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RATE = 8000;
-const ALL = "0123456789*#ABCD";
 const RELAXED = { pressPurityDb: -2.2, frequencyTolerancePct: 2.5 };
 const PRESS_PURITY = 10 ** (DEFAULT_TUNING.pressPurityDb / 10);
 const TOLERANCE_PCT = DEFAULT_TUNING.frequencyTolerancePct;

@@ -13,7 +13,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { DtmfEngine, generateDtmf } from "../dist/index.js";
+import { ALL_KEYS, DtmfEngine, generateDtmf } from "../dist/index.js";
 import { AudioReader } from "../dist/wav/reader.js";
 import { addTones } from "./lib/signals.mjs";
 
@@ -93,6 +93,6 @@ const sweep = [
   { sampleRate: 8000, interference: [{ hz: 350, levelDbm0: -15 }, { hz: 440, levelDbm0: -15 }], levelDbm0: -12 },
 ];
 for (const gen of sweep) {
-  const audio = generateDtmf({ keys: "0123456789*#ABCD", toneMs: 50, gapMs: 50, seed: 3, ...gen });
+  const audio = generateDtmf({ keys: ALL_KEYS, toneMs: 50, gapMs: 50, seed: 3, ...gen });
   print(`generated ${JSON.stringify(gen)}`, run(audio.samples, audio.sampleRate));
 }

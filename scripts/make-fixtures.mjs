@@ -9,11 +9,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { formatTruth, renderCall } from "../dist/cli/generate.js";
+import { ALL_KEYS } from "../dist/keys.js";
 
 const OUT = new URL("../audio-fixtures/", import.meta.url);
 /** All the generated fixtures together stay under this size (they live in git). */
 const BUDGET_BYTES = 1024 * 1024;
-const ALL_KEYS = "0123456789*#ABCD";
 
 /** A person dialling: uneven tone lengths (ms) and pauses (ms). */
 const dialled = (keys, tones, gaps) => [...keys].map((digit, i) => ({ digit, durationMs: tones[i % tones.length], gapMs: gaps[i % gaps.length] }));

@@ -9,7 +9,7 @@ import { DtmfOptionError } from "./errors.js";
 import { type DtmfDigit, isDigit, keyFrequencies } from "./keys.js";
 import { linearToAlaw, linearToUlaw } from "./g711.js";
 import { type Encoding, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, checkNumber, rejectUnknown } from "./options.js";
-import { dbm0ToPower, sineAmplitude } from "./levels.js";
+import { FULL_SCALE_16, dbm0ToPower, sineAmplitude } from "./levels.js";
 
 /** One key press; fields left out take the GenerateOptions value. */
 export interface ToneSpec {
@@ -168,7 +168,7 @@ export function encodeSamples(samples: Float32Array, encoding: "float32"): Float
 export function encodeSamples(samples: Float32Array, encoding: "mulaw" | "alaw"): Uint8Array;
 export function encodeSamples(samples: Float32Array, encoding: Encoding): Int16Array | Float32Array | Uint8Array;
 export function encodeSamples(samples: Float32Array, encoding: Encoding): Int16Array | Float32Array | Uint8Array {
-  const pcm = (x: number) => Math.max(-32768, Math.min(32767, Math.round(x * 32768)));
+  const pcm = (x: number) => Math.max(-FULL_SCALE_16, Math.min(FULL_SCALE_16 - 1, Math.round(x * FULL_SCALE_16)));
   switch (encoding) {
     case "float32": return Float32Array.from(samples, (x) => Math.max(-1, Math.min(1, x)));
     case "pcm16": return Int16Array.from(samples, pcm);

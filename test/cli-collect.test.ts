@@ -1,6 +1,6 @@
 /**
  * `dtmf-wasm collect`, run in-process through main() with a fake CliIo on WAV files written
- * with wavefile to a temporary directory. The CLI's payloads must equal what the library
+ * with the library's WAV writer to a temporary directory. The CLI's payloads must equal what the library
  * path (detector → DigitCollector → builders) gives for the same audio, and validate against
  * their schemas.
  */
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { Ajv } from "ajv";
-import wavefile from "wavefile";
+import { encodeWav } from "../src/wav/write.js";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
@@ -28,10 +28,8 @@ let files = 0;
 function writeWav(gen: GenerateOptions, sampleRate = 8000): { path: string; pcm: Int16Array } {
   const audio = generateDtmf({ sampleRate, ...gen });
   const pcm = encodeSamples(audio.samples, "pcm16");
-  const wav = new wavefile.WaveFile();
-  wav.fromScratch(1, sampleRate, "16", pcm);
   const path = join(dir, `take-${++files}.wav`);
-  writeFileSync(path, wav.toBuffer());
+  writeFileSync(path, encodeWav([audio.samples], sampleRate, "pcm16")); // the library's one WAV writer
   return { path, pcm };
 }
 

@@ -1,5 +1,6 @@
 /** Shared test helpers: generated audio through a real detector, events compared with truth. */
 import { DtmfEngine } from "../src/engine.js";
+import { ALL_KEYS } from "../src/keys.js";
 import type { DetectorEvent, DtmfEvent, KeyDownEvent } from "../src/events.js";
 import { type GenerateOptions, type GeneratedAudio, encodeSamples, generateDtmf } from "../src/generator.js";
 import type { ChannelOptions } from "../src/engine.js";
@@ -48,4 +49,5 @@ export function quantile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-export const ALL = "0123456789*#ABCD";
+/** Every key, in the order people list them (src/keys.ts). */
+export const ALL = ALL_KEYS;

@@ -10,6 +10,7 @@ import addFormatsModule from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { DigitCollector } from "../src/collector.js";
 import { DtmfEngine } from "../src/engine.js";
+import { ALL_KEYS as ALL } from "../src/keys.js";
 import type { DetectorEvent, DtmfEvent, KeyDownEvent } from "../src/events.js";
 import { type GenerateOptions, encodeSamples, generateDtmf } from "../src/generator.js";
 import {
@@ -47,7 +48,6 @@ const pressesOf = (events: DetectorEvent[]) => events.filter((e): e is DtmfEvent
 const keydownsOf = (events: DetectorEvent[]) => events.filter((e): e is KeyDownEvent => e.type === "keydown");
 
 const SESSION_UUID = "acW68-f47ac10b-58cc-4372-a567-0e02b2c3d479";
-const ALL = "0123456789*#ABCD";
 
 describe("schemas", () => {
   it("every shipped schema compiles in ajv's strict mode and is frozen", () => {

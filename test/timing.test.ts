@@ -4,32 +4,16 @@
  * duration error ≤ 5 ms for clean tones of 40-1000 ms; keydown ≤ 35 ms after onset at p95.
  */
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../src/generator.js";
-import { ALL, detect, quantile } from "./helpers.js";
+import { measurePresses, timingSet } from "../bench/lib/press-timing.mjs";
+import { detect, quantile } from "./helpers.js";
 
 async function measure(extra: { snrDb?: number; sampleRate?: number }) {
-  const onset: number[] = [], duration: number[] = [], latency: number[] = [];
-  let missed = 0;
+  const timing = { onset: [] as number[], duration: [] as number[], latency: [] as number[], missed: 0 };
   for (let seed = 1; seed <= 10; seed++) {
-    const random = seededRandom(seed * 7919);
-    const keys = [...ALL].map((digit) => ({
-      digit,
-      // Lengths 40-1000 ms, weighted towards the short end where edges matter most.
-      durationMs: 40 + random() * (random() < 0.6 ? 100 : 960),
-      gapMs: 50 + random() * 200,
-      twistDb: -6 + random() * 9,
-    }));
-    const { audio, presses, keydowns } = await detect({ keys, seed, leadMs: 20 + random() * 30, levelDbm0: -5 - random() * 20, ...extra });
-    for (const tone of audio.tones) {
-      const press = presses.find((p) => p.digit === tone.digit && Math.abs(p.startMs - tone.startMs) < 20);
-      const down = keydowns.find((k) => k.digit === tone.digit && Math.abs(k.startMs - tone.startMs) < 20);
-      if (!press || !down) { missed++; continue; }
-      onset.push(Math.abs(press.startMs - tone.startMs));
-      duration.push(Math.abs(press.durationMs - tone.durationMs));
-      latency.push(down.detectedMs - tone.startMs);
-    }
+    const { audio, presses, keydowns } = await detect({ ...timingSet(seed), ...extra });
+    measurePresses(audio.tones, presses, keydowns, timing);
   }
-  return { onset, duration, latency, missed };
+  return timing;
 }
 
 describe("onset, duration and keydown latency (160 key presses of 40-1000 ms)", () => {

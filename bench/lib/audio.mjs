@@ -17,7 +17,7 @@ export { dbm0ToPower, powerToDbm0 };
 export function toPcm16(samples, into = new Int16Array(samples.length), at = 0) {
   for (let i = 0; i < samples.length; i++) {
     const x = Math.round(samples[i] * FULL_SCALE_16);
-    into[at + i] = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
+    into[at + i] = x > FULL_SCALE_16 - 1 ? FULL_SCALE_16 - 1 : x < -FULL_SCALE_16 ? -FULL_SCALE_16 : x;
   }
   return into;
 }

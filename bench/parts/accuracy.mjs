@@ -10,12 +10,11 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateDtmf, seededRandom } from "../../dist/index.js";
+import { ALL_KEYS as ALL, generateDtmf, seededRandom } from "../../dist/index.js";
 import { activeLevelDbm0, dbm0ToPower, g711RoundTrip, powerToDbm0, readWav } from "../lib/audio.mjs";
 import { rateOf, runCases, walk } from "../lib/battery.mjs";
 import { fmt, fmtSigned, round, steps } from "../lib/stats.mjs";
 
-const ALL = "0123456789*#ABCD";
 const FIXTURES = fileURLToPath(new URL("../../audio-fixtures/talkoff/", import.meta.url));
 const pct = (r) => `${(100 * r).toFixed(r === 1 || r === 0 ? 0 : 1)} %`;
 const seedsOf = (n) => Array.from({ length: n }, (_, i) => i + 1);

@@ -25,6 +25,7 @@
  *     of the blocks on which those decisions were made. A key still on when the samples run
  *     out is reported with endMs / keyupMs null.
  */
+import { FULL_SCALE_16, dbm0ToPower } from "../../dist/levels.js";
 import { checkPeerInput, npmPackage, timePasses } from "../lib/peer-common.mjs";
 
 export const name = "goertzel (npm) + our minimal decoder";
@@ -37,9 +38,8 @@ const HIGH_HZ = [1209, 1336, 1477, 1633];
 const KEYS = ["123A", "456B", "789C", "*0#D"];
 /** goertzel()'s threshold on the unit-RMS block: power relative to a full-scale sine. */
 const PRESENT = 0.2;
-/** Mean power (full scale = 1) of a 0 dBm0 sine (G.711 convention, 3.17 dB below full scale). */
-const DBM0_POWER = 0.5 * 10 ** (-3.17 / 10);
-const MIN_BLOCK_POWER = DBM0_POWER * 10 ** (-40 / 10);
+/** Least block power, −40 dBm0 (dtmf-wasm's level convention, src/levels.ts). */
+const MIN_BLOCK_POWER = dbm0ToPower(-40);
 const CONFIRM_BLOCKS = 2;
 const RELEASE_BLOCKS = 2;
 
@@ -67,7 +67,7 @@ class Decoder {
   push(frame) {
     const block = this.block;
     for (let i = 0; i < frame.length; i++) {
-      const x = frame[i] / 32768;
+      const x = frame[i] / FULL_SCALE_16;
       block[this.fill++] = x;
       this.power += x * x;
       if (this.fill === BLOCK) {
