@@ -92,6 +92,10 @@ describe("audio input", () => {
     const engine = await testEngine();
     const d = engine.createDetector({ encoding: "float32" });
     const events = [...d.process(generateDtmf({ keys: "0D", levelDbm0: -43, toneMs: 40 }).samples), ...d.flush()] as DtmfEvent[];
+    // Both presses are found (a keydown and a dtmf event each), so the levels below are real.
+    expect(events.map((e) => `${e.type}:${e.digit}`)).toEqual(["keydown:0", "dtmf:0", "keydown:D", "dtmf:D"]);
     for (const e of events) expect([e.lowDbm0, e.highDbm0].every(Number.isFinite)).toBe(true);
+    // Measured near the true −43 dBm0 per tone, not at the silence floor (−136 dBm0).
+    for (const e of events) for (const level of [e.lowDbm0, e.highDbm0]) expect(Math.abs(level + 43)).toBeLessThan(1.5);
   });
 });
