@@ -16,6 +16,7 @@ import { DtmfEngine } from "../src/engine.js";
 import type { DetectorEvent, DtmfEvent, KeyDownEvent } from "../src/events.js";
 import { encodeSamples, generateDtmf } from "../src/generator.js";
 import { buildDtmfPayload } from "../src/payloads/index.js";
+import { encodeWav } from "../src/wav/write.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -25,32 +26,20 @@ const SCREENSHOT = process.env.UPDATE_SCREENSHOT
   ? new URL("../examples/browser/screenshot.png", import.meta.url).pathname
   : join(tmpdir(), "dtmf-wasm-demo-screenshot.png");
 const KEYS = "159#0*D";
+/** Real-time playback attempts before the live case fails (it runs at the machine's pace). */
+const LIVE_ATTEMPTS = 3;
 const SKIPPED = `skipped: chromium not installed at ${CHROMIUM} (apt-get install chromium)`;
 if (!hasChromium) console.warn(`test/browser.test.ts: ${SKIPPED}; the browser demo is NOT tested in this run.`);
 
-/** A 16-bit mono WAV file. */
-function wav(samples: Int16Array, sampleRate: number): Buffer {
-  const out = Buffer.alloc(44 + samples.byteLength);
-  out.write("RIFF", 0, "ascii");
-  out.writeUInt32LE(36 + samples.byteLength, 4);
-  out.write("WAVEfmt ", 8, "ascii");
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(1, 20); // PCM
-  out.writeUInt16LE(1, 22); // mono
-  out.writeUInt32LE(sampleRate, 24);
-  out.writeUInt32LE(sampleRate * 2, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write("data", 36, "ascii");
-  out.writeUInt32LE(samples.byteLength, 40);
-  Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).copy(out, 44);
-  return out;
+/** A 16-bit mono WAV file, by the library's one WAV writer. */
+function wav(samples: Float32Array, sampleRate: number): Buffer {
+  return Buffer.from(encodeWav([samples], sampleRate, "pcm16"));
 }
 
 function tones(sampleRate: number) {
   const audio = generateDtmf({ keys: KEYS, sampleRate, toneMs: 90, gapMs: 110, leadMs: 250, tailMs: 250, seed: 3 });
   const pcm = encodeSamples(audio.samples, "pcm16");
-  return { audio, pcm, file: wav(pcm, sampleRate) };
+  return { audio, pcm, file: wav(audio.samples, sampleRate) };
 }
 
 /** The library in Node on `samples` (as the browser decoded them), plus the page's 200 ms of padding. */
@@ -161,23 +150,40 @@ describe(hasChromium ? "browser demo in headless chromium (playwright-core)" : `
   }
 
   it.skipIf(!hasChromium)("live at 48 kHz (AudioContext, real time): Play, then Stop, gives the same keys and durations", async () => {
+    // Real-time playback depends on the machine keeping up: on a loaded machine an attempt can
+    // underrun. Up to LIVE_ATTEMPTS attempts; the test fails only if none is right, and then
+    // reports what each attempt got.
     const { audio, file } = tones(8000);
-    await loadFile("tones-8k.wav", file);
-    await page.selectOption("#rate", "48000");
-    await page.click("#play");
-    await page.waitForSelector("#status[data-state=played]", { timeout: 30_000 });
-    await page.click("#stop");
-    await page.waitForSelector("#status[data-state=done]");
-    const got = await results();
-    expect(got.mode).toBe("play");
-    expect(got.keys).toBe(KEYS);
-    // Resampled from 8 kHz by the browser: the durations still within 10 ms of the tones.
-    got.presses.forEach((p, k) => expect(Math.abs(p.durationMs - audio.tones[k].durationMs), `press ${k}`).toBeLessThanOrEqual(10));
-    // Media time starts when the worklet starts, before the source: onsets keep their spacing.
-    got.presses.slice(1).forEach((p, k) => {
-      const spacing = audio.tones[k + 1].startMs - audio.tones[k].startMs;
-      expect(Math.abs(p.startMs - got.presses[k].startMs - spacing)).toBeLessThanOrEqual(5);
-    });
+    const attempts: string[][] = [];
+    for (let attempt = 1; attempt <= LIVE_ATTEMPTS; attempt++) {
+      await loadFile("tones-8k.wav", file);
+      await page.selectOption("#rate", "48000");
+      await page.click("#play");
+      await page.waitForSelector("#status[data-state=played]", { timeout: 30_000 });
+      await page.click("#stop");
+      await page.waitForSelector("#status[data-state=done]");
+      const got = await results();
+      const problems: string[] = [];
+      if (got.mode !== "play") problems.push(`mode ${got.mode}`);
+      if (got.keys !== KEYS) problems.push(`keys "${got.keys}", sent "${KEYS}"`);
+      else {
+        // Resampled from 8 kHz by the browser: the durations still within 10 ms of the tones.
+        got.presses.forEach((p, k) => {
+          if (Math.abs(p.durationMs - audio.tones[k].durationMs) > 10) problems.push(`press ${k}: ${p.durationMs} ms, sent ${audio.tones[k].durationMs} ms`);
+        });
+        // Media time starts when the worklet starts, before the source: onsets keep their spacing.
+        got.presses.slice(1).forEach((p, k) => {
+          const spacing = audio.tones[k + 1].startMs - audio.tones[k].startMs;
+          if (Math.abs(p.startMs - got.presses[k].startMs - spacing) > 5) problems.push(`press ${k + 1}: ${p.startMs - got.presses[k].startMs} ms after the one before, sent ${spacing} ms`);
+        });
+      }
+      if (problems.length === 0) {
+        if (attempt > 1) console.warn(`live playback right at attempt ${attempt}; before: ${attempts.map((a) => a.join(", ")).join(" | ")}`);
+        return;
+      }
+      attempts.push(problems);
+    }
+    expect(attempts, `no live attempt of ${LIVE_ATTEMPTS} was right`).toEqual([]);
   });
 
   it.skipIf(!hasChromium)("the Web Streams adapter runs in the page (no Node imports): μ-law bytes in, keys out", async () => {
