@@ -27,14 +27,14 @@ import { MAX_RATES, initRates, rateRecord } from "./rates";
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from "../src/conventions";
 
 // ─── Layout and codes the host reads once (src/wasm.ts) ─────────────────────────────────────
-export { MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, MAX_CHANNELS, MAX_RATES, CONFIG_BYTES };
+export { MAX_CHANNELS, MAX_RATES, CONFIG_BYTES };
 export {
   CFG_FREQ_TOL, CFG_GAP_MAX, CFG_KEY_MASK, CFG_MIN_CONFIRM, CFG_MIN_POWER, CFG_PRESS_PURITY,
   CFG_REL_PEAK, CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO,
 } from "./config";
 export {
   EV_DECIDED, EV_DURATION, EV_HIGH_DBM0, EV_HIGH_ERR_HZ, EV_KEY, EV_LOW_DBM0, EV_LOW_ERR_HZ,
-  EV_START, EV_TYPE, EVENT_CAPACITY, EVENT_FIELDS, EVENT_KEYDOWN, EVENT_KEYUP,
+  EV_START, EV_TYPE, EVENT_CAPACITY, EVENT_FIELDS, EVENT_KEYDOWN,
 } from "./events";
 export { ENCODING_ALAW, ENCODING_FLOAT32, ENCODING_PCM16, ENCODING_ULAW } from "./input";
 /** Bytes of the input region: 8192 16-bit samples, 4096 f32 or 16384 G.711 bytes a call. */

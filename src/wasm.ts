@@ -61,9 +61,8 @@ export interface CoreLayout {
   event: Record<keyof typeof EVENT_FIELDS, number>;
   eventFields: number;
   eventCapacity: number;
-  /** EV_TYPE values. */
+  /** EV_TYPE of a keydown record (any other is a finished press, assembly/events.ts). */
   keydown: number;
-  keyup: number;
   /** Encoding codes of open() and the bytes a sample of each takes in the input region. */
   encoding: Record<Encoding, number>;
   bytesPerSample: Record<Encoding, number>;
@@ -91,7 +90,6 @@ function readLayout(exports: CoreExports): CoreLayout {
     eventFields: value("EVENT_FIELDS"),
     eventCapacity: value("EVENT_CAPACITY"),
     keydown: value("EVENT_KEYDOWN"),
-    keyup: value("EVENT_KEYUP"),
     encoding,
     bytesPerSample: Object.fromEntries(Object.entries(encoding).map(([k, code]) => [k, exports.bytesPerSample(code)])) as Record<Encoding, number>,
     error: table(ERROR_CODES),

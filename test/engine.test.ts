@@ -49,6 +49,9 @@ describe("many channels on one instance", () => {
     const names = WebAssembly.Module.exports(await compileCore(new URL("../build/dtmf.wasm", import.meta.url))).map((e) => e.name);
     for (const probe of ["selfCheck", "ulawToLinear", "alawToLinear", "channelSlots"]) expect(names).not.toContain(probe);
     for (const needed of ["open", "process", "flush", "INPUT_BYTES", "CFG_MIN_POWER", "EV_TYPE", "ERR_HANDLE", "ENCODING_ULAW"]) expect(names).toContain(needed);
+    // Every export is read by the host (src/wasm.ts, the one place that drives the ABI): none is unused.
+    const host = await readFile(new URL("../src/wasm.ts", import.meta.url), "utf8");
+    for (const name of names) expect(host, `export ${name}`).toMatch(new RegExp(`\\b${name}\\b`));
     const debugNames = WebAssembly.Module.exports(await compileCore(new URL("../build/dtmf.debug.wasm", import.meta.url))).map((e) => e.name);
     expect(debugNames).toContain("selfCheck");
   });
