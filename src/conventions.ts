@@ -18,7 +18,7 @@ export const FULL_SCALE_16 = 32768;
 
 /**
  * Mean power of a 0 dBm0 sine in full-scale² units: a full-scale sine (power 0.5) less 3.17 dB,
- * the G.711 convention: 0.5 × 10^(−3.17/10) (test/levels checks the digits).
+ * the G.711 convention: 0.5 × 10^(−3.17/10) (test/generator.test.ts checks the digits).
  */
 export const DBM0_REF_POWER = 0.24097389881256367;
 

@@ -23,6 +23,8 @@ const ACCEPTED: Record<Encoding, string> = {
 export class Detector {
   readonly sampleRate: number;
   readonly encoding: Encoding;
+  /** Bytes a sample of `encoding` takes when process() is given bytes (2, 4, or 1 for G.711). */
+  readonly bytesPerSample: number;
   private handle: number;
   private options: ResolvedOptions;
   /** The engine's core, as far as a channel needs it (src/wasm.ts). */
@@ -40,6 +42,7 @@ export class Detector {
     this.sampleRate = options.sampleRate;
     this.encoding = options.encoding;
     this.bytes = port.layout.bytesPerSample[options.encoding];
+    this.bytesPerSample = this.bytes;
     this.typedSamples = options.encoding === "pcm16" ? Int16Array : options.encoding === "float32" ? Float32Array : undefined;
   }
 

@@ -14,6 +14,7 @@ function tonePower(x: Float32Array, hz: number, rate: number): number {
 describe("generateDtmf", () => {
   it("0 dBm0 is a sine 3.17 dB below full scale (G.711 convention)", () => {
     expect(10 * Math.log10(0.5 / DBM0_REF_POWER)).toBeCloseTo(3.17, 10);
+    expect(DBM0_REF_POWER).toBe(0.5 * 10 ** (-3.17 / 10)); // the literal of src/conventions.ts, to the last digit
     expect(sineAmplitude(0)).toBeCloseTo(Math.sqrt(2 * DBM0_REF_POWER), 12);
   });
   it("places tones where the truth says, with the asked levels, twist and frequency errors", () => {

@@ -25,6 +25,7 @@
  *     of the blocks on which those decisions were made. A key still on when the samples run
  *     out is reported with endMs / keyupMs null.
  */
+import { COL_HZ, ROW_HZ } from "../../dist/keys.js";
 import { FULL_SCALE_16, dbm0ToPower } from "../../dist/levels.js";
 import { checkPeerInput, npmPackage, timePasses } from "../lib/peer-common.mjs";
 
@@ -33,8 +34,8 @@ export const name = "goertzel (npm) + our minimal decoder";
 const PACKAGE = "goertzel";
 const RATE = 8000;
 const BLOCK = 102;
-const LOW_HZ = [697, 770, 852, 941];
-const HIGH_HZ = [1209, 1336, 1477, 1633];
+const LOW_HZ = ROW_HZ;
+const HIGH_HZ = COL_HZ;
 const KEYS = ["123A", "456B", "789C", "*0#D"];
 /** goertzel()'s threshold on the unit-RMS block: power relative to a full-scale sine. */
 const PRESENT = 0.2;

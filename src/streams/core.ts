@@ -9,7 +9,7 @@ import { DtmfEngine } from "../engine.js";
 import type { Detector } from "../detector.js";
 import { DtmfInputError, DtmfOptionError } from "../errors.js";
 import type { DetectorEvent } from "../events.js";
-import type { DetectorOptions, Encoding } from "../options.js";
+import type { DetectorOptions } from "../options.js";
 
 /** Which events a stream passes on. */
 export type StreamEvents = "all" | "keydown" | "dtmf";
@@ -22,7 +22,6 @@ export interface DetectStreamOptions extends DetectorOptions {
 }
 
 /** Bytes of one sample, little-endian: s16le, f32le, one G.711 byte. */
-export const BYTES_PER_SAMPLE: Readonly<Record<Encoding, number>> = { pcm16: 2, float32: 4, mulaw: 1, alaw: 1 };
 const STREAM_EVENTS: readonly StreamEvents[] = ["all", "keydown", "dtmf"];
 const EMPTY: readonly DetectorEvent[] = Object.freeze([]);
 
@@ -52,7 +51,7 @@ export class ByteDetector {
 
   constructor(engine: DtmfEngine, detectorOptions: DetectorOptions, events: StreamEvents) {
     this.detector = engine.createDetector(detectorOptions);
-    this.bytesPerSample = BYTES_PER_SAMPLE[this.detector.encoding];
+    this.bytesPerSample = this.detector.bytesPerSample;
     this.carry = new Uint8Array(this.bytesPerSample);
     this.keep = events;
   }
