@@ -3,8 +3,9 @@
 import { allocateSlot, channelAddress, releaseSlot } from "./channels";
 import { Y_RE, endBankHop, runBank, runBankOne } from "./filterbank";
 import { alawCodeToLinear, ulawCodeToLinear } from "./g711";
-import { inputAddress } from "./index";
-import { R_HOP, rateRecord } from "./rates";
+import { INPUT_BYTES, inputAddress } from "./index";
+import { decodeInput } from "./input";
+import { R_HOP, acquireRate, releaseRate } from "./rates";
 
 export * from "./index";
 
@@ -29,7 +30,7 @@ export function selfCheck(code: i32): i32 {
  * against a float64 DFT (test/filterbank.test.ts).
  */
 export function bankProbe(rate: i32, hops: i32): usize {
-  const rec = rateRecord(rate);
+  const rec = acquireRate(rate);
   const handle = allocateSlot();
   const ch = channelAddress(handle);
   const hop = load<i32>(rec, R_HOP);
@@ -41,5 +42,17 @@ export function bankProbe(rate: i32, hops: i32): usize {
     endBankHop(ch, rec);
   }
   releaseSlot(handle);
+  releaseRate(rec);
   return Y_RE;
+}
+
+const decoded = heap.alloc(<usize>INPUT_BYTES << 2);
+
+/**
+ * Decodes `n` samples of `encoding` written at inputAddress() as process() would, and returns
+ * the address of the f32 result (test/errors.test.ts: NaN, clipping, denormals).
+ */
+export function decodeProbe(encoding: i32, n: i32): usize {
+  decodeInput(encoding, inputAddress(), decoded, n);
+  return decoded;
 }

@@ -23,7 +23,7 @@ import { initG711 } from "./g711";
 import { feed } from "./hop";
 import { ENCODING_COUNT, bytesPerSample as encodingBytes, decodeInput } from "./input";
 import { endStream } from "./press";
-import { MAX_RATES, initRates, rateRecord } from "./rates";
+import { MAX_RATES, acquireRate, initRates, releaseRate } from "./rates";
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from "../src/conventions";
 
 // ─── Layout and codes the host reads once (src/wasm.ts) ─────────────────────────────────────
@@ -45,7 +45,7 @@ export const CHANNEL_BYTES: i32 = <i32>SLOT_BYTES;
 export const ERR_RATE: i32 = -1;      // sample rate outside MIN_SAMPLE_RATE..MAX_SAMPLE_RATE
 export const ERR_ENCODING: i32 = -2;  // not one of the ENCODING_* codes
 export const ERR_CHANNELS: i32 = -3;  // MAX_CHANNELS channels are open
-export const ERR_RATES: i32 = -4;     // MAX_RATES different sample rates are in use
+export const ERR_RATES: i32 = -4;     // MAX_RATES other sample rates are in use by open channels
 export const ERR_HANDLE: i32 = -5;    // not an open channel's handle
 export const ERR_LENGTH: i32 = -6;    // sample count negative or beyond the input region
 
@@ -70,10 +70,13 @@ export function bytesPerSample(encoding: i32): i32 {
 export function open(rate: i32, encoding: i32): i32 {
   if (rate < MIN_SAMPLE_RATE || rate > MAX_SAMPLE_RATE) return ERR_RATE;
   if (encoding < 0 || encoding >= ENCODING_COUNT) return ERR_ENCODING;
-  const rec = rateRecord(rate);
+  const rec = acquireRate(rate);
   if (rec == 0) return ERR_RATES;
   const handle = allocateSlot();
-  if (handle == 0) return ERR_CHANNELS;
+  if (handle == 0) {
+    releaseRate(rec);
+    return ERR_CHANNELS;
+  }
   const ch = channelAddress(handle);
   store<i32>(ch, <i32>rec, CH_RATE_REC);
   store<i32>(ch, encoding, CH_ENCODING);
@@ -90,7 +93,11 @@ export function configure(handle: i32): i32 {
 }
 
 export function close(handle: i32): i32 {
-  return releaseSlot(handle) ? 0 : ERR_HANDLE;
+  const ch = channelAddress(handle);
+  if (ch == 0) return ERR_HANDLE;
+  releaseRate(<usize>load<i32>(ch, CH_RATE_REC));
+  releaseSlot(handle);
+  return 0;
 }
 
 /** Forgets the stream (filter state, key state, position) but keeps rate, encoding, config. */

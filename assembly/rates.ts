@@ -22,6 +22,7 @@ export const R_HOP_NORM: usize = 268;   // f32 2/H²: |Y|² → mean power of a 
 export const R_WIN_NORM: usize = 272;   // f32 2/(2H)²: |X|² → mean power over the 2H window
 export const R_INV_WIN: usize = 276;    // f32 1/(2H): a sum over the window → its mean
 export const R_INV_HOP: usize = 280;    // f32 1/H: a sum over a hop → its mean
+export const R_USERS: usize = 284;      // i32 open channels using the record (0: free for another rate)
 export const R_COSQ: usize = 608;   // cos, sin of ω(2Mo−1): odd chain's DFT → hop start
 export const R_SINQ: usize = 768;   //   (Mo = ⌊H/2⌋ odd-position samples in a hop)
 // Leakage kernels K(Δ) = (1/H) Σ_{n<H} e^{jΔn} (re, im f32 pairs), used to cancel what one tone
@@ -52,15 +53,37 @@ export function hopSamples(rate: i32): i32 {
   return <i32>Math.round(<f64>rate * HOP_MS / 1000.0);
 }
 
-/** The shared coefficient record for `rate`, made on first use; 0 when the table is full. */
-export function rateRecord(rate: i32): usize {
+/**
+ * The shared coefficient record for `rate`, with one more user (a channel opening); 0 when
+ * MAX_RATES other rates are in use. A record whose last channel closed stays valid for its rate
+ * (reopening that rate costs nothing) until another rate needs its place.
+ */
+export function acquireRate(rate: i32): usize {
+  let free: usize = 0;
   for (let i = 0; i < rateCount; i++) {
     const r = rateTable + <usize>i * RATE_RECORD_BYTES;
-    if (load<i32>(r, R_RATE) == rate) return r;
+    if (load<i32>(r, R_RATE) == rate) {
+      store<i32>(r, load<i32>(r, R_USERS) + 1, R_USERS);
+      return r;
+    }
+    if (free == 0 && load<i32>(r, R_USERS) == 0) free = r;
   }
-  if (rateCount == MAX_RATES) return 0;
-  const r = rateTable + <usize>rateCount * RATE_RECORD_BYTES;
-  rateCount++;
+  let r: usize;
+  if (rateCount < MAX_RATES) r = rateTable + <usize>(rateCount++) * RATE_RECORD_BYTES;
+  else if (free != 0) r = free;
+  else return 0;
+  makeRecord(r, rate);
+  store<i32>(r, 1, R_USERS);
+  return r;
+}
+
+/** One user fewer for rate record `r` (a channel closing). */
+export function releaseRate(r: usize): void {
+  store<i32>(r, load<i32>(r, R_USERS) - 1, R_USERS);
+}
+
+/** Computes the record at `r` for `rate`. */
+function makeRecord(r: usize, rate: i32): void {
   const hop = hopSamples(rate);
   const evenSamples = (hop + 1) >> 1, oddSamples = hop >> 1;
   for (let b = 0; b < BINS; b++) {
@@ -100,7 +123,6 @@ export function rateRecord(rate: i32): usize {
   store<f32>(r, <f32>(2.0 / (4.0 * <f64>hop * <f64>hop)), R_WIN_NORM);
   store<f32>(r, <f32>(1.0 / (2.0 * <f64>hop)), R_INV_WIN);
   store<f32>(r, <f32>(1.0 / <f64>hop), R_INV_HOP);
-  return r;
 }
 
 /** |(1/L) Σ_{n<L} e^{jΔn}| = |sin(ΔL/2) / (L sin(Δ/2))|: the window kernel's amplitude. */

@@ -87,11 +87,13 @@ export class Detector {
     views.refresh();
     let events: DetectorEvent[] | undefined;
     if (this.typedSamples !== undefined && chunk instanceof this.typedSamples) {
-      const target = bytes === 2 ? views.i16 : views.f32;
-      const capacity = target.length;
+      const capacity = views.layout.inputBytes / bytes;
       for (let done = 0; done < chunk.length; done += capacity) {
         const n = Math.min(capacity, chunk.length - done);
-        target.set(n === chunk.length ? chunk : chunk.subarray(done, done + n));
+        // An onEvent handler of the piece before may have opened channels and grown the
+        // memory, which detaches the views: take them again for every piece.
+        views.refresh();
+        (bytes === 2 ? views.i16 : views.f32).set(n === chunk.length ? chunk : chunk.subarray(done, done + n));
         events = this.run(handle, n, events);
       }
     } else if (chunk instanceof Uint8Array) {
@@ -102,6 +104,7 @@ export class Detector {
       const capacity = inputBytes - (inputBytes % bytes);
       for (let done = 0; done < chunk.byteLength; done += capacity) {
         const n = Math.min(capacity, chunk.byteLength - done);
+        views.refresh(); // as above: the memory may have grown in onEvent
         views.u8.set(n === chunk.byteLength ? chunk : chunk.subarray(done, done + n));
         events = this.run(handle, n / bytes, events);
       }
@@ -131,10 +134,13 @@ export class Detector {
     this.port.configure(handle, this.options);
   }
 
-  /** Frees the channel's state for reuse. Idempotent. */
+  /**
+   * Frees the channel's state for reuse. Idempotent. (A detector dropped without close() is
+   * closed when the garbage collector reclaims it; close() frees the slot at once.)
+   */
   close(): void {
     if (this.handle === 0) return;
-    this.port.close(this.handle);
+    this.port.close(this.handle, this);
     this.handle = 0;
   }
 

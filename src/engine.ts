@@ -40,7 +40,9 @@ export class DtmfEngine {
     }
     const resolved = resolveOptions(detectorOptions);
     const handle = this.#core.open(resolved);
-    return Detector.open(this.#core, handle, resolved, onEvent);
+    const detector = Detector.open(this.#core, handle, resolved, onEvent);
+    this.#core.adopt(detector, handle); // a detector dropped without close() gives its slot back
+    return detector;
   }
 
   /** Channels open now. */

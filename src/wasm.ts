@@ -116,7 +116,8 @@ export interface ChannelPort {
   flush(handle: number): number;
   reset(handle: number): void;
   configure(handle: number, options: ResolvedOptions): void;
-  close(handle: number): void;
+  /** Closes the channel and forgets `owner` (the detector), so that its finalizer does not run. */
+  close(handle: number, owner?: object): void;
   position(handle: number): number;
 }
 
@@ -129,6 +130,11 @@ export interface ChannelPort {
  */
 export class CoreInstance implements ChannelPort {
   readonly layout: CoreLayout;
+  /**
+   * Closes the channels of detectors dropped without close(): their slots (and rate records)
+   * come back when the garbage collector reclaims the detector. close() unregisters.
+   */
+  private readonly dropped = new FinalizationRegistry<number>((handle) => { this.exports.close(handle); });
   u8!: Uint8Array;
   i16!: Int16Array;
   f32!: Float32Array;
@@ -191,8 +197,14 @@ export class CoreInstance implements ChannelPort {
     if (code < 0) this.fail("configure", code);
   }
 
-  close(handle: number): void {
+  close(handle: number, owner?: object): void {
+    if (owner !== undefined) this.dropped.unregister(owner);
     this.exports.close(handle);
+  }
+
+  /** Closes `handle` once `owner` is garbage-collected, unless close(handle, owner) came first. */
+  adopt(owner: object, handle: number): void {
+    this.dropped.register(owner, handle, owner);
   }
 
   position(handle: number): number {
@@ -205,7 +217,7 @@ export class CoreInstance implements ChannelPort {
   private fail(call: string, code: number): never {
     const e = this.layout.error;
     if (code === e.channels) throw new DtmfCapacityError(`this engine has ${this.layout.maxChannels} channels open, its maximum`);
-    if (code === e.rates) throw new DtmfCapacityError(`this engine already serves ${this.layout.maxRates} different sample rates, its maximum`);
+    if (code === e.rates) throw new DtmfCapacityError(`this engine already serves ${this.layout.maxRates} different sample rates on open channels, its maximum (close channels to free them)`);
     const names: Record<number, string> = {
       [e.rate]: "sample rate out of range", [e.encoding]: "unknown encoding", [e.handle]: "not an open channel", [e.length]: "sample count out of range",
     };

@@ -1,8 +1,11 @@
 /** The multi-channel engine: many independent channels in one instance, no leaks, a clear lifecycle. */
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { DtmfEngine } from "../src/engine.js";
-import { DtmfClosedError, DtmfWasmError } from "../src/errors.js";
+import type { Detector } from "../src/detector.js";
+import { DtmfCapacityError, DtmfClosedError, DtmfWasmError } from "../src/errors.js";
 import { encodeSamples, generateDtmf } from "../src/generator.js";
 import { compileCore } from "../src/wasm.js";
 import { resolveOptions } from "../src/options.js";
@@ -183,5 +186,65 @@ describe("loading the core", () => {
     // A module with a memory and none of the layout exports.
     const empty = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 0, 1, 7, 10, 1, 6, 109, 101, 109, 111, 114, 121, 2, 0]);
     await expect(DtmfEngine.create({ wasm: empty })).rejects.toThrow(/does not export/);
+  });
+});
+
+describe("resources come back (issue 19)", () => {
+  it("sample rates are freed with their channels: 100 distinct rates opened and closed in turn, then 8000 Hz still works", async () => {
+    const engine = await DtmfEngine.create();
+    for (let i = 0; i < 100; i++) engine.createDetector({ sampleRate: 8001 + 37 * i }).close();
+    const d = engine.createDetector({ sampleRate: 8000, encoding: "float32" });
+    expect([...d.process(generateDtmf({ keys: "19" }).samples), ...d.flush()].filter((e) => e.type === "dtmf").map((e) => e.digit).join("")).toBe("19");
+  });
+
+  it("64 rates in use at once is the limit; closing a channel frees its rate for another", async () => {
+    const engine = await DtmfEngine.create();
+    const open = Array.from({ length: 64 }, (_, i) => engine.createDetector({ sampleRate: 9000 + i }));
+    expect(() => engine.createDetector({ sampleRate: 20000 })).toThrow(DtmfCapacityError);
+    expect(() => engine.createDetector({ sampleRate: 20000 })).toThrow(/64 different sample rates on open channels/);
+    const again = engine.createDetector({ sampleRate: 9005 }); // a rate in use: shared, no new record
+    open[10].close();
+    const other = engine.createDetector({ sampleRate: 20000, encoding: "float32" });
+    expect([...other.process(generateDtmf({ keys: "7", sampleRate: 20000 }).samples), ...other.flush()].filter((e) => e.type === "dtmf")).toHaveLength(1);
+    for (const d of [...open, again, other]) d.close();
+    expect(engine.channelsOpen).toBe(0);
+  });
+
+  it("denormal float input is flushed to 0 on input (NaN to 0, beyond ±1 clipped, as before)", async () => {
+    const core = await debugCore();
+    const input = [1e-40, -1e-39, 1.1e-38, 1.2e-38, NaN, 2, -Infinity, 0.25, 1e-45, -1e-44, 0.5];
+    core.refresh();
+    core.f32.set(input);
+    const at = (core.exports as unknown as { decodeProbe(encoding: number, n: number): number }).decodeProbe(core.layout.encoding.float32, input.length);
+    const out = [...new Float32Array(core.exports.memory.buffer, at, input.length)];
+    expect(out).toEqual([0, 0, 0, Math.fround(1.2e-38), 0, 1, -1, 0.25, 0, 0, 0.5]);
+    expect(out.slice(0, 3).every((v) => Object.is(v, 0))).toBe(true); // +0, not a denormal
+  });
+
+  it("an onEvent handler that opens channels (the memory grows) does not lose the rest of a long chunk", async () => {
+    const engine = await DtmfEngine.create();
+    const opened: Detector[] = [];
+    // 6 keys 1 s apart: one chunk far longer than the input region, so it is written in pieces.
+    const audio = encodeSamples(generateDtmf({ keys: "123456", toneMs: 80, gapMs: 1000 }).samples, "pcm16");
+    const d = engine.createDetector({ onEvent: (e) => { if (e.type === "keydown") for (let i = 0; i < 3000; i++) opened.push(engine.createDetector()); } });
+    const before = engine.memoryBytes;
+    const keys = [...d.process(audio), ...d.flush()].filter((e) => e.type === "dtmf").map((e) => e.digit).join("");
+    expect(engine.memoryBytes).toBeGreaterThan(before);
+    expect(keys).toBe("123456");
+    for (const o of opened) o.close();
+  });
+
+  it("a detector dropped without close() gives its channel back when it is garbage-collected", async () => {
+    // In a child process with --expose-gc: the test runner's workers cannot force a collection.
+    const script = `
+      const { DtmfEngine } = await import(${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)});
+      const engine = await DtmfEngine.create();
+      const kept = engine.createDetector();
+      (() => { for (let i = 0; i < 200; i++) engine.createDetector(); })();
+      const opened = engine.channelsOpen;
+      for (let i = 0; i < 50 && engine.channelsOpen > 1; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+      console.log(JSON.stringify({ opened, after: engine.channelsOpen, kept: !kept.closed }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual({ opened: 201, after: 1, kept: true });
   });
 });
