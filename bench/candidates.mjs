@@ -3,7 +3,7 @@
  *
  *   node bench/candidates.mjs
  *
- * Runs the float64 reference detector (src/reference/, the same decisions as the WASM core)
+ * Runs the float64 reference detector (reference/, the same decisions as the WASM core)
  * with its confirmation tests relaxed (press purity 60 %, frequency ±2.5 %, no late rule), so
  * that it confirms what the real tests then judge, over
  *   - genuine keys: the hard cases of the accuracy battery (noise down to S/N 6 dB, dial tone,

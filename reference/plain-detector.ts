@@ -38,7 +38,7 @@ export interface ConfirmedCandidate {
   startSample: number;
   /** Stream position at which it was confirmed (the keydown). */
   confirmSample: number;
-  /** Its onset lay at the far end of the magnitude history (assembly/decision.ts). */
+  /** Its onset lay at the far end of the magnitude history (assembly/press.ts). */
   late: boolean;
   /** Share of the power the two tones held over the tone's full hops (linear). */
   pressPurity: number;
