@@ -58,7 +58,7 @@ for (const path of paths) {
 }
 
 for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
-  for (const build of builds) {
+  for (const build of round % 2 ? [...builds].reverse() : builds) { // alternate who goes first
     const t0 = process.hrtime.bigint();
     for (let p = 0; p < PASSES_PER_TIMING; p++) build.run();
     const ns = Number(process.hrtime.bigint() - t0);
