@@ -42,6 +42,8 @@ function rateSpec(title, values, xField, xTitle, names, extra = {}) {
 export async function writePlots(results, dir, prefix) {
   const written = [];
   const names = Object.values(results.detectors).map((d) => d.name);
+  // Reference configurations that ran on some rows only (spandsp with its dial-tone filter).
+  for (const curve of Object.values(results.parts.interference?.curves ?? {})) for (const s of curve.series) if (!names.includes(s.detector)) names.push(s.detector);
   const save = async (slug, title, spec) => {
     const file = `${prefix}-${slug}.svg`;
     await writeFile(new URL(file, dir), await render(spec));

@@ -40,6 +40,8 @@ function rowsTable(add, ids, name, part) {
     if (row.skipped) { add(`| **${cell(row.title)}** (${cell(row.requirement)}) | skipped: ${cell(row.skipped)} |${ids.slice(1).map(() => " |").join("")}`); continue; }
     add(`| **${cell(row.title)}** (${cell(row.requirement)}) | ${ids.map((id) => { const r = row.detectors[id]; return r ? `${r.pass === true ? "✓ " : r.pass === false ? "✗ " : ""}${cell(r.figure)}` : "—"; }).join(" | ")} |`);
   }
+  const references = part.rows.flatMap((row) => Object.entries(row.detectors).filter(([id]) => !ids.includes(id)).map(([id, r]) => `- ${row.title}, reference **${cell(id)}**: ${r.pass === true ? "✓ " : r.pass === false ? "✗ " : ""}${r.figure}`));
+  if (references.length) add("", "Reference configurations run on those rows only:", "", ...references);
   if (Object.keys(part.errors ?? {}).length) add("", ...Object.entries(part.errors).map(([id, e]) => `- ${name(id)} failed: ${e}`));
 }
 

@@ -26,8 +26,10 @@ export function rowCollector(ctx) {
   return {
     rows,
     names,
-    async battery(label, cases) {
-      const result = await runCases(ctx, label, cases);
+    /** extra: reference detectors run on these cases only (shown under the table, not as columns). */
+    async battery(label, cases, extra = []) {
+      for (const d of extra) names[d.id] = d.name;
+      const result = await runCases(extra.length ? { ...ctx, detectors: [...ctx.detectors, ...extra] } : ctx, label, cases);
       audioSeconds += result.audioSeconds;
       for (const [id, message] of Object.entries(result.errors)) errors[id] = `${label}: ${message}`;
       return result.points;

@@ -94,6 +94,14 @@ async function musicFiles(ctx) {
   return { files: out, source: `${out.length} committed excerpts (audio-fixtures/talkoff${ctx.quick ? "; --quick" : "; the bench corpus is missing: bash scripts/talkoff-corpus.sh bench"})` };
 }
 
+/** spandsp's receiver with its dial-tone filter on: the issue's reference under dial tone. */
+export const SPANDSP_FILTERED = "spandsp dtmf_rx with its dial-tone filter on";
+async function dialToneReference(ctx) {
+  const spandsp = ctx.detectors.find((d) => d.id === "spandsp" && d.available.ok);
+  if (!spandsp) return [];
+  return [{ ...spandsp, id: SPANDSP_FILTERED, name: SPANDSP_FILTERED, detect: (samples, options) => spandsp.detect(samples, { ...options, filterDialtone: true }) }];
+}
+
 export async function runInterference(ctx) {
   const quick = ctx.quick;
   const part = rowCollector(ctx);
@@ -147,7 +155,7 @@ export async function runInterference(ctx) {
     const tones = (r) => hzs.map((hz) => ({ hz, levelDbm0: TONE_KEY_DBM0 + r }));
     for (const r of levels) for (const seed of seeds) cases.push({ point: r, gen: { keys: ALL, toneMs: 60, gapMs: 60, leadMs: leadOf(seed), seed, levelDbm0: TONE_KEY_DBM0, interference: tones(r) } });
     for (const r of aloneRel) cases.push({ point: `alone:${r}`, gen: { keys: [], leadMs: aloneSeconds * 1000, tailMs: 0, interference: tones(r), seed: 7 } });
-    const points = await part.battery(id, cases);
+    const points = await part.battery(id, cases, hzs.includes(350) ? await dialToneReference(ctx) : []);
     const requirement = `every key with the ${what} tone${hzs.length > 1 ? "s" : ""} ${fmtSigned(minRel)} dB relative to the key's tones (per tone; keys at ${fmt(TONE_KEY_DBM0)} dBm0 per tone, 60 ms, sweep ${fmtSigned(levels[0])} … ${fmtSigned(levels.at(-1))} dB); no false keys from the tone alone (${aloneRel.map((r) => fmtSigned(r)).join(", ")} dB, ${aloneSeconds} s each)${hzs.length > 1 ? "; from +13 dB the sum clips in 16 bits" : ""}`;
     part.addRow(id, title, requirement, points, (map) => {
       // The highest relative level with every key, walking up from the quietest tone.
