@@ -1,7 +1,8 @@
 /**
  * Codec round trips for the bench's codecs part: 8 kHz 16-bit PCM → encoder → decoder → 8 kHz
  * 16-bit PCM, with the command-line coders Debian ships (sox for GSM 06.10, ffmpeg for G.722,
- * G.726 and G.723.1, opus-tools, speex, codec2), G.711 in-process for reference. The coded audio
+ * G.726 and G.723.1, opus-tools, speex, codec2; sox with libopencore-amrnb for AMR-NB), G.711
+ * in-process for reference. The coded audio
  * is cached in bench/work/codecs/ under a hash of the input and of the commands, so a rerun on
  * the same input runs no coder. The decoder's delay is measured (envelope cross-correlation)
  * and taken out, so that the scoring sees the keys where the generator put them.
@@ -9,7 +10,7 @@
  * Each codec: { id, family, label, kbps, tools: [command, Debian package][], steps? }.
  * A codec whose tools are missing is reported with its install hint and not run.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -83,7 +84,12 @@ export const CODECS = [
     id: `codec2-${mode}`, family: "Codec 2", label: `Codec 2 ${mode} bit/s`, kbps: mode / 1000, tools: [["c2enc", "codec2"], ["c2dec", "codec2"]],
     steps: (d) => [["c2enc", String(mode), `${d}/in.raw`, `${d}/enc.c2`], ["c2dec", String(mode), `${d}/enc.c2`, `${d}/out.raw`]],
   })),
-  { id: "amr-nb", family: "AMR", label: "AMR-NB / AMR-WB", unavailable: "no encoder in Debian (ffmpeg there decodes AMR only; opencore's encoder is not packaged as a tool)" },
+  // sox's amr-nb format encodes through libopencore-amrnb (-C: mode 0-7 = 4.75 … 12.2 kbit/s).
+  ...[[7, 12.2], [2, 5.9]].map(([mode, kbps]) => ({
+    id: `amr-nb-${kbps}`, family: "AMR-NB", label: `AMR-NB ${kbps} kbit/s (sox, opencore)`, kbps, tools: [SOX_HINT], format: "amr-nb",
+    steps: (d) => [[...SOX, ...RAW8, `${d}/in.raw`, "-t", "amr-nb", "-C", String(mode), `${d}/enc.amr`], [...SOX, "-t", "amr-nb", `${d}/enc.amr`, ...RAW8, `${d}/out.raw`]],
+  })),
+  { id: "amr-wb", family: "AMR-WB", label: "AMR-WB", unavailable: "no encoder here: Debian's sox is built without AMR-WB encoding, its ffmpeg decodes AMR-WB only" },
   { id: "g729", family: "G.729", label: "G.729", unavailable: "no encoder in Debian (ffmpeg decodes G.729 only)" },
 ];
 
@@ -97,8 +103,16 @@ function hasCommand(command) {
 export function missingTools(codec) {
   if (codec.unavailable) return codec.unavailable;
   const missing = (codec.tools ?? []).filter(([command]) => !hasCommand(command));
+  if (missing.length === 0 && codec.format && !soxFormats().includes(codec.format)) return `this sox cannot write ${codec.format} (apt-get install libsox-fmt-base libopencore-amrnb0)`;
   if (missing.length === 0) return null;
   return `${missing.map(([c]) => c).join(", ")} missing: apt-get install ${[...new Set(missing.map(([, p]) => p))].join(" ")}`;
+}
+
+let formats;
+/** The file formats this sox knows (its -h list). */
+function soxFormats() {
+  formats ??= (spawnSync("sox", ["-h"], { encoding: "utf8" }).stdout ?? "").match(/AUDIO FILE FORMATS:(.*)/)?.[1].trim().split(/\s+/) ?? [];
+  return formats;
 }
 
 function run(argv) {
