@@ -42,6 +42,8 @@ function rowsTable(add, ids, name, part) {
   }
   const references = part.rows.flatMap((row) => Object.entries(row.detectors).filter(([id]) => !ids.includes(id)).map(([id, r]) => `- ${row.title}, reference **${cell(id)}**: ${r.pass === true ? "✓ " : r.pass === false ? "✗ " : ""}${r.figure}`));
   if (references.length) add("", "Reference configurations run on those rows only:", "", ...references);
+  const examples = part.rows.filter((row) => row.detectors[OURS]?.values?.falseExamples?.length).map((row) => `- ${row.title}: ${row.detectors[OURS].values.falseExamples.join("; ")}${row.detectors[OURS].values.falseKeys > row.detectors[OURS].values.falseExamples.length ? "; …" : ""}`);
+  if (examples.length) add("", "dtmf-wasm's false keys there (file @ media time: digit):", "", ...examples);
   if (Object.keys(part.errors ?? {}).length) add("", ...Object.entries(part.errors).map(([id, e]) => `- ${name(id)} failed: ${e}`));
 }
 
