@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The benchmark suite: `npm run bench` (everything, < 10 min on 2 cores), `npm run bench --
+ * The benchmark suite: `npm run bench` (everything, < 15 min on 2 cores), `npm run bench --
  * --quick` (about a minute), `--only speed,accuracy,latency,duration,talkoff,interference,codecs`
  * (some parts).
  * See bench/README.md. Results: bench/results/<name>.json, SVG plots beside it, and (full
