@@ -28,7 +28,7 @@ const FF_RAW8 = ["-f", "s16le", "-ar", "8000", "-ac", "1"];
 /** Longest coder delay searched for, ms (Codec 2 and Speex delay by a few tens of ms). */
 const MAX_DELAY_MS = 120;
 
-const SOX_HINT = ["sox", "sox libsox-fmt-all"];
+const SOX_HINT = ["sox", "sox libsox-fmt-base"];
 const FFMPEG_HINT = ["ffmpeg", "ffmpeg"];
 
 /**
