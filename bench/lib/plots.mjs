@@ -7,6 +7,7 @@
 import { writeFile } from "node:fs/promises";
 import * as vega from "vega";
 import * as vl from "vega-lite";
+import { round } from "./stats.mjs";
 
 const WIDTH = 520;
 const HEIGHT = 260;
@@ -89,6 +90,26 @@ export async function writePlots(results, dir, prefix) {
         xOffset: { field: "detector", type: "nominal", sort: names },
         y: { field: "percent", type: "quantitative", title: "keys decoded (%)", scale: { domain: [0, 100] } },
         color: color(names),
+      },
+    });
+    const levels = [];
+    for (const row of codecs.rows) {
+      if (row.skipped) continue;
+      for (const [id, r] of Object.entries(row.detectors)) for (const [level, share] of Object.entries(r.values.perLevel)) levels.push({ codec: row.title, detector: results.detectors[id]?.name ?? id, level: +level, percent: round(100 * share, 2) });
+    }
+    await save("codecs-level", "Keys decoded through codecs, per key level", {
+      title: "Keys decoded after a codec round trip, per key level (mean of the two tones)",
+      data: { values: levels },
+      facet: { field: "codec", type: "nominal", title: null, sort: order, header: { labelLimit: 240 } },
+      columns: 4,
+      spec: {
+        width: 200, height: 120,
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: {
+          x: { field: "level", type: "quantitative", title: "key level, dBm0", scale: { reverse: true } },
+          y: { field: "percent", type: "quantitative", title: "keys decoded (%)", scale: { domain: [0, 100] } },
+          color: color(names),
+        },
       },
     });
   }
