@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The benchmark suite: `npm run bench` (everything, < 10 min on 2 cores), `npm run bench --
- * --quick` (about a minute), `--only speed,accuracy,latency,duration,talkoff` (some parts).
+ * The benchmark suite: `npm run bench` (everything, < 15 min on 2 cores), `npm run bench --
+ * --quick` (about a minute), `--only speed,accuracy,latency,duration,talkoff,interference,codecs`
+ * (some parts).
  * See bench/README.md. Results: bench/results/<name>.json, SVG plots beside it, and (full
  * runs) the Markdown summary written into README.md between the bench markers; the summary
  * is also printed on stdout, progress goes to stderr.
@@ -15,7 +16,7 @@ import { writePlots } from "./lib/plots.mjs";
 import { Progress } from "./lib/progress.mjs";
 import { failures, markdown, writeReadme } from "./lib/report.mjs";
 
-const PARTS = ["speed", "accuracy", "latency", "duration", "talkoff"];
+const PARTS = ["speed", "accuracy", "latency", "duration", "talkoff", "interference", "codecs"];
 const USAGE = `usage: npm run bench -- [--quick] [--heldout] [--only ${PARTS.join(",")}] [--name NAME] [--readme | --no-readme] [--quiet]
 
   --quick       about a minute: fewer seeds, coarser sweeps, talk-off on the committed excerpts
@@ -89,6 +90,8 @@ const runners = {
   latency: async () => (await import("./parts/timing.mjs")).runLatency(ctx),
   duration: async () => (await import("./parts/timing.mjs")).runDuration(ctx),
   talkoff: async () => (await import("./parts/talkoff.mjs")).runTalkoff(ctx),
+  interference: async () => (await import("./parts/interference.mjs")).runInterference(ctx),
+  codecs: async () => (await import("./parts/codecs.mjs")).runCodecs(ctx),
 };
 for (const part of PARTS.filter((p) => options.only.includes(p))) {
   ctx.progress = new Progress(part, { quiet: options.quiet });

@@ -12,7 +12,8 @@ export const FRAME = 160;
 
 /**
  * cases: [{ point, gen } | { point, build }] where gen is generateDtmf's options and build()
- * returns { samples: Float32Array, tones } (its own generator call, mixed or coded as it likes).
+ * returns { samples: Float32Array, tones } (its own generator call, mixed or coded as it likes);
+ * an optional `source` names the case's audio in the false-key examples.
  * Returns { points: { [detectorId]: Map(point → aggregate) }, audioSeconds, errors }.
  */
 export async function runCases(ctx, label, cases) {
@@ -47,14 +48,14 @@ export async function runCases(ctx, label, cases) {
         if (info.sentinel) return;
         const map = points[d.id];
         if (!map.has(info.point)) map.set(info.point, emptyAggregate());
-        accumulate(map.get(info.point), record);
+        accumulate(map.get(info.point), record, info);
       });
     }
   };
 
   for (const c of cases) {
     const audio = c.build ? c.build() : generateDtmf(c.gen);
-    builder.add({ point: c.point }, audio.samples, audio.tones);
+    builder.add({ point: c.point, ...(c.source ? { source: c.source } : {}) }, audio.samples, audio.tones);
     done++;
     if (done % 50 === 0) ctx.progress.step(`${label}: ${done}/${cases.length} cases`);
     if (builder.length >= maxSamples) await flush();

@@ -14,11 +14,11 @@ export const LATE_MS = 60;
 
 /**
  * Scores one detector's detections on a stream from StreamBuilder.finish(). Returns one record
- * per case: { hit, total, extra, presses, latencies, onsetErrors, durationErrors, missed }.
+ * per case: { hit, total, extra, presses, latencies, onsetErrors, durationErrors, falseKeys }.
  */
 export function scoreStream(stream, detections) {
   const { tones, cases, durationMs } = stream;
-  const perCase = cases.map(() => ({ hit: 0, total: 0, extra: 0, presses: 0, latencies: [], onsetErrors: [], durationErrors: [] }));
+  const perCase = cases.map(() => ({ hit: 0, total: 0, extra: 0, presses: 0, latencies: [], onsetErrors: [], durationErrors: [], falseKeys: [] }));
   for (const t of tones) perCase[t.caseIndex].total++;
   const windowEnd = tones.map((t, i) => (i + 1 < tones.length ? tones[i + 1].startMs : durationMs) + LATE_MS);
   const matched = new Uint8Array(tones.length);
@@ -49,13 +49,18 @@ export function scoreStream(stream, detections) {
       while (caseAt > 0 && cases[caseAt].spanStartMs > k) caseAt--;
       perCase[caseAt].extra++;
       perCase[caseAt].presses++;
+      perCase[caseAt].falseKeys.push({ digit: d.digit, atMs: Math.round(k - cases[caseAt].startMs) });
     }
   }
   return perCase;
 }
 
-/** Adds case records into an aggregate (per sweep point). */
-export function accumulate(into, record) {
+/** False keys kept as examples per aggregate (where they were: the case's info.source, ms into the case). */
+const FALSE_EXAMPLES = 10;
+
+/** Adds case records into an aggregate (per sweep point); `info` is the case's (its source names the audio). */
+export function accumulate(into, record, info = {}) {
+  for (const f of record.falseKeys ?? []) if (into.falseExamples.length < FALSE_EXAMPLES) into.falseExamples.push(info.source ? { source: info.source, ...f } : f);
   into.hit += record.hit;
   into.total += record.total;
   into.extra += record.extra;
@@ -67,4 +72,4 @@ export function accumulate(into, record) {
   return into;
 }
 
-export const emptyAggregate = () => ({ hit: 0, total: 0, extra: 0, cases: 0, presses: [], latencies: [], onsetErrors: [], durationErrors: [] });
+export const emptyAggregate = () => ({ hit: 0, total: 0, extra: 0, cases: 0, presses: [], latencies: [], onsetErrors: [], durationErrors: [], falseExamples: [] });

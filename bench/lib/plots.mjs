@@ -7,6 +7,7 @@
 import { writeFile } from "node:fs/promises";
 import * as vega from "vega";
 import * as vl from "vega-lite";
+import { round } from "./stats.mjs";
 
 const WIDTH = 520;
 const HEIGHT = 260;
@@ -42,6 +43,8 @@ function rateSpec(title, values, xField, xTitle, names, extra = {}) {
 export async function writePlots(results, dir, prefix) {
   const written = [];
   const names = Object.values(results.detectors).map((d) => d.name);
+  // Reference configurations that ran on some rows only (spandsp with its dial-tone filter).
+  for (const curve of Object.values(results.parts.interference?.curves ?? {})) for (const s of curve.series) if (!names.includes(s.detector)) names.push(s.detector);
   const save = async (slug, title, spec) => {
     const file = `${prefix}-${slug}.svg`;
     await writeFile(new URL(file, dir), await render(spec));
@@ -66,6 +69,50 @@ export async function writePlots(results, dir, prefix) {
   if (curves.level) await save("level", "Keys decoded vs level", rateSpec("Keys decoded vs level per tone (Q.24: accept 0 … −25 dBm0)", withPercent(curves.level), "levelDbm0", "level per tone, dBm0", names, { x: { scale: { reverse: true } } }));
   if (curves.duration) await save("duration", "Keys decoded vs tone duration", rateSpec("Keys decoded vs tone duration (Q.24: reject ≤ 23 ms, accept ≥ 40 ms)", withPercent(curves.duration), "toneMs", "tone duration, ms", names));
   if (curves.speech) await save("speech", "Keys decoded over speech", rateSpec("Keys decoded over speech", withPercent(curves.speech), "ratioDb", "tone pair over active speech level, dB", names, { x: { scale: { reverse: true } } }));
+
+  const mixed = results.parts.interference?.curves ?? {};
+  const reversed = { x: { scale: { reverse: true } } };
+  if (mixed.speech) await save("interference-speech", "Keys decoded over speech, many voices", rateSpec("Keys decoded over speech, many voices (issue #14: ≥ 99 % at 8 dB, ≥ 95 % at 3 dB, ≥ 90 % at 0 dB)", withPercent(mixed.speech), "ratioDb", "tone pair over the speech's active level, dB", names, reversed));
+  if (mixed.music) await save("interference-music", "Keys decoded over music", rateSpec("Keys decoded over music (issue #14: ≥ 99 % at 8 dB)", withPercent(mixed.music), "ratioDb", "tone pair over the music's active level, dB", names, reversed));
+  if (mixed["dialtone-relative"]) await save("interference-dialtone", "Keys decoded under dial tone", rateSpec("Keys decoded under dial tone, 350 + 440 Hz (issue #14: every key at +10 dB)", withPercent(mixed["dialtone-relative"]), "relativeDb", "dial tone over the key's tones (each), dB; keys at −20 dBm0 per tone", names));
+  if (mixed["1khz-relative"]) await save("interference-1khz", "Keys decoded under a 1 kHz tone", rateSpec("Keys decoded under a 1 kHz tone (issue #14: every key at 0 dB)", withPercent(mixed["1khz-relative"]), "relativeDb", "1 kHz tone over the key's tones (each), dB; keys at −20 dBm0 per tone", names));
+  if (mixed["noise-fine"]) await save("interference-noise", "Keys decoded in white noise, 1 dB steps", rateSpec("Keys decoded in white noise (issue #14: ≥ 99 % at S/N 3 dB)", withPercent(mixed["noise-fine"]), "snrDb", "S/N, dB (tone pair vs noise over 0-4 kHz)", names, reversed));
+  const codecs = results.parts.codecs;
+  if (codecs?.bars?.length) {
+    const order = codecs.codecs.filter((c) => !c.skipped).map((c) => c.label);
+    await save("codecs", "Keys decoded through codecs", {
+      title: "Keys decoded after a codec round trip (issue #14: ≥ 99 % through GSM, G.722, Opus ≥ 16 kbit/s)",
+      data: { values: codecs.bars },
+      mark: { type: "bar" },
+      width: { step: 9 }, height: HEIGHT,
+      encoding: {
+        x: { field: "codec", type: "nominal", title: null, sort: order, axis: { labelAngle: -40, labelLimit: 220 } },
+        xOffset: { field: "detector", type: "nominal", sort: names },
+        y: { field: "percent", type: "quantitative", title: "keys decoded (%)", scale: { domain: [0, 100] } },
+        color: color(names),
+      },
+    });
+    const levels = [];
+    for (const row of codecs.rows) {
+      if (row.skipped) continue;
+      for (const [id, r] of Object.entries(row.detectors)) for (const [level, share] of Object.entries(r.values.perLevel)) levels.push({ codec: row.title, detector: results.detectors[id]?.name ?? id, level: +level, percent: round(100 * share, 2) });
+    }
+    await save("codecs-level", "Keys decoded through codecs, per key level", {
+      title: "Keys decoded after a codec round trip, per key level (mean of the two tones)",
+      data: { values: levels },
+      facet: { field: "codec", type: "nominal", title: null, sort: order, header: { labelLimit: 240 } },
+      columns: 4,
+      spec: {
+        width: 200, height: 120,
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: {
+          x: { field: "level", type: "quantitative", title: "key level, dBm0", scale: { reverse: true } },
+          y: { field: "percent", type: "quantitative", title: "keys decoded (%)", scale: { domain: [0, 100] } },
+          color: color(names),
+        },
+      },
+    });
+  }
 
   const latency = results.parts.latency?.detectors;
   if (latency) {

@@ -30,6 +30,23 @@ function duration(seconds) {
   return m ? `${m} min ${s} s` : `${s} s`;
 }
 
+/** The parts made of judged rows (bench/lib/rows.mjs): accuracy, interference, codecs. */
+const rowParts = (results) => ["accuracy", "interference", "codecs"].map((p) => results.parts[p]).filter((p) => p?.rows);
+
+/** A table of judged rows: a line per row, a cell per detector (✓ / ✗ when the row has a target). */
+function rowsTable(add, ids, name, part) {
+  add(`| case (requirement) | ${ids.map((id) => cell(name(id))).join(" | ")} |`, `|---|${ids.map(() => "---").join("|")}|`);
+  for (const row of part.rows) {
+    if (row.skipped) { add(`| **${cell(row.title)}** (${cell(row.requirement)}) | skipped: ${cell(row.skipped)} |${ids.slice(1).map(() => " |").join("")}`); continue; }
+    add(`| **${cell(row.title)}** (${cell(row.requirement)}) | ${ids.map((id) => { const r = row.detectors[id]; return r ? `${r.pass === true ? "✓ " : r.pass === false ? "✗ " : ""}${cell(r.figure)}` : "—"; }).join(" | ")} |`);
+  }
+  const references = part.rows.flatMap((row) => Object.entries(row.detectors).filter(([id]) => !ids.includes(id)).map(([id, r]) => `- ${row.title}, reference **${cell(id)}**: ${r.pass === true ? "✓ " : r.pass === false ? "✗ " : ""}${r.figure}`));
+  if (references.length) add("", "Reference configurations run on those rows only:", "", ...references);
+  const examples = part.rows.filter((row) => row.detectors[OURS]?.values?.falseExamples?.length).map((row) => `- ${row.title}: ${row.detectors[OURS].values.falseExamples.join("; ")}${row.detectors[OURS].values.falseKeys > row.detectors[OURS].values.falseExamples.length ? "; …" : ""}`);
+  if (examples.length) add("", "dtmf-wasm's false keys there (file @ media time: digit):", "", ...examples);
+  if (Object.keys(part.errors ?? {}).length) add("", ...Object.entries(part.errors).map(([id, e]) => `- ${name(id)} failed: ${e}`));
+}
+
 /**
  * Figures on which dtmf-wasm is behind a peer (one sentence per figure, naming every peer that
  * is ahead), and requirements it fails where a peer passes.
@@ -41,7 +58,7 @@ export function behind(results) {
     if (!figures.has(figure)) figures.set(figure, { ours, ahead: [] });
     figures.get(figure).ahead.push(`${name(id)} ${theirs}`);
   };
-  const { speed, accuracy, latency, duration: edges, talkoff } = results.parts;
+  const { speed, latency, duration: edges, talkoff } = results.parts;
   if (speed) {
     for (const row of speed.stream) {
       if (row.skipped || row.id.startsWith("dtmf-wasm") || row.id === "plain-ts") continue;
@@ -59,12 +76,12 @@ export function behind(results) {
     }
   }
   const fails = [];
-  if (accuracy) {
-    for (const row of accuracy.rows) {
+  for (const rowPart of rowParts(results)) {
+    for (const row of rowPart.rows) {
       const ours = row.detectors[OURS];
       if (!ours) continue;
       const passing = Object.entries(row.detectors).filter(([id, r]) => id !== OURS && r.pass).map(([id]) => name(id));
-      if (!ours.pass && passing.length) fails.push(`**${row.title}:** dtmf-wasm fails the requirement (${ours.figure}) where ${passing.join(", ")} pass${passing.length === 1 ? "es" : ""}.`);
+      if (ours.pass === false && passing.length) fails.push(`**${row.title}:** dtmf-wasm fails the requirement (${ours.figure}) where ${passing.join(", ")} pass${passing.length === 1 ? "es" : ""}.`);
       for (const c of row.compare ?? []) {
         const a = ours.values[c.key];
         const show = (v) => (c.unit === "share" ? pct(v) : `${fmt(v)} ${c.unit}`);
@@ -104,10 +121,10 @@ export function behind(results) {
 /** Requirements dtmf-wasm itself fails in this run (whatever the peers do). */
 export function failures(results) {
   const out = [];
-  const { speed, accuracy, latency, duration: edges, talkoff } = results.parts;
+  const { speed, latency, duration: edges, talkoff } = results.parts;
   const spandsp = speed?.stream.find((r) => r.id === "spandsp" && !r.skipped);
   if (spandsp && spandsp.oursOneChannelRatio < 2.5) out.push(`Speed: dtmf-wasm on one channel runs ${ratio(spandsp.oursOneChannelRatio)} spandsp dtmf_rx's samples/s at 160-sample frames (issue #3's target: ≥ 2.5×)`);
-  for (const row of accuracy?.rows ?? []) if (row.detectors[OURS] && !row.detectors[OURS].pass) out.push(`${row.title}: ${row.detectors[OURS].figure} (requirement: ${row.requirement})`);
+  for (const row of rowParts(results).flatMap((p) => p.rows)) if (row.detectors[OURS] && row.detectors[OURS].pass === false) out.push(`${row.title}: ${row.detectors[OURS].figure} (requirement: ${row.requirement})`);
   if (latency?.detectors[OURS] && !latency.detectors[OURS].pass) out.push(`Keydown latency: p95 ${ms(latency.detectors[OURS].p95)} ms (requirement: ${latency.requirement})`);
   if (edges?.detectors[OURS] && edges.detectors[OURS].pass === false) out.push(`Onset/duration: p95 ${ms(edges.detectors[OURS].onsetAbs.p95)} / ${ms(edges.detectors[OURS].durationAbs.p95)} ms (requirement: ${edges.requirement})`);
   if (talkoff?.detectors?.[OURS] && !talkoff.detectors[OURS].pass) out.push(`Talk-off: ${keys(talkoff.detectors[OURS].speech)} on speech, ${talkoff.detectors[OURS].music} on music`);
@@ -126,7 +143,7 @@ export function markdown(results, plots) {
   for (const [id, d] of Object.entries(results.detectors)) add(`| ${cell(d.name)} | ${d.available.ok ? d.version : "—"} | ${d.available.ok ? NOTES[id] ?? "" : `**skipped:** ${cell(d.available.reason)}`} |`);
   add("");
 
-  const { speed, accuracy, latency, duration: edges, talkoff } = results.parts;
+  const { speed, accuracy, latency, duration: edges, talkoff, interference, codecs } = results.parts;
   if (speed) {
     add("### Speed", "", `The same ${speed.audioSeconds} s of 8 kHz 16-bit audio (keys in noise), 160-sample (20 ms) frames; each figure is the best of ${speed.rounds} passes taken round-robin across the detectors (elapsed time; only the detector calls are timed).`, "");
     add("| detector | M samples/s | × real time (= 8 kHz channels per core) | dtmf-wasm, 1 channel, runs |", "|---|---:|---:|---|");
@@ -159,12 +176,19 @@ export function markdown(results, plots) {
   }
   if (accuracy) {
     add("### Accuracy (Q.24 battery)", "", `Signals from the library's generator, laid end to end (${(accuracy.audioSeconds / 3600).toFixed(1)} h of audio in all), the same 16-bit samples for every detector in 160-sample frames. A key counts as decoded when its digit is reported once (matched by the moment of the report, since one peer gives no onset); any other report is a false key. Sweep figures are the outermost value with **every** key decoded. ✓ / ✗: pass / fail against the requirement.`, "");
-    add(`| case (requirement) | ${ids.map((id) => cell(name(id))).join(" | ")} |`, `|---|${ids.map(() => "---").join("|")}|`);
-    for (const row of accuracy.rows) {
-      if (row.skipped) { add(`| **${row.title}** | skipped: ${cell(row.skipped)} |${ids.slice(1).map(() => " |").join("")}`); continue; }
-      add(`| **${row.title}** (${cell(row.requirement)}) | ${ids.map((id) => { const r = row.detectors[id]; return r ? `${r.pass ? "✓" : "✗"} ${cell(r.figure)}` : "—"; }).join(" | ")} |`);
-    }
-    if (Object.keys(accuracy.errors ?? {}).length) add("", ...Object.entries(accuracy.errors).map(([id, e]) => `- ${name(id)} failed: ${e}`));
+    rowsTable(add, ids, name, accuracy);
+    add("");
+  }
+  if (interference) {
+    const src = interference.sources ?? {};
+    add("### Keys with other sound on the line (issue #14)", "", `Keys over real speech (${src.speech?.source ?? "—"}; ${src.speech?.seconds ?? 0} s) and music (${src.music?.source ?? "—"}; ${src.music?.seconds ?? 0} s), the ratio being the tone pair's power over the sound's active level (20 ms frames above −50 dBm0, a P.56-like active level); keys under dial tone and a 1 kHz tone at levels relative to the key's tones; white noise in 1 dB steps. ${(interference.audioSeconds / 3600).toFixed(1)} h of audio, scored as the accuracy battery. Figures: the share of keys decoded at each target ratio or level and the false keys over the whole row.`, "");
+    rowsTable(add, ids, name, interference);
+    add("");
+  }
+  if (codecs) {
+    const ran = codecs.codecs.filter((c) => !c.skipped);
+    add("### Keys through codecs (issue #14)", "", `${codecs.setup}, coded and decoded by each codec (\`bench/lib/codecs.mjs\`; the decoder's delay is measured and taken out: ${ran.filter((c) => c.delayMs).map((c) => `${c.id} ${c.delayMs} ms`).join(", ") || "none"}); every detector runs on the decoded stream. Share of keys decoded (false keys); ✓ / ✗ against issue #14's target (≥ 99 %, no false keys) where it sets one, the other codecs as measured.`, "");
+    rowsTable(add, ids, name, codecs);
     add("");
   }
   if (latency) {

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ALL_KEYS as ALL, generateDtmf, seededRandom } from "../../dist/index.js";
 import { activeLevelDbm0, dbm0ToPower, g711RoundTrip, powerToDbm0, readWav } from "../lib/audio.mjs";
-import { rateOf, runCases, walk } from "../lib/battery.mjs";
+import { rateOf, walk } from "../lib/battery.mjs";
+import { rowCollector } from "../lib/rows.mjs";
 import { fmt, fmtSigned, round, steps } from "../lib/stats.mjs";
 
 const FIXTURES = fileURLToPath(new URL("../../audio-fixtures/talkoff/", import.meta.url));
@@ -24,47 +25,9 @@ const leadOf = (seed) => 50 + seed * 1.37;
 export async function runAccuracy(ctx) {
   const quick = ctx.quick;
   const SEEDS = seedsOf(quick ? 2 : 10); // 16 keys a seed: 160 keys a sweep point in a full run
-  const rows = [];
-  const curves = {};
-  const errors = {};
-  let audioSeconds = 0;
-  const names = Object.fromEntries(ctx.detectors.map((d) => [d.id, d.name]));
-
-  const battery = async (label, cases) => {
-    const result = await runCases(ctx, label, cases);
-    audioSeconds += result.audioSeconds;
-    for (const [id, message] of Object.entries(result.errors)) errors[id] = `${label}: ${message}`;
-    return result.points;
-  };
-  /** A row: the figure and pass/fail per detector from judge(map of that detector). */
-  const addRow = (id, title, requirement, points, judge, compare = []) => {
-    const detectors = {};
-    for (const [detector, map] of Object.entries(points)) detectors[detector] = judge(map);
-    rows.push({ id, title, requirement, compare, detectors });
-    ctx.progress.note(`${title}: ${Object.entries(detectors).map(([d, r]) => `${d} ${r.pass ? "pass" : "FAIL"}`).join(", ")}`);
-  };
-  /**
-   * A sweep's curves, compact for the results file: per detector (and group), the x values and
-   * the keys decoded (%) and false keys at each. plots.mjs expands them into rows.
-   */
-  const curve = (points, key, xName, xOf) => {
-    const series = [];
-    for (const [detector, map] of Object.entries(points)) {
-      const byGroup = new Map();
-      for (const [point, a] of map) {
-        const x = xOf(point);
-        if (x === undefined) continue;
-        const group = x.group ?? null;
-        if (!byGroup.has(group)) byGroup.set(group, []);
-        byGroup.get(group).push([x.value, round(100 * rateOf(a), 2), a.extra]);
-      }
-      for (const [group, rows] of byGroup) {
-        rows.sort((a, b) => a[0] - b[0]);
-        series.push({ detector: names[detector], ...(group === null ? {} : { group }), x: rows.map((r) => r[0]), percent: rows.map((r) => r[1]), falseKeys: rows.map((r) => r[2]) });
-      }
-    }
-    curves[key] = { x: xName, series };
-  };
+  const part = rowCollector(ctx);
+  const { rows, battery, addRow } = part;
+  const curve = part.curve;
 
   // ---- Frequency: both groups, both directions, 0 … ±6 %. --------------------------------
   {
@@ -274,7 +237,7 @@ export async function runAccuracy(ctx) {
     }
   }
 
-  return { rows, curves, audioSeconds: round(audioSeconds, 0), errors };
+  return part.result();
 }
 
 /**

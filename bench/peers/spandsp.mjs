@@ -146,10 +146,11 @@ async function runOnSamples(samples, args) {
 
 const ms = (sample) => (sample * 1000) / RATE;
 
-export async function detect(samples, { frameSize = 160 } = {}) {
+/** filterDialtone: spandsp's dial-tone filter on (off by default, as in FreeSWITCH). */
+export async function detect(samples, { frameSize = 160, filterDialtone = false } = {}) {
   checkInput(samples, frameSize);
   await requireHarness();
-  const report = await runOnSamples(samples, ["--frame", String(frameSize)]);
+  const report = await runOnSamples(samples, ["--frame", String(frameSize), ...(filterDialtone ? ["--filter-dialtone"] : [])]);
   const detections = [];
   let open = null;
   for (const event of report.events) {

@@ -2,14 +2,16 @@
  * dtmf_rx_harness: runs spandsp's DTMF receiver (dtmf_rx) over a raw audio file for the
  * dtmf-wasm benchmark (bench/peers/spandsp.mjs builds and calls it).
  *
- *   dtmf_rx_harness [--frame N] [--repeat R [--warmup W]] FILE
+ *   dtmf_rx_harness [--frame N] [--filter-dialtone] [--repeat R [--warmup W]] FILE
  *   dtmf_rx_harness --version
  *
  * FILE holds signed 16-bit little-endian mono PCM at 8 kHz (dtmf_rx's only rate). The
  * samples go to dtmf_rx() N at a time (default 160, 20 ms), with the receiver set up the
  * way FreeSWITCH's mod_spandsp sets it up: dtmf_rx_init(NULL, NULL, NULL) with spandsp's
  * default parameters (no dial tone filter, 8 dB normal / 4 dB reverse twist, -42 dBm0
- * threshold) and a realtime callback for key-down / key-up.
+ * threshold) and a realtime callback for key-down / key-up. --filter-dialtone turns on
+ * spandsp's dial-tone filter (dtmf_rx_parms(rx, 1, -1, -1, -99): the other parameters kept),
+ * the reference for keys under dial tone in bench/parts/interference.mjs.
  *
  * Detection mode (no --repeat) prints one JSON object:
  *   {"frame":N,"samples":S,"events":[{"code":"5","sample":P,"level":L,"duration":D},...]}
@@ -141,6 +143,8 @@ static int64_t ns_of(const struct timespec *a, const struct timespec *b)
     return (int64_t) (b->tv_sec - a->tv_sec) * 1000000000 + (b->tv_nsec - a->tv_nsec);
 }
 
+static bool filter_dialtone = false;
+
 static dtmf_rx_state_t *new_receiver(collector_t *c)
 {
     dtmf_rx_state_t *rx = dtmf_rx_init(NULL, NULL, NULL);
@@ -148,6 +152,8 @@ static dtmf_rx_state_t *new_receiver(collector_t *c)
         fprintf(stderr, "dtmf_rx_harness: dtmf_rx_init failed\n");
         exit(3);
     }
+    if (filter_dialtone)
+        dtmf_rx_parms(rx, 1, -1, -1, -99);
     dtmf_rx_set_realtime_callback(rx, on_tone, c);
     return rx;
 }
@@ -162,7 +168,7 @@ static void feed(dtmf_rx_state_t *rx, const int16_t *pcm, size_t n, int frame)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: dtmf_rx_harness [--frame N] [--repeat R [--warmup W]] FILE.s16le\n"
+    fprintf(stderr, "usage: dtmf_rx_harness [--frame N] [--filter-dialtone] [--repeat R [--warmup W]] FILE.s16le\n"
                     "       dtmf_rx_harness --version\n");
     exit(2);
 }
@@ -180,6 +186,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--frame") == 0 && i + 1 < argc) {
             frame = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--filter-dialtone") == 0) {
+            filter_dialtone = true;
         } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
             repeat = atol(argv[++i]);
         } else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc) {
