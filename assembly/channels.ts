@@ -40,18 +40,14 @@ export const MAG_HOP_BYTES: usize = 16;
   sPrev: f32;        // Σx of the previous hop
   hopPos: i32;       // samples already in the current hop
   pending: f32;      // a sample held back to keep the sample pairs hop-aligned (hop.ts)
-  hasPending: i32;   // 1 while `pending` holds a sample
   // Channel identity (index.ts).
   rateRec: i32;      // address of the shared rate record (rates.ts)
   encoding: i32;
   gen: i32;          // generation of the slot
-  open: i32;         // 1 while open
   hops: i32;         // hops completed in this stream (saturates, history.ts)
   // Press state machine (press.ts).
   state: i32;        // IDLE, CANDIDATE, ACTIVE
   key: i32;          // key being tracked, 0-15
-  late: i32;         // 1 if the tracked tone's onset lies at the far end of the history
-  inGap: i32;        // 1 while the tracked key is missing
   ref: f32;          // mean |Y_row|+|Y_col| of the hops this tone fills
   refN: i32;         // hops averaged into `ref`
   prevA: f32;        // hop coverage of the previous hop
@@ -64,6 +60,15 @@ export const MAG_HOP_BYTES: usize = 16;
   powC: f32;         // Σ column-tone power over full hops
   pressTotal: f32;   // Σ total power (DC removed) of the same hops
   fullHops: i32;     // hops counted in powR, powC, pressTotal
+  absTr: f32;        // Σ |T_row| over the full hops (amplitude steadiness, press.ts busy line)
+  absTc: f32;        // Σ |T_col| over the full hops
+  absZr: f32;        // Σ |phase-pair phasor| of the row tone: |Σ z| / Σ |z| is its phase coherence
+  absZc: f32;        // same, column tone
+  // Flags, one byte each (u8 fields pack; the record stays within SLOT_MAX_BYTES).
+  hasPending: u8;    // 1 while `pending` holds a sample (hop.ts)
+  open: u8;          // 1 while open (index.ts)
+  late: u8;          // 1 if the tracked tone's onset lies at the far end of the history (press.ts)
+  inGap: u8;         // 1 while the tracked key is missing (press.ts)
 }
 
 export const CH_EVEN1: usize = offsetof<Channel>("even1Lo");  // +16: the columns' vector
@@ -107,6 +112,10 @@ export const CH_POW_R: usize = offsetof<Channel>("powR");
 export const CH_POW_C: usize = offsetof<Channel>("powC");
 export const CH_PRESS_TOTAL: usize = offsetof<Channel>("pressTotal");
 export const CH_FULL_HOPS: usize = offsetof<Channel>("fullHops");
+export const CH_ABS_TR: usize = offsetof<Channel>("absTr");
+export const CH_ABS_TC: usize = offsetof<Channel>("absTc");
+export const CH_ABS_ZR: usize = offsetof<Channel>("absZr");
+export const CH_ABS_ZC: usize = offsetof<Channel>("absZc");
 /** The configuration block (config.ts), 16-byte aligned after the fields. */
 export const CH_CONFIG: usize = (offsetof<Channel>() + 15) & ~15;
 /** The magnitude history ring (history.ts): MAG_HOPS slots of MAG_HOP_BYTES, 16-byte aligned. */
@@ -161,7 +170,7 @@ export function allocateSlot(): i32 {
   const gen = ((load<i32>(ch, CH_GEN) + 1) & GEN_MASK) | 1;
   memory.fill(ch, 0, SLOT_BYTES);
   store<i32>(ch, gen, CH_GEN);
-  store<i32>(ch, 1, CH_OPEN);
+  store<u8>(ch, 1, CH_OPEN);
   openCount++;
   return (gen << 16) | slot;
 }
@@ -172,14 +181,14 @@ export function channelAddress(handle: i32): usize {
   const slot = handle & 0xffff;
   if (slot >= slotCount) return 0;
   const ch = slotAddress(slot);
-  if (load<i32>(ch, CH_OPEN) != 1 || load<i32>(ch, CH_GEN) != (handle >>> 16)) return 0;
+  if (load<u8>(ch, CH_OPEN) != 1 || load<i32>(ch, CH_GEN) != (handle >>> 16)) return 0;
   return ch;
 }
 
 export function releaseSlot(handle: i32): bool {
   const ch = channelAddress(handle);
   if (ch == 0) return false;
-  store<i32>(ch, 0, CH_OPEN);
+  store<u8>(ch, 0, CH_OPEN);
   store<i32>(freeList + (<usize>freeCount << 2), handle & 0xffff);
   freeCount++;
   openCount--;
@@ -190,5 +199,5 @@ export function openChannels(): i32 { return openCount; }
 
 /** Samples channel `ch` has processed since its stream started (media time). */
 export function streamPosition(ch: usize): f64 {
-  return load<f64>(ch, CH_HOP_START) + <f64>(load<i32>(ch, CH_HOP_POS) + load<i32>(ch, CH_HAS_PENDING));
+  return load<f64>(ch, CH_HOP_START) + <f64>(load<i32>(ch, CH_HOP_POS) + <i32>load<u8>(ch, CH_HAS_PENDING));
 }

@@ -34,7 +34,7 @@ function endHop(ch: usize, rate: usize): void {
  * samples in pairs aligned to the hop start) was held back and goes first now.
  */
 export function feed(ch: usize, rate: usize, src: usize, samples: i32): void {
-  const pending = load<i32>(ch, CH_HAS_PENDING);
+  const pending = <i32>load<u8>(ch, CH_HAS_PENDING);
   store<f32>(src - 4, load<f32>(ch, CH_PENDING));
   const first = src - (<usize>pending << 2);
   const total = samples + pending;
@@ -55,9 +55,9 @@ export function feed(ch: usize, rate: usize, src: usize, samples: i32): void {
     if (pos + take == hop) done += take - pairs;
     else if (take != pairs) { // hold back the unpaired last sample
       store<f32>(ch, load<f32>(first + (<usize>done << 2)), CH_PENDING);
-      store<i32>(ch, 1, CH_HAS_PENDING);
+      store<u8>(ch, 1, CH_HAS_PENDING);
       return;
     }
   }
-  store<i32>(ch, 0, CH_HAS_PENDING);
+  store<u8>(ch, 0, CH_HAS_PENDING);
 }

@@ -113,7 +113,7 @@ export function reset(handle: i32): i32 {
   store<i32>(ch, rec, CH_RATE_REC);
   store<i32>(ch, encoding, CH_ENCODING);
   store<i32>(ch, gen, CH_GEN);
-  store<i32>(ch, 1, CH_OPEN);
+  store<u8>(ch, 1, CH_OPEN);
   return 0;
 }
 

@@ -46,11 +46,12 @@ import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import { hopsAvailable, keyMagnitude } from "./history";
 import { R_HOP, R_HZ } from "./rates";
 import {
+  BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
   COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MIN_PHASE_PAIRS, REF_FLOOR, REF_SHARE, STALE_COVER,
 } from "./rules";
 import {
-  accumulate, clearToneSums, colErrorHz, colPowerSum, levelDbm0, meanColPower, meanRowPower,
-  phasePairs, rowErrorHz, rowPowerSum, totalPowerSum,
+  accumulate, amplitudeSteadiness, clearToneSums, colErrorHz, colPowerSum, fullHops, levelDbm0,
+  meanColPower, meanRowPower, phaseCoherence, phasePairs, rowErrorHz, rowPowerSum, totalPowerSum,
 } from "./tones";
 
 export const STATE_IDLE: i32 = 0;
@@ -100,9 +101,28 @@ function toneAccepted(ch: usize, rate: usize): bool {
   const colErr = colErrorHz(ch, rate);
   if (Math.abs(rowErr) > tol * rowHz || Math.abs(colErr) > tol * colHz) return false;
   const tone = rowPowerSum(ch, rate, rowErr) + colPowerSum(ch, rate, colErr);
+  const total = totalPowerSum(ch);
   let purity = <f64>load<f32>(cfg, CFG_PRESS_PURITY);
-  if (load<i32>(ch, CH_LATE) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
-  return tone >= purity * totalPowerSum(ch);
+  if (load<u8>(ch, CH_LATE) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
+  if (tone >= purity * total) return true;
+  // A late candidate was sounding while its windows failed: it must be purer (LATE_PRESS_PURITY),
+  // never less pure, so the busy line is not for it.
+  if (load<u8>(ch, CH_LATE)) return false;
+  return busyLineAccepted(ch, rate, tone, total,
+    Math.abs(rowErr) <= BUSY_FREQ_TOL * rowHz && Math.abs(colErr) <= BUSY_FREQ_TOL * colHz);
+}
+
+/**
+ * The second way to confirm a candidate, for a line that other sound shares (rules.ts, "Busy-
+ * line confirmation"): it failed the press purity, but over at least BUSY_MIN_FULL_HOPS its two
+ * tones hold BUSY_PRESS_PURITY of the power, sit within BUSY_FREQ_TOL of the key's frequencies
+ * (`onFrequency`), and keep one frequency (BUSY_COHERENCE) and one amplitude (BUSY_STEADINESS).
+ * Stale candidates never get here (startCandidate drops them), nor do late ones (toneAccepted).
+ */
+function busyLineAccepted(ch: usize, rate: usize, tone: f64, total: f64, onFrequency: bool): bool {
+  if (fullHops(ch) < BUSY_MIN_FULL_HOPS || !onFrequency) return false;
+  if (tone < BUSY_PRESS_PURITY * total) return false;
+  return phaseCoherence(ch) >= BUSY_COHERENCE && amplitudeSteadiness(ch, rate) >= BUSY_STEADINESS;
 }
 
 /** Ends the tracked press: a confirmed one is reported, a candidate is dropped. */
@@ -135,8 +155,8 @@ function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64)
   }
   store<i32>(ch, STATE_CANDIDATE, CH_STATE);
   store<i32>(ch, key, CH_KEY);
-  store<i32>(ch, j == MAG_HOPS - 1 ? 1 : 0, CH_LATE);
-  store<i32>(ch, 0, CH_IN_GAP);
+  store<u8>(ch, j == MAG_HOPS - 1 ? 1 : 0, CH_LATE);
+  store<u8>(ch, 0, CH_IN_GAP);
   clearToneSums(ch);
   store<f32>(ch, ref, CH_REF);
   store<i32>(ch, 1, CH_REF_N);
@@ -173,7 +193,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   }
   const a = coverage(m, ref);
   if (hit == key) {
-    store<i32>(ch, 0, CH_IN_GAP);
+    store<u8>(ch, 0, CH_IN_GAP);
     if (a >= <f32>COVER_MIN) store<f64>(ch, hopStart + (a >= <f32>COVER_FULL ? H : <f64>a * H), CH_TONE_END);
     accumulate(ch, rate, key, a);
     store<f32>(ch, a, CH_PREV_A);
@@ -183,8 +203,8 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     }
     return;
   }
-  if (!load<i32>(ch, CH_IN_GAP)) {
-    store<i32>(ch, 1, CH_IN_GAP);
+  if (!load<u8>(ch, CH_IN_GAP)) {
+    store<u8>(ch, 1, CH_IN_GAP);
     if (a >= <f32>COVER_MIN) { // the tone's tail inside this hop
       const tail = hopStart + <f64>a * H;
       if (tail > load<f64>(ch, CH_TONE_END)) store<f64>(ch, tail, CH_TONE_END);
@@ -208,7 +228,7 @@ export function endStream(ch: usize, rate: usize): void {
   const state = load<i32>(ch, CH_STATE);
   if (state == STATE_IDLE) return;
   const streamEnd = streamPosition(ch);
-  if (!load<i32>(ch, CH_IN_GAP) && load<f32>(ch, CH_PREV_A) >= <f32>COVER_FULL) {
+  if (!load<u8>(ch, CH_IN_GAP) && load<f32>(ch, CH_PREV_A) >= <f32>COVER_FULL) {
     store<f64>(ch, streamEnd, CH_TONE_END);
   }
   if (state == STATE_CANDIDATE && toneAccepted(ch, rate)) {

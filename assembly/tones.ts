@@ -10,7 +10,7 @@
 // estimate's noise, and a limit close to 1.5 % keeps out musical notes that sit 1.6-2.5 % from
 // DTMF frequencies, the main source of talk-off in the bench corpus).
 import {
-  CH_E, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R, CH_PRESS_TOTAL, CH_PREV_A, CH_S, CH_TPREV,
+  CH_ABS_TC, CH_ABS_TR, CH_ABS_ZC, CH_ABS_ZR, CH_E, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R, CH_PRESS_TOTAL, CH_PREV_A, CH_S, CH_TPREV,
   CH_TPREV_KEY, CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
 } from "./channels";
 import { DBM0_REF_POWER } from "../src/conventions";
@@ -64,6 +64,8 @@ export function clearToneSums(ch: usize): void {
   store<f32>(ch, 0, CH_ZC_RE); store<f32>(ch, 0, CH_ZC_IM);
   store<f32>(ch, 0, CH_POW_R); store<f32>(ch, 0, CH_POW_C);
   store<f32>(ch, 0, CH_PRESS_TOTAL);
+  store<f32>(ch, 0, CH_ABS_TR); store<f32>(ch, 0, CH_ABS_TC);
+  store<f32>(ch, 0, CH_ABS_ZR); store<f32>(ch, 0, CH_ABS_ZC);
 }
 
 /** Adds the current hop to the tracked key's phase and level sums (full hops only). */
@@ -74,6 +76,9 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
   store<f32>(ch, load<f32>(ch, CH_POW_R) + (trRe * trRe + trIm * trIm) * norm, CH_POW_R);
   store<f32>(ch, load<f32>(ch, CH_POW_C) + (tcRe * tcRe + tcIm * tcIm) * norm, CH_POW_C);
   store<i32>(ch, load<i32>(ch, CH_FULL_HOPS) + 1, CH_FULL_HOPS);
+  const magR = Mathf.sqrt(trRe * trRe + trIm * trIm), magC = Mathf.sqrt(tcRe * tcRe + tcIm * tcIm);
+  store<f32>(ch, load<f32>(ch, CH_ABS_TR) + magR, CH_ABS_TR);
+  store<f32>(ch, load<f32>(ch, CH_ABS_TC) + magC, CH_ABS_TC);
   const perSample = load<f32>(rate, R_INV_HOP);
   const e = load<f32>(ch, CH_E), s = load<f32>(ch, CH_S);
   const ac = (e - s * s * perSample) * perSample; // the hop's mean power less DC
@@ -92,6 +97,9 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
   store<f32>(ch, load<f32>(ch, CH_ZC_RE) + wcRe * qr + wcIm * qi, CH_ZC_RE);
   store<f32>(ch, load<f32>(ch, CH_ZC_IM) + wcIm * qr - wcRe * qi, CH_ZC_IM);
   store<i32>(ch, load<i32>(ch, CH_PAIRS) + 1, CH_PAIRS);
+  // |z| of each phasor added: |T|·|T_prev| (the twiddle has unit modulus).
+  store<f32>(ch, load<f32>(ch, CH_ABS_ZR) + magR * Mathf.sqrt(pr * pr + pi * pi), CH_ABS_ZR);
+  store<f32>(ch, load<f32>(ch, CH_ABS_ZC) + magC * Mathf.sqrt(qr * qr + qi * qi), CH_ABS_ZC);
 }
 
 /** Frequency error in Hz of a tone from its accumulated phase-advance phasor. */
@@ -142,6 +150,34 @@ export function meanColPower(ch: usize, rate: usize, colErr: f64): f64 {
 export function totalPowerSum(ch: usize): f64 {
   return <f64>load<f32>(ch, CH_PRESS_TOTAL);
 }
+
+/**
+ * Phase coherence of the less coherent tone: |Σ z| / Σ |z| over the phase pairs (1: one
+ * frequency throughout; 0 before any pair).
+ */
+export function phaseCoherence(ch: usize): f64 {
+  const sr = <f64>load<f32>(ch, CH_ABS_ZR), sc = <f64>load<f32>(ch, CH_ABS_ZC);
+  if (sr <= 0 || sc <= 0) return 0;
+  const zr = Math.sqrt(<f64>load<f32>(ch, CH_ZR_RE) * <f64>load<f32>(ch, CH_ZR_RE) + <f64>load<f32>(ch, CH_ZR_IM) * <f64>load<f32>(ch, CH_ZR_IM));
+  const zc = Math.sqrt(<f64>load<f32>(ch, CH_ZC_RE) * <f64>load<f32>(ch, CH_ZC_RE) + <f64>load<f32>(ch, CH_ZC_IM) * <f64>load<f32>(ch, CH_ZC_IM));
+  return Math.min(zr / sr, zc / sc);
+}
+
+/**
+ * Amplitude steadiness of the less steady tone over the full hops: (Σ|T|)² / (n·Σ|T|²), which
+ * is 1/(1+cv²) for a coefficient of variation cv (1: constant amplitude; 0 without full hops).
+ */
+export function amplitudeSteadiness(ch: usize, rate: usize): f64 {
+  const n = <f64>load<i32>(ch, CH_FULL_HOPS);
+  const norm = <f64>load<f32>(rate, R_HOP_NORM); // Σ|T|² = powR / norm
+  const pr = <f64>load<f32>(ch, CH_POW_R), pc = <f64>load<f32>(ch, CH_POW_C);
+  if (n <= 0 || pr <= 0 || pc <= 0) return 0;
+  const ar = <f64>load<f32>(ch, CH_ABS_TR), ac = <f64>load<f32>(ch, CH_ABS_TC);
+  return Math.min(ar * ar * norm / (n * pr), ac * ac * norm / (n * pc));
+}
+
+/** Full hops in the level and purity sums. */
+export function fullHops(ch: usize): i32 { return load<i32>(ch, CH_FULL_HOPS); }
 
 /** Hop-to-hop phase pairs in the frequency estimate. */
 export function phasePairs(ch: usize): i32 { return load<i32>(ch, CH_PAIRS); }

@@ -44,6 +44,8 @@ export interface ConfirmedCandidate {
   pressPurity: number;
   lowErrorPct: number;
   highErrorPct: number;
+  /** Confirmed by the busy-line path (assembly/press.ts busyLineAccepted), not the press purity. */
+  busyLine: boolean;
 }
 
 /** Hooks for studying the confirmation tests (bench/candidates.mjs) and the rules (test/rules.perturb.ts). */
@@ -114,6 +116,7 @@ export class PlainDetector {
   private inGap = false; private prevA = 0; private pairs = 0; private late = false;
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
+  private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
   private t: [number, number, number, number] = [0, 0, 0, 0];
   private tPrev: [number, number, number, number] = [0, 0, 0, 0];
   private tKey = -1; private tPrevKey = -1;
@@ -276,12 +279,26 @@ export class PlainDetector {
     const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
-    if (tone < (this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity) * this.pressTotal) return false;
+    const busyLine = tone < (this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity) * this.pressTotal;
+    if (busyLine && (this.late || !this.busyLineAccepted(tone, rowErr, colErr))) return false;
     this.onConfirm?.({
       digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, confirmSample: this.hopStart + this.pos, late: this.late, pressPurity: tone / this.pressTotal,
-      lowErrorPct: (100 * rowErr) / ROW_HZ[this.key >> 2], highErrorPct: (100 * colErr) / COL_HZ[this.key & 3],
+      lowErrorPct: (100 * rowErr) / ROW_HZ[this.key >> 2], highErrorPct: (100 * colErr) / COL_HZ[this.key & 3], busyLine,
     });
     return true;
+  }
+
+  /** As assembly/press.ts busyLineAccepted: on frequency, coherent and steady over a longer press. */
+  private busyLineAccepted(tone: number, rowErr: number, colErr: number): boolean {
+    const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS } = this.r;
+    if (this.fullHops < BUSY_MIN_FULL_HOPS) return false;
+    if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return false;
+    if (tone < BUSY_PRESS_PURITY * this.pressTotal) return false;
+    if (this.absZr <= 0 || this.absZc <= 0) return false;
+    const coherence = Math.min(Math.hypot(...this.zr) / this.absZr, Math.hypot(...this.zc) / this.absZc);
+    const norm = 2 / (this.hop * this.hop); // Σ|T|² = powR / norm
+    const steadiness = Math.min((this.absTr ** 2 * norm) / (this.fullHops * this.powR), (this.absTc ** 2 * norm) / (this.fullHops * this.powC));
+    return coherence >= BUSY_COHERENCE && steadiness >= BUSY_STEADINESS;
   }
 
   /**
@@ -298,7 +315,7 @@ export class PlainDetector {
     while (j + 1 < available && this.keyMag(j + 1, key) >= COVER_MIN * ref) j++;
     const aOn = Math.min(this.keyMag(j, key) / ref, 1);
     if (j === MAG_HOPS - 1 && aOn >= STALE_COVER) { this.state = IDLE; return; }
-    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0] });
+    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0 });
     this.ref = ref;
     this.refN = 1;
     this.onset = this.hopStart - j * H + (1 - aOn) * H;
@@ -315,6 +332,8 @@ export class PlainDetector {
     this.powR += ((trRe * trRe + trIm * trIm) * 2) / (H * H);
     this.powC += ((tcRe * tcRe + tcIm * tcIm) * 2) / (H * H);
     this.fullHops++;
+    const magR = Math.hypot(trRe, trIm), magC = Math.hypot(tcRe, tcIm);
+    this.absTr += magR; this.absTc += magC;
     this.pressTotal += Math.max(this.energy - (this.sum * this.sum) / H, 0) / H;
     if (this.prevA < COVER_FULL || this.tPrevKey !== this.key) return;
     const add = (z: Complex, re: number, im: number, pr: number, pi: number, w: number): Complex => {
@@ -325,6 +344,8 @@ export class PlainDetector {
     this.zr = add(this.zr, trRe, trIm, this.tPrev[0], this.tPrev[1], this.w[this.key >> 2]);
     this.zc = add(this.zc, tcRe, tcIm, this.tPrev[2], this.tPrev[3], this.w[4 + (this.key & 3)]);
     this.pairs++;
+    this.absZr += magR * Math.hypot(this.tPrev[0], this.tPrev[1]);
+    this.absZc += magC * Math.hypot(this.tPrev[2], this.tPrev[3]);
   }
 
   private finish(): void {

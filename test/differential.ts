@@ -13,7 +13,7 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { readWavFloat } from "../bench/lib/audio.mjs";
-import { addTones } from "../bench/lib/signals.mjs";
+import { addModulatedTones, addTones } from "../bench/lib/signals.mjs";
 import { type Rules, PlainDetector } from "../reference/plain-detector.js";
 import type { DtmfEngine } from "../src/engine.js";
 import type { DtmfEvent, KeyDownEvent } from "../src/events.js";
@@ -89,6 +89,22 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     signals.push([`${rampMs} ms swell, a note until 80 ms`, (s) => { addTones(s, 50, 250, KEY_5, rampMs); addTones(s, 0, 80, [[2200, -3]]); }]);
   }
   for (const [name, make] of signals) cases.push(synthetic(name, make), synthetic(`${name}, relaxed`, make, RELAXED));
+  // The busy-line confirmation (rules.ts BUSY_*): pairs under a steady 2200 Hz note (clear of
+  // the DTMF bins, so the window tests pass) that holds the press purity under CFG_PRESS_PURITY;
+  // each signal sits just inside or outside one of the path's tests, so that each constant decides one.
+  const KEY_5_LOW: [number, number][] = [[770, -13], [1336, -13]];
+  const OFF_5: [number, number][] = [[770 * 1.01, -13], [1336 * 1.01, -13]];
+  const note = (s: Float32Array, dbm0 = -13) => addTones(s, 0, 400, [[2200, dbm0]]);
+  const busy: [string, (s: Float32Array) => void, DetectorTuning?][] = [
+    ["key under a note at its level", (s) => { addTones(s, 50, 150, KEY_5_LOW); note(s); }],
+    ["40 ms key under a note (BUSY_MIN_FULL_HOPS)", (s) => { addTones(s, 50, 90, KEY_5_LOW); note(s); }],
+    ["key 1 % off under a note (BUSY_FREQ_TOL)", (s) => { addTones(s, 50, 150, OFF_5); note(s); }],
+    ["1.5 % vibrato at 10 Hz under a note (BUSY_COHERENCE)", (s) => { addModulatedTones(s, 50, 150, KEY_5_LOW, { vibrato: 0.015, vibratoHz: 10 }); note(s); }],
+    ["30 % tremolo at 35 Hz under a note (BUSY_STEADINESS)", (s) => { addModulatedTones(s, 50, 150, KEY_5_LOW, { tremolo: 0.3, tremoloHz: 35 }); note(s, -12); }],
+    ["key 5 dB under a note, windows relaxed (BUSY_PRESS_PURITY)", (s) => { addTones(s, 50, 150, KEY_5_LOW); note(s, -8); }, { purityDb: -6 }],
+  ];
+  for (const [name, make, tuning] of busy) cases.push(synthetic(name, make, tuning));
+  for (const seed of [1, 2, 3]) cases.push(generated(`S/N 3 dB, seed ${seed}`, { seed, snrDb: 3 }));
   // Talk-off excerpts.
   const dir = new URL("../audio-fixtures/talkoff/", import.meta.url);
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".wav")).sort()) {

@@ -44,6 +44,11 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   MIN_PHASE_PAIRS: 3,
   OFFSET_LOSS_FLOOR: 0.995,
   POWER_FLOOR: 1e-3,
+  BUSY_MIN_FULL_HOPS: 6,
+  BUSY_PRESS_PURITY: 0.45,
+  BUSY_FREQ_TOL: 0.012,
+  BUSY_COHERENCE: 0.95,
+  BUSY_STEADINESS: 0.95,
 };
 
 let work: string;
