@@ -16,3 +16,4 @@ export {
 } from "./collector.js";
 export * from "./payloads/index.js";
 export { WebhookSink, WebhookRejectedError, WebhookFailedError, type WebhookOptions, type WebhookDelivery } from "./webhook.js";
+export * from "./server/index.js";

@@ -174,7 +174,8 @@ describe("digits.collected (seed 001)", () => {
   it("refuses bad inputs with DtmfPayloadError", () => {
     const ids = { sessionUuid: "s", commandUid: "c" };
     const ok = { digits: "1", terminator: "#", status: "success" as const };
-    expect(() => buildDigitsCollectedPayload(ok, { sessionUuid: "s", commandUid: "" })).toThrow("digits.collected: commandUid must be a non-empty string");
+    expect(() => buildDigitsCollectedPayload(ok, { sessionUuid: "", commandUid: "c" })).toThrow("digits.collected: sessionUuid must be a non-empty string");
+    expect(buildDigitsCollectedPayload(ok, { sessionUuid: "s", commandUid: "" }).command_uid).toBe("");
     expect(() => buildDigitsCollectedPayload({ ...ok, status: "ok" as never }, ids)).toThrow("status must be one of success, timeout, failure, unknown; received \"ok\"");
     expect(() => buildDigitsCollectedPayload({ ...ok, terminator: "##" }, ids)).toThrow(DtmfPayloadError);
     // Seed 001 does not cap digits at 64 (seed 003's 64 bounds a request): 65 keys are a payload.

@@ -8,7 +8,7 @@
  * ```
  */
 import type { CollectStatus } from "../collector.js";
-import { DtmfPayloadError, JSON_SCHEMA_DRAFT, STRING, checkEnum, checkString, frozenSchema } from "./fields.js";
+import { DtmfPayloadError, JSON_SCHEMA_DRAFT, STRING, checkEnum, checkString, checkText, frozenSchema } from "./fields.js";
 
 const PAYLOAD = "digits.collected";
 export const COLLECT_STATUSES: readonly CollectStatus[] = Object.freeze(["success", "timeout", "failure", "unknown"]);
@@ -36,7 +36,8 @@ export function buildDigitsCollectedPayload(outcome: CollectOutcome, ids: { sess
   if (outcome === null || typeof outcome !== "object") throw new DtmfPayloadError(PAYLOAD, "outcome", "an object", outcome);
   if (ids === null || typeof ids !== "object") throw new DtmfPayloadError(PAYLOAD, "ids", "an object", ids);
   const session_uuid = checkString(PAYLOAD, "sessionUuid", ids.sessionUuid);
-  const command_uid = checkString(PAYLOAD, "commandUid", ids.commandUid);
+  // May be empty: a collect request refused for a missing command_uid is still answered.
+  const command_uid = checkText(PAYLOAD, "commandUid", ids.commandUid);
   const { digits, terminator } = outcome;
   // Seed 001 sets no length limit on digits (seed 003's 64 bounds a request, not this event).
   if (typeof digits !== "string" || !DIGITS.test(digits)) {
@@ -63,5 +64,6 @@ export const digitsCollectedPayloadSchema = frozenSchema({
     digits: { type: "string", pattern: "^[0-9A-D*#]*$" },
     terminator: { type: "string", pattern: "^[0-9A-D*#]?$" },
     status: { enum: [...COLLECT_STATUSES] },
+    error: { type: "string", description: "dtmf-wasm extension: why the collect request was refused (status failure); absent otherwise." },
   },
 });

@@ -1,0 +1,255 @@
+/**
+ * `startServer(options)`: the media-stream server behind `dtmf-wasm serve`. One HTTP server
+ * carries the WebSocket streams and the control routes; AudioSocket (TCP) and RTP (UDP)
+ * listen on their own ports when asked. All calls share one DtmfEngine (one WebAssembly
+ * instance; a few hundred bytes of state per channel). Each call's state is its own: nothing
+ * is shared between calls but the engine and the sinks, so an error in one call ends (at
+ * most) that call. Default bind: 127.0.0.1.
+ */
+import { EventEmitter } from "node:events";
+import { type IncomingMessage, type Server as HttpServer, createServer } from "node:http";
+import type { Server as TcpServer } from "node:net";
+import type { Writable } from "node:stream";
+import { WebSocketServer } from "ws";
+import { DtmfEngine } from "../engine.js";
+import type { DetectorTuning } from "../options.js";
+import { WebhookSink, type WebhookOptions } from "../webhook.js";
+import { createAudioSocketServer } from "./audiosocket.js";
+import { Call, type CallHost, type CallSettings, type CallStart } from "./call.js";
+import { DtmfLimitError, DtmfProtocolError, messageOf } from "./errors.js";
+import { type Authorize, bearerAuthorize, controlHandler } from "./http-control.js";
+import { type ServeOptionValues, type ServeSettings, resolveServeOptions } from "./options.js";
+import type { BuiltPayload } from "./payload-formats.js";
+import { protocolForPath } from "./protocols/detect.js";
+import { type RtpListener, createRtpListener } from "./rtp.js";
+import { type DeliveryRecord, NdjsonSink, type PayloadSink, WebhookPayloadSink, recordIterator } from "./sinks.js";
+import { CLOSE_TRY_LATER, StreamConnection } from "./ws-connection.js";
+
+export interface StartServerOptions extends ServeOptionValues {
+  /** The engine to run detectors on (default: a new one). */
+  engine?: DtmfEngine;
+  /** Detector tuning for every call. */
+  tuning?: DetectorTuning;
+  /** Decides whether an HTTP control request may proceed (default: bearer `controlToken` if set, else open). */
+  authorize?: Authorize;
+  /** Where `stdout: true` writes (default: process.stdout). */
+  stdoutStream?: Writable;
+  /** Extra WebhookSink options (timeouts, headers, an injected fetch…). */
+  webhookOptions?: Omit<WebhookOptions, "url">;
+  /** More sinks of your own. */
+  sinks?: PayloadSink[];
+}
+
+/** Server counters (GET /stats). */
+export interface ServerTotals {
+  calls: number;
+  refusedCalls: number;
+  keys: number;
+  payloads: number;
+  delivered: number;
+  webhookFailures: number;
+  badMessages: number;
+  warnings: number;
+}
+
+export class DtmfServer extends EventEmitter implements CallHost {
+  readonly settings: ServeSettings & CallSettings;
+  readonly calls = new Map<string, Call>();
+  readonly totals: ServerTotals = { calls: 0, refusedCalls: 0, keys: 0, payloads: 0, delivered: 0, webhookFailures: 0, badMessages: 0, warnings: 0 };
+  readonly badByProtocol: Record<string, number> = {};
+  /** ws://host:port (any path; /twilio, /vonage… name the protocol). */
+  url = "";
+  httpUrl = "";
+  port = 0;
+  audiosocketPort?: number;
+  rtpPort?: number;
+  private readonly sinks: PayloadSink[] = [];
+  private http!: HttpServer;
+  private wss!: WebSocketServer;
+  private audiosocket?: TcpServer;
+  private rtp?: RtpListener;
+  private closing = false;
+
+  /** @internal Use startServer(). */
+  constructor(readonly engine: DtmfEngine, settings: ServeSettings, readonly tuning: DetectorTuning, private readonly options: StartServerOptions) {
+    super();
+    this.settings = settings;
+    // A warning nobody listens to must not throw (EventEmitter throws on unhandled "error" only; we never emit "error").
+    if (settings.webhook) {
+      const sink = new WebhookSink({ maxAttempts: settings.webhookMaxAttempts, ...(options.webhookOptions ?? {}), url: settings.webhook });
+      this.sinks.push(new WebhookPayloadSink(sink, settings.webhookConcurrency, (record, error, latencyMs) => {
+        if (error === undefined) { this.totals.delivered++; this.emit("delivered", { record, latencyMs }); } else {
+          this.totals.webhookFailures++;
+          this.emit("webhookError", { record, error });
+        }
+      }));
+    }
+    if (settings.stdout) this.sinks.push(new NdjsonSink(options.stdoutStream ?? process.stdout));
+    this.sinks.push(...(options.sinks ?? []));
+  }
+
+  /** @internal */
+  async listen(): Promise<void> {
+    const s = this.settings;
+    const authorize = this.options.authorize ?? (s.controlToken ? bearerAuthorize(s.controlToken) : undefined);
+    const handler = controlHandler(this, authorize);
+    this.http = createServer((req, res) => { void handler(req, res); });
+    this.http.on("clientError", (_error, socket) => { if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"); else socket.destroy(); });
+    // maxPayload: ws reads a frame's length from its header and closes (1009) before buffering more.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: s.maxMessageBytes, perMessageDeflate: false });
+    this.http.on("upgrade", (request: IncomingMessage, socket, head) => {
+      if (this.closing || this.calls.size >= s.maxCalls) {
+        socket.end("HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n");
+        this.totals.refusedCalls++;
+        return;
+      }
+      socket.on("error", () => socket.destroy());
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        const url = new URL(request.url ?? "/", "http://localhost");
+        try {
+          new StreamConnection(this, ws, url.searchParams, protocolForPath(url.pathname));
+        } catch (error) {
+          this.warn(undefined, messageOf(error));
+          ws.close(CLOSE_TRY_LATER, "refused");
+        }
+      });
+    });
+    await listenOn(this.http, s.port, s.host);
+    const address = this.http.address() as { address: string; port: number };
+    this.port = address.port;
+    const host = address.address.includes(":") ? `[${address.address}]` : address.address;
+    this.url = `ws://${host}:${address.port}`;
+    this.httpUrl = `http://${host}:${address.port}`;
+    if (s.audiosocketPort !== undefined) {
+      this.audiosocket = createAudioSocketServer(this);
+      this.audiosocket.on("connection", (socket) => { if (this.closing || this.calls.size >= s.maxCalls) { this.totals.refusedCalls++; socket.destroy(); } });
+      await listenOn(this.audiosocket, s.audiosocketPort, s.host);
+      this.audiosocketPort = (this.audiosocket.address() as { port: number }).port;
+    }
+    if (s.rtpPort !== undefined) {
+      this.rtp = createRtpListener(this);
+      await new Promise<void>((resolve, reject) => {
+        this.rtp!.socket.once("error", reject);
+        this.rtp!.socket.bind(s.rtpPort, s.host, () => { this.rtp!.socket.off("error", reject); resolve(); });
+      });
+      this.rtpPort = this.rtp.socket.address().port;
+    }
+  }
+
+  // ---- CallHost / connection server ----
+
+  /** @internal A call announces itself: refused if its id is already streaming (no hijacking), or too many calls are open. */
+  registerCall(start: CallStart, owner: object): Call {
+    if (this.closing) throw new DtmfLimitError("shutdown", "the server is shutting down");
+    const existing = this.calls.get(start.metadata.id);
+    if (existing && existing.streaming) {
+      this.totals.refusedCalls++;
+      throw new DtmfProtocolError(start.protocol, `call ${JSON.stringify(start.metadata.id.slice(0, 80))} is already streaming on another connection; refused`);
+    }
+    if (this.calls.size >= this.settings.maxCalls) {
+      this.totals.refusedCalls++;
+      throw new DtmfLimitError("maxCalls", `${this.calls.size} calls are open, the limit`);
+    }
+    const call = new Call(this, start);
+    this.calls.set(call.id, call);
+    owners.set(call, owner);
+    this.totals.calls++;
+    this.emit("callStarted", { callId: call.id, protocol: call.protocol, sampleRate: call.sampleRate, channels: call.channels, sessionUuid: call.formatter.sessionUuid });
+    return call;
+  }
+
+  /** @internal */
+  ended(call: Call): void {
+    if (this.calls.get(call.id) === call) this.calls.delete(call.id);
+  }
+
+  /** @internal */
+  deliver(call: Call, built: BuiltPayload, party: string | undefined): void {
+    const record: DeliveryRecord = { callId: call.id, protocol: call.protocol, party, kind: built.kind, payload: built.payload, producedAt: Date.now() };
+    this.totals.payloads++;
+    if (built.kind === "dtmf" || (built.kind === "dtmf_received" && !call.formatter.kinds.has("dtmf"))) this.totals.keys++;
+    for (const sink of this.sinks) {
+      try { sink.deliver(record); } catch (error) { this.warn(call, `sink ${sink.name}: ${messageOf(error)}`); }
+    }
+    if (call.reply) {
+      try { call.reply({ event: "dtmf-wasm", kind: built.kind, payload: built.payload }); } catch (error) { this.warn(call, `socket sink: ${messageOf(error)}`); }
+    }
+    this.emit("payload", record);
+  }
+
+  /** @internal */
+  warn(call: Call | undefined, message: string, protocol?: string): void {
+    this.totals.warnings++;
+    this.emit("warning", { callId: call?.id, protocol: protocol ?? call?.protocol, message });
+  }
+
+  /** @internal */
+  countBad(protocol: string | undefined): void {
+    this.totals.badMessages++;
+    const key = protocol ?? "unknown";
+    this.badByProtocol[key] = (this.badByProtocol[key] ?? 0) + 1;
+  }
+
+  // ---- API ----
+
+  /** Every payload from now on, as an async iterator; the queue holds at most `highWaterMark` unread records. */
+  payloads(highWaterMark = 10_000): AsyncIterableIterator<DeliveryRecord> {
+    return recordIterator((push) => { this.on("payload", push); return () => this.off("payload", push); }, highWaterMark);
+  }
+
+  stats(): Record<string, unknown> {
+    const memory = process.memoryUsage();
+    return {
+      callsOpen: this.calls.size, ...this.totals, badByProtocol: { ...this.badByProtocol }, channelsOpen: this.engine.channelsOpen,
+      engineMemoryBytes: this.engine.memoryBytes, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeS: process.uptime(),
+    };
+  }
+
+  /** Stops accepting calls, ends those open (their open presses and collections are reported), waits for the sinks. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.rtp?.endAll("shutdown");
+    for (const call of [...this.calls.values()]) { try { call.end("shutdown"); } catch (error) { this.warn(call, messageOf(error)); } }
+    for (const client of this.wss?.clients ?? []) client.terminate();
+    await Promise.all(this.sinks.map((s) => s.drain()));
+    await new Promise<void>((done) => this.wss.close(() => done()));
+    this.http.closeAllConnections();
+    await new Promise<void>((done) => this.http.close(() => done()));
+    if (this.audiosocket) await new Promise<void>((done) => this.audiosocket!.close(() => done()));
+    if (this.rtp) await new Promise<void>((done) => { try { this.rtp!.socket.close(() => done()); } catch { done(); } });
+  }
+}
+
+const owners = new WeakMap<Call, object>();
+
+function listenOn(server: HttpServer | TcpServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => { server.off("error", reject); resolve(); });
+  });
+}
+
+/**
+ * Starts a media-stream server. Options are those of `dtmf-wasm serve` (camelCase, checked,
+ * typed errors naming the option) plus `engine`, `tuning`, `authorize`, `stdoutStream`,
+ * `webhookOptions` and `sinks`. Resolves once every listener is bound.
+ *
+ * ```js
+ * import { startServer } from "dtmf-wasm";
+ * const server = await startServer({ port: 8081, webhook: "https://example.test/dtmf" });
+ * server.on("payload", ({ callId, payload }) => console.log(callId, payload));
+ * ```
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<DtmfServer> {
+  const { engine, tuning, authorize, stdoutStream, webhookOptions, sinks, ...values } = options;
+  const settings = resolveServeOptions([{ values: values as Record<string, unknown>, source: "option" }]);
+  const server = new DtmfServer(engine ?? (await DtmfEngine.create()), settings, tuning ?? {}, { authorize, stdoutStream, webhookOptions, sinks });
+  try {
+    await server.listen();
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    throw error;
+  }
+  return server;
+}
