@@ -56,6 +56,7 @@ export interface CallSettings {
   maxGapFillMs: number;
   mergeWindowMs: number;
   outOfBandHoldMs: number;
+  outOfBandLateMs: number;
   successRule: "seed" | "strict";
   typeAhead: TypeAhead;
   typeAheadMs: number;
@@ -144,7 +145,9 @@ export class Call {
     });
     for (const warning of this.formatter.warnings) host.warn(this, warning);
     const samples = (ms: number) => Math.round((ms * this.sampleRate) / 1000);
-    const mergerOptions = { windowSamples: samples(s.mergeWindowMs), holdSamples: samples(s.outOfBandHoldMs), retainSamples: samples(MERGE_RETAIN_MS) };
+    const mergerOptions = {
+      windowSamples: samples(s.mergeWindowMs), holdSamples: samples(s.outOfBandHoldMs), lateSamples: samples(s.outOfBandLateMs), retainSamples: samples(MERGE_RETAIN_MS),
+    };
     this.parties = [];
     try {
       for (let c = 0; c < this.channels; c++) {
@@ -406,6 +409,7 @@ export class Call {
   }
 
   summary(reason?: string): Record<string, unknown> {
+    this.stats.duplicateReports = this.parties.reduce((n, p) => n + p.merger.duplicates, 0);
     return {
       callId: this.id, protocol: this.protocol, reason, sessionUuid: this.formatter.sessionUuid, sampleRate: this.sampleRate, channels: this.channels,
       mediaMs: this.positionMs, stats: { ...this.stats }, keys: this.keys, collections: this.collections,

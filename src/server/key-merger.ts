@@ -62,6 +62,8 @@ interface Press {
   /** End as known (start + duration), for overlap tests. */
   end: number;
   inband: boolean;
+  /** An in-band press whose tone is still on (keydown, no dtmf yet): it overlaps anything after its start. */
+  sounding: boolean;
   inbandStart?: number;
   outOfBand?: OutOfBandKey;
   keydownSent: boolean;
@@ -75,6 +77,8 @@ export interface KeyMergerOptions {
   windowSamples: number;
   /** How long an out-of-band-only press waits for an in-band report after its end, samples. */
   holdSamples: number;
+  /** How long after an in-band press's end a report without timing (Twilio's dtmf message) may still be of it, samples. */
+  lateSamples: number;
   /** How long a finished press stays joinable, samples. */
   retainSamples: number;
 }
@@ -95,6 +99,7 @@ export class KeyMerger {
     press.inband = true;
     press.inbandStart = event.startSample;
     press.holdUntil = undefined;
+    press.sounding = event.type === "keydown";
     if (event.type === "keydown") {
       if (!press.keydownSent) out.push(this.keydown(press, event.detectedSample)); else this.duplicates++;
       return out;
@@ -112,7 +117,7 @@ export class KeyMerger {
     // The same out-of-band press again (RFC 4733 keydown, then its end).
     let press = this.presses.find((p) => p.outOfBand?.source === key.source && p.digit === key.digit && !p.outOfBand.ended &&
       (key.startSample === undefined || p.outOfBand.startSample === key.startSample));
-    if (!press) press = this.joinable(key.digit, start, end, (p) => p.outOfBand === undefined);
+    if (!press) press = this.joinable(key.digit, start, end, (p) => p.outOfBand === undefined, key.startSample === undefined ? this.options.lateSamples : 0);
     if (press) {
       press.outOfBand = { ...key };
       press.end = Math.max(press.end, end);
@@ -158,13 +163,14 @@ export class KeyMerger {
   }
 
   /** The nearest press of `digit` accepted by `free` that overlaps [start, end] ± the window. */
-  private joinable(digit: DtmfDigit, start: number, end: number, free: (p: Press) => boolean): Press | undefined {
+  private joinable(digit: DtmfDigit, start: number, end: number, free: (p: Press) => boolean, late = 0): Press | undefined {
     const w = this.options.windowSamples;
+    const after = Math.max(w, late);
     let best: Press | undefined;
     let bestDistance = Number.POSITIVE_INFINITY;
     for (const p of this.presses) {
       if (p.digit !== digit || !free(p)) continue;
-      if (start > p.end + w || end < p.start - w) continue;
+      if (start > (p.sounding ? Number.POSITIVE_INFINITY : p.end + after) || end < p.start - w) continue;
       const distance = Math.abs(p.start - start);
       if (distance < bestDistance) { best = p; bestDistance = distance; }
     }
@@ -172,7 +178,7 @@ export class KeyMerger {
   }
 
   private open(digit: DtmfDigit, start: number): Press {
-    const press: Press = { id: this.nextId++, digit, start, end: start, inband: false, keydownSent: false, dtmfSent: false };
+    const press: Press = { id: this.nextId++, digit, start, end: start, inband: false, sounding: false, keydownSent: false, dtmfSent: false };
     this.presses.push(press);
     return press;
   }

@@ -53,6 +53,7 @@ export const SERVE_OPTIONS = {
   partyField: { kind: "boolean", default: true, help: "stereo streams: add `party` (caller/callee) to each payload (an extension field)" },
   mergeWindowMs: { kind: "integer", default: 120, min: 0, max: 2000, help: "how far apart an in-band and an out-of-band report of one press may be, ms" },
   outOfBandHoldMs: { kind: "integer", default: 200, min: 0, max: 5000, help: "an out-of-band-only key waits this long for the in-band report, ms" },
+  outOfBandLateMs: { kind: "integer", default: 1000, min: 0, max: 10000, help: "a platform key report without timing (Twilio's dtmf) still matches an in-band press that ended this long before, ms" },
   maxMessageBytes: { kind: "integer", default: 65536, min: 1024, max: 16777216, help: "largest WebSocket message, bytes (refused before it is read)" },
   maxBodyBytes: { kind: "integer", default: 16384, min: 256, max: 1048576, help: "largest HTTP request body, bytes (refused before it is read)" },
   maxGapFillMs: { kind: "integer", default: DEFAULT_MAX_GAP_FILL_MS, min: 0, max: MAX_GAP_FILL_LIMIT_MS, help: "longest timestamp gap filled with silence, ms; longer ones reset the media clock" },
@@ -88,6 +89,7 @@ export interface ServeSettings {
   partyField: boolean;
   mergeWindowMs: number;
   outOfBandHoldMs: number;
+  outOfBandLateMs: number;
   maxMessageBytes: number;
   maxBodyBytes: number;
   maxGapFillMs: number;

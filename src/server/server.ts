@@ -197,6 +197,9 @@ export class DtmfServer extends EventEmitter implements CallHost {
     return recordIterator((push) => { this.on("payload", push); return () => this.off("payload", push); }, highWaterMark);
   }
 
+  /** Resolves when every payload handed to the sinks so far has been sent (or has failed). */
+  async drain(): Promise<void> { await Promise.all(this.sinks.map((s) => s.drain())); }
+
   stats(): Record<string, unknown> {
     const memory = process.memoryUsage();
     return {
