@@ -202,7 +202,9 @@ export class DtmfServer extends EventEmitter implements CallHost {
 
   stats(): Record<string, unknown> {
     const memory = process.memoryUsage();
+    const cpu = process.cpuUsage();
     return {
+      cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
       callsOpen: this.calls.size, ...this.totals, badByProtocol: { ...this.badByProtocol }, channelsOpen: this.engine.channelsOpen,
       engineMemoryBytes: this.engine.memoryBytes, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeS: process.uptime(),
     };
