@@ -151,10 +151,11 @@ export class PayloadFormatter {
       });
     }
     if (this.kinds.has("bandwidth")) {
-      const fields = ["accountId", "applicationId", "from", "to", "callId", "callUrl", "startTime", "answerTime", "enqueuedTime", "parentCallId",
-        "transferCallerId", "transferTo", "tag"];
+      const required = ["accountId", "applicationId", "from", "to", "callId", "callUrl", "startTime", "answerTime"];
+      const optional = ["enqueuedTime", "parentCallId", "transferCallerId", "transferTo", "tag"];
       const c: Record<string, string | undefined> = {};
-      for (const f of fields) { const v = this.value(`bandwidth.${f}`); if (v !== "" || !["enqueuedTime", "parentCallId", "transferCallerId", "transferTo", "tag"].includes(f)) c[f] = v || undefined; }
+      for (const f of required) c[f] = this.value(`bandwidth.${f}`);
+      for (const f of optional) { const v = this.value(`bandwidth.${f}`); if (v !== "") c[f] = v; }
       c.direction = normaliseDirection(this.value("bandwidth.direction")) ?? "inbound";
       // Probe once so a bad mapping is a warning at the start of the call, not an error per key.
       try {
