@@ -20,7 +20,6 @@
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { connect } from "node:net";
 import { createInterface } from "node:readline";
 import wavefile from "wavefile";
@@ -63,7 +62,13 @@ function callAudio(seconds) {
   const frameSamples = 160;
   const frames = Math.floor(samples.length / frameSamples);
   const keyEndFrames = gen.tones.map((t) => Math.ceil((t.startSample + t.durationSamples) / frameSamples) - 1);
-  return { mulaw: encodeSamples(samples, "mulaw"), pcm: encodeSamples(samples, "pcm16"), frames, keyEndFrames, keys: gen.tones.map((t) => t.digit) };
+  const mulaw = encodeSamples(samples, "mulaw");
+  const pcm = encodeSamples(samples, "pcm16");
+  // Every call plays the same audio: each frame's bytes and base64 are made once.
+  const b64 = Array.from({ length: frames }, (_, k) => Buffer.from(mulaw.buffer, mulaw.byteOffset + k * 160, 160).toString("base64"));
+  const pcmFrames = Array.from({ length: frames }, (_, k) => Buffer.from(pcm.buffer, pcm.byteOffset + k * 320, 320));
+  const asFrames = pcmFrames.map((f) => Buffer.concat([Buffer.from([0x10, 0x01, 0x40]), f]));
+  return { mulaw, b64, pcmFrames, asFrames, frames, keyEndFrames, keys: gen.tones.map((t) => t.digit) };
 }
 
 async function startServe(webhookUrl) {
@@ -82,8 +87,6 @@ async function stats(http) { return (await fetch(`${http}/stats`)).json(); }
 
 /** One call of `protocol`: open(), frame(k), close(). */
 function makeCall(protocol, id, audio, target) {
-  const b64 = (from, n) => Buffer.from(audio.mulaw.buffer, audio.mulaw.byteOffset + from, n).toString("base64");
-  const pcmBytes = (k) => Buffer.from(audio.pcm.buffer, audio.pcm.byteOffset + k * 320, 320);
   if (protocol === "audiosocket") {
     let socket;
     return {
@@ -93,7 +96,7 @@ function makeCall(protocol, id, audio, target) {
         const u = Buffer.alloc(19); u[0] = 1; u.writeUInt16BE(16, 1); Buffer.from(id.replace(/-/g, ""), "hex").copy(u, 3);
         socket.write(u);
       },
-      frame(k) { const h = Buffer.from([0x10, 0x01, 0x40]); socket.write(Buffer.concat([h, pcmBytes(k)])); },
+      frame(k) { socket.write(audio.asFrames[k]); },
       close() { socket.end(Buffer.from([0, 0, 0])); },
     };
   }
@@ -127,8 +130,8 @@ function makeCall(protocol, id, audio, target) {
       }
     },
     frame(k) {
-      if (protocol === "twilio") ws.send(`{"event":"media","sequenceNumber":"${k + 2}","streamSid":"MZ${id}","media":{"track":"inbound","chunk":"${k + 1}","timestamp":"${k * FRAME_MS}","payload":"${b64(k * 160, 160)}"}}`);
-      else ws.send(pcmBytes(k));
+      if (protocol === "twilio") ws.send(`{"event":"media","sequenceNumber":"${k + 2}","streamSid":"MZ${id}","media":{"track":"inbound","chunk":"${k + 1}","timestamp":"${k * FRAME_MS}","payload":"${audio.b64[k]}"}}`);
+      else ws.send(audio.pcmFrames[k]);
     },
     close() { if (protocol === "twilio") ws.send(JSON.stringify({ event: "stop", streamSid: `MZ${id}` })); ws.close(); },
   };
@@ -153,6 +156,8 @@ async function run(protocol, calls, audio, target, received) {
   const t0 = performance.now();
   let maxLagMs = 0;
   let rssPeak = 0;
+  let sampling = false;
+  let lastSample = 0;
   const keyEndSet = new Map(audio.keyEndFrames.map((f, k) => [f, k]));
   await new Promise((resolve) => {
     const tick = () => {
@@ -165,16 +170,20 @@ async function run(protocol, calls, audio, target, received) {
         while (sent[i] < due) {
           const k = sent[i]++;
           list[i].frame(k);
-          if (keyEndSet.has(k)) keyEndSent[i].push(performance.now());
+          if (keyEndSet.has(k)) keyEndSent[i].push(monoMs());
         }
       }
       if (!active) { resolve(); return; }
+      if (!sampling && now - lastSample > 2000) {
+        sampling = true;
+        lastSample = now;
+        stats(target.httpUrl).then((st) => { rssPeak = Math.max(rssPeak, st.rssBytes); sampling = false; }, () => { sampling = false; });
+      }
       setTimeout(tick, FRAME_MS / 2);
     };
     tick();
   });
-  const during = await stats(target.httpUrl);
-  rssPeak = during.rssBytes;
+  rssPeak = Math.max(rssPeak, (await stats(target.httpUrl)).rssBytes);
   const elapsedS = (performance.now() - t0) / 1000;
   for (const c of list) c.close();
   // Wait (bounded) for the payloads still on their way.
@@ -185,6 +194,7 @@ async function run(protocol, calls, audio, target, received) {
     if (got >= expected) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  if (protocol === "rtp") await new Promise((r) => setTimeout(r, 1200)); // RTP calls end by idle timeout
   const after = await stats(target.httpUrl);
   const latencies = [];
   let reported = 0, correct = 0;
@@ -206,36 +216,50 @@ async function run(protocol, calls, audio, target, received) {
   };
 }
 
+/**
+ * The webhook receiver runs in its own process (so this one's load does not delay it) and
+ * reports each dtmf payload's arrival on the machine's monotonic clock (process.hrtime).
+ */
+const RECEIVER = `
+  const { createServer } = require("node:http");
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => { body += c; });
+    req.on("end", () => {
+      const at = Number(process.hrtime.bigint()) / 1e6;
+      res.writeHead(204).end();
+      try { const p = JSON.parse(body); if (p.event === "dtmf") process.stdout.write(JSON.stringify({ s: p.session_uuid, d: p.digit, at }) + "\\n"); } catch {}
+    });
+  });
+  server.listen(0, "127.0.0.1", () => process.stdout.write(JSON.stringify({ port: server.address().port }) + "\\n"));
+`;
+
 const o = args(process.argv.slice(2));
 const audio = callAudio(o.seconds);
 const received = new Map();
-const receiver = createServer((req, res) => {
-  let body = "";
-  req.on("data", (c) => { body += c; });
-  req.on("end", () => {
-    res.writeHead(204).end();
-    try {
-      const p = JSON.parse(body);
-      if (p.event === "dtmf") received.get(p.session_uuid)?.push({ digit: p.digit, at: performance.now() });
-    } catch { /* ignore */ }
+const receiver = spawn(process.execPath, ["-e", RECEIVER], { stdio: ["ignore", "pipe", "inherit"] });
+const receiverPort = await new Promise((resolve) => {
+  createInterface({ input: receiver.stdout }).on("line", (line) => {
+    const r = JSON.parse(line);
+    if (r.port) resolve(r.port); else received.get(r.s)?.push({ digit: r.d, at: r.at });
   });
 });
-await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
-const { child, listening } = await startServe(`http://127.0.0.1:${receiver.address().port}/hook`);
-const target = { url: listening.websocket, httpUrl: listening.http, audiosocketPort: listening.audiosocketPort, rtpPort: listening.rtpPort };
+const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
 const results = [];
 console.error(`node ${process.version}, ${o.seconds} s calls, a ${TONE_MS} ms key every ${KEY_EVERY_MS} ms over speech, webhook on`);
 console.log("| protocol | calls | keys reported / sent | right, in order | latency p50 / p99 | generator lag | server CPU | server RSS per call |");
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const protocol of o.protocols) {
   for (const calls of o.calls) {
+    // A fresh server per run, so that memory per call is not another run's garbage.
+    const { child, listening } = await startServe(o.webhook ? `http://127.0.0.1:${receiverPort}/hook` : undefined);
+    const target = { url: listening.websocket, httpUrl: listening.http, audiosocketPort: listening.audiosocketPort, rtpPort: listening.rtpPort };
     const r = await run(protocol, calls, audio, target, received);
+    child.kill("SIGTERM");
+    await new Promise((done) => child.once("exit", done));
     results.push(r);
     console.log(`| ${r.protocol} | ${r.calls} | ${r.dtmfReported} / ${r.keysSent} | ${r.inOrderAndRight} | ${r.latencyP50Ms} / ${r.latencyP99Ms} ms | ${r.generatorMaxLagMs} ms | ${r.serverCpuPct} % | ${r.serverMemoryPerCallKiB} KiB |`);
-    await new Promise((r) => setTimeout(r, 1500)); // RTP calls end by idle timeout
   }
 }
-child.kill("SIGTERM");
-await new Promise((r) => child.once("exit", r));
-receiver.close();
+receiver.kill();
 if (o.json) writeFileSync(o.json, `${JSON.stringify({ node: process.version, seconds: o.seconds, results }, null, 2)}\n`);
