@@ -12,7 +12,7 @@ import { type TypeAhead, TYPE_AHEAD_MODES } from "./collect-request.js";
 import { DEFAULT_MAX_GAP_FILL_MS, MAX_GAP_FILL_LIMIT_MS } from "./media-clock.js";
 import { DEFAULT_PAYLOADS, type PayloadKind, checkMapping, checkPayloadKinds } from "./payload-formats.js";
 
-type Kind = "string" | "integer" | "number" | "boolean" | "list" | "enum" | "object" | "url";
+type Kind = "string" | "integer" | "number" | "boolean" | "list" | "enum" | "object" | "url" | "json";
 
 interface Spec {
   kind: Kind;
@@ -46,6 +46,7 @@ export const SERVE_OPTIONS = {
   payloads: { kind: "list", default: DEFAULT_PAYLOADS, help: "payloads per key and collection: dtmf, dtmf_received, bandwidth, digits.collected, keydown, reprompt (a call's dtmf_payloads parameter overrides)" },
   mapping: { kind: "object", default: {}, help: "session/call field mapping overrides, JSON (see the README)" },
   bandwidthCallUrl: { kind: "string", default: "https://voice.bandwidth.com/api/v2/accounts/{accountId}/calls/{callId}", help: "Bandwidth callUrl when the metadata has none" },
+  collect: { kind: "json", help: "a collect request (JSON, seed 003 fields) started on every call whose metadata has none (AudioSocket, RTP)" },
   controlToken: { kind: "string", help: "bearer token for the HTTP control routes (POST /calls/:id/collect…)" },
   successRule: { kind: "enum", values: SUCCESS_RULES, default: "seed", help: "seed: a terminator key ends in success (seed 001); strict: min digits always (FreeSWITCH)" },
   typeAhead: { kind: "enum", values: TYPE_AHEAD_MODES, default: "discard", help: "keys pressed before a collection starts: discard, or keep those of the last --type-ahead-ms" },
@@ -82,6 +83,7 @@ export interface ServeSettings {
   payloads: PayloadKind[];
   mapping: Record<string, string>;
   bandwidthCallUrl: string;
+  collect?: Record<string, unknown>;
   controlToken?: string;
   successRule: "seed" | "strict";
   typeAhead: TypeAhead;
@@ -135,6 +137,12 @@ function checkValue(name: string, spec: Spec, value: unknown, source: string): u
       if (typeof value !== "string" || !spec.values!.includes(value)) throw new DtmfOptionError(label, `one of ${spec.values!.join(", ")}`, value);
       return value;
     case "list": return checkPayloadKinds(label, value);
+    case "json": {
+      let v = value;
+      if (typeof v === "string") { try { v = JSON.parse(v); } catch { throw new DtmfOptionError(label, "a JSON object", value); } }
+      if (v === null || typeof v !== "object" || Array.isArray(v)) throw new DtmfOptionError(label, "a JSON object", value);
+      return v;
+    }
     case "object": {
       let v = value;
       if (typeof v === "string") { try { v = JSON.parse(v); } catch { throw new DtmfOptionError(label, "a JSON object", value); } }

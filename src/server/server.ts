@@ -150,7 +150,7 @@ export class DtmfServer extends EventEmitter implements CallHost {
       this.totals.refusedCalls++;
       throw new DtmfLimitError("maxCalls", `${this.calls.size} calls are open, the limit`);
     }
-    const call = new Call(this, start);
+    const call = new Call(this, start.collect === undefined && this.settings.collect ? { ...start, collect: this.settings.collect } : start);
     this.calls.set(call.id, call);
     owners.set(call, owner);
     this.totals.calls++;
