@@ -14,7 +14,7 @@
  *   npm run build && node bench/serve-load.mjs --protocols twilio,vonage,audiosocket,rtp --calls 100,500 --seconds 20
  *
  * Options: --protocols LIST (twilio, vonage, jambonz, audio_fork, audiosocket, rtp), --calls LIST,
- * --seconds S (audio per call, 4-120), --no-webhook (payloads counted from --stdout instead),
+ * --seconds S (audio per call, 4-120), --webhook-concurrency N (the server's, default 64),
  * --json FILE (results).
  */
 import { spawn } from "node:child_process";
@@ -33,15 +33,15 @@ const KEYS = "0123456789*#";
 const ALL = ["twilio", "vonage", "jambonz", "audio_fork", "audiosocket", "rtp"];
 
 function args(argv) {
-  const o = { protocols: ["twilio", "vonage", "audiosocket", "rtp"], calls: [100], seconds: 20, webhook: true, json: undefined };
+  const o = { protocols: ["twilio", "vonage", "audiosocket", "rtp"], calls: [100], seconds: 20, webhook: true, json: undefined, concurrency: 64 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i];
     if (a === "--protocols") o.protocols = v().split(",");
     else if (a === "--calls") o.calls = v().split(",").map(Number);
     else if (a === "--seconds") o.seconds = Number(v());
-    else if (a === "--no-webhook") o.webhook = false;
     else if (a === "--json") o.json = v();
+    else if (a === "--webhook-concurrency") o.concurrency = Number(v());
     else throw new Error(`unknown option ${a}`);
   }
   if (o.protocols.some((p) => !ALL.includes(p))) throw new Error(`--protocols: from ${ALL.join(", ")}`);
@@ -71,9 +71,9 @@ function callAudio(seconds) {
   return { mulaw, b64, pcmFrames, asFrames, frames, keyEndFrames, keys: gen.tones.map((t) => t.digit) };
 }
 
-async function startServe(webhookUrl) {
+async function startServe(webhookUrl, concurrency) {
   const flags = ["dist/cli/main.js", "serve", "--port", "0", "--audiosocket-port", "0", "--rtp-port", "0", "--rtp-idle-ms", "1000", "--max-calls", "100000"];
-  if (webhookUrl) flags.push("--webhook", webhookUrl, "--webhook-concurrency", "64");
+  if (webhookUrl) flags.push("--webhook", webhookUrl, "--webhook-concurrency", String(concurrency));
   const child = spawn(process.execPath, flags, { stdio: ["ignore", "ignore", "pipe"] });
   const lines = createInterface({ input: child.stderr });
   const listening = await new Promise((resolve, reject) => {
@@ -246,13 +246,13 @@ const receiverPort = await new Promise((resolve) => {
 });
 const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
 const results = [];
-console.error(`node ${process.version}, ${o.seconds} s calls, a ${TONE_MS} ms key every ${KEY_EVERY_MS} ms over speech, webhook on`);
+console.error(`node ${process.version}, ${o.seconds} s calls, a ${TONE_MS} ms key every ${KEY_EVERY_MS} ms over speech, webhook on (concurrency ${o.concurrency}), load average ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 console.log("| protocol | calls | keys reported / sent | right, in order | latency p50 / p99 | generator lag | server CPU | server RSS per call |");
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const protocol of o.protocols) {
   for (const calls of o.calls) {
     // A fresh server per run, so that memory per call is not another run's garbage.
-    const { child, listening } = await startServe(o.webhook ? `http://127.0.0.1:${receiverPort}/hook` : undefined);
+    const { child, listening } = await startServe(o.webhook ? `http://127.0.0.1:${receiverPort}/hook` : undefined, o.concurrency);
     const target = { url: listening.websocket, httpUrl: listening.http, audiosocketPort: listening.audiosocketPort, rtpPort: listening.rtpPort };
     const r = await run(protocol, calls, audio, target, received);
     child.kill("SIGTERM");

@@ -37,6 +37,7 @@ export const SERVE_OPTIONS = {
   rtpEncoding: { kind: "enum", values: RTP_ENCODINGS, default: "pcmu", help: "RTP audio for dynamic payload types (PT 0 is always PCMU, 8 PCMA)" },
   rtpRate: { kind: "integer", default: 8000, min: 8000, max: 48000, help: "RTP clock rate of the audio, Hz" },
   rtpEventPayloadType: { kind: "integer", default: 101, min: 96, max: 127, help: "RTP payload type of RFC 4733 telephone-events" },
+  rtpReceiveBufferBytes: { kind: "integer", default: 4194304, min: 65536, max: 268435456, help: "the RTP socket's kernel receive buffer, bytes (capped by net.core.rmem_max): a burst beyond it is lost audio" },
   rtpIdleMs: { kind: "integer", default: 5000, min: 100, max: 600000, help: "an RTP call ends after this long without a packet, ms" },
   webhook: { kind: "url", help: "POST every payload to this URL (JSON)" },
   webhookConcurrency: { kind: "integer", default: 8, min: 1, max: 1024, help: "webhook POSTs in flight at once, across calls" },
@@ -75,6 +76,7 @@ export interface ServeSettings {
   rtpRate: number;
   rtpEventPayloadType: number;
   rtpIdleMs: number;
+  rtpReceiveBufferBytes: number;
   webhook?: string;
   webhookConcurrency: number;
   webhookMaxAttempts: number;

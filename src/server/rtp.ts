@@ -25,7 +25,7 @@ const SEQUENCE_MODULO = 65536;
 const UINT32 = 2 ** 32;
 
 export interface RtpServer {
-  readonly settings: { rtpEncoding: RtpEncoding; rtpRate: number; rtpEventPayloadType: number; rtpIdleMs: number; maxBadMessages: number };
+  readonly settings: { rtpEncoding: RtpEncoding; rtpRate: number; rtpEventPayloadType: number; rtpIdleMs: number; rtpReceiveBufferBytes: number; maxBadMessages: number };
   registerCall(start: CallStart, owner: object): Call;
   warn(call: Call | undefined, message: string, protocol?: string): void;
   countBad(protocol: string | undefined): void;
@@ -154,7 +154,9 @@ export interface RtpListener {
 
 export function createRtpListener(server: RtpServer): RtpListener {
   const streams = new Map<string, RtpStream>();
-  const socket = createSocket("udp4");
+  // A large kernel buffer: UDP has no backpressure, so an event-loop pause longer than the
+  // buffer holds is audio lost (the kernel counts it in RcvbufErrors).
+  const socket = createSocket({ type: "udp4", recvBufferSize: server.settings.rtpReceiveBufferBytes });
   socket.on("message", (msg, remote) => {
     const key = `${remote.address}:${remote.port}`;
     let stream = streams.get(key);
