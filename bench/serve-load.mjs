@@ -213,6 +213,7 @@ async function run(protocol, calls, audio, target, received) {
     latencyP50Ms: Math.round(quantile(latencies, 0.5)), latencyP99Ms: Math.round(quantile(latencies, 0.99)), generatorMaxLagMs: Math.round(maxLagMs),
     serverCpuPct: Math.round((cpuUs / 1e6 / ((performance.now() - t0) / 1000)) * 100),
     serverMemoryPerCallKiB: Math.round((rssPeak - idle.rssBytes) / calls / 1024),
+    serverEventLoopDelayP99Ms: after.eventLoopDelayMs.p99, serverWebhookLatencyP99Ms: after.webhookLatencyMs.p99,
   };
 }
 
@@ -247,8 +248,8 @@ const receiverPort = await new Promise((resolve) => {
 const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
 const results = [];
 console.error(`node ${process.version}, ${o.seconds} s calls, a ${TONE_MS} ms key every ${KEY_EVERY_MS} ms over speech, webhook on (concurrency ${o.concurrency}), load average ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-console.log("| protocol | calls | keys reported / sent | right, in order | latency p50 / p99 | generator lag | server CPU | server RSS per call |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+console.log("| protocol | calls | keys reported / sent | right, in order | latency p50 / p99 | generator lag | server CPU | server RSS per call | server loop delay p99 | server→webhook p99 |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const protocol of o.protocols) {
   for (const calls of o.calls) {
     // A fresh server per run, so that memory per call is not another run's garbage.
@@ -258,7 +259,7 @@ for (const protocol of o.protocols) {
     child.kill("SIGTERM");
     await new Promise((done) => child.once("exit", done));
     results.push(r);
-    console.log(`| ${r.protocol} | ${r.calls} | ${r.dtmfReported} / ${r.keysSent} | ${r.inOrderAndRight} | ${r.latencyP50Ms} / ${r.latencyP99Ms} ms | ${r.generatorMaxLagMs} ms | ${r.serverCpuPct} % | ${r.serverMemoryPerCallKiB} KiB |`);
+    console.log(`| ${r.protocol} | ${r.calls} | ${r.dtmfReported} / ${r.keysSent} | ${r.inOrderAndRight} | ${r.latencyP50Ms} / ${r.latencyP99Ms} ms | ${r.generatorMaxLagMs} ms | ${r.serverCpuPct} % | ${r.serverMemoryPerCallKiB} KiB | ${r.serverEventLoopDelayP99Ms} ms | ${r.serverWebhookLatencyP99Ms} ms |`);
   }
 }
 receiver.kill();

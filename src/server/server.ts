@@ -7,6 +7,7 @@
  * most) that call. Default bind: 127.0.0.1.
  */
 import { EventEmitter } from "node:events";
+import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import { type IncomingMessage, type Server as HttpServer, createServer } from "node:http";
 import type { Server as TcpServer } from "node:net";
 import type { Writable } from "node:stream";
@@ -69,6 +70,9 @@ export class DtmfServer extends EventEmitter implements CallHost {
   private audiosocket?: TcpServer;
   private rtp?: RtpListener;
   private closing = false;
+  /** Event-loop delay, and the last webhook latencies (payload produced → 2xx), for /stats. */
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly webhookLatencies: number[] = [];
 
   /** @internal Use startServer(). */
   constructor(readonly engine: DtmfEngine, settings: ServeSettings, readonly tuning: DetectorTuning, private readonly options: StartServerOptions) {
@@ -78,7 +82,12 @@ export class DtmfServer extends EventEmitter implements CallHost {
     if (settings.webhook) {
       const sink = new WebhookSink({ maxAttempts: settings.webhookMaxAttempts, ...(options.webhookOptions ?? {}), url: settings.webhook });
       this.sinks.push(new WebhookPayloadSink(sink, settings.webhookConcurrency, (record, error, latencyMs) => {
-        if (error === undefined) { this.totals.delivered++; this.emit("delivered", { record, latencyMs }); } else {
+        if (error === undefined) {
+          this.totals.delivered++;
+          if (this.webhookLatencies.length >= LATENCY_SAMPLES) this.webhookLatencies.splice(0, LATENCY_SAMPLES / 2);
+          this.webhookLatencies.push(latencyMs);
+          this.emit("delivered", { record, latencyMs });
+        } else {
           this.totals.webhookFailures++;
           this.emit("webhookError", { record, error });
         }
@@ -86,6 +95,7 @@ export class DtmfServer extends EventEmitter implements CallHost {
     }
     if (settings.stdout) this.sinks.push(new NdjsonSink(options.stdoutStream ?? process.stdout));
     this.sinks.push(...(options.sinks ?? []));
+    this.loopDelay.enable();
   }
 
   /** @internal */
@@ -203,8 +213,13 @@ export class DtmfServer extends EventEmitter implements CallHost {
   stats(): Record<string, unknown> {
     const memory = process.memoryUsage();
     const cpu = process.cpuUsage();
+    const sorted = [...this.webhookLatencies].sort((a, b) => a - b);
+    const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null);
+    const ms = (ns: number) => Math.round(ns / 1e5) / 10;
     return {
       cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
+      eventLoopDelayMs: { p50: ms(this.loopDelay.percentile(50)), p99: ms(this.loopDelay.percentile(99)), max: ms(this.loopDelay.max) },
+      webhookLatencyMs: { p50: at(0.5), p99: at(0.99) },
       callsOpen: this.calls.size, ...this.totals, badByProtocol: { ...this.badByProtocol }, channelsOpen: this.engine.channelsOpen,
       engineMemoryBytes: this.engine.memoryBytes, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeS: process.uptime(),
     };
@@ -214,6 +229,7 @@ export class DtmfServer extends EventEmitter implements CallHost {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.loopDelay.disable();
     this.rtp?.endAll("shutdown");
     for (const call of [...this.calls.values()]) { try { call.end("shutdown"); } catch (error) { this.warn(call, messageOf(error)); } }
     for (const client of this.wss?.clients ?? []) client.terminate();
@@ -227,6 +243,8 @@ export class DtmfServer extends EventEmitter implements CallHost {
 }
 
 const owners = new WeakMap<Call, object>();
+/** Webhook latencies kept for /stats' percentiles. */
+const LATENCY_SAMPLES = 10_000;
 
 function listenOn(server: HttpServer | TcpServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
