@@ -165,3 +165,25 @@ describe("control routes", () => {
     c.close();
   });
 });
+
+describe("shutdown", () => {
+  it("a webhook that never answers does not keep close() waiting past drainTimeoutMs; the loss is named", async () => {
+    const { createServer } = await import("node:http");
+    const silent = createServer(() => { /* never answers */ });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const port = (silent.address() as { port: number }).port;
+    const s = await startServer({ port: 0, webhook: `http://127.0.0.1:${port}/`, webhookOptions: { timeoutMs: 60_000 } });
+    const seen: string[] = [];
+    s.on("warning", (w: { message: string }) => seen.push(w.message));
+    const c = await open(`${s.url}/twilio`);
+    const ended = callEnded(s, "CA-shutdown");
+    c.json(start("CA-shutdown"));
+    frames(mulaw(callAudio({ keys: "1", toneMs: 100, leadMs: 100, tailMs: 200 }, 0)), 160).forEach((f, i) => c.json(media("CA-shutdown", i, f)));
+    c.json({ event: "stop", streamSid: "MZCA-shutdown" });
+    await ended;
+    await s.close({ drainTimeoutMs: 200 });
+    expect(seen.some((m) => /shutdown: gave up waiting for the sinks after 200 ms \(1 webhook payloads not delivered\)/.test(m))).toBe(true);
+    silent.closeAllConnections();
+    silent.close();
+  });
+});

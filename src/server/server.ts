@@ -225,15 +225,25 @@ export class DtmfServer extends EventEmitter implements CallHost {
     };
   }
 
-  /** Stops accepting calls, ends those open (their open presses and collections are reported), waits for the sinks. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting calls, ends those open (their open presses and collections are reported),
+   * and waits for the sinks, at most `drainTimeoutMs` (default 10 s): a webhook that never
+   * answers cannot keep the process from exiting; what is still undelivered is named in a warning.
+   */
+  async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.loopDelay.disable();
     this.rtp?.endAll("shutdown");
     for (const call of [...this.calls.values()]) { try { call.end("shutdown"); } catch (error) { this.warn(call, messageOf(error)); } }
     for (const client of this.wss?.clients ?? []) client.terminate();
-    await Promise.all(this.sinks.map((s) => s.drain()));
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.drain().then(() => true),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS); }),
+    ]);
+    clearTimeout(timer);
+    if (!drained) this.warn(undefined, `shutdown: gave up waiting for the sinks after ${options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS} ms (${this.totals.payloads - this.totals.delivered - this.totals.webhookFailures} webhook payloads not delivered)`);
     await new Promise<void>((done) => this.wss.close(() => done()));
     this.http.closeAllConnections();
     await new Promise<void>((done) => this.http.close(() => done()));
@@ -243,6 +253,8 @@ export class DtmfServer extends EventEmitter implements CallHost {
 }
 
 const owners = new WeakMap<Call, object>();
+/** How long close() waits for undelivered payloads by default, ms. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** Webhook latencies kept for /stats' percentiles. */
 const LATENCY_SAMPLES = 10_000;
 
