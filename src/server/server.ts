@@ -148,8 +148,11 @@ export class DtmfServer extends EventEmitter implements CallHost {
 
   // ---- CallHost / connection server ----
 
-  /** @internal A call announces itself: refused if its id is already streaming (no hijacking), or too many calls are open. */
-  registerCall(start: CallStart, owner: object): Call {
+  /**
+   * @internal A call announces itself (`owner`: its connection): refused if its id is already
+   * streaming on another connection (no hijacking), or too many calls are open.
+   */
+  registerCall(start: CallStart, _owner: object): Call {
     if (this.closing) throw new DtmfLimitError("shutdown", "the server is shutting down");
     const existing = this.calls.get(start.metadata.id);
     if (existing && existing.streaming) {
@@ -162,7 +165,6 @@ export class DtmfServer extends EventEmitter implements CallHost {
     }
     const call = new Call(this, start.collect === undefined && this.settings.collect ? { ...start, collect: this.settings.collect } : start);
     this.calls.set(call.id, call);
-    owners.set(call, owner);
     this.totals.calls++;
     this.emit("callStarted", { callId: call.id, protocol: call.protocol, sampleRate: call.sampleRate, channels: call.channels, sessionUuid: call.formatter.sessionUuid });
     return call;
@@ -252,7 +254,6 @@ export class DtmfServer extends EventEmitter implements CallHost {
   }
 }
 
-const owners = new WeakMap<Call, object>();
 /** How long close() waits for undelivered payloads by default, ms. */
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** Webhook latencies kept for /stats' percentiles. */
