@@ -187,3 +187,19 @@ describe("shutdown", () => {
     silent.close();
   });
 });
+
+describe("user code", () => {
+  it("a listener that throws (payload, callEnded) ends nothing: the error is a warning", async () => {
+    const throwing = () => { throw new Error("listener bug"); };
+    server.on("payload", throwing);
+    server.on("callEnded", throwing);
+    try {
+      expect(await healthyCall("CA-listener", "6")).toEqual(["d6"]);
+      expect(warnings.some((w) => w.includes('a "callEnded" listener threw: listener bug'))).toBe(true);
+      expect(await healthyCall("CA-listener-2", "7")).toEqual(["d7"]);
+    } finally {
+      server.off("payload", throwing);
+      server.off("callEnded", throwing);
+    }
+  });
+});

@@ -202,6 +202,23 @@ export class DtmfServer extends EventEmitter implements CallHost {
     this.badByProtocol[key] = (this.badByProtocol[key] ?? 0) + 1;
   }
 
+  /**
+   * Events go to every listener as usual, but a listener that throws does not take a call (or
+   * the process) down, nor keep the listeners after it from the event: its error becomes a
+   * "warning" (a "warning" listener that throws is ignored).
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const listeners = this.rawListeners(event) as ((...a: unknown[]) => void)[];
+    for (const listener of listeners) {
+      try {
+        listener.apply(this, args);
+      } catch (error) {
+        if (event !== "warning") this.emit("warning", { message: `a "${String(event)}" listener threw: ${messageOf(error)}` });
+      }
+    }
+    return listeners.length > 0;
+  }
+
   // ---- API ----
 
   /** Every payload from now on, as an async iterator; the queue holds at most `highWaterMark` unread records. */
