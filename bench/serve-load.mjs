@@ -15,7 +15,8 @@
  *
  * Options: --protocols LIST (twilio, vonage, jambonz, audio_fork, audiosocket, rtp), --calls LIST,
  * --seconds S (audio per call, 4-120), --webhook-concurrency N (the server's, default 64),
- * --json FILE (results).
+ * --flat-out (recordings streamed as fast as the server takes them: media seconds per server
+ * CPU-second, i.e. real-time calls per core on CPU time; not RTP), --json FILE (results).
  */
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
@@ -42,6 +43,7 @@ function args(argv) {
     else if (a === "--seconds") o.seconds = Number(v());
     else if (a === "--json") o.json = v();
     else if (a === "--webhook-concurrency") o.concurrency = Number(v());
+    else if (a === "--flat-out") o.flatOut = true;
     else throw new Error(`unknown option ${a}`);
   }
   if (o.protocols.some((p) => !ALL.includes(p))) throw new Error(`--protocols: from ${ALL.join(", ")}`);
@@ -97,6 +99,7 @@ function makeCall(protocol, id, audio, target) {
         socket.write(u);
       },
       frame(k) { socket.write(audio.asFrames[k]); },
+      pressure() { return socket.writableLength > PRESSURE_BYTES; },
       close() { socket.end(Buffer.from([0, 0, 0])); },
     };
   }
@@ -129,12 +132,57 @@ function makeCall(protocol, id, audio, target) {
         ws.send(JSON.stringify({ uuid: id }));
       }
     },
+    pressure() { return ws.bufferedAmount > PRESSURE_BYTES; },
     frame(k) {
       if (protocol === "twilio") ws.send(`{"event":"media","sequenceNumber":"${k + 2}","streamSid":"MZ${id}","media":{"track":"inbound","chunk":"${k + 1}","timestamp":"${k * FRAME_MS}","payload":"${audio.b64[k]}"}}`);
       else ws.send(audio.pcmFrames[k]);
     },
     close() { if (protocol === "twilio") ws.send(JSON.stringify({ event: "stop", streamSid: `MZ${id}` })); ws.close(); },
   };
+}
+
+/** Flat-out mode: a client with this much unsent waits (the server's TCP backpressure). */
+const PRESSURE_BYTES = 256 * 1024;
+
+/**
+ * Flat-out: every call's recording streamed as fast as the server takes it (TCP backpressure),
+ * all calls at once. The figure is media seconds processed per server CPU-second, webhook
+ * included: how many real-time calls one core would carry, measured on CPU time, so it does not
+ * depend on how much of the machine the server got.
+ */
+async function runFlatOut(protocol, calls, audio, target, received) {
+  if (protocol === "rtp") throw new Error("--flat-out: RTP has no backpressure (UDP); leave it out");
+  const ids = Array.from({ length: calls }, (_, i) => protocol === "audiosocket" ? `00000000-0000-4000-8000-${String(i).padStart(12, "0")}` : `${protocol}-${i}`);
+  const list = ids.map((id) => makeCall(protocol, id, audio, target));
+  for (const c of list) await c.open();
+  for (const s of ids) received.set(s, []);
+  const before = await stats(target.httpUrl);
+  const t0 = performance.now();
+  const sent = ids.map(() => 0);
+  for (let left = calls; left > 0;) {
+    let progressed = false;
+    for (let i = 0; i < list.length; i++) {
+      if (sent[i] >= audio.frames || list[i].pressure()) continue;
+      for (let n = 0; n < 25 && sent[i] < audio.frames; n++) list[i].frame(sent[i]++);
+      if (sent[i] >= audio.frames) { list[i].close(); left--; }
+      progressed = true;
+    }
+    await new Promise((r) => (progressed ? setImmediate(r) : setTimeout(r, 1)));
+  }
+  const expected = audio.keys.length * calls;
+  for (let w = 0; w < 600; w++) {
+    let got = 0;
+    for (const s of ids) got += received.get(s).length;
+    if (got >= expected) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const after = await stats(target.httpUrl);
+  let reported = 0, correct = 0;
+  for (const s of ids) { const got = received.get(s); reported += got.length; got.forEach((r, k) => { if (r.digit === audio.keys[k]) correct++; }); received.delete(s); }
+  const cpuS = ((after.cpuUserUs + after.cpuSystemUs) - (before.cpuUserUs + before.cpuSystemUs)) / 1e6;
+  const mediaS = (calls * audio.frames * FRAME_MS) / 1000;
+  return { protocol, calls, wallS: Math.round((performance.now() - t0) / 100) / 10, mediaS, serverCpuS: Math.round(cpuS * 100) / 100,
+    mediaSecondsPerCpuSecond: Math.round(mediaS / cpuS), keysSent: expected, dtmfReported: reported, inOrderAndRight: correct };
 }
 
 const quantile = (values, p) => { const s = [...values].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN; };
@@ -248,17 +296,26 @@ const receiverPort = await new Promise((resolve) => {
 const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
 const results = [];
 console.error(`node ${process.version}, ${o.seconds} s calls, a ${TONE_MS} ms key every ${KEY_EVERY_MS} ms over speech, webhook on (concurrency ${o.concurrency}), load average ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-console.log("| protocol | calls | keys reported / sent | right, in order | latency p50 / p99 | generator lag | server CPU | server RSS per call | server loop delay p99 | server→webhook p99 |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+if (o.flatOut) {
+  console.log("| protocol | calls | media s | wall s | server CPU s | media s per server CPU s | keys reported / sent | right, in order |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+} else {
+  console.log("| protocol | calls | keys reported / sent | right, in order | latency p50 / p99 | generator lag | server CPU | server RSS per call | server loop delay p99 | server→webhook p99 |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+}
 for (const protocol of o.protocols) {
   for (const calls of o.calls) {
     // A fresh server per run, so that memory per call is not another run's garbage.
     const { child, listening } = await startServe(o.webhook ? `http://127.0.0.1:${receiverPort}/hook` : undefined, o.concurrency);
     const target = { url: listening.websocket, httpUrl: listening.http, audiosocketPort: listening.audiosocketPort, rtpPort: listening.rtpPort };
-    const r = await run(protocol, calls, audio, target, received);
+    const r = await (o.flatOut ? runFlatOut : run)(protocol, calls, audio, target, received);
     child.kill("SIGTERM");
     await new Promise((done) => child.once("exit", done));
     results.push(r);
+    if (o.flatOut) {
+      console.log(`| ${r.protocol} | ${r.calls} | ${r.mediaS} | ${r.wallS} | ${r.serverCpuS} | ${r.mediaSecondsPerCpuSecond} | ${r.dtmfReported} / ${r.keysSent} | ${r.inOrderAndRight} |`);
+      continue;
+    }
     console.log(`| ${r.protocol} | ${r.calls} | ${r.dtmfReported} / ${r.keysSent} | ${r.inOrderAndRight} | ${r.latencyP50Ms} / ${r.latencyP99Ms} ms | ${r.generatorMaxLagMs} ms | ${r.serverCpuPct} % | ${r.serverMemoryPerCallKiB} KiB | ${r.serverEventLoopDelayP99Ms} ms | ${r.serverWebhookLatencyP99Ms} ms |`);
   }
 }
