@@ -76,7 +76,7 @@ export interface CallStats {
   payloads: number;
 }
 
-/** How long keys are kept for type-ahead, at most, ms. */
+/** Keydowns kept for type-ahead (the last presses; --type-ahead-ms picks those recent enough), presses. */
 const TYPE_AHEAD_KEEP = 16;
 /** How long a finished press stays joinable by a late out-of-band report, ms. */
 const MERGE_RETAIN_MS = 10_000;
