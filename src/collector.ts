@@ -36,18 +36,22 @@ import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, checkNumber, rejectUnknown } from "./
 /** Final (and per-attempt) status, the value set of seed 001's `digits.collected`. */
 export type CollectStatus = "success" | "timeout" | "failure" | "unknown";
 
+/** Which attempts ending on a terminator succeed (see CollectorOptions.successRule). */
+export type SuccessRule = "seed" | "strict";
+export const SUCCESS_RULES: readonly SuccessRule[] = Object.freeze(["seed", "strict"]);
+
 /** What ended an attempt. */
 export type AttemptEnd = "terminator" | "maxDigits" | "timeout" | "hangup" | "cancel" | "error";
 
 /**
- * Collection options. Optional fields may also be null, which means the default (seed 003's
- * request fields are nullable); minDigits and maxDigits are required.
+ * Collection options. Every field may be absent or null, which means "not given": the default
+ * (seed 003's request fields are all nullable).
  */
 export interface CollectorOptions {
-  /** Fewest digits of a valid input, an integer from 1 to 64 (≤ maxDigits). Required. */
-  minDigits: number;
-  /** Most digits; reaching it ends the attempt. An integer from 1 to 64. Required. */
-  maxDigits: number;
+  /** Fewest digits of a valid input, an integer from 1 to 64 (≤ maxDigits). Default 1. */
+  minDigits?: number | null;
+  /** Most digits; reaching it ends the attempt. An integer from 1 to 64. Default 64 (seed 003's largest). */
+  maxDigits?: number | null;
   /** Attempts before giving up, an integer from 1 to 10. Default 1. */
   maxAttempts?: number | null;
   /** ms from the end of the prompt to the first digit, 1000 to 10000. Default 5000. */
@@ -57,12 +61,30 @@ export interface CollectorOptions {
   /** Keys that end the attempt, any of 0-9 A-D * # (may be ""). Default "#". */
   terminators?: string | null;
   /**
-   * Pattern the whole digit string must match (anchored for you). Default "[0-9]*". Invalid
-   * patterns and patterns open to catastrophic backtracking (see `regexRisk`) are rejected.
+   * Pattern the whole digit string must match (anchored for you). Default "[0-9]*"; "" means
+   * no validation. Invalid patterns and patterns open to catastrophic backtracking (see
+   * `regexRisk`) are rejected.
    */
   regex?: string | null;
-  /** ms the prompt plays at the start of each attempt (0: no prompt). Default 0. */
+  /**
+   * When an attempt that ends on a terminator key succeeds. "seed" (default): seed 001's rule,
+   * "the required number of digits was collected (or a terminator key was pressed)", so a
+   * terminator ends the attempt in success whatever the count (the regex still applies).
+   * "strict": FreeSWITCH play_and_get_digits' rule, at least minDigits digits whatever ended it.
+   */
+  successRule?: SuccessRule | null;
+  /**
+   * ms the prompt plays at the start of each attempt (0: no prompt). Default 0. With
+   * `promptUntilEnded` it is the longest the prompt may play (default: 1 hour) before the
+   * timeout starts anyway.
+   */
   promptMs?: number | null;
+  /**
+   * The prompt plays until the host calls `endPrompt()` (the platform reported its end: a Twilio
+   * `mark` echo, a `prompt_ended` message…), not for a fixed promptMs. Each new attempt's
+   * prompt is open again until the next endPrompt(). Default false.
+   */
+  promptUntilEnded?: boolean | null;
   /** Samples a second of the media time the events carry, 8000 to 48000. Default 8000. */
   sampleRate?: number | null;
   /** Media time (samples) at which the first attempt and its prompt start. Default 0. */
@@ -80,7 +102,9 @@ export interface CollectorSettings {
   readonly interDigitTimeout: number;
   readonly terminators: string;
   readonly regex: string;
+  readonly successRule: SuccessRule;
   readonly promptMs: number;
+  readonly promptUntilEnded: boolean;
   readonly sampleRate: number;
   readonly startSample: number;
   /** timeout, interDigitTimeout and promptMs converted to samples (rounded). */
@@ -143,17 +167,20 @@ export const MAX_REGEX_LENGTH = 256;
 const MS_PER_SECOND = 1000;
 
 export const COLLECTOR_DEFAULTS = Object.freeze({
+  minDigits: 1,
+  maxDigits: 64,
   maxAttempts: 1,
   timeout: 5000,
   terminators: "#",
   regex: "[0-9]*",
+  successRule: "seed" as SuccessRule,
   promptMs: 0,
   sampleRate: 8000,
   startSample: 0,
 });
 
 const KNOWN = new Set(["minDigits", "maxDigits", "maxAttempts", "timeout", "interDigitTimeout", "terminators",
-  "regex", "promptMs", "sampleRate", "startSample", "listener"]);
+  "regex", "successRule", "promptMs", "promptUntilEnded", "sampleRate", "startSample", "listener"]);
 
 /**
  * Why a pattern risks catastrophic (exponential) backtracking, or undefined if it passes the
@@ -218,8 +245,9 @@ export function regexRisk(pattern: string): string | undefined {
   return undefined;
 }
 
-/** The anchored matcher of a regex option: validity, length and backtracking risk checked. */
-function compileRegex(pattern: unknown): RegExp {
+/** The anchored matcher of a regex option (undefined for "": no validation): validity, length and backtracking risk checked. */
+function compileRegex(pattern: unknown): RegExp | undefined {
+  if (pattern === "") return undefined;
   if (typeof pattern !== "string" || pattern.length > MAX_REGEX_LENGTH) {
     throw new DtmfOptionError("regex", `a regular expression of at most ${MAX_REGEX_LENGTH} characters`, pattern);
   }
@@ -237,19 +265,23 @@ function compileRegex(pattern: unknown): RegExp {
   return new RegExp(`^(?:${pattern})$`);
 }
 
-function resolveCollectorOptions(options: CollectorOptions): CollectorSettings & { matcher: RegExp } {
+function resolveCollectorOptions(options: CollectorOptions): CollectorSettings & { matcher: RegExp | undefined } {
   if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
   rejectUnknown(options, KNOWN, "collector");
   const int = (name: keyof CollectorOptions, value: unknown, min: number, max: number) => checkNumber(name, value, min, max, true);
-  const minDigits = int("minDigits", options.minDigits, DIGITS_RANGE.min, DIGITS_RANGE.max);
-  const maxDigits = int("maxDigits", options.maxDigits, DIGITS_RANGE.min, DIGITS_RANGE.max);
+  const minDigits = int("minDigits", options.minDigits ?? COLLECTOR_DEFAULTS.minDigits, DIGITS_RANGE.min, DIGITS_RANGE.max);
+  const maxDigits = int("maxDigits", options.maxDigits ?? Math.max(COLLECTOR_DEFAULTS.maxDigits, minDigits), DIGITS_RANGE.min, DIGITS_RANGE.max);
   if (minDigits > maxDigits) {
     throw new DtmfOptionError("minDigits", `an integer from ${DIGITS_RANGE.min} to maxDigits (${maxDigits})`, minDigits);
   }
   const maxAttempts = int("maxAttempts", options.maxAttempts ?? COLLECTOR_DEFAULTS.maxAttempts, ATTEMPTS_RANGE.min, ATTEMPTS_RANGE.max);
   const timeout = checkNumber("timeout", options.timeout ?? COLLECTOR_DEFAULTS.timeout, TIMEOUT_RANGE_MS.min, TIMEOUT_RANGE_MS.max);
   const interDigitTimeout = checkNumber("interDigitTimeout", options.interDigitTimeout ?? timeout, TIMEOUT_RANGE_MS.min, TIMEOUT_RANGE_MS.max);
-  const promptMs = checkNumber("promptMs", options.promptMs ?? COLLECTOR_DEFAULTS.promptMs, 0, MAX_PROMPT_MS);
+  const promptUntilEnded = options.promptUntilEnded ?? false;
+  if (typeof promptUntilEnded !== "boolean") throw new DtmfOptionError("promptUntilEnded", "a boolean", promptUntilEnded);
+  const promptMs = checkNumber("promptMs", options.promptMs ?? (promptUntilEnded ? MAX_PROMPT_MS : COLLECTOR_DEFAULTS.promptMs), 0, MAX_PROMPT_MS);
+  const successRule = options.successRule ?? COLLECTOR_DEFAULTS.successRule;
+  if (!SUCCESS_RULES.includes(successRule)) throw new DtmfOptionError("successRule", `one of ${SUCCESS_RULES.join(", ")}`, successRule);
   const sampleRate = int("sampleRate", options.sampleRate ?? COLLECTOR_DEFAULTS.sampleRate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
   const startSample = int("startSample", options.startSample ?? COLLECTOR_DEFAULTS.startSample, 0, Number.MAX_SAFE_INTEGER);
   const terminatorsIn = options.terminators ?? COLLECTOR_DEFAULTS.terminators;
@@ -264,7 +296,8 @@ function resolveCollectorOptions(options: CollectorOptions): CollectorSettings &
   }
   const samples = (ms: number) => Math.round((ms * sampleRate) / MS_PER_SECOND);
   return {
-    minDigits, maxDigits, maxAttempts, timeout, interDigitTimeout, terminators, regex, promptMs, sampleRate, startSample,
+    minDigits, maxDigits, maxAttempts, timeout, interDigitTimeout, terminators, regex, successRule, promptMs, promptUntilEnded,
+    sampleRate, startSample,
     timeoutSamples: samples(timeout), interDigitTimeoutSamples: samples(interDigitTimeout), promptSamples: samples(promptMs),
     matcher,
   };
@@ -276,13 +309,15 @@ const NONE = -1;
 
 export class DigitCollector {
   readonly settings: CollectorSettings;
-  private readonly matcher: RegExp;
+  private readonly matcher: RegExp | undefined;
   private readonly listener?: (event: CollectorEvent) => void;
   /** Media time the collector has reached, samples. Never goes back. */
   private now: number;
   private attemptNo = 1;
   private attemptStart: number;
   private promptEnd: number;
+  /** Whether this attempt's prompt still waits for endPrompt() (promptUntilEnded). */
+  private promptOpen: boolean;
   private collected = "";
   /** Detection sample of this attempt's last digit, or NONE. */
   private lastDigitSample = NONE;
@@ -300,6 +335,26 @@ export class DigitCollector {
     this.now = settings.startSample;
     this.attemptStart = settings.startSample;
     this.promptEnd = settings.startSample + settings.promptSamples;
+    this.promptOpen = settings.promptUntilEnded;
+  }
+
+  /** Whether the current attempt's prompt is still waiting for endPrompt(). */
+  get promptPlaying(): boolean { return this.promptOpen && !this.final; }
+
+  /**
+   * The platform reports that the prompt finished playing at `positionSamples` (default: the
+   * position reached): the timeout to the first digit runs from there. Ignored when no prompt
+   * is open (already ended, barged in, or the collection is done).
+   */
+  endPrompt(positionSamples?: number): readonly CollectorEvent[] {
+    if (positionSamples !== undefined) checkNumber("positionSamples", positionSamples, 0, Number.MAX_SAFE_INTEGER);
+    return this.step(() => {
+      if (!this.promptOpen || this.final) return;
+      const at = Math.max(this.attemptStart, Math.min(this.promptEnd, positionSamples ?? this.now));
+      this.promptOpen = false;
+      this.promptEnd = at;
+      this.expire(this.now);
+    });
   }
 
   /** Whether the collection has finished (result available). */
@@ -401,6 +456,7 @@ export class DigitCollector {
   private press(digit: DtmfDigit, at: number): void {
     if (at < this.promptEnd) {
       this.promptEnd = at;
+      this.promptOpen = false;
       this.emit({ type: "bargein", attempt: this.attemptNo, sample: at });
     }
     if (this.settings.terminators.includes(digit)) {
@@ -415,6 +471,7 @@ export class DigitCollector {
 
   /** When the running timer expires, samples. */
   private deadline(): number {
+    // An open prompt (promptUntilEnded) runs to its cap (promptMs) unless endPrompt() comes first.
     return this.lastDigitSample === NONE
       ? this.promptEnd + this.settings.timeoutSamples
       : this.lastDigitSample + this.settings.interDigitTimeoutSamples;
@@ -434,7 +491,10 @@ export class DigitCollector {
     if (endedBy === "error") status = "unknown";
     else if (endedBy === "hangup" || endedBy === "cancel") status = "failure";
     else if (endedBy === "timeout" && digits.length < s.minDigits) status = "timeout";
-    else status = digits.length >= s.minDigits && this.matcher.test(digits) ? "success" : "failure";
+    else {
+      const enough = digits.length >= s.minDigits || (endedBy === "terminator" && s.successRule === "seed");
+      status = enough && (this.matcher === undefined || this.matcher.test(digits)) ? "success" : "failure";
+    }
     const attempt: AttemptResult = {
       attempt: this.attemptNo, startSample: this.attemptStart, promptEndSample: Math.min(this.promptEnd, at),
       endSample: at, digits, terminator, endedBy, status,
@@ -455,6 +515,7 @@ export class DigitCollector {
     this.attemptNo++;
     this.attemptStart = at;
     this.promptEnd = at + s.promptSamples;
+    this.promptOpen = s.promptUntilEnded;
     this.collected = "";
     this.lastDigitSample = NONE;
     this.emit({

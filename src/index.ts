@@ -10,9 +10,10 @@ export { linearToAlaw, linearToUlaw } from "./g711.js";
 export { compileCore, type WasmSource } from "./wasm.js";
 export * from "./errors.js";
 export {
-  DigitCollector, startWallClock, regexRisk, COLLECTOR_DEFAULTS, MAX_REGEX_LENGTH,
+  DigitCollector, startWallClock, regexRisk, COLLECTOR_DEFAULTS, MAX_REGEX_LENGTH, SUCCESS_RULES, type SuccessRule,
   type CollectorOptions, type CollectorSettings, type CollectResult, type AttemptResult, type AttemptEnd,
   type CollectStatus, type CollectorEvent, type WallClock, type WallClockOptions,
 } from "./collector.js";
 export * from "./payloads/index.js";
 export { WebhookSink, WebhookRejectedError, WebhookFailedError, type WebhookOptions, type WebhookDelivery } from "./webhook.js";
+export * from "./server/index.js";

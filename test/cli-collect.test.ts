@@ -81,10 +81,10 @@ describe("collect: payloads", () => {
     expect(out.lines).toEqual([{ event: "digits.collected", session_uuid: "sess-1", command_uid: "cmd-1", digits: "42", terminator: "#", status: "success" }]);
   });
 
-  it("keys after the collection ended are not printed with --events", async () => {
+  it("keys after the collection ended are printed with --events too, after the result (seed 001: every key press)", async () => {
     const { path } = writeWav({ keys: "12#9", gapMs: 300 });
     const out = await cli([path, "--min-digits", "1", "--max-digits", "4", ...IDS, "--events"]);
-    expect(out.lines.map((l) => (l as { digit?: string; digits?: string }).digit ?? `=${(l as { digits: string }).digits}`)).toEqual(["1", "2", "#", "=12"]);
+    expect(out.lines.map((l) => (l as { digit?: string; digits?: string }).digit ?? `=${(l as { digits: string }).digits}`)).toEqual(["1", "2", "#", "=12", "9"]);
   });
 
   it("timeout: silence past --prompt-ms + --timeout", async () => {

@@ -105,8 +105,8 @@ describe("terminators", () => {
     expect(run.result).toMatchObject({ status: "success", digits: "1#2", terminator: "", endedBy: "maxDigits" });
   });
 
-  it("a terminator before minDigits makes the attempt invalid: failure", async () => {
-    const run = await collect(keys("12#"), { minDigits: 3, maxDigits: 10 });
+  it("strict rule (FreeSWITCH): a terminator before minDigits makes the attempt invalid: failure", async () => {
+    const run = await collect(keys("12#"), { successRule: "strict", minDigits: 3, maxDigits: 10 });
     expect(run.result).toMatchObject({ status: "failure", digits: "12", terminator: "#", endedBy: "terminator" });
   });
 });
@@ -235,7 +235,7 @@ describe("attempts and restarts", () => {
       keys: [{ digit: "9", gapMs: 220 }, { digit: "#", gapMs: 1000 }, { digit: "1", gapMs: 220 }, { digit: "2", gapMs: 220 }, { digit: "#" }],
       toneMs: 80, leadMs: 500, tailMs: 1000,
     };
-    const run = await collect(gen, { minDigits: 2, maxDigits: 8, maxAttempts: 2 });
+    const run = await collect(gen, { successRule: "strict", minDigits: 2, maxDigits: 8, maxAttempts: 2 });
     expect(run.result).toMatchObject({ status: "success", digits: "12", terminator: "#", attempts: 2 });
     const restartAt = keydown(run, "#", 0).detectedSample;
     expect(ofType(run, "restart")).toMatchObject([{ attempt: 2, startSample: restartAt, promptEndSample: restartAt }]);
@@ -259,19 +259,19 @@ describe("attempts and restarts", () => {
   });
 
   it("invalid first, timeout last: final status timeout", async () => {
-    const run = await collect(keys("9#"), { minDigits: 2, maxDigits: 8, maxAttempts: 2, timeout: 1000 });
+    const run = await collect(keys("9#"), { successRule: "strict", minDigits: 2, maxDigits: 8, maxAttempts: 2, timeout: 1000 });
     expect(run.result).toMatchObject({ status: "timeout", digits: "", attempts: 2 });
     expect(run.result.history.map((a) => a.status)).toEqual(["failure", "timeout"]);
   });
 
   it("timeout first, invalid last: final status failure, with the last attempt's digits", async () => {
-    const run = await collect(keys("9#", 1500), { minDigits: 2, maxDigits: 8, maxAttempts: 2, timeout: 1000 });
+    const run = await collect(keys("9#", 1500), { successRule: "strict", minDigits: 2, maxDigits: 8, maxAttempts: 2, timeout: 1000 });
     expect(run.result).toMatchObject({ status: "failure", digits: "9", terminator: "#", attempts: 2 });
     expect(run.result.history.map((a) => a.status)).toEqual(["timeout", "failure"]);
   });
 
   it("maxAttempts 1 (default): a failed attempt is final", async () => {
-    const run = await collect(keys("9#12#"), { minDigits: 2, maxDigits: 8 });
+    const run = await collect(keys("9#12#"), { successRule: "strict", minDigits: 2, maxDigits: 8 });
     expect(run.result).toMatchObject({ status: "failure", digits: "9", attempts: 1 });
     expect(ofType(run, "restart")).toHaveLength(0);
   });
@@ -320,7 +320,7 @@ describe("hang-up (end of stream) and cancel", () => {
   });
 
   it("a hang-up during a later attempt: failure with that attempt's digits", async () => {
-    const run = await collect(keys("9#5", 500, 300), { minDigits: 2, maxDigits: 8, maxAttempts: 3 });
+    const run = await collect(keys("9#5", 500, 300), { successRule: "strict", minDigits: 2, maxDigits: 8, maxAttempts: 3 });
     expect(run.result).toMatchObject({ status: "failure", digits: "5", attempts: 2, endedBy: "hangup" });
   });
 
@@ -464,16 +464,17 @@ describe("options: ranges, types and unknown names", () => {
     });
   }
 
-  it("minDigits and maxDigits are required", () => {
-    expect(() => new DigitCollector({ maxDigits: 4 } as CollectorOptions)).toThrow(/minDigits must be an integer from 1 to 64; received undefined/);
-    expect(() => new DigitCollector({ minDigits: 4 } as CollectorOptions)).toThrow(/maxDigits must be an integer from 1 to 64; received undefined/);
+  it("minDigits and maxDigits default to 1 and 64 (seed 003: not given)", () => {
+    expect(new DigitCollector({}).settings).toMatchObject({ minDigits: 1, maxDigits: 64 });
+    expect(new DigitCollector({ maxDigits: 4 }).settings).toMatchObject({ minDigits: 1, maxDigits: 4 });
+    expect(new DigitCollector({ minDigits: 4 }).settings).toMatchObject({ minDigits: 4, maxDigits: 64 });
   });
 
-  it("null takes the default, as seed 003's optional fields do (int32 | null); not for minDigits/maxDigits", () => {
-    const nulls = { maxAttempts: null, timeout: null, interDigitTimeout: null, terminators: null, regex: null, promptMs: null, sampleRate: null, startSample: null };
+  it("null takes the default for every field, as seed 003's fields are all nullable", () => {
+    const nulls = { minDigits: null, maxDigits: null, maxAttempts: null, timeout: null, interDigitTimeout: null, terminators: null, regex: null,
+      successRule: null, promptMs: null, promptUntilEnded: null, sampleRate: null, startSample: null };
     expect(make(nulls)().settings).toEqual(new DigitCollector(base).settings);
-    expect(make({ minDigits: null })).toThrow("minDigits must be an integer from 1 to 64; received null");
-    expect(make({ maxDigits: null })).toThrow("maxDigits must be an integer from 1 to 64; received null");
+    expect(make({ successRule: "lenient" })).toThrow("successRule must be one of seed, strict");
   });
 
   it("minDigits > maxDigits is refused, naming maxDigits", () => {

@@ -1,8 +1,8 @@
 /**
  * `dtmf-wasm collect FILE.wav …`: runs a play_and_get_digits collection over a recording, as
  * a voice platform would have on the live call, and prints the `digits.collected` payload
- * (seed 001) as the last line of stdout; with --events, the `dtmf` payload of every key press
- * that began before the collection ended comes first, one per line, in order.
+ * (seed 001); with --events, the `dtmf` payload of every key press too, one per line, in causal
+ * order: the keys up to the collection's end, its result, then the keys pressed after it.
  * The first prompt starts at 0 ms and the end of the file is the end of the call (hang-up).
  * Exit codes: 0 when the payload was printed (whatever its status), 1 when the file cannot
  * be read, 2 on a usage error.
@@ -154,12 +154,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     for (const e of last) if (e.type === "dtmf") presses.push(e);
     collector.feed(last);
     const result = collector.end(end);
-    if (values.events) {
-      for (const press of presses) {
-        if (press.startSample <= result.endSample) io.stdout(`${JSON.stringify(buildDtmfPayload(press, ids))}\n`);
-      }
-    }
+    // Seed 001's dtmf fires on every key press: those up to the collection's end, its result,
+    // then the keys pressed after it (causal order).
+    const before = values.events ? presses.filter((p) => p.startSample <= result.endSample) : [];
+    const after = values.events ? presses.filter((p) => p.startSample > result.endSample) : [];
+    for (const press of before) io.stdout(`${JSON.stringify(buildDtmfPayload(press, ids))}\n`);
     io.stdout(`${JSON.stringify(buildDigitsCollectedPayload(result, ids))}\n`);
+    for (const press of after) io.stdout(`${JSON.stringify(buildDtmfPayload(press, ids))}\n`);
   } catch (error) {
     io.stderr(`dtmf-wasm collect: ${(error as Error).message}\n`);
     return 1;

@@ -11,6 +11,7 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<{ run(a
   analyze: { summary: "find the DTMF key presses in WAV or raw audio files", load: () => import("./analyze.js") },
   generate: { summary: "write a WAV of DTMF tones (levels, twist, noise…)", load: () => import("./generate.js") },
   collect: { summary: "collect digits from a recording as play_and_get_digits would", load: () => import("./collect.js") },
+  serve: { summary: "find DTMF in voice platforms' media streams (Twilio, Vonage, jambonz, AudioSocket, RTP…)", load: () => import("./serve.js") },
 };
 
 function version(): string {

@@ -3,22 +3,24 @@
  * Every required field is always present; the optional ones (enqueuedTime, parentCallId,
  * transferCallerId, transferTo, tag) only when given (null or undefined: left out).
  *
- * `eventTime` is computed, not read from a clock: the call's `startTime` (or `mediaStartTime`
- * when the audio does not start with the call, e.g. at `answerTime`) plus the media time at
- * which the key was detected (`detectedSample` / sampleRate), to the ms, in UTC.
+ * `eventTime` is the wall-clock time of the event: a live server passes it as `media.eventTime`
+ * (the time it detected the key). Without it, it is computed from media time: the call's
+ * `startTime` (or `mediaStartTime` when the audio does not start with the call, e.g. at
+ * `answerTime`) plus the media time at which the key was detected (`detectedSample` /
+ * sampleRate), to the ms, in UTC (a recording processed later).
  */
 import { ALL_KEYS } from "../keys.js";
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from "../options.js";
 import {
-  ALL_DIGITS_PATTERN, DIRECTIONS, type Direction, DtmfPayloadError, JSON_SCHEMA_DRAFT, NON_EMPTY_STRING,
-  checkDateTime, checkDigit, checkEnum, checkKnown, checkString, checkUrl, frozenSchema,
+  ALL_DIGITS_PATTERN, DATE_TIME_PATTERN, DIRECTIONS, type Direction, DtmfPayloadError, JSON_SCHEMA_DRAFT, STRING,
+  checkDateTime, checkDigit, checkEnum, checkKnown, checkText, checkUrl, frozenSchema,
 } from "./fields.js";
 
 const PAYLOAD = "bandwidth dtmf";
 const MS_PER_SECOND = 1000;
 const REQUIRED_CALL = ["accountId", "applicationId", "to", "from", "direction", "callId", "callUrl", "startTime", "answerTime"] as const;
 const OPTIONAL_CALL = ["enqueuedTime", "parentCallId", "transferCallerId", "transferTo", "tag"] as const;
-const MEDIA_FIELDS = ["sampleRate", "mediaStartTime"] as const;
+const MEDIA_FIELDS = ["sampleRate", "mediaStartTime", "eventTime"] as const;
 
 /** What the callback says about the call: everything but eventType, eventTime and digit. */
 export interface BandwidthCall {
@@ -74,6 +76,8 @@ export interface BandwidthMedia {
   sampleRate: number;
   /** ISO 8601 time of media sample 0. Default: the call's startTime. */
   mediaStartTime?: string;
+  /** ISO 8601 wall-clock time of the event (a live server's clock); takes precedence over media time. */
+  eventTime?: string;
 }
 
 export function buildBandwidthDtmfPayload(key: DetectedKey, call: BandwidthCall, media: BandwidthMedia): BandwidthDtmfPayload {
@@ -92,19 +96,21 @@ export function buildBandwidthDtmfPayload(key: DetectedKey, call: BandwidthCall,
   const startMs = checkDateTime(PAYLOAD, "call.startTime", c.startTime);
   checkDateTime(PAYLOAD, "call.answerTime", c.answerTime);
   const originMs = m.mediaStartTime === undefined ? startMs : checkDateTime(PAYLOAD, "media.mediaStartTime", m.mediaStartTime);
-  const eventTime = new Date(originMs + Math.round((sample * MS_PER_SECOND) / rate)).toISOString();
+  const eventTime = m.eventTime !== undefined
+    ? new Date(checkDateTime(PAYLOAD, "media.eventTime", m.eventTime)).toISOString()
+    : new Date(originMs + Math.round((sample * MS_PER_SECOND) / rate)).toISOString();
 
   const payload: BandwidthDtmfPayload = {
     eventType: "dtmf",
     eventTime,
-    accountId: checkString(PAYLOAD, "call.accountId", c.accountId),
-    applicationId: checkString(PAYLOAD, "call.applicationId", c.applicationId),
+    accountId: checkText(PAYLOAD, "call.accountId", c.accountId),
+    applicationId: checkText(PAYLOAD, "call.applicationId", c.applicationId),
     startTime: c.startTime as string,
     answerTime: c.answerTime as string,
-    from: checkString(PAYLOAD, "call.from", c.from),
-    to: checkString(PAYLOAD, "call.to", c.to),
+    from: checkText(PAYLOAD, "call.from", c.from),
+    to: checkText(PAYLOAD, "call.to", c.to),
     direction: checkEnum(PAYLOAD, "call.direction", c.direction, DIRECTIONS),
-    callId: checkString(PAYLOAD, "call.callId", c.callId),
+    callId: checkText(PAYLOAD, "call.callId", c.callId),
     callUrl: checkUrl(PAYLOAD, "call.callUrl", c.callUrl),
     digit,
   };
@@ -113,17 +119,19 @@ export function buildBandwidthDtmfPayload(key: DetectedKey, call: BandwidthCall,
     payload.enqueuedTime = c.enqueuedTime as string;
   }
   for (const field of ["parentCallId", "transferCallerId", "transferTo", "tag"] as const) {
-    if (c[field] != null) payload[field] = checkString(PAYLOAD, `call.${field}`, c[field]);
+    if (c[field] != null) payload[field] = checkText(PAYLOAD, `call.${field}`, c[field]);
   }
   return payload;
 }
 
-const DATE_TIME = { type: "string", format: "date-time" } as const;
+/** A pattern, not `format: "date-time"`: the schema compiles with plain strict Ajv, no ajv-formats. */
+const DATE_TIME = { type: "string", pattern: DATE_TIME_PATTERN } as const;
 
 export const bandwidthDtmfPayloadSchema = frozenSchema({
   $schema: JSON_SCHEMA_DRAFT,
   title: "Bandwidth dtmf callback",
   description: "A digit detected after <StartGather> (Bandwidth voice `dtmf` callback).",
+  $comment: "Plain JSON Schema draft-07: compiles with strict Ajv without ajv-formats (date-times and the URL are patterns).",
   type: "object",
   additionalProperties: false,
   required: ["eventType", "eventTime", "accountId", "applicationId", "to", "from", "direction", "callId", "digit",
@@ -131,20 +139,20 @@ export const bandwidthDtmfPayloadSchema = frozenSchema({
   properties: {
     eventType: { const: "dtmf" },
     eventTime: DATE_TIME,
-    accountId: NON_EMPTY_STRING,
-    applicationId: NON_EMPTY_STRING,
-    to: NON_EMPTY_STRING,
-    from: NON_EMPTY_STRING,
+    accountId: STRING,
+    applicationId: STRING,
+    to: STRING,
+    from: STRING,
     direction: { enum: [...DIRECTIONS] },
-    callId: NON_EMPTY_STRING,
+    callId: STRING,
     digit: { type: "string", pattern: ALL_DIGITS_PATTERN },
-    callUrl: { type: "string", format: "uri" },
+    callUrl: { type: "string", pattern: "^[Hh][Tt][Tt][Pp][Ss]?://" },
     enqueuedTime: DATE_TIME,
     startTime: DATE_TIME,
     answerTime: DATE_TIME,
-    parentCallId: NON_EMPTY_STRING,
-    transferCallerId: NON_EMPTY_STRING,
-    transferTo: NON_EMPTY_STRING,
-    tag: NON_EMPTY_STRING,
+    parentCallId: STRING,
+    transferCallerId: STRING,
+    transferTo: STRING,
+    tag: STRING,
   },
 });

@@ -8,12 +8,10 @@
  * ```
  */
 import type { CollectStatus } from "../collector.js";
-import { DtmfPayloadError, JSON_SCHEMA_DRAFT, NON_EMPTY_STRING, checkEnum, checkString, frozenSchema } from "./fields.js";
+import { DtmfPayloadError, JSON_SCHEMA_DRAFT, STRING, checkEnum, checkString, checkText, frozenSchema } from "./fields.js";
 
 const PAYLOAD = "digits.collected";
 export const COLLECT_STATUSES: readonly CollectStatus[] = Object.freeze(["success", "timeout", "failure", "unknown"]);
-/** Most digits a collection can hold (seed 003: maxDigits ≤ 64). */
-const MAX_DIGITS = 64;
 const DIGITS = /^[0-9A-D*#]*$/;
 
 export interface DigitsCollectedPayload {
@@ -38,10 +36,12 @@ export function buildDigitsCollectedPayload(outcome: CollectOutcome, ids: { sess
   if (outcome === null || typeof outcome !== "object") throw new DtmfPayloadError(PAYLOAD, "outcome", "an object", outcome);
   if (ids === null || typeof ids !== "object") throw new DtmfPayloadError(PAYLOAD, "ids", "an object", ids);
   const session_uuid = checkString(PAYLOAD, "sessionUuid", ids.sessionUuid);
-  const command_uid = checkString(PAYLOAD, "commandUid", ids.commandUid);
+  // May be empty: a collect request refused for a missing command_uid is still answered.
+  const command_uid = checkText(PAYLOAD, "commandUid", ids.commandUid);
   const { digits, terminator } = outcome;
-  if (typeof digits !== "string" || digits.length > MAX_DIGITS || !DIGITS.test(digits)) {
-    throw new DtmfPayloadError(PAYLOAD, "digits", `a string of at most ${MAX_DIGITS} keys from 0-9, A-D, *, #`, digits);
+  // Seed 001 sets no length limit on digits (seed 003's 64 bounds a request, not this event).
+  if (typeof digits !== "string" || !DIGITS.test(digits)) {
+    throw new DtmfPayloadError(PAYLOAD, "digits", "a string of keys from 0-9, A-D, *, #", digits);
   }
   if (typeof terminator !== "string" || terminator.length > 1 || !DIGITS.test(terminator)) {
     throw new DtmfPayloadError(PAYLOAD, "terminator", `"" or one key from 0-9, A-D, *, #`, terminator);
@@ -59,10 +59,11 @@ export const digitsCollectedPayloadSchema = frozenSchema({
   required: ["event", "session_uuid", "command_uid", "digits", "terminator", "status"],
   properties: {
     event: { const: "digits.collected" },
-    session_uuid: NON_EMPTY_STRING,
-    command_uid: NON_EMPTY_STRING,
-    digits: { type: "string", maxLength: MAX_DIGITS, pattern: "^[0-9A-D*#]*$" },
+    session_uuid: STRING,
+    command_uid: STRING,
+    digits: { type: "string", pattern: "^[0-9A-D*#]*$" },
     terminator: { type: "string", pattern: "^[0-9A-D*#]?$" },
     status: { enum: [...COLLECT_STATUSES] },
+    error: { type: "string", description: "dtmf-wasm extension: why the collect request was refused (status failure); absent otherwise." },
   },
 });

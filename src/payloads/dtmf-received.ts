@@ -14,8 +14,8 @@
  * `dtmfReceivedExtendedPayloadSchema`, not the platform's own.
  */
 import {
-  BASIC_DIGITS_PATTERN, DIRECTIONS, type Direction, DtmfPayloadError, JSON_SCHEMA_DRAFT, NON_EMPTY_STRING,
-  checkDigit, checkEnum, checkKnown, checkString, frozenSchema,
+  BASIC_DIGITS_PATTERN, DIRECTIONS, type Direction, DtmfPayloadError, JSON_SCHEMA_DRAFT, STRING,
+  checkDigit, checkEnum, checkKnown, checkText, frozenSchema,
 } from "./fields.js";
 
 const PAYLOAD = "dtmf_received";
@@ -24,8 +24,12 @@ const EXTENDED_KEYS = "ABCD";
 const SESSION_FIELDS = ["id", "account_id", "phone_number", "direction", "from_phone_number", "to_phone_number"] as const;
 const OPTION_FIELDS = ["includeExtendedKeys"] as const;
 
-/** The session object of the platform's base event structure. */
+/**
+ * The session object of the platform's base event structure. Seed 000 lists six fields and
+ * calls the object the "base event structure": further fields are allowed and sent as given.
+ */
 export interface DtmfReceivedSession {
+  [field: string]: unknown;
   id: string;
   account_id: string;
   phone_number: string;
@@ -47,14 +51,23 @@ export interface DtmfReceivedOptions {
 }
 
 function checkSession(session: unknown): DtmfReceivedSession {
-  const s = checkKnown(PAYLOAD, session, "session", SESSION_FIELDS);
+  if (session === null || typeof session !== "object" || Array.isArray(session)) throw new DtmfPayloadError(PAYLOAD, "session", "an object", session);
+  const s = session as Record<string, unknown>;
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(s)) {
+    if ((SESSION_FIELDS as readonly string[]).includes(key)) continue;
+    if (value === undefined) continue;
+    try { JSON.stringify(value); } catch { throw new DtmfPayloadError(PAYLOAD, `session.${key}`, "a JSON value", value); }
+    extra[key] = value;
+  }
   return {
-    id: checkString(PAYLOAD, "session.id", s.id),
-    account_id: checkString(PAYLOAD, "session.account_id", s.account_id),
-    phone_number: checkString(PAYLOAD, "session.phone_number", s.phone_number),
+    id: checkText(PAYLOAD, "session.id", s.id),
+    account_id: checkText(PAYLOAD, "session.account_id", s.account_id),
+    phone_number: checkText(PAYLOAD, "session.phone_number", s.phone_number),
     direction: checkEnum(PAYLOAD, "session.direction", s.direction, DIRECTIONS),
-    from_phone_number: checkString(PAYLOAD, "session.from_phone_number", s.from_phone_number),
-    to_phone_number: checkString(PAYLOAD, "session.to_phone_number", s.to_phone_number),
+    from_phone_number: checkText(PAYLOAD, "session.from_phone_number", s.from_phone_number),
+    to_phone_number: checkText(PAYLOAD, "session.to_phone_number", s.to_phone_number),
+    ...extra,
   };
 }
 
@@ -116,15 +129,16 @@ function schema(digitPattern: string, title: string, description: string) {
       digit: { type: "string", pattern: digitPattern },
       session: {
         type: "object",
-        additionalProperties: false,
+        $comment: "Seed 000's base event structure: open, further fields allowed.",
+        additionalProperties: true,
         required: [...SESSION_FIELDS],
         properties: {
-          id: NON_EMPTY_STRING,
-          account_id: NON_EMPTY_STRING,
-          phone_number: NON_EMPTY_STRING,
+          id: STRING,
+          account_id: STRING,
+          phone_number: STRING,
           direction: { enum: [...DIRECTIONS] },
-          from_phone_number: NON_EMPTY_STRING,
-          to_phone_number: NON_EMPTY_STRING,
+          from_phone_number: STRING,
+          to_phone_number: STRING,
         },
       },
     },

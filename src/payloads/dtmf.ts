@@ -7,7 +7,7 @@
  * ```
  */
 import { ALL_KEYS } from "../keys.js";
-import { ALL_DIGITS_PATTERN, DtmfPayloadError, JSON_SCHEMA_DRAFT, NON_EMPTY_STRING, checkDigit, checkString, frozenSchema } from "./fields.js";
+import { ALL_DIGITS_PATTERN, DtmfPayloadError, JSON_SCHEMA_DRAFT, STRING, checkDigit, checkString, frozenSchema } from "./fields.js";
 
 const PAYLOAD = "dtmf";
 /** Longest key press accepted, ms (1 hour: only there to catch unit mistakes). */
@@ -50,7 +50,7 @@ export const dtmfPayloadSchema = frozenSchema({
   required: ["event", "session_uuid", "digit", "duration_ms"],
   properties: {
     event: { const: "dtmf" },
-    session_uuid: NON_EMPTY_STRING,
+    session_uuid: STRING,
     digit: { type: "string", pattern: ALL_DIGITS_PATTERN },
     duration_ms: { type: "integer", minimum: 0 },
   },

@@ -41,6 +41,12 @@ export function checkString(payload: string, field: string, value: unknown): str
   return value;
 }
 
+/** A string that may be empty (a field the seed does not require to be non-empty). */
+export function checkText(payload: string, field: string, value: unknown): string {
+  if (typeof value !== "string") throw new DtmfPayloadError(payload, field, "a string (may be empty)", value);
+  return value;
+}
+
 export function checkDigit(payload: string, field: string, value: unknown, keys: string, allowed: string): string {
   const digit = typeof value === "string" ? value.toUpperCase() : value;
   if (typeof digit !== "string" || digit.length !== 1 || !keys.includes(digit)) {
@@ -100,3 +106,10 @@ export function frozenSchema<T extends object>(schema: T): T {
 
 /** Schema of a non-empty string. */
 export const NON_EMPTY_STRING = { type: "string", minLength: 1 } as const;
+/** Schema of any string: the seeds do not forbid empty values. */
+export const STRING = { type: "string" } as const;
+/**
+ * RFC 3339 date-time as a pattern, so the schema compiles with plain strict Ajv (no
+ * ajv-formats); the calendar check (30 February) is the builder's.
+ */
+export const DATE_TIME_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$";

@@ -1,0 +1,132 @@
+/**
+ * Asterisk AudioSocket over TCP (dialplan `AudioSocket(uuid,host:port)`, or the AudioSocket
+ * channel driver). Each message: 1 byte type, 2 bytes payload length (big-endian), payload.
+ *
+ * | type        | payload                                   | here                                      |
+ * |-------------|-------------------------------------------|-------------------------------------------|
+ * | 0x00        | none: hang-up                             | the call ends ("hangup"), socket closed   |
+ * | 0x01        | 16-byte UUID of the call                  | the call id (string form)                 |
+ * | 0x03        | 1 ASCII byte: a DTMF digit                | an out-of-band key (merged with in-band)  |
+ * | 0x10        | signed linear 16-bit LE mono, 8 kHz       | audio                                     |
+ * | 0x11-0x16   | the same at 12, 16, 24, 32, 44.1, 48 kHz  | audio (types from the Asterisk docs)      |
+ * | 0xff        | an error code (1 byte)                    | warning; the call ends ("error")          |
+ * | other       |                                           | a bad message (counted; too many close)   |
+ *
+ * The length field bounds a message to 65,535 bytes; the parser never holds more than one
+ * message. There are no timestamps: media time is the audio received. The call starts with the
+ * first audio message (its type gives the rate); a rate change mid-call is refused.
+ */
+import { randomUUID } from "node:crypto";
+import { type Server, type Socket, createServer } from "node:net";
+import type { Call, CallStart } from "./call.js";
+import { DtmfProtocolError, messageOf } from "./errors.js";
+
+export const AUDIOSOCKET_HANGUP = 0x00;
+export const AUDIOSOCKET_UUID = 0x01;
+export const AUDIOSOCKET_DTMF = 0x03;
+export const AUDIOSOCKET_ERROR = 0xff;
+/** Audio message types and their rates (Asterisk's AudioSocket protocol page). */
+export const AUDIOSOCKET_RATES: Readonly<Record<number, number>> = { 0x10: 8000, 0x11: 12000, 0x12: 16000, 0x13: 24000, 0x14: 32000, 0x15: 44100, 0x16: 48000 };
+const HEADER_BYTES = 3;
+const UUID_BYTES = 16;
+
+export interface AudioSocketServer {
+  readonly settings: { maxBadMessages: number };
+  registerCall(start: CallStart, owner: object): Call;
+  warn(call: Call | undefined, message: string, protocol?: string): void;
+  countBad(protocol: string | undefined): void;
+}
+
+function uuidString(b: Buffer): string {
+  const h = b.toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+class AudioSocketConnection {
+  private pending: Buffer = Buffer.alloc(0);
+  private id?: string;
+  private call?: Call;
+  private rate?: number;
+  private bad = 0;
+  private done = false;
+
+  constructor(private readonly server: AudioSocketServer, private readonly socket: Socket) {
+    socket.on("data", (chunk: Buffer) => this.data(chunk));
+    socket.on("close", () => this.finish("disconnect"));
+    socket.on("error", (error) => { this.server.warn(this.call, `socket error: ${messageOf(error)}`, "audiosocket"); this.finish("disconnect"); });
+  }
+
+  private data(chunk: Buffer): void {
+    if (this.done) return;
+    let buffer = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    let at = 0;
+    while (!this.done && buffer.length - at >= HEADER_BYTES) {
+      const type = buffer[at];
+      const length = buffer.readUInt16BE(at + 1);
+      if (buffer.length - at < HEADER_BYTES + length) break;
+      const payload = buffer.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length);
+      at += HEADER_BYTES + length;
+      try { this.message(type, payload); } catch (error) { this.badMessage(messageOf(error)); }
+    }
+    buffer = buffer.subarray(at);
+    // Keep at most one partial message (≤ 65,538 bytes), copied so the chunk can be freed.
+    this.pending = buffer.length === 0 ? Buffer.alloc(0) : Buffer.from(buffer);
+  }
+
+  private message(type: number, payload: Buffer): void {
+    if (type === AUDIOSOCKET_HANGUP) { this.finish("hangup"); this.socket.end(); return; }
+    if (type === AUDIOSOCKET_UUID) {
+      if (payload.length !== UUID_BYTES) throw new DtmfProtocolError("audiosocket", `a UUID message has ${UUID_BYTES} bytes; received ${payload.length}`);
+      if (this.call) throw new DtmfProtocolError("audiosocket", "a UUID message after the audio started");
+      this.id = uuidString(payload);
+      return;
+    }
+    if (type === AUDIOSOCKET_ERROR) {
+      this.server.warn(this.call, `Asterisk reported error code ${payload.length > 0 ? payload[0] : "(none)"}`, "audiosocket");
+      this.finish("error");
+      this.socket.end();
+      return;
+    }
+    if (type === AUDIOSOCKET_DTMF) {
+      if (payload.length !== 1) throw new DtmfProtocolError("audiosocket", `a DTMF message has 1 byte; received ${payload.length}`);
+      this.begin(this.rate ?? 8000).outOfBand(String.fromCharCode(payload[0]), { source: "platform", ended: true });
+      return;
+    }
+    const rate = AUDIOSOCKET_RATES[type];
+    if (rate === undefined) throw new DtmfProtocolError("audiosocket", `unknown message type 0x${type.toString(16).padStart(2, "0")}`);
+    if (this.rate !== undefined && this.rate !== rate) throw new DtmfProtocolError("audiosocket", `the audio changed from ${this.rate} to ${rate} Hz mid-call`);
+    this.rate = rate;
+    this.begin(rate).frame(payload);
+  }
+
+  private begin(rate: number): Call {
+    if (this.call) return this.call;
+    this.rate = rate;
+    this.call = this.server.registerCall({
+      protocol: "audiosocket", sampleRate: rate, encoding: "pcm16", channels: 1,
+      metadata: { id: this.id ?? `audiosocket-${randomUUID()}`, custom: {} },
+    }, this);
+    return this.call;
+  }
+
+  private badMessage(reason: string): void {
+    this.bad++;
+    this.call?.bad();
+    this.server.countBad("audiosocket");
+    this.server.warn(this.call, reason, "audiosocket");
+    if (this.bad >= this.server.settings.maxBadMessages) { this.finish("closed"); this.socket.destroy(); }
+  }
+
+  private finish(reason: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.pending = Buffer.alloc(0);
+    if (this.call?.streaming) this.call.end(reason);
+  }
+}
+
+export function createAudioSocketServer(server: AudioSocketServer): Server {
+  const tcp = createServer((socket) => { new AudioSocketConnection(server, socket); });
+  tcp.on("error", (error) => server.warn(undefined, `AudioSocket server: ${messageOf(error)}`, "audiosocket"));
+  return tcp;
+}

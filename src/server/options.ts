@@ -1,0 +1,246 @@
+/**
+ * `dtmf-wasm serve` / startServer() options: one table gives each option its flag, its
+ * environment variable, its type, default and allowed values, so the three sources (flags,
+ * environment, a JSON or YAML config file) and `--help` cannot drift apart. Precedence:
+ * flags, then environment, then the config file, then the defaults. Every value is checked,
+ * with a DtmfOptionError naming the option and what it allows.
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { DtmfOptionError } from "../errors.js";
+import { type TypeAhead, TYPE_AHEAD_MODES } from "./collect-request.js";
+import { DEFAULT_MAX_GAP_FILL_MS, MAX_GAP_FILL_LIMIT_MS } from "./media-clock.js";
+import { DEFAULT_PAYLOADS, type PayloadKind, checkMapping, checkPayloadKinds } from "./payload-formats.js";
+
+type Kind = "string" | "integer" | "number" | "boolean" | "list" | "enum" | "object" | "url" | "json";
+
+interface Spec {
+  kind: Kind;
+  default?: unknown;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  help: string;
+}
+
+export const RTP_ENCODINGS = ["pcmu", "pcma", "l16"] as const;
+export type RtpEncoding = (typeof RTP_ENCODINGS)[number];
+const SUCCESS_RULES = ["seed", "strict"] as const;
+const PORT = { min: 0, max: 65535 };
+
+/** Every option: camelCase name → spec. Flags are --kebab-case, environment DTMF_SERVE_UPPER_SNAKE. */
+export const SERVE_OPTIONS = {
+  host: { kind: "string", default: "127.0.0.1", help: "address to listen on (WebSocket, HTTP, AudioSocket, RTP)" },
+  port: { kind: "integer", default: 8081, ...PORT, help: "WebSocket and HTTP port (0: any free port)" },
+  audiosocketPort: { kind: "integer", ...PORT, help: "Asterisk AudioSocket TCP port (off unless given)" },
+  rtpPort: { kind: "integer", ...PORT, help: "RTP UDP port for Asterisk External Media / an SBC fork (off unless given)" },
+  rtpEncoding: { kind: "enum", values: RTP_ENCODINGS, default: "pcmu", help: "RTP audio for dynamic payload types (PT 0 is always PCMU, 8 PCMA)" },
+  rtpRate: { kind: "integer", default: 8000, min: 8000, max: 48000, help: "RTP clock rate of the audio, Hz" },
+  rtpEventPayloadType: { kind: "integer", default: 101, min: 96, max: 127, help: "RTP payload type of RFC 4733 telephone-events" },
+  rtpReceiveBufferBytes: { kind: "integer", default: 4194304, min: 65536, max: 268435456, help: "the RTP socket's kernel receive buffer, bytes (capped by net.core.rmem_max): a burst beyond it is lost audio" },
+  rtpIdleMs: { kind: "integer", default: 5000, min: 100, max: 600000, help: "an RTP call ends after this long without a packet, ms" },
+  webhook: { kind: "url", help: "POST every payload to this URL (JSON)" },
+  webhookConcurrency: { kind: "integer", default: 8, min: 1, max: 1024, help: "webhook POSTs in flight at once, across calls" },
+  webhookMaxAttempts: { kind: "integer", default: 5, min: 1, max: 20, help: "requests per payload before it fails" },
+  stdout: { kind: "boolean", default: false, help: "print every payload as one JSON line on stdout" },
+  socketSink: { kind: "boolean", default: true, help: "send payloads back on the stream's socket where the protocol accepts messages (mod_audio_fork)" },
+  payloads: { kind: "list", default: DEFAULT_PAYLOADS, help: "payloads per key and collection: dtmf, dtmf_received, bandwidth, digits.collected, keydown, reprompt (a call's dtmf_payloads parameter overrides)" },
+  mapping: { kind: "object", default: {}, help: "session/call field mapping overrides, JSON (see the README)" },
+  bandwidthCallUrl: { kind: "string", default: "https://voice.bandwidth.com/api/v2/accounts/{accountId}/calls/{callId}", help: "Bandwidth callUrl when the metadata has none" },
+  collect: { kind: "json", help: "a collect request (JSON, seed 003 fields) started on every call whose metadata has none (AudioSocket, RTP)" },
+  controlToken: { kind: "string", help: "bearer token for the HTTP control routes (POST /calls/:id/collect…)" },
+  successRule: { kind: "enum", values: SUCCESS_RULES, default: "seed", help: "seed: a terminator key ends in success (seed 001); strict: min digits always (FreeSWITCH)" },
+  typeAhead: { kind: "enum", values: TYPE_AHEAD_MODES, default: "discard", help: "keys pressed before a collection starts: discard, or keep those of the last --type-ahead-ms" },
+  typeAheadMs: { kind: "integer", default: 2000, min: 0, max: 60000, help: "type-ahead window, ms" },
+  partyField: { kind: "boolean", default: true, help: "stereo streams: add `party` (caller/callee) to each payload (an extension field)" },
+  mergeWindowMs: { kind: "integer", default: 120, min: 0, max: 2000, help: "how far apart an in-band and an out-of-band report of one press may be, ms" },
+  outOfBandHoldMs: { kind: "integer", default: 200, min: 0, max: 5000, help: "an out-of-band-only key waits this long for the in-band report, ms" },
+  outOfBandLateMs: { kind: "integer", default: 1000, min: 0, max: 10000, help: "a platform key report without timing (Twilio's dtmf) still matches an in-band press that ended this long before, ms" },
+  maxMessageBytes: { kind: "integer", default: 65536, min: 1024, max: 16777216, help: "largest WebSocket message, bytes (refused before it is read)" },
+  maxBodyBytes: { kind: "integer", default: 16384, min: 256, max: 1048576, help: "largest HTTP request body, bytes (refused before it is read)" },
+  maxGapFillMs: { kind: "integer", default: DEFAULT_MAX_GAP_FILL_MS, min: 0, max: MAX_GAP_FILL_LIMIT_MS, help: "longest timestamp gap filled with silence, ms; longer ones reset the media clock" },
+  maxBufferedBytes: { kind: "integer", default: 1048576, min: 1024, max: 268435456, help: "bytes queued to a client that does not read before its socket is closed" },
+  maxBadMessages: { kind: "integer", default: 20, min: 1, max: 100000, help: "bad messages a connection may send before it is closed" },
+  maxCalls: { kind: "integer", default: 10000, min: 1, max: 1000000, help: "calls open at once; more are refused" },
+} as const satisfies Record<string, Spec>;
+
+export type ServeOptionName = keyof typeof SERVE_OPTIONS;
+
+/** The options in force. */
+export interface ServeSettings {
+  host: string;
+  port: number;
+  audiosocketPort?: number;
+  rtpPort?: number;
+  rtpEncoding: RtpEncoding;
+  rtpRate: number;
+  rtpEventPayloadType: number;
+  rtpIdleMs: number;
+  rtpReceiveBufferBytes: number;
+  webhook?: string;
+  webhookConcurrency: number;
+  webhookMaxAttempts: number;
+  stdout: boolean;
+  socketSink: boolean;
+  payloads: PayloadKind[];
+  mapping: Record<string, string>;
+  bandwidthCallUrl: string;
+  collect?: Record<string, unknown>;
+  controlToken?: string;
+  successRule: "seed" | "strict";
+  typeAhead: TypeAhead;
+  typeAheadMs: number;
+  partyField: boolean;
+  mergeWindowMs: number;
+  outOfBandHoldMs: number;
+  outOfBandLateMs: number;
+  maxMessageBytes: number;
+  maxBodyBytes: number;
+  maxGapFillMs: number;
+  maxBufferedBytes: number;
+  maxBadMessages: number;
+  maxCalls: number;
+}
+
+export type ServeOptionValues = Partial<{ [K in keyof ServeSettings]: unknown }>;
+
+export const flagOf = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export const envOf = (name: string) => `DTMF_SERVE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+const nameOfFlag = (flag: string) => flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Checks one value; `text` values (flags, environment) are parsed first. */
+function checkValue(name: string, spec: Spec, value: unknown, source: string): unknown {
+  const label = source === "flag" ? flagOf(name) : source === "environment" ? envOf(name) : source === "option" ? name : `${name} (${source})`;
+  const fromText = typeof value === "string" && source !== "option" && source !== "config";
+  switch (spec.kind) {
+    case "string":
+      if (typeof value !== "string" || value.length === 0) throw new DtmfOptionError(label, "a non-empty string", value);
+      return value;
+    case "url": {
+      let ok = false;
+      if (typeof value === "string") { try { ok = /^https?:$/.test(new URL(value).protocol); } catch { ok = false; } }
+      if (!ok) throw new DtmfOptionError(label, "an absolute http(s) URL", value);
+      return value;
+    }
+    case "integer": case "number": {
+      const n = fromText || typeof value === "string" ? Number(value) : value;
+      if (typeof n !== "number" || !Number.isFinite(n) || (spec.kind === "integer" && !Number.isInteger(n)) || n < spec.min! || n > spec.max!) {
+        throw new DtmfOptionError(label, `${spec.kind === "integer" ? "an integer" : "a number"} from ${spec.min} to ${spec.max}`, value);
+      }
+      return n;
+    }
+    case "boolean": {
+      if (typeof value === "boolean") return value;
+      if (typeof value === "string" && ["true", "1", "yes", "on"].includes(value.toLowerCase())) return true;
+      if (typeof value === "string" && ["false", "0", "no", "off"].includes(value.toLowerCase())) return false;
+      throw new DtmfOptionError(label, "true or false", value);
+    }
+    case "enum":
+      if (typeof value !== "string" || !spec.values!.includes(value)) throw new DtmfOptionError(label, `one of ${spec.values!.join(", ")}`, value);
+      return value;
+    case "list": return checkPayloadKinds(label, value);
+    case "json": {
+      let v = value;
+      if (typeof v === "string") { try { v = JSON.parse(v); } catch { throw new DtmfOptionError(label, "a JSON object", value); } }
+      if (v === null || typeof v !== "object" || Array.isArray(v)) throw new DtmfOptionError(label, "a JSON object", value);
+      return v;
+    }
+    case "object": {
+      let v = value;
+      if (typeof v === "string") { try { v = JSON.parse(v); } catch { throw new DtmfOptionError(label, "a JSON object", value); } }
+      return checkMapping(v);
+    }
+  }
+}
+
+/** Resolves options given as an object (startServer, a config file): unknown names refused. */
+export function resolveServeOptions(layers: { values: Record<string, unknown>; source: string }[]): ServeSettings {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(SERVE_OPTIONS) as [string, Spec][]) if (spec.default !== undefined) out[name] = spec.default;
+  for (const { values, source } of layers) {
+    if (values === null || typeof values !== "object" || Array.isArray(values)) throw new DtmfOptionError(source, "an object of options", values);
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) continue;
+      const spec = (SERVE_OPTIONS as Record<string, Spec>)[name];
+      if (!spec) throw new DtmfOptionError(source === "option" ? name : `${name} (${source})`, `one of the serve options (${Object.keys(SERVE_OPTIONS).join(", ")})`, "an unknown option");
+      out[name] = checkValue(name, spec, value, source);
+    }
+  }
+  return out as unknown as ServeSettings;
+}
+
+/** Options from the environment (DTMF_SERVE_PORT=8081 …). */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(SERVE_OPTIONS)) { const v = env[envOf(name)]; if (v !== undefined && v !== "") out[name] = v; }
+  return out;
+}
+
+/** Options from a JSON or YAML file (by extension; .yml/.yaml are YAML, anything else JSON, then YAML). */
+export function optionsFromFile(path: string): Record<string, unknown> {
+  let text: string;
+  try { text = readFileSync(path, "utf8"); } catch (error) { throw new DtmfOptionError("config", "a readable JSON or YAML file", `${path} (${(error as Error).message})`); }
+  let parsed: unknown;
+  try {
+    parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new DtmfOptionError("config", "a JSON or YAML object of options", `${path}: ${(error as Error).message.split("\n")[0]}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new DtmfOptionError("config", "a JSON or YAML object of options", path);
+  return parsed as Record<string, unknown>;
+}
+
+/** Options from flags: --name value, --name=value; booleans as --stdout / --no-stdout. */
+export function optionsFromArgs(args: readonly string[]): { values: Record<string, unknown>; config?: string; help: boolean } {
+  const values: Record<string, unknown> = {};
+  let config: string | undefined;
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--help" || arg === "-h") { help = true; continue; }
+    if (!arg.startsWith("--")) throw new DtmfOptionError(arg, "a --flag (dtmf-wasm serve takes no file arguments)", arg);
+    const eq = arg.indexOf("=");
+    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+    let name = nameOfFlag(flag);
+    if (name === "config") {
+      config = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+      if (config === undefined) throw new DtmfOptionError("--config", "a file path", undefined);
+      continue;
+    }
+    let negated = false;
+    if (!(name in SERVE_OPTIONS) && name.startsWith("no") && (SERVE_OPTIONS as Record<string, Spec>)[name[2]?.toLowerCase() + name.slice(3)]?.kind === "boolean") {
+      name = name[2].toLowerCase() + name.slice(3);
+      negated = true;
+    }
+    const spec = (SERVE_OPTIONS as Record<string, Spec>)[name];
+    if (!spec) throw new DtmfOptionError(flag, `one of the flags of dtmf-wasm serve (see --help)`, "an unknown flag");
+    if (spec.kind === "boolean" && eq < 0) { values[name] = !negated; continue; }
+    const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+    if (value === undefined) throw new DtmfOptionError(flag, "a value", undefined);
+    values[name] = value;
+  }
+  return { values, config, help };
+}
+
+/** --help text, from the table. */
+export function serveHelp(): string {
+  const rows = (Object.entries(SERVE_OPTIONS) as [string, Spec][]).map(([name, spec]) => {
+    const allowed = spec.kind === "enum" ? ` (${spec.values!.join("|")})` : spec.kind === "integer" ? ` (${spec.min}-${spec.max})` : "";
+    const def = spec.default === undefined ? "" : ` [default: ${Array.isArray(spec.default) ? spec.default.join(",") : typeof spec.default === "object" ? "{}" : String(spec.default)}]`;
+    return `  ${flagOf(name).padEnd(26)} ${spec.help}${allowed}${def}\n  ${"".padEnd(26)} env ${envOf(name)}`;
+  });
+  return `usage: dtmf-wasm serve [--config FILE] [flags]
+
+Takes call audio from voice platforms' media streams, finds every DTMF key in-band (merged
+with the keys the platform reports out of band), runs digit collections, and delivers the
+payloads. WebSocket paths: /twilio /signalwire /telnyx /plivo /vonage /jambonz /audio_fork,
+or any other path (the first message tells the protocol). HTTP: POST /calls/:id/collect,
+POST /calls/:id/prompt_ended, GET /calls, GET /stats.
+
+  --config FILE              JSON or YAML file of options (camelCase names, as below)
+  --help                     print this and exit
+${rows.join("\n")}
+
+Precedence: flags, then environment, then the config file, then the defaults.
+`;
+}

@@ -1,0 +1,308 @@
+/**
+ * `startServer(options)`: the media-stream server behind `dtmf-wasm serve`. One HTTP server
+ * carries the WebSocket streams and the control routes; AudioSocket (TCP) and RTP (UDP)
+ * listen on their own ports when asked. All calls share one DtmfEngine (one WebAssembly
+ * instance; a few hundred bytes of state per channel). Each call's state is its own: nothing
+ * is shared between calls but the engine and the sinks, so an error in one call ends (at
+ * most) that call. Default bind: 127.0.0.1.
+ */
+import { EventEmitter } from "node:events";
+import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
+import { type IncomingMessage, type Server as HttpServer, createServer } from "node:http";
+import type { Server as TcpServer } from "node:net";
+import type { Writable } from "node:stream";
+import { WebSocketServer } from "ws";
+import { DtmfEngine } from "../engine.js";
+import type { DetectorTuning } from "../options.js";
+import { WebhookSink, type WebhookOptions } from "../webhook.js";
+import { createAudioSocketServer } from "./audiosocket.js";
+import { Call, type CallHost, type CallSettings, type CallStart } from "./call.js";
+import { DtmfLimitError, DtmfProtocolError, messageOf } from "./errors.js";
+import { type Authorize, bearerAuthorize, controlHandler } from "./http-control.js";
+import { type ServeOptionValues, type ServeSettings, resolveServeOptions } from "./options.js";
+import type { BuiltPayload } from "./payload-formats.js";
+import { protocolForPath } from "./protocols/detect.js";
+import { type RtpListener, createRtpListener } from "./rtp.js";
+import { type DeliveryRecord, NdjsonSink, type PayloadSink, WebhookPayloadSink, recordIterator } from "./sinks.js";
+import { CLOSE_TRY_LATER, StreamConnection } from "./ws-connection.js";
+
+export interface StartServerOptions extends ServeOptionValues {
+  /** The engine to run detectors on (default: a new one). */
+  engine?: DtmfEngine;
+  /** Detector tuning for every call. */
+  tuning?: DetectorTuning;
+  /** Decides whether an HTTP control request may proceed (default: bearer `controlToken` if set, else open). */
+  authorize?: Authorize;
+  /** Where `stdout: true` writes (default: process.stdout). */
+  stdoutStream?: Writable;
+  /** Extra WebhookSink options (timeouts, headers, an injected fetch…). */
+  webhookOptions?: Omit<WebhookOptions, "url">;
+  /** More sinks of your own. */
+  sinks?: PayloadSink[];
+}
+
+/** Server counters (GET /stats). */
+export interface ServerTotals {
+  calls: number;
+  refusedCalls: number;
+  keys: number;
+  payloads: number;
+  delivered: number;
+  webhookFailures: number;
+  badMessages: number;
+  warnings: number;
+}
+
+export class DtmfServer extends EventEmitter implements CallHost {
+  readonly settings: ServeSettings & CallSettings;
+  readonly calls = new Map<string, Call>();
+  readonly totals: ServerTotals = { calls: 0, refusedCalls: 0, keys: 0, payloads: 0, delivered: 0, webhookFailures: 0, badMessages: 0, warnings: 0 };
+  readonly badByProtocol: Record<string, number> = {};
+  /** ws://host:port (any path; /twilio, /vonage… name the protocol). */
+  url = "";
+  httpUrl = "";
+  port = 0;
+  audiosocketPort?: number;
+  rtpPort?: number;
+  private readonly sinks: PayloadSink[] = [];
+  private http!: HttpServer;
+  private wss!: WebSocketServer;
+  private audiosocket?: TcpServer;
+  private rtp?: RtpListener;
+  private closing = false;
+  /** Event-loop delay, and the last webhook latencies (payload produced → 2xx), for /stats. */
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly webhookLatencies: number[] = [];
+
+  /** @internal Use startServer(). */
+  constructor(readonly engine: DtmfEngine, settings: ServeSettings, readonly tuning: DetectorTuning, private readonly options: StartServerOptions) {
+    super();
+    this.settings = settings;
+    // A warning nobody listens to must not throw (EventEmitter throws on unhandled "error" only; we never emit "error").
+    if (settings.webhook) {
+      const sink = new WebhookSink({ maxAttempts: settings.webhookMaxAttempts, ...(options.webhookOptions ?? {}), url: settings.webhook });
+      this.sinks.push(new WebhookPayloadSink(sink, settings.webhookConcurrency, (record, error, latencyMs) => {
+        if (error === undefined) {
+          this.totals.delivered++;
+          if (this.webhookLatencies.length >= LATENCY_SAMPLES) this.webhookLatencies.splice(0, LATENCY_SAMPLES / 2);
+          this.webhookLatencies.push(latencyMs);
+          this.emit("delivered", { record, latencyMs });
+        } else {
+          this.totals.webhookFailures++;
+          this.emit("webhookError", { record, error });
+        }
+      }));
+    }
+    if (settings.stdout) this.sinks.push(new NdjsonSink(options.stdoutStream ?? process.stdout));
+    this.sinks.push(...(options.sinks ?? []));
+    this.loopDelay.enable();
+  }
+
+  /** @internal */
+  async listen(): Promise<void> {
+    const s = this.settings;
+    const authorize = this.options.authorize ?? (s.controlToken ? bearerAuthorize(s.controlToken) : undefined);
+    const handler = controlHandler(this, authorize);
+    this.http = createServer((req, res) => { void handler(req, res); });
+    this.http.on("clientError", (_error, socket) => { if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"); else socket.destroy(); });
+    // maxPayload: ws reads a frame's length from its header and closes (1009) before buffering more.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: s.maxMessageBytes, perMessageDeflate: false });
+    this.http.on("upgrade", (request: IncomingMessage, socket, head) => {
+      if (this.closing || this.calls.size >= s.maxCalls) {
+        socket.end("HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n");
+        this.totals.refusedCalls++;
+        return;
+      }
+      socket.on("error", () => socket.destroy());
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        const url = new URL(request.url ?? "/", "http://localhost");
+        try {
+          new StreamConnection(this, ws, url.searchParams, protocolForPath(url.pathname));
+        } catch (error) {
+          this.warn(undefined, messageOf(error));
+          ws.close(CLOSE_TRY_LATER, "refused");
+        }
+      });
+    });
+    await listenOn(this.http, s.port, s.host);
+    const address = this.http.address() as { address: string; port: number };
+    this.port = address.port;
+    const host = address.address.includes(":") ? `[${address.address}]` : address.address;
+    this.url = `ws://${host}:${address.port}`;
+    this.httpUrl = `http://${host}:${address.port}`;
+    if (s.audiosocketPort !== undefined) {
+      this.audiosocket = createAudioSocketServer(this);
+      this.audiosocket.on("connection", (socket) => { if (this.closing || this.calls.size >= s.maxCalls) { this.totals.refusedCalls++; socket.destroy(); } });
+      await listenOn(this.audiosocket, s.audiosocketPort, s.host);
+      this.audiosocketPort = (this.audiosocket.address() as { port: number }).port;
+    }
+    if (s.rtpPort !== undefined) {
+      this.rtp = createRtpListener(this);
+      await new Promise<void>((resolve, reject) => {
+        this.rtp!.socket.once("error", reject);
+        this.rtp!.socket.bind(s.rtpPort, s.host, () => { this.rtp!.socket.off("error", reject); resolve(); });
+      });
+      this.rtpPort = this.rtp.socket.address().port;
+    }
+  }
+
+  // ---- CallHost / connection server ----
+
+  /**
+   * @internal A call announces itself (`owner`: its connection): refused if its id is already
+   * streaming on another connection (no hijacking), or too many calls are open.
+   */
+  registerCall(start: CallStart, _owner: object): Call {
+    if (this.closing) throw new DtmfLimitError("shutdown", "the server is shutting down");
+    const existing = this.calls.get(start.metadata.id);
+    if (existing && existing.streaming) {
+      this.totals.refusedCalls++;
+      throw new DtmfProtocolError(start.protocol, `call ${JSON.stringify(start.metadata.id.slice(0, 80))} is already streaming on another connection; refused`);
+    }
+    if (this.calls.size >= this.settings.maxCalls) {
+      this.totals.refusedCalls++;
+      throw new DtmfLimitError("maxCalls", `${this.calls.size} calls are open, the limit`);
+    }
+    const call = new Call(this, start.collect === undefined && this.settings.collect ? { ...start, collect: this.settings.collect } : start);
+    this.calls.set(call.id, call);
+    this.totals.calls++;
+    this.emit("callStarted", { callId: call.id, protocol: call.protocol, sampleRate: call.sampleRate, channels: call.channels, sessionUuid: call.formatter.sessionUuid });
+    return call;
+  }
+
+  /** @internal */
+  ended(call: Call): void {
+    if (this.calls.get(call.id) === call) this.calls.delete(call.id);
+  }
+
+  /** @internal */
+  deliver(call: Call, built: BuiltPayload, party: string | undefined): void {
+    const record: DeliveryRecord = { callId: call.id, protocol: call.protocol, party, kind: built.kind, payload: built.payload, producedAt: Date.now() };
+    this.totals.payloads++;
+    if (built.kind === "dtmf" || (built.kind === "dtmf_received" && !call.formatter.kinds.has("dtmf"))) this.totals.keys++;
+    for (const sink of this.sinks) {
+      try { sink.deliver(record); } catch (error) { this.warn(call, `sink ${sink.name}: ${messageOf(error)}`); }
+    }
+    if (call.reply) {
+      try { call.reply({ event: "dtmf-wasm", kind: built.kind, payload: built.payload }); } catch (error) { this.warn(call, `socket sink: ${messageOf(error)}`); }
+    }
+    this.emit("payload", record);
+  }
+
+  /** @internal */
+  warn(call: Call | undefined, message: string, protocol?: string): void {
+    this.totals.warnings++;
+    this.emit("warning", { callId: call?.id, protocol: protocol ?? call?.protocol, message });
+  }
+
+  /** @internal */
+  countBad(protocol: string | undefined): void {
+    this.totals.badMessages++;
+    const key = protocol ?? "unknown";
+    this.badByProtocol[key] = (this.badByProtocol[key] ?? 0) + 1;
+  }
+
+  /**
+   * Events go to every listener as usual, but a listener that throws does not take a call (or
+   * the process) down, nor keep the listeners after it from the event: its error becomes a
+   * "warning" (a "warning" listener that throws is ignored).
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const listeners = this.rawListeners(event) as ((...a: unknown[]) => void)[];
+    for (const listener of listeners) {
+      try {
+        listener.apply(this, args);
+      } catch (error) {
+        if (event !== "warning") this.emit("warning", { message: `a "${String(event)}" listener threw: ${messageOf(error)}` });
+      }
+    }
+    return listeners.length > 0;
+  }
+
+  // ---- API ----
+
+  /** Every payload from now on, as an async iterator; the queue holds at most `highWaterMark` unread records. */
+  payloads(highWaterMark = 10_000): AsyncIterableIterator<DeliveryRecord> {
+    return recordIterator((push) => { this.on("payload", push); return () => this.off("payload", push); }, highWaterMark);
+  }
+
+  /** Resolves when every payload handed to the sinks so far has been sent (or has failed). */
+  async drain(): Promise<void> { await Promise.all(this.sinks.map((s) => s.drain())); }
+
+  stats(): Record<string, unknown> {
+    const memory = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    const sorted = [...this.webhookLatencies].sort((a, b) => a - b);
+    const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null);
+    const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+    return {
+      cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
+      eventLoopDelayMs: { p50: ms(this.loopDelay.percentile(50)), p99: ms(this.loopDelay.percentile(99)), max: ms(this.loopDelay.max) },
+      webhookLatencyMs: { p50: at(0.5), p99: at(0.99) },
+      callsOpen: this.calls.size, ...this.totals, badByProtocol: { ...this.badByProtocol }, channelsOpen: this.engine.channelsOpen,
+      engineMemoryBytes: this.engine.memoryBytes, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeS: process.uptime(),
+    };
+  }
+
+  /**
+   * Stops accepting calls, ends those open (their open presses and collections are reported),
+   * and waits for the sinks, at most `drainTimeoutMs` (default 10 s): a webhook that never
+   * answers cannot keep the process from exiting; what is still undelivered is named in a warning.
+   */
+  async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.loopDelay.disable();
+    this.rtp?.endAll("shutdown");
+    for (const call of [...this.calls.values()]) { try { call.end("shutdown"); } catch (error) { this.warn(call, messageOf(error)); } }
+    for (const client of this.wss?.clients ?? []) client.terminate();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.drain().then(() => true),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS); }),
+    ]);
+    clearTimeout(timer);
+    if (!drained) this.warn(undefined, `shutdown: gave up waiting for the sinks after ${options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS} ms (${this.totals.payloads - this.totals.delivered - this.totals.webhookFailures} webhook payloads not delivered)`);
+    await new Promise<void>((done) => this.wss.close(() => done()));
+    this.http.closeAllConnections();
+    await new Promise<void>((done) => this.http.close(() => done()));
+    if (this.audiosocket) await new Promise<void>((done) => this.audiosocket!.close(() => done()));
+    if (this.rtp) await new Promise<void>((done) => { try { this.rtp!.socket.close(() => done()); } catch { done(); } });
+  }
+}
+
+/** How long close() waits for undelivered payloads by default, ms. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** Webhook latencies kept for /stats' percentiles. */
+const LATENCY_SAMPLES = 10_000;
+
+function listenOn(server: HttpServer | TcpServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => { server.off("error", reject); resolve(); });
+  });
+}
+
+/**
+ * Starts a media-stream server. Options are those of `dtmf-wasm serve` (camelCase, checked,
+ * typed errors naming the option) plus `engine`, `tuning`, `authorize`, `stdoutStream`,
+ * `webhookOptions` and `sinks`. Resolves once every listener is bound.
+ *
+ * ```js
+ * import { startServer } from "dtmf-wasm";
+ * const server = await startServer({ port: 8081, webhook: "https://example.test/dtmf" });
+ * server.on("payload", ({ callId, payload }) => console.log(callId, payload));
+ * ```
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<DtmfServer> {
+  const { engine, tuning, authorize, stdoutStream, webhookOptions, sinks, ...values } = options;
+  const settings = resolveServeOptions([{ values: values as Record<string, unknown>, source: "option" }]);
+  const server = new DtmfServer(engine ?? (await DtmfEngine.create()), settings, tuning ?? {}, { authorize, stdoutStream, webhookOptions, sinks });
+  try {
+    await server.listen();
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    throw error;
+  }
+  return server;
+}
