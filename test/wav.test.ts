@@ -17,7 +17,7 @@ import { RESAMPLED_RATE, Resampler } from "../src/wav/resample.js";
 
 /** Longest decimation filter any readable rate may need: 5.5 × 768 kHz / 16 kHz transition. */
 const MAX_TAPS = 265;
-import { WavFileError, type WavProblem } from "../src/wav/errors.js";
+import { WavFileError, type WavProblem, faultMessage } from "../src/wav/errors.js";
 import type { RawOptions } from "../src/wav/raw.js";
 import { AudioReader } from "../src/wav/reader.js";
 import { encodeWav } from "../src/wav/write.js";
@@ -547,5 +547,55 @@ describe("damaged and unsupported files", () => {
       expect(frames).toBe(original.samples.length);
       expect(reader.position).toBe(pcm16.length);
     });
+  });
+});
+
+describe("header damage other readers accept, and clear messages", () => {
+  const fmt16 = () => fmt({ tag: 1, channels: 1, rate: RATE, bits: 16 });
+  /** The same file as riff() would build, but with no pad byte after odd-sized chunks. */
+  function riffUnpadded(chunks: [string, Uint8Array][]): Uint8Array {
+    const padded = riff(chunks);
+    const parts: number[] = [...padded.subarray(0, 12)];
+    let at = 12;
+    for (const [, body] of chunks) {
+      parts.push(...padded.subarray(at, at + 8 + body.length));
+      at += 8 + body.length + (body.length & 1);
+    }
+    const out = Uint8Array.from(parts);
+    new DataView(out.buffer).setUint32(4, out.length - 8, true);
+    return out;
+  }
+
+  it("an odd-sized chunk without its pad byte: read as written, with a warning", async () => {
+    const bytes = riffUnpadded([["fmt ", fmt16()], ["LIST", ascii("INFOISFT\x05\x00\x00\x00abcde")], ["data", pcm16Data]]);
+    const decoded = await decode(bytes);
+    expect(decoded.digits[0]).toBe(ALL);
+    expect(decoded.reader.warnings.map((w) => w.problem)).toEqual(["missing-pad"]);
+    expect(decoded.reader.warnings[0].message).toMatch(/^call\.wav: the 'LIST' chunk at byte 36 has an odd size \(17\) but no pad byte after it; read as written$/);
+  });
+
+  it("an odd-sized chunk with its pad byte: no warning", async () => {
+    const decoded = await decode(riff([["fmt ", fmt16()], ["LIST", ascii("INFOISFT\x05\x00\x00\x00abcde")], ["data", pcm16Data]]));
+    expect(decoded.digits[0]).toBe(ALL);
+    expect(decoded.reader.warnings).toEqual([]);
+  });
+
+  it("two different fmt chunks: refused, naming both", () => expectProblem(
+    riff([["fmt ", fmt16()], ["fmt ", fmt({ tag: 1, channels: 1, rate: 16000, bits: 16 })], ["data", pcm16Data]]),
+    "bad-header", /two different 'fmt ' chunks \(at bytes 12 and 36\)/));
+
+  it("the same fmt chunk twice: read", async () => {
+    expect((await decode(riff([["fmt ", fmt16()], ["fmt ", fmt16()], ["data", pcm16Data]]))).digits[0]).toBe(ALL);
+  });
+
+  it.each([8, 15, 4097])("a fmt chunk of %i bytes: the message gives the accepted range", (size) =>
+    expectProblem(riff([["fmt ", new Uint8Array(size)], ["data", pcm16Data]]), "bad-header", new RegExp(`a 'fmt ' chunk of ${size} bytes \\(16 to 4096 accepted\\)`)));
+});
+
+describe("faultMessage: no bare engine messages", () => {
+  it("allocation failures and WASM traps are put in words", () => {
+    expect(faultMessage(new RangeError("Array buffer allocation failed"))).toMatch(/^out of memory while reading \(Array buffer allocation failed\)/);
+    expect(faultMessage(new WebAssembly.RuntimeError("unreachable"))).toMatch(/^internal error in the detector core \(WebAssembly: unreachable\); please report it/);
+    expect(faultMessage(new Error("plain"))).toBe("plain");
   });
 });

@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { AudioReader } from "../wav/reader.js";
+import { faultMessage } from "../wav/errors.js";
 import { type CollectorOptions, DigitCollector } from "../collector.js";
 import { createDetector } from "../engine.js";
 import { DtmfOptionError, describe } from "../errors.js";
@@ -94,7 +95,7 @@ function joinNegativeValues(args: string[]): string[] {
 
 /** An error's message, prefixed with the file unless it already names it. */
 function namingFile(file: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = faultMessage(error);
   return message.startsWith(`${file}:`) ? message : `${file}: ${message}`;
 }
 

@@ -103,6 +103,7 @@ export class AudioReader {
         const header = await readWavHeader(bytes, name);
         const inFile = input.size === undefined ? undefined : input.size - header.dataOffset;
         reader = new AudioReader(name, header.format, header, header.dataBytes ?? inFile, bytes, chunkBytes);
+        reader.warnings.push(...header.warnings);
       }
       if (reader.dataBytes === 0) {
         throw new WavFileError(name, "empty", reader.header ? "no audio: the 'data' chunk is empty" : "empty file (0 bytes)");
