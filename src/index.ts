@@ -16,3 +16,5 @@ export {
 } from "./collector.js";
 export * from "./payloads/index.js";
 export { WebhookSink, WebhookRejectedError, WebhookFailedError, type WebhookOptions, type WebhookDelivery } from "./webhook.js";
+export { WebhookClosedError, type WebhookStats, IDEMPOTENCY_HEADER, MAX_RESPONSE_BYTES, MAX_REDIRECTS } from "./webhook.js";
+export { compilePattern, DigitPatternError, type DigitPattern } from "./regex.js";
