@@ -26,12 +26,15 @@
  * Held new events (reordering): a packet that would start a new event while the current one
  * has not ended (its end packets may be late), or that follows a gap in the sequence numbers
  * (the packets of an earlier press may be late), is held instead of cutting the current event
- * short. Packets of the current event still count meanwhile. The held packets are taken in
- * sequence order as soon as the current event has ended and the gap has filled, or when
- * REORDER_PACKETS more packets have come, or advance() passes them by REORDER_MS, or at
- * flush(). In order and without loss nothing is ever held. In a stream that mixes audio and
- * telephone-events, give advance() the audio packets' sequence numbers too, so their numbers
- * are not taken for gaps.
+ * short. Packets of the current event still count meanwhile. With sequence numbers the held
+ * packets are taken in sequence order as the gap fills; a missing number counts as lost once
+ * REORDER_PACKETS packets have arrived after it was missed, or advance() passes the held ones by
+ * REORDER_MS, or at flush(). Without sequence numbers they are taken once the current event
+ * ends (or after REORDER_PACKETS packets). In order and without loss nothing is ever held. In a
+ * stream that mixes audio and telephone-events, give advance() the audio packets' sequence
+ * numbers too, so their numbers are not taken for gaps. Limit: the first packet of a source
+ * (the first one received, or after a new SSRC) has no number before it to wait for, so a
+ * press whose every packet arrives after it is taken as late.
  *
  * Lost packets: a lost first packet means the `keydown` comes with the first packet that
  * arrives (the duration still counts from the event's timestamp); lost updates change
@@ -157,7 +160,7 @@ const RECENT_EVENTS = 16;
  */
 const MAX_DROPOUT = 3000;
 const MAX_MISORDER = 100;
-/** Packets after which a held new event is taken even if the gap before it has not filled. */
+/** Packets that may arrive after a missing one before it counts as lost (a held event is then taken). */
 export const REORDER_PACKETS = 8;
 /** Media time past a held packet after which advance() takes it, ms (6 packets at 50 ms, plus jitter). */
 export const REORDER_MS = 400;
@@ -191,6 +194,9 @@ export class TelephoneEventReceiver {
   /** With sequence numbers: the first number not yet accounted for (seen, or given up as lost). */
   private cursor: number | undefined;
   private heldFor = 0;
+  /** The missing sequence number the held packets wait for, and the packet count when that began. */
+  private waitingFor: number | undefined;
+  private waitingSince = 0;
   private probation: { packet: Packet; at: number } | undefined;
   private readonly inactivity: number;
   private readonly units: (ms: number) => number;
@@ -306,10 +312,14 @@ export class TelephoneEventReceiver {
     this.ssrc = ssrc;
   }
 
+  /** The time base moved: the current event (already ended) and the recent ones are forgotten. */
   private restart(): void {
     this.counts.restarts++;
     this.reanchor = true;
     this.ended.length = 0;
+    // The next event starts after every earlier one, even one with no duration known.
+    if (this.current) this.mediaReached = Math.max(this.mediaReached, this.current.start + 1);
+    this.current = undefined;
   }
 
   private highestBefore: number | undefined;
@@ -359,12 +369,20 @@ export class TelephoneEventReceiver {
     }
     const highest = this.highestSequence!;
     const byDistance = (a: Packet, b: Packet) => seqDistance(a.sequence!, this.cursor!) - seqDistance(b.sequence!, this.cursor!);
+    // A missing number is waited for during REORDER_PACKETS arrivals; then it and the missing
+    // ones right after it count as lost.
+    let skipping = giveUp;
     for (;;) {
       this.held.sort(byDistance);
-      const ahead = seqDistance(highest, this.cursor);
-      if (ahead < 0) break;
+      if (seqDistance(highest, this.cursor) < 0) break;
       const seen = this.seenSequences.includes(this.cursor);
-      if (!seen && !giveUp && ahead <= REORDER_PACKETS) break;
+      if (seen) {
+        skipping = giveUp;
+      } else if (!skipping) {
+        if (this.waitingFor !== this.cursor) { this.waitingFor = this.cursor; this.waitingSince = this.counts.packets; }
+        if (this.counts.packets - this.waitingSince <= REORDER_PACKETS) break;
+        skipping = true;
+      }
       const at = this.held.findIndex((h) => h.sequence === this.cursor);
       if (at >= 0) this.take(this.held.splice(at, 1)[0], out);
       this.cursor = (this.cursor + 1) % UINT16;
