@@ -267,6 +267,7 @@ async function runCliCases({ cliBatches, collect, seed }, counts, deadline, watc
   const lib = { generateDtmf, encodeSamples, encodeWav };
   const dir = mkdtempSync(join(tmpdir(), "dtmf-fuzz-"));
   let files = 0;
+  let collected = 0;
   try {
     for (let b = 0; b < cliBatches && Date.now() < deadline && !watch.stopped; b++) {
       const names = [];
@@ -291,6 +292,7 @@ async function runCliCases({ cliBatches, collect, seed }, counts, deadline, watc
       if (c.kind === "raw") continue;
       const name = `c${i}.wav`;
       writeFileSync(join(dir, name), c.bytes);
+      collected++;
       const run = await runCli(["collect", name, "--min-digits", "1", "--max-digits", "8", "--session-uuid", "s", "--command-uid", "c"], dir);
       let outcome;
       if (run.signal || ![0, 1].includes(run.code)) outcome = `BUG exit ${run.code ?? run.signal}`;
@@ -301,7 +303,7 @@ async function runCliCases({ cliBatches, collect, seed }, counts, deadline, watc
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return files;
+  return { files, collected };
 }
 
 function count(counts, group, outcome) {
@@ -321,11 +323,11 @@ async function main() {
     if (rss > RSS_LIMIT_MB && !watch.stopped) { watch.stopped = true; count(counts, "watchdog", `BUG RSS ${rss.toFixed(0)} MB > ${RSS_LIMIT_MB}`); }
   }, 200);
   const libraryCases = await runLibrary(options, counts, deadline, watch);
-  const cliFiles = await runCliCases(options, counts, deadline, watch);
+  const { files: cliFiles, collected } = await runCliCases(options, counts, deadline, watch);
   clearInterval(sampler);
   if (Date.now() > deadline) count(counts, "watchdog", "stopped at --minutes");
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`dtmf-wasm fuzz: seed ${options.seed}, ${libraryCases} library cases, ${cliFiles} files through \`analyze --jobs 2\`, ${options.collect} through \`collect\`; ${seconds} s, max RSS ${watch.maxRssMb.toFixed(0)} MB`);
+  console.log(`dtmf-wasm fuzz: seed ${options.seed}, ${libraryCases} library cases, ${cliFiles} files through \`analyze --jobs 2\`, ${collected} through \`collect\`; ${seconds} s, max RSS ${watch.maxRssMb.toFixed(0)} MB`);
   console.log("group\toutcome\tcount");
   for (const [key, n] of [...counts].sort()) console.log(`${key}\t${n}`);
   const bugs = [...counts].filter(([key]) => key.includes("BUG")).reduce((n, [, v]) => n + v, 0);
