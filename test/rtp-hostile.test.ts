@@ -114,3 +114,16 @@ describe("reordering", () => {
     }
   });
 });
+
+describe("advance() far ahead", () => {
+  it("one audio timestamp far ahead is not believed; two that agree are", () => {
+    const receiver = new TelephoneEventReceiver({ timestampOrigin: 0 });
+    const sender = new TelephoneEventSender({ timestampOrigin: 0 });
+    const first = sender.wholePress({ digit: "1", startSample: 0, durationSamples: 800 }).filter((p) => !p.event.end);
+    for (const p of first) receiver.receive(p.payload, { timestamp: p.timestamp, sequence: p.sequence });
+    // A bogus audio timestamp 10 M units ahead does not end the open press…
+    expect(receiver.advance(10_000_000)).toEqual([]);
+    // …but audio that keeps coming from there does (the press's end packets were lost).
+    expect(receiver.advance(10_000_160)).toMatchObject([{ type: "dtmf", digit: "1", endReceived: false }]);
+  });
+});

@@ -189,6 +189,10 @@ export class TelephoneEventReceiver {
   private readonly ended: Current[] = [];
   private readonly seenSequences: number[] = [];
   private highestSequence: number | undefined;
+  /** The highest sequence number before the last one recorded (where a gap begins). */
+  private highestBefore: number | undefined;
+  /** An audio timestamp far ahead, waiting for a second one to agree. */
+  private audioJump: number | undefined;
   /** New-event packets held for reordering. */
   private held: Packet[] = [];
   /** With sequence numbers: the first number not yet accounted for (seen, or given up as lost). */
@@ -273,7 +277,13 @@ export class TelephoneEventReceiver {
     if (this.origin === undefined) this.setOrigin(timestamp);
     const offset = this.offsetOf(timestamp);
     const at = this.anchorMedia + offset;
-    if (at - this.mediaReached > this.units(MAX_JUMP_MS)) return out; // not believed without an event
+    // A jump far ahead is believed once a second audio packet agrees with it (within 1 s).
+    if (at - this.mediaReached > this.units(MAX_JUMP_MS)) {
+      const agrees = this.audioJump !== undefined && Math.abs(at - this.audioJump) <= this.units(MS_PER_SECOND);
+      this.audioJump = at;
+      if (!agrees) return out;
+    }
+    this.audioJump = undefined;
     this.lastOffset = Math.max(this.lastOffset, offset);
     this.mediaReached = Math.max(this.mediaReached, at);
     if (this.held.length > 0) {
@@ -321,8 +331,6 @@ export class TelephoneEventReceiver {
     if (this.current) this.mediaReached = Math.max(this.mediaReached, this.current.start + 1);
     this.current = undefined;
   }
-
-  private highestBefore: number | undefined;
 
   /** Records a sequence number; returns whether packets are missing just before it. */
   private sequenceSeen(sequence: number): boolean {
