@@ -4,7 +4,7 @@
  * dist/, so `npm run build` first), under a watchdog, with counts by outcome. Not part of
  * `npm test`: it runs for minutes.
  *
- *   node scripts/fuzz.mjs [--cases N] [--cli-batches N] [--collect N] [--seed S] [--minutes M]
+ *   node scripts/fuzz.mjs [--cases N] [--cli-batches N] [--raw-streams N] [--collect N] [--seed S] [--minutes M]
  *
  * - Library: N cases (default 10,000) on worker threads (one per core, at most 2): a valid WAV
  *   (16/24-bit PCM, float, μ-law, A-law, 8-192 kHz) or a raw stream, then mutated (bytes
@@ -12,7 +12,8 @@
  *   fmt chunk…), read with AudioReader in random-sized pieces and run through a detector.
  *   One case in 10 is left unmutated and its keys are checked against what was generated.
  * - CLI: --cli-batches batches (default 100) of 20 mutated files each through
- *   `dtmf-wasm analyze --jobs 2` as a process, and --collect files (default 100) through
+ *   `dtmf-wasm analyze --jobs 2` as a process, --raw-streams raw streams (default 100) piped to
+ *   `dtmf-wasm analyze --raw --rate R --encoding E -`, and --collect files (default 100) through
  *   `dtmf-wasm collect`: every file must end in a result or a one-line error naming it, with
  *   exit code 0 or 1, and no batch may lose a file's report.
  *
@@ -198,7 +199,10 @@ function args() {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  return { cases: get("cases", 10_000), cliBatches: get("cli-batches", 100), collect: get("collect", 100), seed: get("seed", 19), minutes: get("minutes", 20) };
+  return {
+    cases: get("cases", 10_000), cliBatches: get("cli-batches", 100), rawStreams: get("raw-streams", 100), collect: get("collect", 100),
+    seed: get("seed", 19), minutes: get("minutes", 20),
+  };
 }
 
 async function runLibrary({ cases, seed }, counts, deadline, watch) {
@@ -249,25 +253,27 @@ async function runLibrary({ cases, seed }, counts, deadline, watch) {
   return done;
 }
 
-function runCli(cliArgs, cwd) {
+function runCli(cliArgs, cwd, input) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...cliArgs], { cwd });
+    child.stdin.on("error", () => {}); // the CLI may stop reading a stream it refuses
     let stdout = "", stderr = "";
     child.stdout.on("data", (c) => { stdout += c; });
     child.stderr.on("data", (c) => { stderr += c; });
     const timer = setTimeout(() => child.kill("SIGKILL"), CASE_TIMEOUT_MS * 3);
     child.on("close", (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
-    child.stdin.end();
+    child.stdin.end(input);
   });
 }
 
-async function runCliCases({ cliBatches, collect, seed }, counts, deadline, watch) {
+async function runCliCases({ cliBatches, collect, rawStreams, seed }, counts, deadline, watch) {
   const { generateDtmf, encodeSamples } = await import(join(DIST, "index.js"));
   const { encodeWav } = await import(join(DIST, "wav", "write.js"));
   const lib = { generateDtmf, encodeSamples, encodeWav };
   const dir = mkdtempSync(join(tmpdir(), "dtmf-fuzz-"));
   let files = 0;
   let collected = 0;
+  let streamed = 0;
   try {
     for (let b = 0; b < cliBatches && Date.now() < deadline && !watch.stopped; b++) {
       const names = [];
@@ -287,6 +293,20 @@ async function runCliCases({ cliBatches, collect, seed }, counts, deadline, watc
       }
       if (/allocation failed|unreachable|RangeError|TypeError|thread stopped/.test(run.stderr)) count(counts, "cli analyze --jobs 2", "BUG raw engine message");
     }
+    // Raw streams through stdin: `analyze --raw --rate R --encoding E -`.
+    for (let i = 0; i < rawStreams && Date.now() < deadline && !watch.stopped; i++) {
+      let c;
+      for (let k = 0; !c || c.kind !== "raw"; k++) c = await makeCase(lib, 3_000_000 + i * 50 + k, seed);
+      const { sampleRate, encoding } = c.options.raw;
+      const run = await runCli(["analyze", "-d", "--raw", "--rate", String(sampleRate), "--encoding", encoding, "-"], dir, c.bytes);
+      streamed++;
+      let outcome;
+      if (run.signal || ![0, 1].includes(run.code)) outcome = `BUG exit ${run.code ?? run.signal}`;
+      else if (/allocation failed|unreachable|RangeError|TypeError/.test(run.stderr)) outcome = "BUG raw engine message";
+      else if (run.code === 0) outcome = /^[0-9*#A-D]*\n$/.test(run.stdout) ? "stream reported" : `BUG exit 0 without a digits line: ${run.stdout.slice(0, 40)}`;
+      else outcome = run.stderr.includes("dtmf-wasm analyze: -: ") ? "stream refused, named" : `BUG error not naming the stream: ${run.stderr.slice(0, 80)}`;
+      count(counts, "cli analyze --raw -", outcome);
+    }
     for (let i = 0; i < collect && Date.now() < deadline && !watch.stopped; i++) {
       const c = await makeCase(lib, 2_000_000 + i, seed);
       if (c.kind === "raw") continue;
@@ -303,7 +323,7 @@ async function runCliCases({ cliBatches, collect, seed }, counts, deadline, watc
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { files, collected };
+  return { files, collected, streamed };
 }
 
 function count(counts, group, outcome) {
@@ -323,11 +343,11 @@ async function main() {
     if (rss > RSS_LIMIT_MB && !watch.stopped) { watch.stopped = true; count(counts, "watchdog", `BUG RSS ${rss.toFixed(0)} MB > ${RSS_LIMIT_MB}`); }
   }, 200);
   const libraryCases = await runLibrary(options, counts, deadline, watch);
-  const { files: cliFiles, collected } = await runCliCases(options, counts, deadline, watch);
+  const { files: cliFiles, collected, streamed } = await runCliCases(options, counts, deadline, watch);
   clearInterval(sampler);
   if (Date.now() > deadline) count(counts, "watchdog", "stopped at --minutes");
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`dtmf-wasm fuzz: seed ${options.seed}, ${libraryCases} library cases, ${cliFiles} files through \`analyze --jobs 2\`, ${collected} through \`collect\`; ${seconds} s, max RSS ${watch.maxRssMb.toFixed(0)} MB`);
+  console.log(`dtmf-wasm fuzz: seed ${options.seed}, ${libraryCases} library cases, ${cliFiles} files through \`analyze --jobs 2\`, ${streamed} raw streams through \`analyze --raw -\`, ${collected} files through \`collect\`; ${seconds} s, max RSS ${watch.maxRssMb.toFixed(0)} MB`);
   console.log("group\toutcome\tcount");
   for (const [key, n] of [...counts].sort()) console.log(`${key}\t${n}`);
   const bugs = [...counts].filter(([key]) => key.includes("BUG")).reduce((n, [, v]) => n + v, 0);
