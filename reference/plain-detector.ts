@@ -46,6 +46,12 @@ export interface ConfirmedCandidate {
   highErrorPct: number;
   /** Confirmed by the busy-line path (assembly/press.ts busyLineAccepted), not the press purity. */
   busyLine: boolean;
+  /** Phase coherence of the less coherent tone, |Σz|/Σ|z| (1: one frequency throughout). */
+  coherence: number;
+  /** Amplitude steadiness of the less steady tone, (Σ|T|)²/(n·Σ|T|²) (1: constant amplitude). */
+  steadiness: number;
+  /** Full hops behind the levels and the purity. */
+  fullHops: number;
 }
 
 /** Hooks for studying the confirmation tests (bench/candidates.mjs) and the rules (test/rules.perturb.ts). */
@@ -281,9 +287,11 @@ export class PlainDetector {
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
     const busyLine = tone < (this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity) * this.pressTotal;
     if (busyLine && (this.late || !this.busyLineAccepted(tone, rowErr, colErr))) return false;
+    const { coherence, steadiness } = this.busyLineMeasures();
     this.onConfirm?.({
       digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, confirmSample: this.hopStart + this.pos, late: this.late, pressPurity: tone / this.pressTotal,
       lowErrorPct: (100 * rowErr) / ROW_HZ[this.key >> 2], highErrorPct: (100 * colErr) / COL_HZ[this.key & 3], busyLine,
+      coherence, steadiness, fullHops: this.fullHops,
     });
     return true;
   }
@@ -294,11 +302,17 @@ export class PlainDetector {
     if (this.fullHops < BUSY_MIN_FULL_HOPS) return false;
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return false;
     if (tone < BUSY_PRESS_PURITY * this.pressTotal) return false;
-    if (this.absZr <= 0 || this.absZc <= 0) return false;
+    const { coherence, steadiness } = this.busyLineMeasures();
+    return coherence >= BUSY_COHERENCE && steadiness >= BUSY_STEADINESS;
+  }
+
+  /** Phase coherence and amplitude steadiness of the less coherent / less steady tone (0 without data). */
+  private busyLineMeasures(): { coherence: number; steadiness: number } {
+    if (this.absZr <= 0 || this.absZc <= 0 || this.fullHops <= 0 || this.powR <= 0 || this.powC <= 0) return { coherence: 0, steadiness: 0 };
     const coherence = Math.min(Math.hypot(...this.zr) / this.absZr, Math.hypot(...this.zc) / this.absZc);
     const norm = 2 / (this.hop * this.hop); // Σ|T|² = powR / norm
     const steadiness = Math.min((this.absTr ** 2 * norm) / (this.fullHops * this.powR), (this.absTc ** 2 * norm) / (this.fullHops * this.powC));
-    return coherence >= BUSY_COHERENCE && steadiness >= BUSY_STEADINESS;
+    return { coherence, steadiness };
   }
 
   /**

@@ -51,7 +51,7 @@ export async function runCodecs(ctx) {
 
   for (const codec of CODECS) {
     const target = TARGET.has(codec.id);
-    const requirement = `${codec.family}${codec.kbps ? `, ${codec.kbps} kbit/s` : ""}: ${target ? `≥ ${targetPct(TARGET_SHARE)} of keys, 0 false keys (issue #14)` : "as measured"}`;
+    const requirement = `${codec.family}${codec.kbps ? `, ${codec.kbps} kbit/s` : ""}: ${target ? `≥ ${targetPct(TARGET_SHARE)} of keys, 0 false keys (project target)` : "as measured"}`;
     const why = missingTools(codec);
     if (why) {
       codecs.push({ id: codec.id, label: codec.label, family: codec.family, skipped: why });
