@@ -95,6 +95,20 @@ export const BUSY_COHERENCE = 0.98;
  */
 export const BUSY_STEADINESS = 0.98;
 
+// ─── Dial-tone filter (dialtone.ts; off unless DetectorTuning.dialToneFilter) ───────────────
+// A dial tone 350 + 440 Hz (ITU-T E.180 / North America) 10-20 dB above the keys leaks into the
+// low group's bins and holds most of the power: hardware receivers and spandsp's dial-tone
+// filter remove it before the filter bank. Two notch sections (RBJ notch biquads) at its
+// frequencies, with quality NOTCH_Q: the key's tones lose 0.4 dB at 697 Hz and under 0.2 dB
+// from 770 Hz up; the notch depth at 350 and 440 Hz is unbounded, and the 425 Hz (Europe) and
+// 450 Hz (UK) dial tones lose 13 and 15 dB (analog prototype).
+/** Centre of the first notch section, Hz. */
+export const NOTCH_LOW_HZ = 350.0;
+/** Centre of the second notch section, Hz. */
+export const NOTCH_HIGH_HZ = 440.0;
+/** Quality of both sections (centre / −3 dB bandwidth): 110 Hz wide at 440 Hz. */
+export const NOTCH_Q = 4.0;
+
 // ─── Tone measurement (tones.ts) ────────────────────────────────────────────────────────────
 /**
  * Smallest correction for the power a hop-long DFT loses to a frequency error (sinc², 0.25 =

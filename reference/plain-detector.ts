@@ -123,6 +123,8 @@ export class PlainDetector {
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
+  /** The dial-tone filter's sections (assembly/dialtone.ts): [b0, b1, b2, a1, a2] and states [z1, z2]; none when off. */
+  private readonly notches: { c: number[]; z: [number, number] }[] = [];
   private t: [number, number, number, number] = [0, 0, 0, 0];
   private tPrev: [number, number, number, number] = [0, 0, 0, 0];
   private tKey = -1; private tPrevKey = -1;
@@ -141,6 +143,12 @@ export class PlainDetector {
     this.onConfirm = probe.onConfirm;
     this.mag = new Float64Array(BINS * this.r.MAG_HOPS);
     this.hop = Math.round((sampleRate * this.r.HOP_MS) / 1000);
+    if (this.tuning.dialToneFilter) {
+      for (const hz of [this.r.NOTCH_LOW_HZ, this.r.NOTCH_HIGH_HZ]) {
+        const w = (2 * Math.PI * hz) / sampleRate, alpha = Math.sin(w) / (2 * this.r.NOTCH_Q), a0 = 1 + alpha;
+        this.notches.push({ c: [1 / a0, (-2 * Math.cos(w)) / a0, 1 / a0, (-2 * Math.cos(w)) / a0, (1 - alpha) / a0], z: [0, 0] });
+      }
+    }
     const hz = [...ROW_HZ, ...COL_HZ];
     this.w = Float64Array.from(hz, (f) => (2 * Math.PI * f) / sampleRate);
     this.coef = this.w.map((w) => 2 * Math.cos(w));
@@ -172,6 +180,12 @@ export class PlainDetector {
     for (let i = 0; i < samples.length; i++) {
       let x = samples[i];
       x = x !== x ? 0 : x > 1 ? 1 : x < -1 ? -1 : x;
+      for (const { c, z } of this.notches) { // transposed direct form II, as assembly/dialtone.ts
+        const y = c[0] * x + z[0];
+        z[0] = c[1] * x - c[3] * y + z[1];
+        z[1] = c[2] * x - c[4] * y;
+        x = y;
+      }
       for (let b = 0; b < BINS; b++) {
         const s = x + this.coef[b] * this.s1[b] - this.s2[b];
         this.s2[b] = this.s1[b];

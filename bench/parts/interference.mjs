@@ -94,12 +94,17 @@ async function musicFiles(ctx) {
   return { files: out, source: `${out.length} committed excerpts (audio-fixtures/talkoff${ctx.quick ? "; --quick" : "; the bench corpus is missing: bash scripts/talkoff-corpus.sh bench"})` };
 }
 
-/** spandsp's receiver with its dial-tone filter on: the issue's reference under dial tone. */
+/** spandsp's receiver with its dial-tone filter on: the reference under dial tone. */
 export const SPANDSP_FILTERED = "spandsp dtmf_rx with its dial-tone filter on";
+/** dtmf-wasm with its opt-in dial-tone filter (DetectorTuning.dialToneFilter). */
+export const OURS_FILTERED = "dtmf-wasm with its dial-tone filter on";
 async function dialToneReference(ctx) {
+  const out = [];
+  const ours = ctx.detectors.find((d) => d.ours);
+  if (ours) out.push({ ...ours, id: OURS_FILTERED, name: OURS_FILTERED, ours: false, detect: (samples, options) => ours.detect(samples, { ...options, dialToneFilter: true }) });
   const spandsp = ctx.detectors.find((d) => d.id === "spandsp" && d.available.ok);
-  if (!spandsp) return [];
-  return [{ ...spandsp, id: SPANDSP_FILTERED, name: SPANDSP_FILTERED, detect: (samples, options) => spandsp.detect(samples, { ...options, filterDialtone: true }) }];
+  if (spandsp) out.push({ ...spandsp, id: SPANDSP_FILTERED, name: SPANDSP_FILTERED, detect: (samples, options) => spandsp.detect(samples, { ...options, filterDialtone: true }) });
+  return out;
 }
 
 export async function runInterference(ctx) {
