@@ -50,9 +50,15 @@ export interface KeyJob {
 }
 
 export interface SpanJob {
-  /** The span in region indices. */
+  /** The part of the span written now, in region indices. */
   from: number;
   to: number;
+  /**
+   * The audio the notch may fit on and look for edges in (region indices; default [from, to)):
+   * the whole span offline, the span's part still in the delay line live.
+   */
+  lo?: number;
+  hi?: number;
   keys: KeyJob[];
   /** Samples a second. */
   rate: number;
@@ -109,10 +115,13 @@ export function applyMethod(method: RedactMethod, x: Float64Array, y: Float64Arr
       break;
     }
     case "notch":
-      for (const fit of fits) if (fit.model) addModel(y, fit.t0, fit.t1, fit.model, rate, -1);
+      for (const fit of fits) {
+        const a = Math.max(from, fit.t0), b = Math.min(to, fit.t1);
+        if (fit.model && b > a) addModel(y, a, b, fit.model, rate, -1);
+      }
       break;
   }
-  return fits.map((fit) => measure(y, fit, rate));
+  return fits.map((fit) => measure(y, fit, rate, from, to));
 }
 
 interface KeyFit {
@@ -125,7 +134,8 @@ interface KeyFit {
 
 /** The key's two tones fitted on the input: frequencies refined, exact edges found, amplitudes refitted over them. */
 function fitKey(x: Float64Array, k: KeyJob, job: SpanJob): KeyFit {
-  const { rate, from, to } = job;
+  const { rate } = job;
+  const from = job.lo ?? job.from, to = job.hi ?? job.to;
   const margin = Math.round((FIT_MARGIN_MS * rate) / 1000);
   const search = Math.round((EDGE_SEARCH_MS * rate) / 1000);
   let t0 = Math.max(from, k.t0), t1 = Math.min(to, k.t1);
@@ -145,9 +155,10 @@ function fitKey(x: Float64Array, k: KeyJob, job: SpanJob): KeyFit {
   return { t0, t1, hz, keyPower: [sinusoidPower(model.tones[0]), sinusoidPower(model.tones[1])], model };
 }
 
-function measure(y: Float64Array, fit: KeyFit, rate: number): KeyMeasure {
+function measure(y: Float64Array, fit: KeyFit, rate: number, from: number, to: number): KeyMeasure {
   const floor = (p: number) => Math.max(RESIDUAL_FLOOR_DBM0, p > 0 ? powerToDbm0(p) : RESIDUAL_FLOOR_DBM0);
-  const left = fit.hz.map((f) => windowedTonePower(y, fit.t0, fit.t1, f, rate));
+  const a = Math.max(from, fit.t0), b = Math.min(to, fit.t1);
+  const left = fit.hz.map((f) => windowedTonePower(y, a, b, f, rate));
   return {
     keyDbm0: [floor(fit.keyPower[0]), floor(fit.keyPower[1])],
     residualDbm0: [floor(left[0]), floor(left[1])],
