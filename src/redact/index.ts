@@ -10,4 +10,4 @@ export { RedactTransformStream, createRedactTransformStream, type CreateRedactTr
 export { redactFile, type RedactFileOptions } from "./offline.js";
 export { auditSummary, type AuditFinding, type AuditSpan, type RedactAudit } from "./audit.js";
 export { METHODS, DEFAULT_METHOD, MASK_TONE_HZ, MASK_TONE_DBM0, type RedactMethod } from "./methods.js";
-export { FRAGMENT_LEVEL_DBM0, FRAGMENT_TUNING, GUARD_AFTER_MS, GUARD_BEFORE_MS, VERIFY_TUNING } from "./spans.js";
+export { FRAGMENT_LEVEL_DBM0, GUARD_AFTER_MS, GUARD_BEFORE_MS, VERIFY_TUNING } from "./spans.js";

@@ -17,8 +17,9 @@ import type { DetectorEvent, DtmfEvent, KeyDownEvent } from "../events.js";
 import { keyFrequencies } from "../keys.js";
 import { type DetectorTuning, type Encoding, checkNumber, resolveOptions } from "../options.js";
 import { type SampleCodec, encodingCodec } from "./codec.js";
+import { FragmentScanner } from "./fragments.js";
 import { DEFAULT_METHOD, METHODS, type RedactMethod, applyMethod, type KeyJob } from "./methods.js";
-import { FRAGMENT_LEVEL_DBM0, FRAGMENT_TUNING, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, msToSamples } from "./spans.js";
+import { FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, msToSamples } from "./spans.js";
 
 /**
  * Default delay, ms: keydown latency is at most 35.4 ms after the true onset (README
@@ -95,7 +96,7 @@ export class LiveRedactor {
   spansRedacted = 0;
 
   private readonly detector: Detector;
-  private readonly fragments: Detector | undefined;
+  private readonly scanner: FragmentScanner | undefined;
   private readonly codec: SampleCodec;
   private readonly bps: number;
   private readonly guardBefore: number;
@@ -154,9 +155,7 @@ export class LiveRedactor {
     this.silence = new Uint8Array(this.bps);
     this.codec.silence(new DataView(this.silence.buffer), 0);
     this.detector = engine.createDetector(detectorOptions);
-    this.fragments = fragments
-      ? engine.createDetector({ ...FRAGMENT_TUNING, minLevelDbm0: fragmentLevelDbm0, keys: resolved.keys, sampleRate: rate, encoding: this.encoding })
-      : undefined;
+    this.scanner = fragments ? new FragmentScanner(rate, fragmentLevelDbm0) : undefined;
   }
 
   /** Samples taken in so far (media time of the input). */
@@ -185,8 +184,8 @@ export class LiveRedactor {
    */
   flush(): LiveResult<Uint8Array> {
     const events: DetectorEvent[] = [];
-    this.handle(this.detector.flush(), "key", events);
-    if (this.fragments) this.handle(this.fragments.flush(), "fragment", []);
+    this.handle(this.detector.flush(), events);
+    if (this.scanner) this.fragmentsEnded(this.scanner.flush());
     for (const span of this.spans) {
       for (const k of span.keys) if (k.open) { k.open = false; k.t1 = this.inPos; }
       if (span.end === Number.POSITIVE_INFINITY) span.end = Math.min(this.inPos, Math.max(...span.keys.map((k) => k.t1)) + this.guardAfter);
@@ -207,7 +206,6 @@ export class LiveRedactor {
   /** Frees the detector channels. Idempotent. */
   close(): void {
     this.detector.close();
-    this.fragments?.close();
   }
 
   private bytesOf(chunk: AudioChunk): Uint8Array {
@@ -233,50 +231,74 @@ export class LiveRedactor {
   private take(piece: Uint8Array, events: DetectorEvent[]): void {
     const n = piece.length / this.bps;
     const view = new DataView(piece.buffer, piece.byteOffset, piece.byteLength);
+    const floats = this.scanner ? new Float64Array(n) : undefined;
     for (let i = 0; i < n; i++) {
       const slot = (this.inPos + i) % this.capacity;
       this.ringBytes.set(piece.subarray(i * this.bps, (i + 1) * this.bps), slot * this.bps);
-      this.ring[slot] = this.codec.read(view, i * this.bps);
+      const v = this.codec.read(view, i * this.bps);
+      this.ring[slot] = v;
+      if (floats) floats[i] = v;
     }
     const detected = this.detector.process(piece);
-    const fragments = this.fragments?.process(piece);
     this.inPos += n;
-    this.handle(detected, "key", events);
-    if (fragments) this.handle(fragments, "fragment", []);
-  }
-
-  private handle(detected: readonly DetectorEvent[], kind: FoundKey["kind"], events: DetectorEvent[]): void {
-    for (const e of detected) {
-      if (kind === "key") {
-        events.push(e);
-        this.onEvent?.(e);
-      }
-      if (e.type === "keydown") this.open(e, kind);
-      else this.closeKey(e, kind);
+    this.handle(detected, events);
+    if (this.scanner && floats) {
+      this.fragmentsEnded(this.scanner.push(floats));
+      const open = this.scanner.open;
+      if (open && !this.overlapsKey(open.t0, Number.POSITIVE_INFINITY) && !this.findFragment(open.t0)) this.open({ ...open, t1: Number.POSITIVE_INFINITY, open: true });
     }
   }
 
-  /** A key confirmed: its span opens from onset − guard (what is already sent cannot be). */
-  private open(e: KeyDownEvent, kind: FoundKey["kind"]): void {
+  private handle(detected: readonly DetectorEvent[], events: DetectorEvent[]): void {
+    for (const e of detected) {
+      events.push(e);
+      this.onEvent?.(e);
+      if (e.type === "keydown") this.open(liveKey(e));
+      else this.closeKey(e);
+    }
+  }
+
+  private findFragment(t0: number): { span: LiveSpan; key: LiveKey } | undefined {
+    for (const span of this.spans) for (const key of span.keys) if (key.kind === "fragment" && key.t0 === t0) return { span, key };
+    return undefined;
+  }
+
+  /** Fragments the scanner saw end: their spans close (or open and close, if never seen open). */
+  private fragmentsEnded(ended: FoundKey[]): void {
+    for (const f of ended) {
+      if (this.overlapsKey(f.t0, f.t1)) continue;
+      const found = this.findFragment(f.t0);
+      if (!found) {
+        this.open({ ...f, open: false });
+        continue;
+      }
+      found.key.open = false;
+      found.key.t1 = f.t1;
+      if (found.span.keys.every((k) => !k.open)) found.span.end = Math.max(...found.span.keys.map((k) => k.t1)) + this.guardAfter;
+    }
+  }
+
+  /** A key (or fragment) found: its span opens from onset − guard (what is already sent cannot be). */
+  private open(key: LiveKey): void {
     const sent = this.outPos;
-    if (kind === "fragment" && this.overlapsKey(e.startSample, Number.POSITIVE_INFINITY)) return;
-    if (kind === "key") this.leakedSamples += Math.max(0, sent - e.startSample);
-    const { lowHz, highHz } = keyFrequencies(e.digit);
-    const key: LiveKey = { kind, digit: e.digit, t0: e.startSample, t1: Number.POSITIVE_INFINITY, lowHz, highHz, lowDbm0: e.lowDbm0, highDbm0: e.highDbm0, open: true };
-    const start = Math.max(e.startSample - this.guardBefore, sent, 0);
+    const kind = key.kind;
+    if (kind === "key") this.leakedSamples += Math.max(0, Math.min(sent, key.t1) - key.t0);
+    const start = Math.max(key.t0 - this.guardBefore, sent, 0);
     const last = this.spans[this.spans.length - 1];
+    const end = key.open ? Number.POSITIVE_INFINITY : key.t1 + this.guardAfter;
     if (last && start <= last.end) {
-      last.end = Number.POSITIVE_INFINITY;
+      last.end = key.open ? Number.POSITIVE_INFINITY : Math.max(last.end, end);
       if (kind === "key") last.keys = last.keys.filter((k) => k.kind === "key" || !(k.t0 < key.t1 && key.t0 < k.t1));
       last.keys.push(key);
     } else {
-      this.spans.push({ start, end: Number.POSITIVE_INFINITY, keys: [key], noiseRms: this.surroundingRms(), seed: (Math.imul(start, 0x9e3779b1) >>> 0) });
+      this.spans.push({ start, end, keys: [key], noiseRms: this.surroundingRms(), seed: (Math.imul(start, 0x9e3779b1) >>> 0) });
       this.spansRedacted++;
     }
   }
 
   /** A press over: its end, measured frequencies; the span closes at end + guard. */
-  private closeKey(e: DtmfEvent, kind: FoundKey["kind"]): void {
+  private closeKey(e: DtmfEvent): void {
+    const kind = "key";
     const { lowHz, highHz } = keyFrequencies(e.digit);
     const end = e.startSample + e.durationSamples;
     let key: LiveKey | undefined;
@@ -286,10 +308,9 @@ export class LiveRedactor {
       span = this.spans[i];
     }
     if (!key || !span) {
-      if (kind === "fragment" && this.overlapsKey(e.startSample, end)) return;
       // A press reported without its keydown (it cannot be, but be safe): redact what is still here.
-      this.open({ type: "keydown", digit: e.digit, startSample: e.startSample, startMs: e.startMs, detectedSample: e.detectedSample, detectedMs: e.detectedMs, lowDbm0: e.lowDbm0, highDbm0: e.highDbm0 }, kind);
-      return this.closeKey(e, kind);
+      this.open({ ...liveKey(e), t1: end, lowHz: lowHz + e.lowErrorHz, highHz: highHz + e.highErrorHz, open: false });
+      return;
     }
     key.open = false;
     key.t0 = e.startSample;
@@ -367,6 +388,11 @@ export class LiveRedactor {
     const sorted = [...this.levels].sort((p, q) => p - q);
     return Math.sqrt(sorted[sorted.length >> 1]);
   }
+}
+
+function liveKey(e: KeyDownEvent | DtmfEvent): LiveKey {
+  const { lowHz, highHz } = keyFrequencies(e.digit);
+  return { kind: "key", digit: e.digit, t0: e.startSample, t1: Number.POSITIVE_INFINITY, lowHz, highHz, lowDbm0: e.lowDbm0, highDbm0: e.highDbm0, open: true };
 }
 
 /** Options of createLiveRedactor: the engine may be left out (the shared default engine). */

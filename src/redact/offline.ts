@@ -30,11 +30,12 @@ import type { PcmFormat } from "../wav/format.js";
 import type { RawOptions } from "../wav/raw.js";
 import { AudioReader } from "../wav/reader.js";
 import { unreadable } from "../wav/source.js";
+import { FragmentScanner, chunkToFloat } from "./fragments.js";
 import type { AuditFinding, AuditSpan, RedactAudit } from "./audit.js";
 import { type SampleCodec, sampleCodec } from "./codec.js";
 import { DEFAULT_METHOD, type KeyJob, type KeyMeasure, METHODS, type RedactMethod, applyMethod, surroundingRms } from "./methods.js";
 import {
-  FRAGMENT_LEVEL_DBM0, FRAGMENT_TUNING, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, type Span,
+  FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, type Span,
   VERIFY_TUNING, foundKey, msToSamples, planSpans,
 } from "./spans.js";
 
@@ -44,7 +45,7 @@ export interface RedactFileOptions {
   /** Guard before each onset / after each end, ms (defaults GUARD_BEFORE_MS, GUARD_AFTER_MS). */
   guardBeforeMs?: number;
   guardAfterMs?: number;
-  /** Also redact DTMF-like pairs shorter than a key (FRAGMENT_TUNING). Default false. */
+  /** Also redact DTMF-like pairs shorter than a key (fragments.ts). Default false. */
   fragments?: boolean;
   /** Level of each tone above which a fragment is redacted, dBm0 (default −35). */
   fragmentLevelDbm0?: number;
@@ -176,27 +177,30 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
 async function findKeys(path: string, name: string, engine: DtmfEngine, o: ResolvedRedactOptions, raw: RawOptions | undefined, chunkBytes?: number): Promise<Found> {
   const reader = await AudioReader.open({ path, name }, { raw, chunkBytes });
   const detectors: Detector[] = [];
-  const fragmentDetectors: Detector[] = [];
+  const scanners: FragmentScanner[] = [];
   const keys: FoundKey[][] = Array.from({ length: reader.channels }, () => []);
   try {
     const base = { sampleRate: reader.sampleRate, encoding: reader.encoding };
     for (let c = 0; c < reader.channels; c++) {
       detectors.push(engine.createDetector({ ...o.tuning, ...base }));
-      if (o.fragments) fragmentDetectors.push(engine.createDetector({ ...FRAGMENT_TUNING, minLevelDbm0: o.fragmentLevelDbm0, keys: o.tuning.keys, ...base }));
+      if (o.fragments) scanners.push(new FragmentScanner(reader.sampleRate, o.fragmentLevelDbm0));
     }
     const factor = reader.decimation;
     const take = (c: number, kind: FoundKey["kind"], events: readonly { type: string }[]) => {
       for (const e of events) if (e.type === "dtmf") keys[c].push(foundKey(e as DtmfEvent, kind, factor));
     };
+    const scaled = (c: number, fragments: FoundKey[]) => {
+      for (const f of fragments) keys[c].push({ ...f, t0: f.t0 * factor, t1: f.t1 * factor });
+    };
     for await (const block of reader.blocks()) {
       for (let c = 0; c < reader.channels; c++) {
         take(c, "key", detectors[c].process(block.channels[c]));
-        if (o.fragments) take(c, "fragment", fragmentDetectors[c].process(block.channels[c]));
+        if (o.fragments) scaled(c, scanners[c].push(chunkToFloat(block.channels[c], reader.encoding)));
       }
     }
     for (let c = 0; c < reader.channels; c++) {
       take(c, "key", detectors[c].flush());
-      if (o.fragments) take(c, "fragment", fragmentDetectors[c].flush());
+      if (o.fragments) scaled(c, scanners[c].flush());
     }
     return {
       format: reader.format,
@@ -207,7 +211,7 @@ async function findKeys(path: string, name: string, engine: DtmfEngine, o: Resol
       warnings: reader.warnings.map((w) => w.message),
     };
   } finally {
-    for (const d of [...detectors, ...fragmentDetectors]) d.close();
+    for (const d of detectors) d.close();
     await reader.close();
   }
 }
