@@ -355,7 +355,7 @@ export class LiveRedactor {
     const keys: KeyJob[] = span.keys
       .filter((k) => !(k.kind === "fragment" && span.keys.some((o) => o.kind === "key" && o.t0 < k.t1 && k.t0 < o.t1)))
       .map((key) => ({
-        key, t0: key.t0 - lo, t1: Math.min(key.t1, hi) - lo, startInside: key.t0 >= lo, endInside: !key.open && key.t1 <= hi,
+        key, t0: key.t0 - lo, t1: Math.min(key.t1, hi) - lo, startInside: key.t0 >= lo, endInside: !key.open && key.t1 <= hi, endOpen: key.open,
       }));
     applyMethod(this.method, x, y, {
       from: a - lo, to: b - lo, lo: 0, hi: hi - lo, keys, rate: this.sampleRate, noiseRms: span.noiseRms,

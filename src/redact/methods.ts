@@ -29,6 +29,8 @@ export const MASK_TONE_DBM0 = -20;
 const MASK_RAMP_MS = 4;
 /** How far the notch looks for the true onset and end around the detector's, ms (its max error 2.3 / 3.4 ms, and some). */
 export const EDGE_SEARCH_MS = 5;
+/** Live, while a key is down: the part after its onset surely in the tone (the fragment finder's 12 ms; the detector confirms after 28), ms. */
+const SURE_TONE_MS = 12;
 /** The notch fits a key's tones away from its edges by this much first, ms (then finds the exact edges). */
 const FIT_MARGIN_MS = 3;
 /** DTMF frequencies projected out of comfort noise and the masking tone in pieces of at most this, s. */
@@ -47,6 +49,11 @@ export interface KeyJob {
   /** Whether the onset / end lie inside this piece (else the piece is cut through the tone). */
   startInside: boolean;
   endInside: boolean;
+  /**
+   * Live: the key is still down as far as the detector knows, so its tone may have stopped
+   * anywhere after its confirmed part; the notch finds where from the audio itself.
+   */
+  endOpen?: boolean;
 }
 
 export interface SpanJob {
@@ -146,8 +153,22 @@ function fitKey(x: Float64Array, k: KeyJob, job: SpanJob): KeyFit {
     const fallback = [k.key.lowHz, k.key.highHz] as [number, number];
     return { t0, t1, hz: fallback, keyPower: [dbm0ToPower(k.key.lowDbm0), dbm0ToPower(k.key.highDbm0)], model: undefined };
   }
-  const hz = refineFrequencies(x, inner0, inner1, [k.key.lowHz, k.key.highHz], rate) as [number, number];
+  let hz = refineFrequencies(x, inner0, inner1, [k.key.lowHz, k.key.highHz], rate) as [number, number];
   let model = fitSinusoids(x, inner0, inner1, hz, rate, inner0);
+  if (k.endOpen) {
+    // Fit on the part surely in the tone, then cut where subtracting it stops paying off.
+    const sure = Math.min(inner1, inner0 + Math.round((SURE_TONE_MS * rate) / 1000));
+    hz = refineFrequencies(x, inner0, sure, [k.key.lowHz, k.key.highHz], rate) as [number, number];
+    model = fitSinusoids(x, inner0, sure, hz, rate, inner0);
+    const [, end] = refineEdges(x, sure, sure, model, rate, t1 - sure, sure, t1);
+    t1 = Math.max(sure, end);
+    hz = refineFrequencies(x, inner0, t1, hz, rate) as [number, number];
+    model = fitSinusoids(x, inner0, t1, hz, rate, inner0);
+    [t0] = refineEdges(x, t0, t1, model, rate, k.startInside ? search : 0, from, to);
+    if (!k.startInside) t0 = Math.max(from, k.t0);
+    if (t1 - t0 >= 4) model = fitSinusoids(x, t0, t1, hz, rate, t0);
+    return { t0, t1, hz, keyPower: [sinusoidPower(model.tones[0]), sinusoidPower(model.tones[1])], model };
+  }
   [t0, t1] = refineEdges(x, k.startInside ? t0 : inner0, k.endInside ? t1 : inner1, model, rate, search, from, to);
   if (!k.startInside) t0 = Math.max(from, k.t0);
   if (!k.endInside) t1 = Math.min(to, k.t1);
