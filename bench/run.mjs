@@ -15,7 +15,7 @@ import { writePlots } from "./lib/plots.mjs";
 import { Progress } from "./lib/progress.mjs";
 import { failures, markdown, writeReadme } from "./lib/report.mjs";
 
-const PARTS = ["speed", "accuracy", "latency", "duration", "talkoff"];
+const PARTS = ["speed", "accuracy", "latency", "duration", "talkoff", "redact"];
 const USAGE = `usage: npm run bench -- [--quick] [--heldout] [--only ${PARTS.join(",")}] [--name NAME] [--readme | --no-readme] [--quiet]
 
   --quick       about a minute: fewer seeds, coarser sweeps, talk-off on the committed excerpts
@@ -89,6 +89,7 @@ const runners = {
   latency: async () => (await import("./parts/timing.mjs")).runLatency(ctx),
   duration: async () => (await import("./parts/timing.mjs")).runDuration(ctx),
   talkoff: async () => (await import("./parts/talkoff.mjs")).runTalkoff(ctx),
+  redact: async () => (await import("./parts/redact.mjs")).runRedact(ctx),
 };
 for (const part of PARTS.filter((p) => options.only.includes(p))) {
   ctx.progress = new Progress(part, { quiet: options.quiet });

@@ -28,6 +28,10 @@ import { FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MA
  * known) at this delay.
  */
 export const LIVE_DELAY_MS = 40;
+/** The detector's analysis hop, ms (README "How it works"). */
+const HOP_MS = 6.375;
+/** The shortest tone the fragment finder reports, ms. */
+const MIN_FRAGMENT_MS = 12;
 /** Largest delay accepted, ms. */
 const MAX_DELAY_MS = 1000;
 /** Input is handled in pieces of at most this, ms (one RTP frame), so the delay line stays small. */
@@ -117,6 +121,11 @@ export class LiveRedactor {
   private levelSum = 0;
   private levelCount = 0;
   private readonly levelBlock: number;
+  /** How far before the newest sample an open key's tone is surely still there: gapMs + a hop + 1 ms, samples. */
+  private readonly openTail: number;
+  /** A keydown means the tone lasted minToneMs from its onset; a fragment, at least 12 ms (fragments.ts). */
+  private readonly minTone: number;
+  private readonly minFragment: number;
 
   constructor(options: LiveRedactorOptions) {
     if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
@@ -145,6 +154,9 @@ export class LiveRedactor {
     this.piece = Math.round((PIECE_MS * rate) / 1000);
     this.fitBack = Math.round((FIT_BACK_MS * rate) / 1000);
     this.levelBlock = Math.round((LEVEL_BLOCK_MS * rate) / 1000);
+    this.openTail = msToSamples(resolved.gapMs + HOP_MS + 1, rate);
+    this.minTone = Math.floor((resolved.minToneMs * rate) / 1000);
+    this.minFragment = Math.floor((MIN_FRAGMENT_MS * rate) / 1000);
     this.outPos = -this.delaySamples;
     this.capacity = this.delaySamples + this.fitBack + this.piece + 1;
     this.bps = BYTES[this.encoding];
@@ -355,7 +367,8 @@ export class LiveRedactor {
     const keys: KeyJob[] = span.keys
       .filter((k) => !(k.kind === "fragment" && span.keys.some((o) => o.kind === "key" && o.t0 < k.t1 && k.t0 < o.t1)))
       .map((key) => ({
-        key, t0: key.t0 - lo, t1: Math.min(key.t1, hi) - lo, startInside: key.t0 >= lo, endInside: !key.open && key.t1 <= hi, endOpen: key.open,
+        key, t0: key.t0 - lo, t1: Math.min(key.t1, hi) - lo, startInside: key.t0 >= lo, endInside: !key.open && key.t1 <= hi,
+        sureEnd: key.open ? Math.max(key.t0 + (key.kind === "key" ? this.minTone : this.minFragment), this.inPos - this.openTail) - lo : undefined,
       }));
     applyMethod(this.method, x, y, {
       from: a - lo, to: b - lo, lo: 0, hi: hi - lo, keys, rate: this.sampleRate, noiseRms: span.noiseRms,

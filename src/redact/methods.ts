@@ -4,9 +4,9 @@
  * | method  | what replaces the span                                   | speech under the key |
  * |---------|----------------------------------------------------------|----------------------|
  * | silence | digital silence                                          | removed              |
- * | noise   | white noise at the surrounding level, DTMF frequencies projected out | removed  |
+ * | noise   | white noise at the surrounding level, with 100 Hz stop bands at the 8 DTMF frequencies | removed |
  * | notch   | the input minus the key's two tones, fitted by least squares (frequency, amplitude, phase, exact onset and end) | kept |
- * | tone    | a 440 Hz masking tone at −20 dBm0, 4 ms ramps, DTMF frequencies projected out | removed |
+ * | tone    | a 440 Hz masking tone at −20 dBm0 with 4 ms raised-cosine ramps (nothing at DTMF frequencies) | removed |
  *
  * Every method also measures each key (its tones' power, fitted on the input) and what is
  * left of it (the windowed power at its two frequencies in the output) for the audit.
@@ -15,11 +15,16 @@ import { seededGaussian } from "../generator.js";
 import { COL_HZ, ROW_HZ } from "../keys.js";
 import { dbm0ToPower, powerToDbm0, sineAmplitude } from "../levels.js";
 import type { FoundKey } from "./spans.js";
-import { addModel, fitSinusoids, meanSquare, refineEdges, refineFrequencies, sinusoidPower, windowedTonePower } from "./tones.js";
+import { addModel, fitSinusoids, fitSinusoidsRobust, meanSquare, refineEdges, refineFrequencies, sinusoidPower, windowedTonePower } from "./tones.js";
 
-export const METHODS = ["notch", "silence", "noise", "tone"] as const;
+export const METHODS = ["silence", "noise", "notch", "tone"] as const;
 export type RedactMethod = (typeof METHODS)[number];
-export const DEFAULT_METHOD: RedactMethod = "notch";
+/**
+ * The default: silence, the one method that meets every target of the redaction bench in every
+ * codec, file and live (no key left for any detector, nothing measurable left of the tones).
+ * notch keeps the speech but can leave a key readable under loud speech (README, Redaction).
+ */
+export const DEFAULT_METHOD: RedactMethod = "silence";
 
 /** The masking tone: 440 Hz lies 257 Hz below the lowest DTMF frequency, far from every pair. */
 export const MASK_TONE_HZ = 440;
@@ -29,12 +34,8 @@ export const MASK_TONE_DBM0 = -20;
 const MASK_RAMP_MS = 4;
 /** How far the notch looks for the true onset and end around the detector's, ms (its max error 2.3 / 3.4 ms, and some). */
 export const EDGE_SEARCH_MS = 5;
-/** Live, while a key is down: the part after its onset surely in the tone (the fragment finder's 12 ms; the detector confirms after 28), ms. */
-const SURE_TONE_MS = 12;
 /** The notch fits a key's tones away from its edges by this much first, ms (then finds the exact edges). */
 const FIT_MARGIN_MS = 3;
-/** DTMF frequencies projected out of comfort noise and the masking tone in pieces of at most this, s. */
-const PROJECTION_PIECE_S = 0.5;
 /** Residual powers below this are reported as this, dBm0 (digital silence has none at all). */
 export const RESIDUAL_FLOOR_DBM0 = -120;
 
@@ -50,10 +51,12 @@ export interface KeyJob {
   startInside: boolean;
   endInside: boolean;
   /**
-   * Live: the key is still down as far as the detector knows, so its tone may have stopped
-   * anywhere after its confirmed part; the notch finds where from the audio itself.
+   * Live, while the key is still down: the region index up to which its tone is surely there.
+   * The detector ends a press once the tone has been gone for gapMs (plus up to a hop), so a key
+   * still open at the newest sample had its tone until at least gapMs + a hop before it; the
+   * delay (40 ms) is longer, so every sample being sent lies before this point.
    */
-  endOpen?: boolean;
+  sureEnd?: number;
 }
 
 export interface SpanJob {
@@ -103,8 +106,12 @@ export function applyMethod(method: RedactMethod, x: Float64Array, y: Float64Arr
       y.fill(0, from, to);
       break;
     case "noise": {
-      comfortNoise(y, from, to, job.noiseRms, job.seed, rate);
-      projectOutDtmf(y, from, to, rate);
+      // Generated from the span's start each time, so pieces (live) join into one noise
+      // (beyond NOISE_JOIN_S into a span, each piece is noise of its own: bounded cost).
+      const start = job.offsetInSpan <= NOISE_JOIN_S * rate ? from - job.offsetInSpan : from;
+      const noise = new Float64Array(to - start);
+      comfortNoise(noise, 0, to - start, job.noiseRms, job.seed, rate);
+      for (let n = from; n < to; n++) y[n] = noise[n - start];
       break;
     }
     case "tone": {
@@ -118,7 +125,6 @@ export function applyMethod(method: RedactMethod, x: Float64Array, y: Float64Arr
         const gain = edge >= ramp ? 1 : 0.5 - 0.5 * Math.cos((Math.PI * edge) / ramp);
         y[n] = amplitude * gain * Math.sin(w * i);
       }
-      projectOutDtmf(y, from, to, rate);
       break;
     }
     case "notch":
@@ -155,24 +161,20 @@ function fitKey(x: Float64Array, k: KeyJob, job: SpanJob): KeyFit {
   }
   let hz = refineFrequencies(x, inner0, inner1, [k.key.lowHz, k.key.highHz], rate) as [number, number];
   let model = fitSinusoids(x, inner0, inner1, hz, rate, inner0);
-  if (k.endOpen) {
-    // Fit on the part surely in the tone, then cut where subtracting it stops paying off.
-    const sure = Math.min(inner1, inner0 + Math.round((SURE_TONE_MS * rate) / 1000));
+  if (k.sureEnd !== undefined) {
+    // Still down: fit on the part surely in the tone, subtract up to the newest sample.
+    const sure = Math.max(Math.min(inner0 + 4, t1), Math.min(k.sureEnd, t1));
     hz = refineFrequencies(x, inner0, sure, [k.key.lowHz, k.key.highHz], rate) as [number, number];
     model = fitSinusoids(x, inner0, sure, hz, rate, inner0);
-    const [, end] = refineEdges(x, sure, sure, model, rate, t1 - sure, sure, t1);
-    t1 = Math.max(sure, end);
-    hz = refineFrequencies(x, inner0, t1, hz, rate) as [number, number];
-    model = fitSinusoids(x, inner0, t1, hz, rate, inner0);
-    [t0] = refineEdges(x, t0, t1, model, rate, k.startInside ? search : 0, from, to);
+    [t0] = refineEdges(x, t0, sure, model, rate, k.startInside ? search : 0, from, sure);
     if (!k.startInside) t0 = Math.max(from, k.t0);
-    if (t1 - t0 >= 4) model = fitSinusoids(x, t0, t1, hz, rate, t0);
+    if (sure - t0 >= 4) model = fitSinusoidsRobust(x, t0, sure, hz, rate, t0);
     return { t0, t1, hz, keyPower: [sinusoidPower(model.tones[0]), sinusoidPower(model.tones[1])], model };
   }
   [t0, t1] = refineEdges(x, k.startInside ? t0 : inner0, k.endInside ? t1 : inner1, model, rate, search, from, to);
   if (!k.startInside) t0 = Math.max(from, k.t0);
   if (!k.endInside) t1 = Math.min(to, k.t1);
-  if (t1 - t0 >= 4) model = fitSinusoids(x, t0, t1, hz, rate, t0);
+  if (t1 - t0 >= 4) model = fitSinusoidsRobust(x, t0, t1, hz, rate, t0);
   return { t0, t1, hz, keyPower: [sinusoidPower(model.tones[0]), sinusoidPower(model.tones[1])], model };
 }
 
@@ -189,6 +191,8 @@ function measure(y: Float64Array, fit: KeyFit, rate: number, from: number, to: n
 
 /** Width of the stop bands cut into comfort noise around each DTMF frequency (−3 dB), Hz. */
 const NOISE_STOP_BAND_HZ = 100;
+/** Pieces of a span are generated as one noise for its first 2 s, s. */
+const NOISE_JOIN_S = 2;
 /** Noise generated before the span and dropped, so the band-stop filters have settled, ms. */
 const NOISE_PREROLL_MS = 50;
 
@@ -202,7 +206,8 @@ export function comfortNoise(y: Float64Array, from: number, to: number, rms: num
   const gaussian = seededGaussian(seed);
   const preroll = Math.round((NOISE_PREROLL_MS * rate) / 1000);
   const r = 1 - (Math.PI * NOISE_STOP_BAND_HZ) / rate;
-  const k = ALL_DTMF_HZ.map((f) => 2 * Math.cos((2 * Math.PI * f) / rate));
+  // Each DTMF frequency's notch twice over (4th order): deeper across the whole stop band.
+  const k = [...ALL_DTMF_HZ, ...ALL_DTMF_HZ].map((f) => 2 * Math.cos((2 * Math.PI * f) / rate));
   const x1 = new Float64Array(k.length), x2 = new Float64Array(k.length), y1 = new Float64Array(k.length), y2 = new Float64Array(k.length);
   for (let n = from - preroll; n < to; n++) {
     let v = rms * gaussian();
@@ -212,15 +217,6 @@ export function comfortNoise(y: Float64Array, from: number, to: number, rms: num
       v = out;
     }
     if (n >= from) y[n] = v;
-  }
-}
-
-/** Removes the least-squares components at all eight DTMF frequencies from y[from, to), piece by piece. */
-export function projectOutDtmf(y: Float64Array, from: number, to: number, rate: number): void {
-  const piece = Math.max(1, Math.round(PROJECTION_PIECE_S * rate));
-  for (let a = from; a < to; a += piece) {
-    const b = Math.min(to, a + piece);
-    addModel(y, a, b, fitSinusoids(y, a, b, ALL_DTMF_HZ, rate, a), rate, -1);
   }
 }
 

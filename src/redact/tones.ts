@@ -228,3 +228,33 @@ function solve(a: Float64Array, b: Float64Array, m: number): Float64Array | unde
   }
   return xs;
 }
+
+/** Blocks of the robust fit, s: long enough to separate the two tones of a key (≥ 268 Hz apart). */
+const ROBUST_BLOCK_S = 0.025;
+
+/**
+ * The fit of fitSinusoids made robust to what lies under the tones: the stretch is cut into
+ * 25 ms blocks, each fitted on its own (same frequencies, same time origin), and each
+ * coefficient is the median over the blocks. A steady tone gives the same coefficients in
+ * every block; a speech harmonic passing through a tone's frequency biases only the blocks it
+ * passes, which the median leaves out. Falls back to the plain fit below three blocks.
+ */
+export function fitSinusoidsRobust(x: Samples, from: number, to: number, hz: readonly number[], rate: number, origin = from): ToneModel {
+  const block = Math.round(ROBUST_BLOCK_S * rate);
+  const blocks = Math.floor((to - from) / block);
+  if (blocks < 3) return fitSinusoids(x, from, to, hz, rate, origin);
+  const fits: ToneModel[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const a = from + Math.round((b * (to - from)) / blocks);
+    const e = from + Math.round(((b + 1) * (to - from)) / blocks);
+    fits.push(fitSinusoids(x, a, e, hz, rate, origin));
+  }
+  const median = (values: number[]) => {
+    const v = [...values].sort((p, q) => p - q);
+    return v.length & 1 ? v[v.length >> 1] : (v[(v.length >> 1) - 1] + v[v.length >> 1]) / 2;
+  };
+  return {
+    origin,
+    tones: hz.map((f, j) => ({ hz: f, c: median(fits.map((m) => m.tones[j].c)), s: median(fits.map((m) => m.tones[j].s)) })),
+  };
+}
