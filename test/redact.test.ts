@@ -6,6 +6,7 @@
  * verification failing when a key is left, the notch keeping the speech under a key, and the
  * CLI's outputs and exit codes.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,6 +132,22 @@ describe("every method on every encoding", () => {
       });
     }
   }
+
+  it("RIFX (big-endian) 16- and 24-bit files keep their byte order", async () => {
+    for (const depth of ["16", "24"]) {
+      const w = new wavefile.WaveFile(wav([gen().samples], 8000, depth));
+      w.toRIFX();
+      const input = file(`rifx-${depth}.wav`, w.toBuffer());
+      expect((await keysIn(input)).length).toBe(KEYS.length);
+      for (const method of ["silence", "notch"] as const) {
+        const { output, audit } = await redact(input, method);
+        expect(audit.verification.passed, `${depth} ${method}`).toBe(true);
+        expect(await keysIn(output)).toEqual([]);
+        await expectIdenticalOutsideSpans(input, output, audit);
+        for (const span of audit.spans) expect(span.residual_db).toBeLessThanOrEqual(RESIDUAL_DB[method]);
+      }
+    }
+  });
 
   it("headerless μ-law and s16le (--raw) redact the same way", async () => {
     for (const [encoding, ext] of [["mulaw", "ul"], ["s16le", "sln"]] as const) {
@@ -295,6 +312,24 @@ describe("audit and verification", () => {
     await expect(redactFile(input, `${input}.x`, engine, { method: "mute" as never })).rejects.toThrow(/method must be one of notch, silence, noise, tone; received "mute"/);
     await expect(redactFile(input, `${input}.x`, engine, { guardBeforeMs: Number.NaN })).rejects.toThrow(/guardBeforeMs/);
     await expect(redactFile(join(DIR, "nope.wav"), `${input}.x`, engine)).rejects.toThrow(/nope.wav: cannot read: no such file/);
+  });
+});
+
+/** multimon-ng (Debian; .ci/run installs it with sox, which it uses to read WAV files). */
+const multimon = spawnSync("multimon-ng", ["-h"]).error === undefined && spawnSync("sox", ["--version"]).error === undefined;
+if (!multimon) console.warn("test/redact.test.ts: multimon-ng or sox is missing (apt-get install multimon-ng sox): the multimon-ng test is skipped");
+
+describe("an independent decoder", () => {
+  it.skipIf(!multimon)("multimon-ng reads every key of the input and none of the output", async () => {
+    const digits = (path: string) => spawnSync("multimon-ng", ["-q", "-c", "-a", "DTMF", "-t", "wav", path], { encoding: "utf8" }).stdout
+      .split("\n").filter((l) => l.startsWith("DTMF:")).map((l) => l.slice(5).trim()).join("");
+    const input = file("multimon.wav", encodeWav([gen({ keys: "4111111111111111", snrDb: 25 }).samples], 8000, "pcm16"));
+    expect(digits(input)).toBe("4111111111111111");
+    for (const method of ["silence", "noise", "tone"] as const) {
+      const { output, audit } = await redact(input, method);
+      expect(audit.verification.passed).toBe(true);
+      expect(digits(output), method).toBe("");
+    }
   });
 });
 

@@ -16,7 +16,9 @@ import { DtmfInputError, DtmfOptionError } from "../errors.js";
 import type { DetectorEvent, DtmfEvent, KeyDownEvent } from "../events.js";
 import { keyFrequencies } from "../keys.js";
 import { type DetectorTuning, type Encoding, checkNumber, resolveOptions } from "../options.js";
+import { dbm0ToPower } from "../levels.js";
 import { type SampleCodec, encodingCodec } from "./codec.js";
+import { followTone } from "./tones.js";
 import { FragmentScanner } from "./fragments.js";
 import { DEFAULT_METHOD, METHODS, type RedactMethod, applyMethod, type KeyJob } from "./methods.js";
 import { FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, msToSamples } from "./spans.js";
@@ -66,6 +68,8 @@ export interface LiveRedactorOptions extends DetectorTuning {
 interface LiveKey extends FoundKey {
   /** End unknown yet (key still down). */
   open: boolean;
+  /** Closed, and its tones followed past the reported end until they stopped (tones.ts followTone). */
+  settled?: boolean;
 }
 
 interface LiveSpan {
@@ -346,6 +350,7 @@ export class LiveRedactor {
       else out.set(this.ringBytes.subarray((p % this.capacity) * this.bps, (p % this.capacity + 1) * this.bps), i * this.bps);
     }
     const last = first + n;
+    this.follow();
     for (const span of this.spans) {
       const a = Math.max(span.start, first), b = Math.min(span.end, last);
       if (b > a) this.redact(span, a, b, first, out);
@@ -353,6 +358,28 @@ export class LiveRedactor {
     this.track(first, last);
     // Spans wholly sent are done.
     while (this.spans.length && this.spans[0].end <= last) this.spans.shift();
+  }
+
+  /**
+   * Closed keys whose reported end may be early: the tones followed on the audio in the delay
+   * line, 16 ms blocks at a time, the span stretched while they go on.
+   */
+  private follow(): void {
+    for (const span of this.spans) {
+      for (const key of span.keys) {
+        if (key.open || key.settled || key.kind !== "key") continue;
+        const block = Math.round(0.016 * this.sampleRate);
+        if (key.t1 + block > this.inPos) continue;
+        const from = key.t1;
+        const x = new Float64Array(this.inPos - from);
+        for (let p = from; p < this.inPos; p++) x[p - from] = this.ring[p % this.capacity];
+        const end = from + followTone(x, 0, x.length, [key.lowHz, key.highHz], [dbm0ToPower(key.lowDbm0), dbm0ToPower(key.highDbm0)], this.sampleRate);
+        if (end === from) { key.settled = true; continue; }
+        // Still going: stretch to where it was last seen and look again when more audio is in.
+        key.t1 = end - Math.round(block / 2);
+        span.end = Math.max(span.end, key.t1 + this.guardAfter + block);
+      }
+    }
   }
 
   /** Redacts samples [a, b) of `span` into `out` (whose first sample is `first`). */

@@ -25,12 +25,14 @@ import type { DtmfEngine } from "../engine.js";
 import { DtmfFileError, DtmfOptionError } from "../errors.js";
 import type { DtmfEvent } from "../events.js";
 import { type DetectorTuning, checkNumber, resolveTuning } from "../options.js";
+import { dbm0ToPower } from "../levels.js";
 import { describeFormat } from "../wav/format.js";
 import type { PcmFormat } from "../wav/format.js";
 import type { RawOptions } from "../wav/raw.js";
 import { AudioReader } from "../wav/reader.js";
 import { unreadable } from "../wav/source.js";
 import { FragmentScanner, chunkToFloat } from "./fragments.js";
+import { followTone } from "./tones.js";
 import type { AuditFinding, AuditSpan, RedactAudit } from "./audit.js";
 import { type SampleCodec, sampleCodec } from "./codec.js";
 import { DEFAULT_METHOD, type KeyJob, type KeyMeasure, METHODS, type RedactMethod, applyMethod, surroundingRms } from "./methods.js";
@@ -126,9 +128,10 @@ export async function redactFile(input: string, output: string, engine: DtmfEngi
 
   const found = await findKeys(input, inputName, engine, o, raw, chunkBytes);
   const rate = found.format.sampleRate;
+  const inputHash = await copyHashed(input, inputName, output, outputName);
+  await followKeys(input, inputName, found);
   const spans = found.keys.map((keys) => planSpans(keys, msToSamples(o.guardBeforeMs, rate), msToSamples(o.guardAfterMs, rate), found.frames));
 
-  const inputHash = await copyHashed(input, inputName, output, outputName);
   const auditSpans = await patch(output, outputName, found, spans, o);
 
   const verified = await verify(output, outputName, engine, o, raw, chunkBytes);
@@ -213,6 +216,32 @@ async function findKeys(path: string, name: string, engine: DtmfEngine, o: Resol
   } finally {
     for (const d of detectors) d.close();
     await reader.close();
+  }
+}
+
+/** How far past its reported end a key's tone is followed, s (a key held down for longer is reported whole anyway). */
+const FOLLOW_MAX_S = 2;
+
+/** Pass 1b: each key's end moved to where its tones really stop (tones.ts followTone). */
+async function followKeys(input: string, inputName: string, found: Found): Promise<void> {
+  const { format, dataOffset, frames } = found;
+  const codec = sampleCodec(format);
+  const rate = format.sampleRate;
+  let handle: FileHandle;
+  try { handle = await open(input, "r"); } catch (error) { throw unreadable(inputName, error); }
+  try {
+    for (let c = 0; c < found.keys.length; c++) {
+      for (const key of found.keys[c]) {
+        if (key.kind !== "key") continue;
+        const to = Math.min(frames, key.t1 + Math.round(FOLLOW_MAX_S * rate));
+        if (to <= key.t1) continue;
+        const x = decodeChannel(await readFrames(handle, format, dataOffset, key.t1, to), format, codec, c, to - key.t1);
+        const power: [number, number] = [dbm0ToPower(key.lowDbm0), dbm0ToPower(key.highDbm0)];
+        key.t1 += followTone(x, 0, x.length, [key.lowHz, key.highHz], power, rate);
+      }
+    }
+  } finally {
+    await handle.close();
   }
 }
 

@@ -258,3 +258,30 @@ export function fitSinusoidsRobust(x: Samples, from: number, to: number, hz: rea
     tones: hz.map((f, j) => ({ hz: f, c: median(fits.map((m) => m.tones[j].c)), s: median(fits.map((m) => m.tones[j].s)) })),
   };
 }
+
+/** Blocks the tone follower looks at, s (16 ms, every 8 ms): the pair's two tones told apart by the joint fit. */
+const FOLLOW_BLOCK_S = 0.016;
+/** A block continues the key when each tone holds at least this share of the key's power (−6 dB)… */
+const FOLLOW_LEVEL = 0.25;
+/** …and the pair at least this share of the block's power. */
+const FOLLOW_PURITY = 0.5;
+
+/**
+ * Where a key's tones really stop, from `t1` on (at most `limit`): the detector can end a press
+ * early (a long key near the edge of its frequency or twist tolerance, a drop-out it did not
+ * bridge) and what is after the reported end would then be left in the audio. Returns the end
+ * of the last 16 ms block, stepped by 8 ms from t1, in which the pair still holds the key's
+ * level and dominates the block; t1 itself when the tone stopped where the detector said.
+ */
+export function followTone(x: Samples, t1: number, limit: number, hz: readonly [number, number], keyPower: readonly [number, number], rate: number): number {
+  const block = Math.round(FOLLOW_BLOCK_S * rate);
+  const step = block >> 1;
+  let end = t1;
+  for (let a = t1; a + block <= limit; a += step) {
+    const fit = fitSinusoids(x, a, a + block, hz, rate, a);
+    const low = sinusoidPower(fit.tones[0]), high = sinusoidPower(fit.tones[1]);
+    if (low < FOLLOW_LEVEL * keyPower[0] || high < FOLLOW_LEVEL * keyPower[1] || low + high < FOLLOW_PURITY * meanSquare(x, a, a + block)) break;
+    end = a + block;
+  }
+  return end;
+}
