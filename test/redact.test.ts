@@ -309,7 +309,7 @@ describe("audit and verification", () => {
   it("refuses to overwrite its input and bad options, naming them", async () => {
     const input = file("same.wav", encodeWav([gen().samples], 8000, "pcm16"));
     await expect(redactFile(input, input, engine)).rejects.toThrow(/the output is the input/);
-    await expect(redactFile(input, `${input}.x`, engine, { method: "mute" as never })).rejects.toThrow(/method must be one of notch, silence, noise, tone; received "mute"/);
+    await expect(redactFile(input, `${input}.x`, engine, { method: "mute" as never })).rejects.toThrow(/method must be one of silence, noise, notch, tone; received "mute"/);
     await expect(redactFile(input, `${input}.x`, engine, { guardBeforeMs: Number.NaN })).rejects.toThrow(/guardBeforeMs/);
     await expect(redactFile(join(DIR, "nope.wav"), `${input}.x`, engine)).rejects.toThrow(/nope.wav: cannot read: no such file/);
   });
