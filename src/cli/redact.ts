@@ -47,7 +47,7 @@ redaction:
                            notch    remove only the key's two tones, keep the speech under them
                            silence  digital silence
                            noise    comfort noise at the surrounding level (no DTMF frequencies in it)
-                           tone     a 440 Hz masking tone at -20 dBm0
+                           tone     a 440 Hz masking tone at -20 dBm0 (or 10 dB under the key)
       --guard-before MS  redact from this long before each onset (default ${GUARD_BEFORE_MS})
       --guard-after MS   … to this long after each end (default ${GUARD_AFTER_MS})
       --fragments        also redact any DTMF-like pair shorter than a key (a missed key's fragment)

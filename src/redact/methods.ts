@@ -6,7 +6,7 @@
  * | silence | digital silence                                          | removed              |
  * | noise   | white noise at the surrounding level, with 100 Hz stop bands at the 8 DTMF frequencies | removed |
  * | notch   | the input minus the key's two tones, fitted by least squares (frequency, amplitude, phase, exact onset and end) | kept |
- * | tone    | a 440 Hz masking tone at −20 dBm0 with 4 ms raised-cosine ramps (nothing at DTMF frequencies) | removed |
+ * | tone    | a 440 Hz masking tone at −20 dBm0 (or 10 dB under the key) with 4 ms raised-cosine ramps | removed |
  *
  * Every method also measures each key (its tones' power, fitted on the input) and what is
  * left of it (the windowed power at its two frequencies in the output) for the audit.
@@ -30,6 +30,8 @@ export const DEFAULT_METHOD: RedactMethod = "silence";
 export const MASK_TONE_HZ = 440;
 /** Its level, dBm0: clearly audible as a marker, below a key's usual −10…−5 dBm0 per tone. */
 export const MASK_TONE_DBM0 = -20;
+/** The masking tone stays at least this far under the key it replaces, dB. */
+const MASK_UNDER_KEY_DB = 10;
 /** Raised-cosine ramps of the masking tone, ms: no click, so no broadband splatter over the DTMF band. */
 const MASK_RAMP_MS = 4;
 /** How far the notch looks for the true onset and end around the detector's, ms (its max error 2.3 / 3.4 ms, and some). */
@@ -115,7 +117,11 @@ export function applyMethod(method: RedactMethod, x: Float64Array, y: Float64Arr
       break;
     }
     case "tone": {
-      const amplitude = sineAmplitude(MASK_TONE_DBM0);
+      // −20 dBm0, or 10 dB under the key's louder tone if that is lower: G.711 adds quantisation
+      // noise about 38 dB under whatever it carries, and under a loud marker that noise would
+      // hold more power at a faint key's frequencies than the 40 dB the key must lose.
+      const loudest = Math.max(...job.keys.map((k) => Math.max(k.key.lowDbm0, k.key.highDbm0)));
+      const amplitude = sineAmplitude(Math.min(MASK_TONE_DBM0, Number.isFinite(loudest) ? loudest - MASK_UNDER_KEY_DB : MASK_TONE_DBM0));
       const w = (2 * Math.PI * MASK_TONE_HZ) / rate;
       const ramp = Math.max(1, Math.round((MASK_RAMP_MS * rate) / 1000));
       for (let n = from; n < to; n++) {
