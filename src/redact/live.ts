@@ -333,6 +333,7 @@ export class LiveRedactor {
     key.t1 = end;
     key.lowHz = lowHz + e.lowErrorHz;
     key.highHz = highHz + e.highErrorHz;
+    key.hzMeasured = true;
     if (span.keys.every((k) => !k.open)) span.end = Math.max(...span.keys.map((k) => k.t1)) + this.guardAfter;
   }
 

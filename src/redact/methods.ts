@@ -102,7 +102,8 @@ export interface KeyMeasure {
  */
 export function applyMethod(method: RedactMethod, x: Float64Array, y: Float64Array, job: SpanJob): KeyMeasure[] {
   const { from, to, rate } = job;
-  const fits = job.keys.map((k) => fitKey(x, k, job));
+  // Only the notch needs the tones fitted; the others take the detector's measurements.
+  const fits = job.keys.map((k) => (method === "notch" ? fitKey(x, k, job) : measuredKey(k, job)));
   switch (method) {
     case "silence":
       y.fill(0, from, to);
@@ -151,6 +152,15 @@ interface KeyFit {
   model: ReturnType<typeof fitSinusoids> | undefined;
 }
 
+/** A key as the detector measured it (frequencies, levels, edges), for the audit of the methods that replace a span. */
+function measuredKey(k: KeyJob, job: SpanJob): KeyFit {
+  const from = job.lo ?? job.from, to = job.hi ?? job.to;
+  return {
+    t0: Math.max(from, k.t0), t1: Math.min(to, k.t1), hz: [k.key.lowHz, k.key.highHz],
+    keyPower: [dbm0ToPower(k.key.lowDbm0), dbm0ToPower(k.key.highDbm0)], model: undefined,
+  };
+}
+
 /** The key's two tones fitted on the input: frequencies refined, exact edges found, amplitudes refitted over them. */
 function fitKey(x: Float64Array, k: KeyJob, job: SpanJob): KeyFit {
   const { rate } = job;
@@ -165,7 +175,7 @@ function fitKey(x: Float64Array, k: KeyJob, job: SpanJob): KeyFit {
     const fallback = [k.key.lowHz, k.key.highHz] as [number, number];
     return { t0, t1, hz: fallback, keyPower: [dbm0ToPower(k.key.lowDbm0), dbm0ToPower(k.key.highDbm0)], model: undefined };
   }
-  let hz = refineFrequencies(x, inner0, inner1, [k.key.lowHz, k.key.highHz], rate) as [number, number];
+  let hz = refineFrequencies(x, inner0, inner1, [k.key.lowHz, k.key.highHz], rate, k.key.hzMeasured) as [number, number];
   let model = fitSinusoids(x, inner0, inner1, hz, rate, inner0);
   if (k.sureEnd !== undefined) {
     // Still down: fit on the part surely in the tone, subtract up to the newest sample.

@@ -58,6 +58,8 @@ export interface FoundKey {
   highHz: number;
   lowDbm0: number;
   highDbm0: number;
+  /** lowHz/highHz were measured over the tone (a finished press), not just nominal. */
+  hzMeasured?: boolean;
 }
 
 /** A stretch [start, end) redacted as one piece. */
@@ -74,7 +76,7 @@ export function foundKey(event: DtmfEvent, kind: FoundKey["kind"], factor = 1): 
     kind, digit: event.digit,
     t0: event.startSample * factor, t1: (event.startSample + event.durationSamples) * factor,
     lowHz: lowHz + event.lowErrorHz, highHz: highHz + event.highErrorHz,
-    lowDbm0: event.lowDbm0, highDbm0: event.highDbm0,
+    lowDbm0: event.lowDbm0, highDbm0: event.highDbm0, hzMeasured: true,
   };
 }
 

@@ -98,12 +98,14 @@ const MAX_CORRECTION_HZ = 60;
  * and the second half of a stretch gives each tone's phase twice; their difference over half
  * the stretch is the frequency error. The stretch starts at 16 ms (unambiguous for errors up to
  * ±60 Hz, more than DTMF's 3.5 % reject limit at 1633 Hz) and doubles up to the whole span, so
- * each step refines the previous one. Returns the refined frequencies, Hz.
+ * each step refines the previous one; with `known` frequencies (measured by the detector) it
+ * takes the whole span at once. Returns the refined frequencies, Hz.
  */
-export function refineFrequencies(x: Samples, from: number, to: number, hz: readonly number[], rate: number): number[] {
+export function refineFrequencies(x: Samples, from: number, to: number, hz: readonly number[], rate: number, known = false): number[] {
   const out = [...hz];
   const total = to - from;
-  let length = Math.min(total, Math.round(REFINE_FIRST_SECONDS * rate));
+  // Frequencies already measured (the detector's, to a few tenths of a hertz) need no coarse steps.
+  let length = known ? total : Math.min(total, Math.round(REFINE_FIRST_SECONDS * rate));
   if (length < 8) return out;
   for (;;) {
     const half = length >> 1;
@@ -177,9 +179,16 @@ export function windowedTonePower(x: Samples, from: number, to: number, hz: numb
   let re = 0, im = 0, sum = 0;
   let cr = 1, ci = 0;
   const dr = Math.cos(w), di = -Math.sin(w);
+  // The window's cos(k·step·i) from one rotating phasor (wr, wi) and Chebyshev's cos 2θ, cos 3θ.
   const step = (2 * Math.PI) / (n - 1);
+  let wr = 1, wi = 0;
+  const sr = Math.cos(step), si = Math.sin(step);
   for (let i = 0; i < n; i++) {
-    const win = 0.35875 - 0.48829 * Math.cos(step * i) + 0.14128 * Math.cos(2 * step * i) - 0.01168 * Math.cos(3 * step * i);
+    const c1 = wr, c2 = 2 * wr * wr - 1, c3 = (4 * wr * wr - 3) * wr;
+    const win = 0.35875 - 0.48829 * c1 + 0.14128 * c2 - 0.01168 * c3;
+    const t = wr * sr - wi * si;
+    wi = wr * si + wi * sr;
+    wr = t;
     const v = x[from + i] * win;
     re += v * cr;
     im += v * ci;
