@@ -23,6 +23,8 @@ import type { RedactAudit } from "../src/redact/audit.js";
 import { METHODS, type RedactMethod } from "../src/redact/methods.js";
 import { redactFile } from "../src/redact/offline.js";
 import { VERIFY_TUNING } from "../src/redact/spans.js";
+import { followTone } from "../src/redact/tones.js";
+import { dbm0ToPower } from "../src/levels.js";
 import { AudioReader } from "../src/wav/reader.js";
 import { encodeWav } from "../src/wav/write.js";
 import { testEngine } from "./helpers.js";
@@ -221,6 +223,25 @@ describe("edges", () => {
     expect(audit.verification.passed).toBe(true);
     await expectIdenticalOutsideSpans(input, output, audit);
     expect(readFileSync(output).subarray(-36, -32).toString("latin1")).toBe("cue ");
+  });
+});
+
+describe("following a key past an early reported end", () => {
+  it("followTone finds where the tones stop, within a block, and not past a clean end", () => {
+    const a = generateDtmf({ keys: "6", toneMs: 250, leadMs: 100, tailMs: 300, levelDbm0: -20, twistDb: -9, lowErrorPct: 1.5, highErrorPct: -1.5 });
+    const x = Float64Array.from(a.samples);
+    const t = a.tones[0];
+    const { lowHz, highHz } = keyFrequencies("6");
+    const hz: [number, number] = [lowHz * 1.015, highHz * 0.985];
+    const power: [number, number] = [dbm0ToPower(-20), dbm0ToPower(-29)];
+    const end = t.startSample + t.durationSamples;
+    // As if the detector had ended the press 37 ms after its onset.
+    const followed = followTone(x, t.startSample + 296, x.length, hz, power, 8000);
+    expect(Math.abs(followed - end)).toBeLessThanOrEqual(128);
+    expect(followTone(x, end, x.length, hz, power, 8000)).toBe(end);
+    // Speech alone does not stretch a span: the pair must hold the key's level and half the power.
+    const speech = Float64Array.from(speechExcerpt(8000));
+    expect(followTone(speech, 0, speech.length, hz, power, 8000)).toBe(0);
   });
 });
 
