@@ -17,7 +17,7 @@ const MAX_RAW_RATE = 384_000;
 const DEFAULT_RAW_RATE = 8000;
 
 /** Detector tuning options and the flags that set them. */
-const TUNING_FLAGS = {
+export const TUNING_FLAGS = {
   keys: "--keys",
   minLevelDbm0: "--min-level",
   normalTwistDb: "--normal-twist",
@@ -177,7 +177,7 @@ export function parseAnalyzeArgs(args: string[], io: CliIo): AnalyzeCommand {
 }
 
 /** The detector options given as flags, checked by the library's own rules. */
-function tuningFlags(v: Partial<Record<string, string | boolean>>): DetectorTuning {
+export function tuningFlags(v: Partial<Record<string, string | boolean>>): DetectorTuning {
   const tuning: Record<string, number | string | boolean> = {};
   if (v["dial-tone-filter"] === true) tuning.dialToneFilter = true;
   for (const [option, flag] of Object.entries(TUNING_FLAGS)) {
