@@ -4,8 +4,12 @@
  * precedence); `--help` prints them and starts nothing. Logs (one JSON object a line) go to
  * stderr; payloads to stdout only with --stdout. SIGINT/SIGTERM end the open calls (their
  * presses and collections are reported) and exit once the sinks have drained.
+ * Logs are pino JSON lines ({"level":"info","time":…,"msg":…,"callId":…}). SIGTERM: stop
+ * accepting, end the open calls, drain the outbox for at most --shutdown-timeout-ms (what is
+ * left stays in --outbox-dir and is sent after the restart), exit.
  * Exit codes: 0 after a clean shutdown, 2 on a usage error, 1 when a listener cannot bind.
  */
+import { pino } from "pino";
 import { DtmfOptionError } from "../errors.js";
 import { optionsFromArgs, optionsFromEnv, optionsFromFile, resolveServeOptions, serveHelp } from "../server/options.js";
 import { startServer } from "../server/server.js";
@@ -29,7 +33,15 @@ export async function run(args: string[], io: CliIo, signals: NodeJS.Process = p
     if (error instanceof DtmfOptionError) return usage(error.message);
     throw error;
   }
-  const log = (record: Record<string, unknown>) => io.stderr(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+  const logger = pino({
+    level: String(values.logLevel ?? "info"), base: undefined, timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  }, { write: (line: string) => io.stderr(line) });
+  const log = (record: Record<string, unknown>) => {
+    const { level, msg, ...rest } = record;
+    const method = (["fatal", "error", "warn", "info", "debug"].includes(String(level)) ? level : "info") as "info";
+    logger[method](rest, typeof msg === "string" ? msg : typeof rest.message === "string" ? rest.message : "");
+  };
   let server;
   try {
     server = await startServer(values);
@@ -43,8 +55,10 @@ export async function run(args: string[], io: CliIo, signals: NodeJS.Process = p
   server.on("webhookError", ({ error }: { error: Error }) => log({ level: "error", msg: "webhook", error: error.message }));
   log({
     level: "info", msg: "listening", websocket: server.url, http: server.httpUrl, audiosocketPort: server.audiosocketPort, rtpPort: server.rtpPort,
-    ...(server.settings.controlToken ? {} : { note: "HTTP control routes have no credentials (--control-token)" }),
   });
+  if (server.openWithoutCredentials.length > 0) {
+    log({ level: "warn", msg: server.settings.insecure ? "listening WITHOUT credentials on a non-loopback address (--insecure)" : "no credentials: listening on loopback only", open: server.openWithoutCredentials });
+  }
   await new Promise<void>((resolve) => {
     const stop = () => { signals.off("SIGINT", stop); signals.off("SIGTERM", stop); resolve(); };
     signals.on("SIGINT", stop);

@@ -4,12 +4,14 @@
  * | route                           | body                         | answer                                  |
  * |---------------------------------|------------------------------|-----------------------------------------|
  * | GET /healthz                    |                              | 200 {"ok":true} (no credentials asked)  |
+ * | GET /readyz                     |                              | 200 {"ready":true}; 503 while starting or shutting down (no credentials asked) |
+ * | GET /metrics                    |                              | 200 Prometheus text format (metrics.ts) |
  * | GET /stats                      |                              | 200 server counters                     |
  * | GET /calls                      |                              | 200 [{callId, protocol, mediaMs, collecting}] |
  * | POST /calls/:id/collect         | a collect request (seed 003 fields, snake_case) | 202 {command_uid, start_ms}; 400 naming the field (the call also gets digits.collected status failure with the error); 404 |
  * | POST /calls/:id/prompt_ended    | {} or {"name": mark}         | 202 {prompt_open_was: bool}; 404         |
  *
- * Every route but /healthz goes through the `authorize` hook (default: a bearer token when
+ * Every route but /healthz and /readyz goes through the `authorize` hook (default: a bearer token when
  * `controlToken` is set, else open; bind loopback then). A body larger than maxBodyBytes is
  * refused (413) from its Content-Length before it is read, or as soon as it grows past the
  * limit; a handler error answers 500 and ends nothing else.
@@ -25,6 +27,8 @@ export interface ControlServer {
   readonly settings: { maxBodyBytes: number };
   readonly calls: ReadonlyMap<string, Call>;
   stats(): Record<string, unknown>;
+  readonly ready: boolean;
+  readonly metrics: { text(): Promise<string>; readonly contentType: string };
   warn(call: Call | undefined, message: string): void;
 }
 
@@ -65,7 +69,14 @@ export function controlHandler(server: ControlServer, authorize: Authorize | und
     try {
       const url = new URL(request.url ?? "/", "http://localhost");
       if (request.method === "GET" && url.pathname === "/healthz") return json(200, { ok: true });
+      if (request.method === "GET" && url.pathname === "/readyz") return json(server.ready ? 200 : 503, { ready: server.ready });
       if (authorize && !(await authorize(request))) return json(401, { error: "unauthorized" });
+      if (request.method === "GET" && url.pathname === "/metrics") {
+        const text = await server.metrics.text();
+        response.writeHead(200, { "content-type": server.metrics.contentType });
+        response.end(text);
+        return;
+      }
       if (request.method === "GET" && url.pathname === "/stats") return json(200, server.stats());
       if (request.method === "GET" && url.pathname === "/calls") {
         return json(200, [...server.calls.values()].map((c) => ({ callId: c.id, protocol: c.protocol, mediaMs: c.positionMs, collecting: c.collecting })));

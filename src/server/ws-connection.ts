@@ -9,6 +9,7 @@
  */
 import type { WebSocket } from "ws";
 import type { Call, CallStart } from "./call.js";
+import type { ConnectionGuard, Guarded } from "./connection-guard.js";
 import { messageOf } from "./errors.js";
 import { detectProtocol, makeProtocol } from "./protocols/detect.js";
 import type { ProtocolName, StreamHost, StreamProtocol } from "./protocols/protocol.js";
@@ -24,9 +25,13 @@ export interface ConnectionServer {
   registerCall(start: CallStart, owner: object): Call;
   warn(call: Call | undefined, message: string, protocol?: string): void;
   countBad(protocol: string | undefined): void;
+  readonly guard?: ConnectionGuard;
 }
 
-export class StreamConnection implements StreamHost {
+export class StreamConnection implements StreamHost, Guarded {
+  lastActivityAt = Date.now();
+  readonly openedAt = this.lastActivityAt;
+  private readonly unwatch?: () => void;
   private protocol?: StreamProtocol;
   private current?: Call;
   private badMessages = 0;
@@ -34,12 +39,22 @@ export class StreamConnection implements StreamHost {
 
   constructor(private readonly server: ConnectionServer, private readonly socket: WebSocket, readonly query: URLSearchParams, fixed: ProtocolName | undefined) {
     if (fixed) this.protocol = makeProtocol(fixed, this, server.settings.maxMessageBytes);
-    socket.on("message", (data: Buffer, isBinary: boolean) => this.message(data, isBinary));
-    socket.on("close", () => { this.closed = true; this.endCall("disconnect"); });
+    this.unwatch = server.guard?.watch(this);
+    socket.on("message", (data: Buffer, isBinary: boolean) => { this.lastActivityAt = Date.now(); this.message(data, isBinary); });
+    socket.on("close", () => { this.closed = true; this.unwatch?.(); this.endCall("disconnect"); });
     socket.on("error", (error) => { this.server.warn(this.current, `socket error: ${messageOf(error)}`, this.protocol?.name); this.endCall("disconnect"); });
   }
 
   get call(): Call | undefined { return this.current; }
+
+  get started(): boolean { return this.current !== undefined; }
+
+  /** The handshake or idle timeout ran out: the call (if any) ends and reports what is open. */
+  expire(reason: "handshake-timeout" | "idle-timeout"): void {
+    this.server.warn(this.current, `${reason}: closing the connection`, this.protocol?.name);
+    this.endCall(reason);
+    this.close(CLOSE_POLICY, reason);
+  }
 
   private message(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
