@@ -26,6 +26,8 @@ export interface ConnectionServer {
   warn(call: Call | undefined, message: string, protocol?: string): void;
   countBad(protocol: string | undefined): void;
   readonly guard?: ConnectionGuard;
+  /** Counts a limit that closed a connection (metric dtmf_refused_total{reason}). */
+  refuse?(protocol: string, reason: string, detail?: string): void;
 }
 
 export class StreamConnection implements StreamHost, Guarded {
@@ -42,7 +44,12 @@ export class StreamConnection implements StreamHost, Guarded {
     this.unwatch = server.guard?.watch(this);
     socket.on("message", (data: Buffer, isBinary: boolean) => { this.lastActivityAt = Date.now(); this.message(data, isBinary); });
     socket.on("close", () => { this.closed = true; this.unwatch?.(); this.endCall("disconnect"); });
-    socket.on("error", (error) => { this.server.warn(this.current, `socket error: ${messageOf(error)}`, this.protocol?.name); this.endCall("disconnect"); });
+    socket.on("error", (error) => {
+      // ws closes with 1009 when a frame header announces more than maxMessageBytes, before reading it.
+      if ((error as { code?: string }).code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") this.server.refuse?.(this.protocol?.name ?? "websocket", "maxMessageBytes", messageOf(error));
+      this.server.warn(this.current, `socket error: ${messageOf(error)}`, this.protocol?.name);
+      this.endCall("disconnect");
+    });
   }
 
   get call(): Call | undefined { return this.current; }
@@ -84,7 +91,10 @@ export class StreamConnection implements StreamHost, Guarded {
     this.server.countBad(this.protocol?.name);
     this.server.warn(this.current, reason, this.protocol?.name);
     if (this.protocol?.acceptsReplies) this.send({ event: "dtmf-wasm:error", message: reason.slice(0, 200) });
-    if (this.badMessages >= this.server.settings.maxBadMessages) this.close(CLOSE_POLICY, `${this.badMessages} bad messages`);
+    if (this.badMessages >= this.server.settings.maxBadMessages) {
+      this.server.refuse?.(this.protocol?.name ?? "websocket", "maxBadMessages", `${this.badMessages} bad messages`);
+      this.close(CLOSE_POLICY, `${this.badMessages} bad messages`);
+    }
   }
 
   begin(start: CallStart): Call {
@@ -106,6 +116,7 @@ export class StreamConnection implements StreamHost, Guarded {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > this.server.settings.maxBufferedBytes) {
       this.server.warn(this.current, `the client has not read ${this.socket.bufferedAmount} bytes (limit ${this.server.settings.maxBufferedBytes}): closing`, this.protocol?.name);
+      this.server.refuse?.(this.protocol?.name ?? "websocket", "maxBufferedBytes", `${this.socket.bufferedAmount} bytes unread`);
       this.closed = true;
       this.endCall("slow-reader");
       this.socket.terminate();
