@@ -12,6 +12,7 @@ import type { Call, CallStart } from "./call.js";
 import type { ConnectionGuard, Guarded } from "./connection-guard.js";
 import { messageOf } from "./errors.js";
 import { detectProtocol, makeProtocol } from "./protocols/detect.js";
+import { readMediaFast } from "./protocols/media-fast-path.js";
 import type { ProtocolName, StreamHost, StreamProtocol } from "./protocols/protocol.js";
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
@@ -70,6 +71,11 @@ export class StreamConnection implements StreamHost, Guarded {
         if (!this.protocol) { this.bad("a binary message before any text message names the protocol"); return; }
         this.protocol.binary(data);
         return;
+      }
+      // Most messages are media frames: read by position where that is safe (media-fast-path.ts).
+      if (this.current && this.protocol?.mediaFields) {
+        const fields = readMediaFast(data);
+        if (fields) { this.protocol.mediaFields(fields); return; }
       }
       let message: unknown;
       try { message = JSON.parse(data.toString("utf8")); } catch { this.bad("a text message that is not JSON"); return; }
