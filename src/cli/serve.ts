@@ -9,7 +9,11 @@
  * left stays in --outbox-dir and is sent after the restart), exit.
  * Exit codes: 0 after a clean shutdown, 2 on a usage error, 1 when a listener cannot bind.
  */
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { pino } from "pino";
+import { joinCluster, runPrimary, workerIndex } from "../server/cluster.js";
 import { DtmfOptionError } from "../errors.js";
 import { optionsFromArgs, optionsFromEnv, optionsFromFile, resolveServeOptions, serveHelp } from "../server/options.js";
 import { startServer } from "../server/server.js";
@@ -34,7 +38,7 @@ export async function run(args: string[], io: CliIo, signals: NodeJS.Process = p
     throw error;
   }
   const logger = pino({
-    level: String(values.logLevel ?? "info"), base: undefined, timestamp: pino.stdTimeFunctions.isoTime,
+    level: String(values.logLevel ?? "info"), base: workerIndex() === undefined ? undefined : { worker: workerIndex() }, timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   }, { write: (line: string) => io.stderr(line) });
   const log = (record: Record<string, unknown>) => {
@@ -42,9 +46,21 @@ export async function run(args: string[], io: CliIo, signals: NodeJS.Process = p
     const method = (["fatal", "error", "warn", "info", "debug"].includes(String(level)) ? level : "info") as "info";
     logger[method](rest, typeof msg === "string" ? msg : typeof rest.message === "string" ? rest.message : "");
   };
+  const workers = values.workers === 0 ? availableParallelism() : Number(values.workers ?? 1);
+  if (workers > 1 && cluster.isPrimary) {
+    log({ level: "info", msg: "starting workers", workers });
+    return runPrimary(workers, log);
+  }
+  const worker = workerIndex();
+  if (worker !== undefined) {
+    // Each worker its own journal; RTP (one datagram socket) on the first worker only.
+    if (typeof values.outboxDir === "string") values = { ...values, outboxDir: join(values.outboxDir, `worker-${worker}`) };
+    if (worker !== 1) values = { ...values, rtpPort: undefined };
+  }
   let server;
   try {
-    server = await startServer(values);
+    server = await startServer({ ...values, workers: undefined });
+    if (worker !== undefined) joinCluster(server, await server.listenPrivate());
   } catch (error) {
     io.stderr(`dtmf-wasm serve: ${(error as Error).message}\n`);
     return 1;
@@ -54,7 +70,7 @@ export async function run(args: string[], io: CliIo, signals: NodeJS.Process = p
   server.on("callEnded", (s: Record<string, unknown>) => log({ level: "info", msg: "call ended", callId: s.callId, protocol: s.protocol, reason: s.reason, mediaMs: s.mediaMs, keys: (s.keys as { digit: string }[]).map((k) => k.digit).join("") }));
   server.on("webhookError", ({ error }: { error: Error }) => log({ level: "error", msg: "webhook", error: error.message }));
   log({
-    level: "info", msg: "listening", websocket: server.url, http: server.httpUrl, audiosocketPort: server.audiosocketPort, rtpPort: server.rtpPort,
+    level: "info", msg: "listening", worker, websocket: server.url, http: server.httpUrl, audiosocketPort: server.audiosocketPort, rtpPort: server.rtpPort,
   });
   if (server.openWithoutCredentials.length > 0) {
     log({ level: "warn", msg: server.settings.insecure ? "listening WITHOUT credentials on a non-loopback address (--insecure)" : "no credentials: listening on loopback only", open: server.openWithoutCredentials });
@@ -66,5 +82,7 @@ export async function run(args: string[], io: CliIo, signals: NodeJS.Process = p
   });
   await server.close();
   log({ level: "info", msg: "stopped", ...server.totals });
+  // A worker's IPC channel would keep it alive.
+  if (worker !== undefined) process.disconnect?.();
   return 0;
 }

@@ -62,7 +62,7 @@ export class ServerMetrics {
       collect() { this.reset(); const t = source.timeouts(); this.inc({ kind: "handshake" }, t.handshake); this.inc({ kind: "idle" }, t.idle); },
     });
     new Gauge({
-      name: "dtmf_event_loop_lag_seconds", help: "event-loop delay", labelNames: ["quantile"], registers: r,
+      name: "dtmf_event_loop_lag_seconds", help: "event-loop delay (in a cluster: the worst worker's)", labelNames: ["quantile"], registers: r, aggregator: "max",
       collect() { const l = source.loopLagSeconds(); this.set({ quantile: "0.5" }, l.p50); this.set({ quantile: "0.99" }, l.p99); this.set({ quantile: "1" }, l.max); },
     });
     collectDefaultMetrics({ register: this.registry });

@@ -76,6 +76,7 @@ export const SERVE_OPTIONS = {
   outboxMaxRecords: { kind: "integer", default: 100000, min: 10, max: 100000000, help: "undelivered webhook payloads kept; beyond it new ones go to the dead-letter file" },
   webhookMaxDelayMs: { kind: "integer", default: 30000, min: 10, max: 3600000, help: "longest wait between webhook retries, ms (exponential backoff with jitter from 250 ms)" },
   shutdownTimeoutMs: { kind: "integer", default: 10000, min: 0, max: 600000, help: "on SIGTERM, how long open calls and the outbox may take to finish, ms" },
+  workers: { kind: "integer", default: 1, min: 0, max: 256, help: "worker processes, each with its own engine and calls (0: one per core); the primary spreads connections over them" },
   logLevel: { kind: "enum", values: ["fatal", "error", "warn", "info", "debug"], default: "info", help: "log level (JSON lines on stderr)" },
 } as const satisfies Record<string, Spec>;
 
@@ -130,6 +131,7 @@ export interface ServeSettings {
   webhookMaxDelayMs: number;
   shutdownTimeoutMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug";
+  workers: number;
 }
 
 export type ServeOptionValues = Partial<{ [K in keyof ServeSettings]: unknown }>;

@@ -72,6 +72,11 @@ export class DtmfServer extends EventEmitter implements CallHost {
   /** What listens without credentials (loopback, or --insecure). */
   openWithoutCredentials: string[] = [];
   private outboxSink?: OutboxWebhookSink;
+  /** Set by joinCluster() in a `--workers` worker. */
+  locateCall?: (id: string) => Promise<number | undefined>;
+  clusterMetrics?: () => Promise<{ text: string; contentType: string }>;
+  private privateHttp?: HttpServer;
+  private handler?: (req: IncomingMessage, res: import("node:http").ServerResponse) => Promise<void>;
   readonly badByProtocol: Record<string, number> = {};
   /** ws://host:port (any path; /twilio, /vonage… name the protocol). */
   url = "";
@@ -147,6 +152,7 @@ export class DtmfServer extends EventEmitter implements CallHost {
     const token = controlTokenOf(s);
     const authorize = this.options.authorize ?? (token ? bearerAuthorize(token) : undefined);
     const handler = controlHandler(this, authorize);
+    this.handler = handler;
     this.http = createServer({ headersTimeout: s.handshakeTimeoutMs, requestTimeout: s.handshakeTimeoutMs * 3 }, (req, res) => { void handler(req, res); });
     this.http.on("clientError", (_error, socket) => { if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"); else socket.destroy(); });
     // maxPayload: ws reads a frame's length from its header and closes (1009) before buffering more.
@@ -203,6 +209,20 @@ export class DtmfServer extends EventEmitter implements CallHost {
       });
       this.rtpPort = this.rtp.socket.address().port;
     }
+  }
+
+  /**
+   * @internal In a cluster worker: the control routes on a loopback port of this worker's own
+   * (exclusive: not shared through the primary), where other workers forward requests for its calls.
+   */
+  async listenPrivate(): Promise<number> {
+    const handler = this.handler!;
+    this.privateHttp = createServer((req, res) => { void handler(req, res); });
+    await new Promise<void>((resolve, reject) => {
+      this.privateHttp!.once("error", reject);
+      this.privateHttp!.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => resolve());
+    });
+    return (this.privateHttp.address() as { port: number }).port;
   }
 
   // ---- CallHost / connection server ----
@@ -355,6 +375,7 @@ export class DtmfServer extends EventEmitter implements CallHost {
     await this.outboxSink?.close();
     await new Promise<void>((done) => this.wss.close(() => done()));
     this.http.closeAllConnections();
+    if (this.privateHttp) { this.privateHttp.closeAllConnections(); await new Promise<void>((done) => this.privateHttp!.close(() => done())); }
     await new Promise<void>((done) => this.http.close(() => done()));
     if (this.audiosocket) await new Promise<void>((done) => this.audiosocket!.close(() => done()));
     if (this.rtp) await new Promise<void>((done) => { try { this.rtp!.socket.close(() => done()); } catch { done(); } });
