@@ -215,3 +215,35 @@ describe("crash", () => {
     }
   }, 60_000);
 });
+
+describe("graceful shutdown", () => {
+  it("SIGTERM with the webhook down: open calls end and report their keys, the outbox waits --shutdown-timeout-ms, the process exits 0, the payloads stay journaled", async () => {
+    const dir = tempDir();
+    const hookPort = await freePort();
+    const cli = startCli(["--port", "0", "--audiosocket-port", "0", "--webhook", `http://127.0.0.1:${hookPort}/dtmf`, "--outbox-dir", dir, "--payloads", "dtmf", "--shutdown-timeout-ms", "300"]);
+    const lines: Record<string, unknown>[] = [];
+    createInterface({ input: cli.child.stderr! }).on("line", (line) => { try { lines.push(JSON.parse(line)); } catch { /* not JSON */ } });
+    const { audiosocketPort } = await cli.listening;
+    // One call streams its keys and stays open (no hang-up) until the SIGTERM.
+    const audio = callAudio({ keys: "42", toneMs: 100, gapMs: 300, leadMs: 200, tailMs: 300 });
+    const pcm = pcm16le(audio);
+    const socket = connect(audiosocketPort, "127.0.0.1");
+    socket.on("error", () => undefined);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(Buffer.concat([Buffer.from([0x01, 0, 16]), Buffer.alloc(16, 0xab)]));
+    for (let at = 0; at < pcm.length; at += 320) {
+      const chunk = pcm.subarray(at, Math.min(pcm.length, at + 320));
+      socket.write(Buffer.concat([Buffer.from([0x10, chunk.length >> 8, chunk.length & 0xff]), chunk]));
+    }
+    await until(() => journaled(dir).length >= 2, "both keys journaled");
+    const exited = new Promise<number | null>((resolve) => cli.child.once("exit", (code) => resolve(code)));
+    cli.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    socket.destroy();
+    const ended = lines.find((l) => l.msg === "call ended");
+    expect(ended).toMatchObject({ reason: "shutdown", keys: "42" });
+    expect(lines.some((l) => /gave up waiting for the sinks after 300 ms \(2 webhook payloads not delivered; they stay in/.test(String(l.msg)))).toBe(true);
+    expect(journaled(dir).map((r) => r.payload.digit)).toEqual(["4", "2"]);
+  }, 30_000);
+});
+

@@ -144,14 +144,19 @@ class AudioSocketConnection implements Guarded {
 }
 
 export function createAudioSocketServer(server: AudioSocketServer): Server {
+  const open = new Set<Socket>();
   const tcp = createServer((socket) => {
     const address = socket.remoteAddress;
     // Checked before a byte is read: AudioSocket has no handshake to carry a credential.
     if (server.allowed && !(address && server.allowed(address))) { server.refuse?.("audiosocket", `source ${address} is not in allowFrom`); socket.destroy(); return; }
     if (server.guard && !server.guard.admit(address)) { server.refuse?.("audiosocket", `source ${address} has maxCallsPerAddress connections open`); socket.destroy(); return; }
-    socket.once("close", () => server.guard?.release(address));
+    open.add(socket);
+    socket.once("close", () => { open.delete(socket); server.guard?.release(address); });
     new AudioSocketConnection(server, socket);
   });
+  // net.Server.close() waits for every connection: on shutdown the server ends them (their calls first).
+  const close = tcp.close.bind(tcp);
+  tcp.close = (callback?: (error?: Error) => void) => { close(callback); for (const s of open) s.destroy(); open.clear(); return tcp; };
   tcp.on("error", (error) => server.warn(undefined, `AudioSocket server: ${messageOf(error)}`, "audiosocket"));
   return tcp;
 }
