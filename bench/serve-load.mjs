@@ -20,7 +20,8 @@
  * --workers N (the server's --workers; CPU and memory are then the primary's and all workers'
  * summed from /proc), --server-dir DIR (run the `dtmf-wasm serve` of another build, e.g. an
  * older commit's, for a before/after in the same conditions), --server-node-flags "…" (node
- * flags for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * flags for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), --server-args "…"
+ * (more `dtmf-wasm serve` flags, e.g. "--outbox-dir /tmp/outbox").
  */
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
@@ -51,6 +52,7 @@ function args(argv) {
     else if (a === "--workers") o.workers = Number(v());
     else if (a === "--server-dir") o.serverDir = v();
     else if (a === "--server-node-flags") o.serverNodeFlags = v().split(" ").filter(Boolean);
+    else if (a === "--server-args") o.serverArgs = v().split(" ").filter(Boolean);
     else throw new Error(`unknown option ${a}`);
   }
   if (o.protocols.some((p) => !ALL.includes(p))) throw new Error(`--protocols: from ${ALL.join(", ")}`);
@@ -83,6 +85,7 @@ function callAudio(seconds) {
 async function startServe(webhookUrl, concurrency) {
   const flags = [`${o.serverDir ?? "."}/dist/cli/main.js`, "serve", ...(o.workers ? ["--workers", String(o.workers)] : []), "--port", "0", "--audiosocket-port", "0", "--rtp-port", "0", "--rtp-idle-ms", "1000", "--max-calls", "100000"];
   if (webhookUrl) flags.push("--webhook", webhookUrl, "--webhook-concurrency", String(concurrency));
+  flags.push(...(o.serverArgs ?? []));
   const child = spawn(process.execPath, [...(o.serverNodeFlags ?? []), ...flags], { stdio: ["ignore", "ignore", "pipe"] });
   serverPid = child.pid;
   const lines = createInterface({ input: child.stderr });
