@@ -249,7 +249,7 @@ export class DtmfServer extends EventEmitter implements CallHost {
     return call;
   }
 
-  /** @internal */
+  /** A call has ended (CallHost: called by the call itself, not by applications). */
   ended(call: Call): void {
     if (this.calls.get(call.id) === call) {
       this.calls.delete(call.id);
@@ -281,7 +281,7 @@ export class DtmfServer extends EventEmitter implements CallHost {
   /** Ready for calls: listening and not shutting down. */
   get ready(): boolean { return !this.closing && this.port > 0; }
 
-  /** @internal */
+  /** A call hands over a payload for the sinks (CallHost: called by the call itself). */
   deliver(call: Call, built: BuiltPayload, party: string | undefined): void {
     const record: DeliveryRecord = { callId: call.id, protocol: call.protocol, party, kind: built.kind, payload: built.payload, producedAt: Date.now() };
     this.totals.payloads++;
@@ -295,7 +295,7 @@ export class DtmfServer extends EventEmitter implements CallHost {
     this.emit("payload", record);
   }
 
-  /** @internal */
+  /** Emits a "warning" (CallHost; also used by the connections). */
   warn(call: Call | undefined, message: string, protocol?: string): void {
     this.totals.warnings++;
     this.emit("warning", { callId: call?.id, protocol: protocol ?? call?.protocol, message });
