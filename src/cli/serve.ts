@@ -70,7 +70,7 @@ export async function run(args: string[], io: CliIo, signals: NodeJS.Process = p
   server.on("callEnded", (s: Record<string, unknown>) => log({ level: "info", msg: "call ended", callId: s.callId, protocol: s.protocol, reason: s.reason, mediaMs: s.mediaMs, keys: (s.keys as { digit: string }[]).map((k) => k.digit).join("") }));
   server.on("webhookError", ({ error }: { error: Error }) => log({ level: "error", msg: "webhook", error: error.message }));
   log({
-    level: "info", msg: "listening", worker, websocket: server.url, http: server.httpUrl, audiosocketPort: server.audiosocketPort, rtpPort: server.rtpPort,
+    level: "info", msg: "listening", websocket: server.url, http: server.httpUrl, audiosocketPort: server.audiosocketPort, rtpPort: server.rtpPort,
   });
   if (server.openWithoutCredentials.length > 0) {
     log({ level: "warn", msg: server.settings.insecure ? "listening WITHOUT credentials on a non-loopback address (--insecure)" : "no credentials: listening on loopback only", open: server.openWithoutCredentials });
