@@ -35,7 +35,7 @@ async function journal() {
   const seqs = [];
   for (let at = 0; at < count; at += batch) {
     const n = Math.min(batch, count - at);
-    await Promise.all(Array.from({ length: n }, (_, k) => new Promise((resolve, reject) => outbox.append(`call-${(at + k) % 1500}`, payload(at + k), (r, e) => (r ? (seqs.push(r.seq), resolve()) : reject(e))))));
+    await Promise.all(Array.from({ length: n }, (_, k) => new Promise((resolve, reject) => outbox.append(`call-${(at + k) % 1500}`, payload(at + k), (r, e) => (e ? reject(e) : (seqs.push(r.seq), resolve()))))));
   }
   const accepted = process.hrtime.bigint();
   loop.disable();

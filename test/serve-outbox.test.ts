@@ -28,7 +28,7 @@ async function until(check: () => boolean, what: string, tries = 400, everyMs = 
 }
 
 function appendAll(outbox: Outbox, items: [string, Record<string, unknown>][]): Promise<OutboxRecord[]> {
-  return Promise.all(items.map(([callId, payload]) => new Promise<OutboxRecord>((resolve, reject) => outbox.append(callId, payload, (r, e) => (r ? resolve(r) : reject(e))))));
+  return Promise.all(items.map(([callId, payload]) => new Promise<OutboxRecord>((resolve, reject) => outbox.append(callId, payload, (r, e) => (e ? reject(e) : resolve(r))))));
 }
 
 describe("journal", () => {

@@ -101,12 +101,15 @@ export class Outbox {
     return { outbox, replay };
   }
 
-  /** Accepts a payload: `accepted` is called once it is on disk (at once without a dir). */
-  append(callId: string, payload: Record<string, unknown>, accepted: (record: OutboxRecord | undefined, error?: Error) => void): void {
+  /**
+   * Accepts a payload: `accepted` is called once it is on disk (at once without a dir), or with
+   * the write's error (the record is then only in memory: still counted until acknowledged).
+   */
+  append(callId: string, payload: Record<string, unknown>, accepted: (record: OutboxRecord, error?: Error) => void): void {
     const record: OutboxRecord = { seq: this.nextSeq++, key: randomUUID(), callId, at: Date.now(), payload };
     this.depth++;
     if (!this.dir) { accepted(record); return; }
-    this.batch.push({ record, line: `${JSON.stringify(record)}\n`, done: (error) => accepted(error ? undefined : record, error) });
+    this.batch.push({ record, line: `${JSON.stringify(record)}\n`, done: (error) => accepted(record, error) });
     if (!this.writing) { this.writing = true; setImmediate(() => { void this.flush(); }); }
   }
 
@@ -124,7 +127,6 @@ export class Outbox {
         for (const b of batch) this.segmentOf.set(b.record.seq, segment);
         for (const b of batch) b.done();
       } catch (error) {
-        this.depth -= batch.length;
         for (const b of batch) b.done(error as Error);
       }
     }

@@ -99,7 +99,8 @@ export class OutboxWebhookSink implements PayloadSink {
       return;
     }
     this.outbox.append(record.callId, record.payload, (stored, error) => {
-      if (!stored) { this.failed++; this.o.warn(`outbox: a payload of call ${record.callId} could not be journaled: ${error?.message}`); return; }
+      // The disk refused (full, gone): the payload is still sent, from memory, and the log says it is not durable.
+      if (error) this.o.warn(`outbox: a payload of call ${record.callId} could not be journaled (${error.message}); sending it without durability`);
       this.enqueue(stored);
     });
     const full = this.outbox.depth / this.o.maxRecords;
