@@ -168,6 +168,15 @@ describe("connection limits", () => {
     expect(metrics).toMatch(/^dtmf_timeouts_total\{kind="handshake"\} 1$/m);
   });
 
+  it("AudioSocket: a connection that sends nothing is cut at the handshake timeout, and counted", async () => {
+    const s = await serve({ audiosocketPort: 0, handshakeTimeoutMs: 200 });
+    const socket = connect(s.audiosocketPort!, "127.0.0.1");
+    socket.on("error", () => undefined);
+    await new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    expect(await s.metrics.text()).toMatch(/^dtmf_timeouts_total\{kind="handshake"\} 1$/m);
+    expect(s.totals.calls).toBe(0);
+  });
+
   it("a call that goes silent is ended at the idle timeout, its keys reported", async () => {
     const s = await serve({ idleTimeoutMs: 300 });
     const { ws } = await connectWs(`${s.url}/twilio`);
