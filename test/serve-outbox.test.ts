@@ -20,7 +20,12 @@ import { callAudio, pcm16le, sleep } from "./serve-helpers.js";
 
 const dirs: string[] = [];
 function tempDir(): string { const d = mkdtempSync(join(tmpdir(), "dtmf-outbox-")); dirs.push(d); return d; }
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+const spawned: ReturnType<typeof spawn>[] = [];
+afterAll(() => {
+  // A failed test must not leave a server behind.
+  for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 async function until(check: () => boolean, what: string, tries = 400, everyMs = 25): Promise<void> {
   for (let i = 0; i < tries; i++) { if (check()) return; await sleep(everyMs); }
@@ -125,6 +130,7 @@ async function freePort(): Promise<number> {
 
 function startCli(args: string[]): { child: ReturnType<typeof spawn>; listening: Promise<{ audiosocketPort: number; http: string }> } {
   const child = spawn(process.execPath, [new URL("../dist/cli/main.js", import.meta.url).pathname, "serve", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  spawned.push(child);
   const listening = new Promise<{ audiosocketPort: number; http: string }>((resolve, reject) => {
     createInterface({ input: child.stderr! }).on("line", (line) => { try { const r = JSON.parse(line); if (r.msg === "listening") resolve(r); } catch { /* not ours */ } });
     child.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
