@@ -22,7 +22,7 @@ const examples = [...readme.matchAll(/```js\n([\s\S]*?)```(?:\n\n```\n([\s\S]*?)
 /** `<summary><code>dtmf-wasm CMD --help</code></summary>` followed by a ```text block. */
 const helps = [...readme.matchAll(/<code>dtmf-wasm (\w+) --help<\/code><\/summary>\s*```text\n([\s\S]*?)```/g)].map((m) => ({ command: m[1], text: m[2] }));
 const exportsMap = (JSON.parse(await readFile(new URL("package.json", root), "utf8")) as {
-  exports: Record<string, string | { import: string }>;
+  exports: Record<string, string | { import: string | { default: string } }>;
 }).exports;
 
 describe("README examples", () => {
@@ -38,7 +38,7 @@ describe("README examples", () => {
       // "dtmf-wasm" and its subpaths resolve through the package's own exports map.
       const source = code.replace(/from "dtmf-wasm(\/[\w/]+)?"/g, (_, sub: string | undefined) => {
         const entry = exportsMap[sub ? `.${sub}` : "."];
-        const target = typeof entry === "string" ? entry : entry.import;
+        const target = typeof entry === "string" ? entry : typeof entry.import === "string" ? entry.import : entry.import.default;
         return `from ${JSON.stringify(new URL(target, root).href)}`;
       });
       await writeFile(file, source);
