@@ -28,10 +28,11 @@
  * more; a `dtmf` event without one (a host that forwards only finished presses) counts at its
  * own detectedSample.
  */
-import { DtmfInputError, DtmfOptionError } from "./errors.js";
+import { DtmfInputError, DtmfOptionError, describe } from "./errors.js";
 import type { DetectorEvent } from "./events.js";
 import { ALL_KEYS, type DtmfDigit, isDigit } from "./keys.js";
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, checkNumber, rejectUnknown } from "./options.js";
+import { type DigitPattern, DigitPatternError, MAX_PATTERN_LENGTH, compilePattern, patternProblem } from "./regex.js";
 
 /** Final (and per-attempt) status, the value set of seed 001's `digits.collected`. */
 export type CollectStatus = "success" | "timeout" | "failure" | "unknown";
@@ -62,8 +63,8 @@ export interface CollectorOptions {
   terminators?: string | null;
   /**
    * Pattern the whole digit string must match (anchored for you). Default "[0-9]*"; "" means
-   * no validation. Invalid patterns and patterns open to catastrophic backtracking (see
-   * `regexRisk`) are rejected.
+   * no validation. Invalid patterns (see `regexRisk`) are rejected; matching is linear-time
+   * whatever the pattern (RE2 syntax, src/regex.ts).
    */
   regex?: string | null;
   /**
@@ -163,7 +164,7 @@ const TIMEOUT_RANGE_MS = { min: 1000, max: 10000 };
 /** Longest prompt accepted, ms (1 hour: only there to reject absurd values). */
 const MAX_PROMPT_MS = 3_600_000;
 /** Longest regex accepted, characters. */
-export const MAX_REGEX_LENGTH = 256;
+export const MAX_REGEX_LENGTH = MAX_PATTERN_LENGTH;
 const MS_PER_SECOND = 1000;
 
 export const COLLECTOR_DEFAULTS = Object.freeze({
@@ -183,89 +184,29 @@ const KNOWN = new Set(["minDigits", "maxDigits", "maxAttempts", "timeout", "inte
   "regex", "successRule", "promptMs", "promptUntilEnded", "sampleRate", "startSample", "listener"]);
 
 /**
- * Why a pattern risks catastrophic (exponential) backtracking, or undefined if it passes the
- * check. The check is deliberately simple: it rejects a quantified group whose body itself
- * contains a variable quantifier (`(\d+)*`, `(a?){2,}`, `(?:[0-9]{1,3})+`) and
- * backreferences (`\1`, `\k<name>`). `{n}` (an exact count) is not variable. It does not
- * detect overlapping alternatives inside a quantified group, such as `(1|1)*`.
+ * Why a pattern is refused, or undefined if it is accepted. Patterns run on a linear-time
+ * engine (src/regex.ts, RE2 syntax), so nested quantifiers are safe; what is refused is what
+ * that engine cannot run (backreferences, lookaround) and invalid syntax.
  */
 export function regexRisk(pattern: string): string | undefined {
-  const groups: { start: number; variable: boolean }[] = [{ start: 0, variable: false }];
-  // Length of a quantifier at i (with a lazy "?"), and whether it is variable; 0 if none.
-  const quantifierAt = (i: number): { length: number; variable: boolean } => {
-    const c = pattern[i];
-    let length = 0, variable = true;
-    if (c === "*" || c === "+" || c === "?") length = 1;
-    else if (c === "{") {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
-      if (m) { length = m[0].length; variable = m[2] !== undefined && m[3] !== m[1]; }
-    }
-    if (length > 0 && pattern[i + length] === "?") length++;
-    return { length, variable };
-  };
-  let i = 0;
-  while (i < pattern.length) {
-    const c = pattern[i];
-    if (c === "\\") {
-      const next = pattern[i + 1] ?? "";
-      if (/[1-9]/.test(next) || next === "k") return `it has a backreference (\\${next} at ${i})`;
-      i += 2;
-    } else if (c === "[") {
-      // A character class: quantifier characters inside are literal.
-      i++;
-      while (i < pattern.length && pattern[i] !== "]") i += pattern[i] === "\\" ? 2 : 1;
-      i++;
-    } else if (c === "(") {
-      groups.push({ start: i, variable: false });
-      i++;
-      if (pattern[i] === "?") {
-        // (?: (?= (?! (?<= (?<! (?<name>
-        i++;
-        if (pattern[i] === "<" && pattern[i + 1] !== "=" && pattern[i + 1] !== "!") {
-          while (i < pattern.length && pattern[i] !== ">") i++;
-        } else if (pattern[i] === "<") i++;
-        i++;
-      }
-    } else if (c === ")") {
-      const group = groups.length > 1 ? groups.pop()! : groups[0];
-      const q = quantifierAt(i + 1);
-      if (q.length > 0 && q.variable && group.variable) {
-        return `it has nested quantifiers (${pattern.slice(group.start, i + 1 + q.length)})`;
-      }
-      if (group.variable || (q.length > 0 && q.variable)) groups[groups.length - 1].variable = true;
-      i += 1 + q.length;
-    } else {
-      const q = quantifierAt(i);
-      if (q.length > 0) {
-        if (q.variable) groups[groups.length - 1].variable = true;
-        i += q.length;
-      } else i++;
-    }
-  }
-  return undefined;
+  return patternProblem(pattern);
 }
 
-/** The anchored matcher of a regex option (undefined for "": no validation): validity, length and backtracking risk checked. */
-function compileRegex(pattern: unknown): RegExp | undefined {
+/** The anchored, linear-time matcher of a regex option (src/regex.ts); undefined for "": no validation. */
+function compileRegex(pattern: unknown): DigitPattern | undefined {
   if (pattern === "") return undefined;
   if (typeof pattern !== "string" || pattern.length > MAX_REGEX_LENGTH) {
     throw new DtmfOptionError("regex", `a regular expression of at most ${MAX_REGEX_LENGTH} characters`, pattern);
   }
   try {
-    // Compiled alone first: a valid pattern has balanced groups, so wrapping it cannot
-    // change its meaning (a pattern like "1)|(2" is refused here).
-    new RegExp(pattern);
+    return compilePattern(pattern);
   } catch (error) {
-    throw new DtmfOptionError("regex", `a valid regular expression (${(error as Error).message})`, pattern);
+    if (error instanceof DigitPatternError) throw new DtmfOptionError("regex", `a valid regular expression (RE2 syntax: ${error.reason})`, pattern);
+    throw error;
   }
-  const risk = regexRisk(pattern);
-  if (risk !== undefined) {
-    throw new DtmfOptionError("regex", `a regular expression safe from catastrophic backtracking, but ${risk}`, pattern);
-  }
-  return new RegExp(`^(?:${pattern})$`);
 }
 
-function resolveCollectorOptions(options: CollectorOptions): CollectorSettings & { matcher: RegExp | undefined } {
+function resolveCollectorOptions(options: CollectorOptions): CollectorSettings & { matcher: DigitPattern | undefined } {
   if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
   rejectUnknown(options, KNOWN, "collector");
   const int = (name: keyof CollectorOptions, value: unknown, min: number, max: number) => checkNumber(name, value, min, max, true);
@@ -309,7 +250,7 @@ const NONE = -1;
 
 export class DigitCollector {
   readonly settings: CollectorSettings;
-  private readonly matcher: RegExp | undefined;
+  private readonly matcher: DigitPattern | undefined;
   private readonly listener?: (event: CollectorEvent) => void;
   /** Media time the collector has reached, samples. Never goes back. */
   private now: number;
@@ -380,6 +321,10 @@ export class DigitCollector {
 
   /** Takes a batch of detector events (such as one process() return value), in order. */
   feed(events: Iterable<DetectorEvent>): readonly CollectorEvent[] {
+    if (events === null || typeof events !== "object" || typeof (events as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function") {
+      throw new DtmfInputError(`feed() takes an array (or iterable) of detector events; received ${describe(events)}` +
+        (events !== null && typeof events === "object" && "type" in events ? " (one event: use onEvent(), or wrap it in [ ])" : ""));
+    }
     return this.step(() => { for (const event of events) this.take(event); });
   }
 

@@ -17,3 +17,5 @@ export {
 export * from "./payloads/index.js";
 export { WebhookSink, WebhookRejectedError, WebhookFailedError, type WebhookOptions, type WebhookDelivery } from "./webhook.js";
 export * from "./server/index.js";
+export { WebhookClosedError, type WebhookStats, IDEMPOTENCY_HEADER, MAX_RESPONSE_BYTES, MAX_REDIRECTS } from "./webhook.js";
+export { compilePattern, DigitPatternError, type DigitPattern } from "./regex.js";

@@ -4,8 +4,22 @@
  * (refused connection, reset, request timeout) are retried with exponential backoff:
  * baseDelayMs, 2×, 4×… capped at maxDelayMs, no jitter, so delays are predictable and
  * testable with an injected sleep. A 4xx (or any other non-2xx, non-5xx answer) is final.
- * No payload is dropped silently: send() resolves only once delivered and otherwise rejects
- * with a WebhookRejectedError or WebhookFailedError naming the URL and the last status.
+ *
+ * What the sink guarantees (issue 19):
+ *
+ * | situation                                  | what happens                                                   |
+ * |--------------------------------------------|----------------------------------------------------------------|
+ * | 301 / 302 / 303                            | not followed (fetch would turn the POST into a body-less GET): |
+ * |                                            | WebhookRejectedError naming the Location; never "delivered"    |
+ * | 307 / 308                                  | the same POST (same body and key) to the Location, at most     |
+ * |                                            | MAX_REDIRECTS hops, http(s) only                               |
+ * | a 2xx body                                 | read up to MAX_RESPONSE_BYTES, the rest discarded unread       |
+ * | a retry (5xx, reset, timeout)              | the same `Idempotency-Key` header (SHA-256 of the body), so a  |
+ * |                                            | receiver that got the first POST can drop the copy             |
+ * | a payload given up                         | send() rejects with a typed error AND `onUndelivered` is called |
+ * |                                            | (counted in `stats.undelivered`): no payload is dropped unseen |
+ * | close()                                    | no new sends; in-flight ones get `closeGraceMs`, then are       |
+ * |                                            | aborted (rejected, reported undelivered): close() is bounded    |
  */
 import { DtmfError, DtmfInputError, DtmfOptionError } from "./errors.js";
 import { checkNumber, rejectUnknown } from "./options.js";
@@ -27,6 +41,23 @@ export interface WebhookOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The fetch to use. Default: the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Called once for every payload the sink gives up on (rejected, every attempt failed, or cut
+   * by close()), with the typed error send() rejects with. Use it to store the payload for a
+   * later replay; an exception it throws is ignored.
+   */
+  onUndelivered?: (error: WebhookRejectedError | WebhookFailedError, payload: unknown) => void;
+  /** How long close() lets requests in flight finish before aborting them, ms, 0 to 60000. Default 2000. */
+  closeGraceMs?: number;
+}
+
+/** Counts of what the sink did. */
+export interface WebhookStats {
+  delivered: number;
+  /** Payloads given up (each also reported to onUndelivered and as a rejected send()). */
+  undelivered: number;
+  /** send() calls not settled yet. */
+  inFlight: number;
 }
 
 /** A delivered payload. */
@@ -38,10 +69,17 @@ export interface WebhookDelivery {
   attempts: number;
 }
 
-/** The receiver refused the payload (4xx, or another answer that retrying cannot fix). */
+/** The receiver refused the payload (4xx, a redirect, or another answer that retrying cannot fix). */
 export class WebhookRejectedError extends DtmfError {
-  constructor(readonly url: string, readonly status: number, readonly attempts: number) {
-    super("ERR_DTMF_WEBHOOK_REJECTED", `webhook ${url} refused the payload with HTTP ${status} (attempt ${attempts}; not retried)`);
+  constructor(readonly url: string, readonly status: number, readonly attempts: number, why = `refused the payload with HTTP ${status}`) {
+    super("ERR_DTMF_WEBHOOK_REJECTED", `webhook ${url} ${why} (attempt ${attempts}; not retried)`);
+  }
+}
+
+/** send() after close(). */
+export class WebhookClosedError extends DtmfError {
+  constructor(readonly url: string) {
+    super("ERR_DTMF_WEBHOOK_CLOSED", `webhook ${url}: the sink is closed`);
   }
 }
 
@@ -59,8 +97,16 @@ export class WebhookFailedError extends DtmfError {
   }
 }
 
-const KNOWN = new Set(["url", "maxAttempts", "baseDelayMs", "maxDelayMs", "timeoutMs", "headers", "sleep", "fetch"]);
-const DEFAULTS = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 10_000 };
+const KNOWN = new Set(["url", "maxAttempts", "baseDelayMs", "maxDelayMs", "timeoutMs", "headers", "sleep", "fetch", "onUndelivered", "closeGraceMs"]);
+const DEFAULTS = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 10_000, closeGraceMs: 2000 };
+const MAX_CLOSE_GRACE_MS = 60_000;
+/** 307/308 hops followed per request at most (fetch's own limit is 20). */
+export const MAX_REDIRECTS = 5;
+/** Bytes of a 2xx answer's body read at most (the body is not used; reading lets the connection be reused). */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+/** The request header carrying the payload's key, the same on every retry (IETF httpapi idempotency-key draft). */
+export const IDEMPOTENCY_HEADER = "idempotency-key";
+const HTTP_REDIRECT_MIN = 300, HTTP_REDIRECT_MAX = 399, HTTP_REPOST = new Set([307, 308]);
 const ATTEMPTS_RANGE = { min: 1, max: 20 };
 const MAX_BASE_DELAY_MS = 60_000;
 const MAX_DELAY_MS = 600_000;
@@ -78,6 +124,13 @@ export class WebhookSink {
   private readonly headers: Record<string, string>;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly fetch: typeof fetch;
+  readonly closeGraceMs: number;
+  private readonly onUndelivered?: WebhookOptions["onUndelivered"];
+  /** Aborted by close() once the grace period is over: cuts requests and retry waits. */
+  private readonly closing = new AbortController();
+  private closed = false;
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly counts = { delivered: 0, undelivered: 0 };
 
   constructor(options: WebhookOptions) {
     if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
@@ -97,47 +150,162 @@ export class WebhookSink {
       throw new DtmfOptionError("headers", "an object of string header values", headers);
     }
     this.headers = { "content-type": "application/json", ...headers };
-    for (const name of ["sleep", "fetch"] as const) {
+    this.closeGraceMs = checkNumber("closeGraceMs", options.closeGraceMs ?? DEFAULTS.closeGraceMs, 0, MAX_CLOSE_GRACE_MS);
+    for (const name of ["sleep", "fetch", "onUndelivered"] as const) {
       if (options[name] !== undefined && typeof options[name] !== "function") throw new DtmfOptionError(name, "a function", options[name]);
     }
     this.sleep = options.sleep ?? timerSleep;
     this.fetch = options.fetch ?? globalThis.fetch;
+    this.onUndelivered = options.onUndelivered;
   }
+
+  get stats(): WebhookStats { return { ...this.counts, inFlight: this.running.size }; }
 
   /** Wait before retry `retry` (1-based), ms: baseDelayMs × 2^(retry−1), at most maxDelayMs. */
   delayBeforeRetry(retry: number): number {
     return Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (retry - 1));
   }
 
-  /** POSTs `payload` as JSON until a 2xx; rejects with a typed error otherwise. */
+  /**
+   * POSTs `payload` as JSON until a 2xx; rejects with a typed error otherwise (and reports the
+   * payload to onUndelivered). Throws WebhookClosedError after close().
+   */
   async send(payload: unknown): Promise<WebhookDelivery> {
+    if (this.closed) throw new WebhookClosedError(this.url);
     let body: string | undefined;
     try { body = JSON.stringify(payload); } catch (error) {
       throw new DtmfInputError(`a webhook payload must be serialisable as JSON (${(error as Error).message})`);
     }
     if (body === undefined) throw new DtmfInputError(`a webhook payload must be serialisable as JSON; received ${typeof payload}`);
+    const task = this.deliver(body);
+    this.running.add(task);
+    try {
+      const delivery = await task;
+      this.counts.delivered++;
+      return delivery;
+    } catch (error) {
+      if (error instanceof WebhookRejectedError || error instanceof WebhookFailedError) {
+        this.counts.undelivered++;
+        try { this.onUndelivered?.(error, payload); } catch { /* the caller's handler: nothing to do here */ }
+      }
+      throw error;
+    } finally {
+      this.running.delete(task);
+    }
+  }
+
+  /**
+   * Stops the sink: send() refuses new payloads at once; requests in flight get closeGraceMs
+   * to finish, then are aborted (their send() rejects with WebhookFailedError, reported to
+   * onUndelivered). Resolves once every send() has settled: at most closeGraceMs plus the
+   * time an abort takes, never the minutes a silent receiver could hold a request.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    const settled = Promise.allSettled([...this.running]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.closeGraceMs); });
+    await Promise.race([settled, grace]);
+    clearTimeout(timer);
+    this.closing.abort(new Error("the webhook sink was closed"));
+    await settled;
+  }
+
+  private async deliver(body: string): Promise<WebhookDelivery> {
+    const headers = { ...this.headers, [IDEMPOTENCY_HEADER]: await idempotencyKey(body) };
     let lastStatus: number | undefined;
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      if (attempt > 1) await this.sleep(this.delayBeforeRetry(attempt - 1));
+      if (attempt > 1) await this.wait(this.delayBeforeRetry(attempt - 1));
+      if (this.closing.signal.aborted) {
+        lastStatus = undefined;
+        lastError = this.closing.signal.reason;
+        break;
+      }
       let response: Response;
+      let url = this.url;
       try {
-        response = await this.fetch(this.url, {
-          method: "POST", headers: this.headers, body, signal: AbortSignal.timeout(this.timeoutMs),
-        });
+        for (let hop = 0; ; hop++) {
+          response = await this.fetch(url, {
+            method: "POST", headers, body, redirect: "manual",
+            signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]),
+          });
+          const status = response.status;
+          if (status < HTTP_REDIRECT_MIN || status > HTTP_REDIRECT_MAX) break;
+          await discard(response);
+          const location = response.headers.get("location");
+          const next = location ? safeUrl(location, url) : undefined;
+          if (!HTTP_REPOST.has(status) || !next || hop >= MAX_REDIRECTS) {
+            const why = !HTTP_REPOST.has(status)
+              ? `answered HTTP ${status}, a redirect${location ? ` to ${location}` : ""}: not followed (it would re-send the POST as a GET without the payload)`
+              : !next ? `answered HTTP ${status}, a redirect without a usable http(s) Location` : `answered HTTP ${status}: redirected more than ${MAX_REDIRECTS} times`;
+            throw new WebhookRejectedError(this.url, status, attempt, why);
+          }
+          url = next;
+        }
       } catch (error) {
+        if (error instanceof WebhookRejectedError) throw error;
         lastStatus = undefined;
         lastError = error;
         continue;
       }
-      // Read the body to the end so the connection can be reused.
-      await response.arrayBuffer().catch(() => undefined);
       const status = response.status;
+      // Read (a bounded part of) the body so the connection can be reused.
+      await discard(response);
       if (status >= HTTP_OK_MIN && status <= HTTP_OK_MAX) return { url: this.url, status, attempts: attempt };
       if (status < HTTP_SERVER_ERROR_MIN || status > HTTP_SERVER_ERROR_MAX) throw new WebhookRejectedError(this.url, status, attempt);
       lastStatus = status;
       lastError = undefined;
     }
     throw new WebhookFailedError(this.url, this.maxAttempts, lastStatus, lastError);
+  }
+
+  /** The retry wait, cut short by close(). */
+  private async wait(ms: number): Promise<void> {
+    const signal = this.closing.signal;
+    if (signal.aborted) return;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => { onAbort = resolve; signal.addEventListener("abort", onAbort, { once: true }); });
+    try {
+      await Promise.race([this.sleep(ms), aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort!);
+    }
+  }
+}
+
+/** The payload's key: SHA-256 of the exact body, hex (the same on every retry of it). */
+async function idempotencyKey(body: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Reads at most MAX_RESPONSE_BYTES of a body, then drops the rest. */
+async function discard(response: Response): Promise<void> {
+  const reader = response.body?.getReader();
+  if (!reader) return;
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      total += value.byteLength;
+      if (total > MAX_RESPONSE_BYTES) {
+        await reader.cancel();
+        return;
+      }
+    }
+  } catch {
+    // A body cut off after the status arrived changes nothing about the status.
+  }
+}
+
+/** An absolute http(s) URL from a Location header, or undefined. */
+function safeUrl(location: string, base: string): string | undefined {
+  try {
+    const url = new URL(location, base);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : undefined;
+  } catch {
+    return undefined;
   }
 }

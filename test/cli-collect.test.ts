@@ -151,7 +151,7 @@ describe("collect: usage and file errors", () => {
     ["--prompt-ms -1", [path, "--min-digits", "1", "--max-digits", "4", "--prompt-ms=-1", ...IDS], /--prompt-ms must be a number from 0 to 3600000; received -1/],
     ["--timeout Infinity", [path, "--min-digits", "1", "--max-digits", "4", "--timeout", "Infinity", ...IDS], /--timeout must be a number of ms; received "Infinity"/],
     ["--terminators E", [path, "--min-digits", "1", "--max-digits", "4", "--terminators", "E", ...IDS], /--terminators must be a string of keys/],
-    ["--regex unsafe", [path, "--min-digits", "1", "--max-digits", "4", "--regex", "(\\d+)*", ...IDS], /--regex must be a regular expression safe from catastrophic backtracking/],
+    ["--regex unsafe", [path, "--min-digits", "1", "--max-digits", "4", "--regex", "(\\d)\\1", ...IDS], /--regex must be a valid regular expression \(RE2 syntax: invalid escape sequence/],
     ["--regex invalid", [path, "--min-digits", "1", "--max-digits", "4", "--regex", "[", ...IDS], /--regex must be a valid regular expression/],
     ["empty --session-uuid", [path, "--min-digits", "1", "--max-digits", "4", "--session-uuid", "", "--command-uid", "c"], /--session-uuid must be a non-empty string/],
   ];

@@ -202,6 +202,7 @@ describe("media-stream server on 127.0.0.1", () => {
     call.sendStop();
     expect(await call.closed).toBe(1000);
     await callEnded("CA-http");
+    await app.drain(); // the payloads are delivered after the call ends, not with it
     const mine = posted.map((p) => p.body).filter((p) => p.session_uuid === "CA-http");
     // The refused request is answered too (failure, with the error); the running collection goes on, and ends after its key's dtmf.
     expect(mine.map((p) => `${p.event}:${p.command_uid ?? p.digit}`)).toEqual(["digits.collected:x", "dtmf:9", "digits.collected:http-1"]);
@@ -235,9 +236,9 @@ describe("media-stream server on 127.0.0.1", () => {
   });
 
   it("GET /stats reports the calls handled and that every channel was freed", async () => {
+    await app.drain(); // every payload delivered, so the counters are final
     const stats = await (await fetch(`${app.httpUrl}/stats`)).json() as Record<string, number>;
     expect(stats).toMatchObject({ callsOpen: 0, calls: SPECS.length + 2, channelsOpen: 0, webhookFailures: 0 });
-    await app.drain();
     expect(stats.delivered).toBe(posted.length);
   });
 });

@@ -12,8 +12,12 @@ import wavefile from "wavefile";
 import { DtmfFileError } from "../src/errors.js";
 import type { DtmfEvent } from "../src/events.js";
 import { type GeneratedAudio, encodeSamples, generateDtmf, seededRandom } from "../src/generator.js";
-import { Decimator, decimationFactor, designLowPass } from "../src/wav/decimate.js";
-import { WavFileError, type WavProblem } from "../src/wav/errors.js";
+import { Decimator, MAX_FILE_SAMPLE_RATE, decimationFactor, designLowPass, planRate } from "../src/wav/decimate.js";
+import { RESAMPLED_RATE, Resampler } from "../src/wav/resample.js";
+
+/** Longest decimation filter any readable rate may need: 5.5 × 768 kHz / 16 kHz transition. */
+const MAX_TAPS = 265;
+import { WavFileError, type WavProblem, faultMessage } from "../src/wav/errors.js";
 import type { RawOptions } from "../src/wav/raw.js";
 import { AudioReader } from "../src/wav/reader.js";
 import { encodeWav } from "../src/wav/write.js";
@@ -350,6 +354,76 @@ describe("any split of the byte stream gives identical events", async () => {
     expect(decimationFactor(352800)).toBe(8);
     expect(decimationFactor(50000)).toBe(2);
     expect(decimationFactor(48001)).toBeUndefined();
+    expect(decimationFactor(376094)).toBeUndefined(); // 2 × 188047: no factor leaves 24-48 kHz
+    expect(planRate(376094)).toEqual({ kind: "resample" });
+    expect(planRate(96000)).toEqual({ kind: "decimate", factor: 2 });
+    expect(planRate(MAX_FILE_SAMPLE_RATE + 1)).toBeUndefined();
+  });
+
+  it("every decimation filter a readable rate can need is short, whatever the rate's factors", () => {
+    // The filter was sized by the factor found: 63,375,757 Hz asked for billions of taps.
+    for (let rate = 48_001; rate <= MAX_FILE_SAMPLE_RATE; rate += 997) {
+      const plan = planRate(rate);
+      if (plan?.kind === "decimate") expect(designLowPass(rate, plan.factor).length, `${rate} Hz`).toBeLessThanOrEqual(MAX_TAPS);
+    }
+  });
+
+  it.each([376_094, 767_999])("%i Hz (above the generator's range): a hand-made 5 is found at its onset", async (rate) => {
+    const start = Math.round(0.05 * rate), length = Math.round(0.1 * rate);
+    const samples = new Float32Array(Math.round(0.3 * rate));
+    for (let i = 0; i < length; i++) {
+      const t = i / rate;
+      samples[start + i] = 0.2 * (Math.sin(2 * Math.PI * 770 * t) + Math.sin(2 * Math.PI * 1336 * t));
+    }
+    const decoded = await decode(encodeWav([samples], rate, "float32"));
+    expect(decoded.reader.sampleRate).toBe(rate === 376_094 ? RESAMPLED_RATE : rate / 19); // 767,999 = 19 × 40,421
+    expect(decoded.presses[0].map((e) => e.digit)).toEqual(["5"]);
+    expect(Math.abs(decoded.presses[0][0].startMs - 50)).toBeLessThanOrEqual(TOLERANCE_MS);
+    expect(Math.abs(decoded.presses[0][0].durationMs - 100)).toBeLessThanOrEqual(TOLERANCE_MS);
+  });
+
+  it.each([48_001, 96_001, 100_003, 191_999])("%i Hz (no integer factor) is resampled to 48 kHz and keeps onsets", async (rate) => {
+    const audio = generateDtmf({ keys: "1#5D", toneMs: 60, gapMs: 60, sampleRate: rate, seed: 4 });
+    const decoded = await decode(encodeWav([audio.samples], rate, "float32"));
+    expect(decoded.reader.sampleRate).toBe(RESAMPLED_RATE);
+    expect(decoded.reader.decimation).toBeCloseTo(rate / RESAMPLED_RATE, 9);
+    expectTruth(decoded.presses[0], audio);
+  });
+
+  it("the resampler's output does not depend on how its input is split, and has the right length", () => {
+    const input = Float32Array.from({ length: 7001 }, (_, i) => Math.sin(i * 0.013) + (i % 5) / 10);
+    const run = (sizes: number[]) => {
+      const r = new Resampler(100_003, 8000);
+      const out: number[] = [];
+      let at = 0;
+      for (const size of sizes) { out.push(...r.push(input.subarray(at, at + size))); at += size; }
+      out.push(...r.flush());
+      return out;
+    };
+    const whole = run([7001]);
+    expect(whole.length).toBe(Math.ceil((7001 * 48000) / 100_003));
+    expect(run(Array.from({ length: 7001 }, () => 1))).toEqual(whole);
+    expect(run([1, 2, 3, 997, 1, 5997])).toEqual(whole);
+  });
+
+  it("the resampler passes DTMF at unit gain and keeps a tone's frequency", () => {
+    for (const rate of [48_001, 376_094, 767_999]) {
+      const hz = 1209;
+      const n = rate; // one second
+      const input = Float32Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * hz * i) / rate));
+      const r = new Resampler(rate, n);
+      const out = Float32Array.from([...r.push(input), ...r.flush()]);
+      // Correlate the middle half with the ideal 48 kHz tone: gain 1 (±0.05 dB) at phase 0.
+      let re = 0, im = 0, count = 0;
+      for (let k = out.length / 4; k < (3 * out.length) / 4; k++) {
+        re += out[k] * Math.sin((2 * Math.PI * hz * k) / 48000);
+        im += out[k] * Math.cos((2 * Math.PI * hz * k) / 48000);
+        count++;
+      }
+      const gainDb = 20 * Math.log10((2 * Math.hypot(re, im)) / count);
+      expect(Math.abs(gainDb), `${rate} Hz`).toBeLessThan(0.05);
+      expect(Math.abs(im / re), `${rate} Hz phase`).toBeLessThan(0.01);
+    }
   });
 });
 
@@ -427,8 +501,8 @@ describe("damaged and unsupported files", () => {
     riff([["fmt ", fmt({ tag: 1, channels: 1, rate: RATE, bits: 16, extensible: { validBits: 16, subTag: 1, guidTail: GUID_TAIL.map((b) => b ^ 0xff) } })], ["data", pcm16Data]]),
     "unsupported-encoding", /WAVE_FORMAT_EXTENSIBLE with sub-format GUID \{00000001-ffff-ffef-/));
 
-  it.each([4000, 48001, 96001])("sample rate %i Hz is refused with the range", (rate) =>
-    expectProblem(riff([["fmt ", fmt({ tag: 1, channels: 1, rate, bits: 16 })], ["data", pcm16Data]]), "unsupported-rate", new RegExp(`unsupported sample rate ${rate} Hz: the detector takes 8000 to 48000 Hz`)));
+  it.each([4000, 7999, 768001, 63_375_757, 0xffffffff])("sample rate %i Hz is refused with the range", (rate) =>
+    expectProblem(riff([["fmt ", fmt({ tag: 1, channels: 1, rate, bits: 16 })], ["data", pcm16Data]]), "unsupported-rate", new RegExp(`unsupported sample rate ${rate} Hz: dtmf-wasm reads 8000 to 768000 Hz`)));
 
   it("data cut where the audio should start", () => expectProblem(pcm16.subarray(0, 44), "truncated-data", /the header announces 2\.1 s of audio but the file ends where it should start/));
 
@@ -473,5 +547,55 @@ describe("damaged and unsupported files", () => {
       expect(frames).toBe(original.samples.length);
       expect(reader.position).toBe(pcm16.length);
     });
+  });
+});
+
+describe("header damage other readers accept, and clear messages", () => {
+  const fmt16 = () => fmt({ tag: 1, channels: 1, rate: RATE, bits: 16 });
+  /** The same file as riff() would build, but with no pad byte after odd-sized chunks. */
+  function riffUnpadded(chunks: [string, Uint8Array][]): Uint8Array {
+    const padded = riff(chunks);
+    const parts: number[] = [...padded.subarray(0, 12)];
+    let at = 12;
+    for (const [, body] of chunks) {
+      parts.push(...padded.subarray(at, at + 8 + body.length));
+      at += 8 + body.length + (body.length & 1);
+    }
+    const out = Uint8Array.from(parts);
+    new DataView(out.buffer).setUint32(4, out.length - 8, true);
+    return out;
+  }
+
+  it("an odd-sized chunk without its pad byte: read as written, with a warning", async () => {
+    const bytes = riffUnpadded([["fmt ", fmt16()], ["LIST", ascii("INFOISFT\x05\x00\x00\x00abcde")], ["data", pcm16Data]]);
+    const decoded = await decode(bytes);
+    expect(decoded.digits[0]).toBe(ALL);
+    expect(decoded.reader.warnings.map((w) => w.problem)).toEqual(["missing-pad"]);
+    expect(decoded.reader.warnings[0].message).toMatch(/^call\.wav: the 'LIST' chunk at byte 36 has an odd size \(17\) but no pad byte after it; read as written$/);
+  });
+
+  it("an odd-sized chunk with its pad byte: no warning", async () => {
+    const decoded = await decode(riff([["fmt ", fmt16()], ["LIST", ascii("INFOISFT\x05\x00\x00\x00abcde")], ["data", pcm16Data]]));
+    expect(decoded.digits[0]).toBe(ALL);
+    expect(decoded.reader.warnings).toEqual([]);
+  });
+
+  it("two different fmt chunks: refused, naming both", () => expectProblem(
+    riff([["fmt ", fmt16()], ["fmt ", fmt({ tag: 1, channels: 1, rate: 16000, bits: 16 })], ["data", pcm16Data]]),
+    "bad-header", /two different 'fmt ' chunks \(at bytes 12 and 36\)/));
+
+  it("the same fmt chunk twice: read", async () => {
+    expect((await decode(riff([["fmt ", fmt16()], ["fmt ", fmt16()], ["data", pcm16Data]]))).digits[0]).toBe(ALL);
+  });
+
+  it.each([8, 15, 4097])("a fmt chunk of %i bytes: the message gives the accepted range", (size) =>
+    expectProblem(riff([["fmt ", new Uint8Array(size)], ["data", pcm16Data]]), "bad-header", new RegExp(`a 'fmt ' chunk of ${size} bytes \\(16 to 4096 accepted\\)`)));
+});
+
+describe("faultMessage: no bare engine messages", () => {
+  it("allocation failures and WASM traps are put in words", () => {
+    expect(faultMessage(new RangeError("Array buffer allocation failed"))).toMatch(/^out of memory while reading \(Array buffer allocation failed\)/);
+    expect(faultMessage(new WebAssembly.RuntimeError("unreachable"))).toMatch(/^internal error in the detector core \(WebAssembly: unreachable\); please report it/);
+    expect(faultMessage(new Error("plain"))).toBe("plain");
   });
 });

@@ -8,7 +8,7 @@ import type { DtmfEngine } from "../engine.js";
 import { DtmfFileError } from "../errors.js";
 import type { DetectorEvent, DtmfEvent } from "../events.js";
 import type { DetectorTuning } from "../options.js";
-import { WavFileError } from "../wav/errors.js";
+import { WavFileError, faultMessage } from "../wav/errors.js";
 import { describeFormat } from "../wav/format.js";
 import { type RawOptions, rawEncodingOf } from "../wav/raw.js";
 import { AudioReader, type AudioSource } from "../wav/reader.js";
@@ -105,5 +105,5 @@ export function describeError(task: AnalysisTask, error: unknown): string {
     return `${error.message} (headerless audio? add --raw)`;
   }
   if (error instanceof DtmfFileError) return error.message;
-  return `${task.file}: ${error instanceof Error ? error.message : String(error)}`;
+  return `${task.file}: ${faultMessage(error)}`;
 }

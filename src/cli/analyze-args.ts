@@ -35,8 +35,8 @@ export const ANALYZE_HELP = `usage: dtmf-wasm analyze [options] FILE...
        dtmf-wasm analyze [options] -            (read stdin)
 
 Finds the DTMF key presses in WAV files (8/16/24/32-bit PCM, 32/64-bit float, μ-law, A-law,
-WAVE_FORMAT_EXTENSIBLE, RIFX, RF64; any number of channels; 8-48 kHz, and rates above 48 kHz
-that divide down into that range, which are decimated) or in headerless audio (--raw).
+WAVE_FORMAT_EXTENSIBLE, RIFX, RF64; any number of channels; 8-48 kHz, and rates up to
+768 kHz, which are brought down to that range) or in headerless audio (--raw).
 Files are streamed: memory use does not grow with their length.
 
 Prints one record per key press: file, channel (from 0), digit, start_ms, duration_ms,

@@ -9,10 +9,12 @@
  */
 import { parseArgs } from "node:util";
 import { AudioReader } from "../wav/reader.js";
+import { faultMessage } from "../wav/errors.js";
 import { type CollectorOptions, DigitCollector } from "../collector.js";
 import { createDetector } from "../engine.js";
 import { DtmfOptionError, describe } from "../errors.js";
 import type { DtmfEvent } from "../events.js";
+import type { Encoding } from "../options.js";
 import { buildDigitsCollectedPayload } from "../payloads/digits-collected.js";
 import { buildDtmfPayload } from "../payloads/dtmf.js";
 import type { CliIo } from "./io.js";
@@ -68,7 +70,34 @@ const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 const CHUNK_MS = 20;
 const MS_PER_SECOND = 1000;
 
+/** Bytes of one sample of each encoding, when the detector is given bytes. */
+const BYTES_PER_SAMPLE: Readonly<Record<Encoding, number>> = { pcm16: 2, float32: 4, mulaw: 1, alaw: 1 };
+
 class UsageError extends Error {}
+
+/**
+ * `--timeout -5` → `--timeout=-5`: parseArgs takes a value starting with "-" for an option
+ * and refuses it with its own wording; joined, the value reaches the range check, whose
+ * message names the option and its range.
+ */
+function joinNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i].startsWith("--") ? args[i].slice(2) : undefined;
+    const next = args[i + 1];
+    if (flag !== undefined && flag in NUMERIC && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
+/** An error's message, prefixed with the file unless it already names it. */
+function namingFile(file: string, error: unknown): string {
+  const message = faultMessage(error);
+  return message.startsWith(`${file}:`) ? message : `${file}: ${message}`;
+}
 
 function flagOf(option: string): string {
   if (option === "terminators" || option === "regex") return `--${option}`;
@@ -104,7 +133,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS }));
+    ({ values, positionals } = parseArgs({ args: joinNegativeValues(args), allowPositionals: true, strict: true, options: OPTIONS }));
   } catch (error) {
     return usage((error as Error).message);
   }
@@ -130,17 +159,21 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     reader = await AudioReader.open({ path: file });
     detector = await createDetector({ sampleRate: reader.sampleRate, encoding: reader.encoding });
   } catch (error) {
-    io.stderr(`dtmf-wasm collect: ${(error as Error).message}\n`);
+    io.stderr(`dtmf-wasm collect: ${namingFile(file, error)}\n`);
     return 1;
   }
   const collector = new DigitCollector(collectorOptions(values, reader.sampleRate));
   const presses: DtmfEvent[] = [];
   // The file streams through in blocks; the detector and the collector see 20 ms chunks, as a
   // live call would deliver them (the result does not depend on it: both run on media time).
-  const chunk = Math.round((reader.sampleRate * CHUNK_MS) / MS_PER_SECOND);
+  // Chunks are cut in whole samples: a mono 16-bit or float file reaches the detector as its
+  // own bytes (2 or 4 per sample), so the cut is in bytes of whole samples, never inside one.
+  const chunkSamples = Math.max(1, Math.round((reader.sampleRate * CHUNK_MS) / MS_PER_SECOND));
+  const bytesPerSample = BYTES_PER_SAMPLE[reader.encoding];
   try {
     for await (const block of reader.blocks()) {
       const samples = block.channels[0]; // the first channel is the call
+      const chunk = samples instanceof Uint8Array ? chunkSamples * bytesPerSample : chunkSamples;
       for (let at = 0; at < samples.length; at += chunk) {
         const events = detector.process(samples.subarray(at, at + chunk));
         for (const e of events) if (e.type === "dtmf") presses.push(e);
@@ -162,7 +195,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stdout(`${JSON.stringify(buildDigitsCollectedPayload(result, ids))}\n`);
     for (const press of after) io.stdout(`${JSON.stringify(buildDtmfPayload(press, ids))}\n`);
   } catch (error) {
-    io.stderr(`dtmf-wasm collect: ${(error as Error).message}\n`);
+    io.stderr(`dtmf-wasm collect: ${namingFile(file, error)}\n`);
     return 1;
   } finally {
     detector.close();

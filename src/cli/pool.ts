@@ -44,6 +44,9 @@ const DEFAULT_WORKER = new URL("./worker.js", import.meta.url);
  */
 export const BYTES_PER_WORKER = 32 * 1024 * 1024;
 
+/** Heap limit of one analysis thread, MB (an analysis holds a few MB; this only stops runaways). */
+const WORKER_HEAP_MB = 2048;
+
 /** Whether a worker script can be started (false when running from .ts sources). */
 export function workersAvailable(url: URL = DEFAULT_WORKER): boolean {
   return url.protocol === "file:" && existsSync(fileURLToPath(url));
@@ -93,7 +96,9 @@ function runWorkers(files: readonly WorkerTask[], size: number, url: URL, settin
   return new Promise((resolve) => {
     const startWorker = () => {
       running++;
-      const worker = new Worker(url, { workerData: { settings } satisfies WorkerData });
+      // A heap limit per thread: a worker that runs out of memory then ends with an error
+      // (its file reported as failed, the worker replaced) instead of aborting the process.
+      const worker = new Worker(url, { workerData: { settings } satisfies WorkerData, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
       let current: WorkerTask | undefined;
       let finished = false;
       const next = () => {

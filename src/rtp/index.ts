@@ -6,6 +6,6 @@ export {
 export { TelephoneEventSender, type KeyPress, type TelephoneEventPacket, type TelephoneEventSenderOptions } from "./sender.js";
 export {
   TelephoneEventReceiver, type ReceiverStats, type RtpDtmfEvent, type RtpDtmfReceiverEvent, type RtpInfo, type RtpKeyDownEvent,
-  type TelephoneEventReceiverOptions,
+  type TelephoneEventReceiverOptions, type RtpAudioInfo, REORDER_PACKETS, REORDER_MS, LATE_WINDOW_MS, MAX_JUMP_MS,
 } from "./receiver.js";
 export { DtmfMerger, type AnyDtmfEvent, type DtmfMergerOptions, type DtmfSource, type MergedEvent } from "./merge.js";

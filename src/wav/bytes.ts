@@ -58,6 +58,19 @@ export class ByteReader {
     return length - left;
   }
 
+  /**
+   * Gives back bytes just read (they are read again next), for a look ahead. `bytes` must be
+   * the last bytes consumed.
+   */
+  unread(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    const joined = new Uint8Array(bytes.length + this.pending.length);
+    joined.set(bytes);
+    joined.set(this.pending, bytes.length);
+    this.pending = joined;
+    this.position -= bytes.length;
+  }
+
   /** Stops the source early (closes the file, releases stdin). */
   async close(): Promise<void> {
     this.pending = new Uint8Array(0);

@@ -10,14 +10,46 @@
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from "../options.js";
 
 /** Top of the band the detector uses, Hz (the 8 kHz telephone band). */
-const BAND_EDGE_HZ = 4000;
+export const BAND_EDGE_HZ = 4000;
 /** Blackman window: transition width ≈ 5.5 / taps of the sample rate, stop band ≈ −74 dB. */
-const BLACKMAN_TRANSITION = 5.5;
+export const BLACKMAN_TRANSITION = 5.5;
+/**
+ * Highest file sample rate read, Hz: 768 kHz, the top rate of current audio interfaces. Above
+ * it a header is taken as damaged and refused ("unsupported-rate"); up to it every rate is
+ * read (integer decimation, or resample.ts), with a filter of at most ~270 taps.
+ */
+export const MAX_FILE_SAMPLE_RATE = 768_000;
+/**
+ * Lowest rate integer decimation may produce, Hz. Keeping the output ≥ 24 kHz keeps the
+ * transition band ≥ 16 kHz wide, so the filter stays short (its length is 5.5 × rate /
+ * transition); rates no factor brings into [24, 48] kHz are resampled to 48 kHz instead.
+ */
+export const MIN_DECIMATED_RATE = 24_000;
 
-/** The decimation factor that brings `rate` into the detector's range, or undefined if none does. */
+/** How a file rate reaches the detector. */
+export type RatePlan =
+  | { kind: "none" }
+  | { kind: "decimate"; factor: number }
+  | { kind: "resample" };
+
+/**
+ * The conversion for a file at `rate` Hz, or undefined when it is refused (below the
+ * detector's minimum or above MAX_FILE_SAMPLE_RATE).
+ */
+export function planRate(rate: number): RatePlan | undefined {
+  if (!Number.isFinite(rate) || rate < MIN_SAMPLE_RATE || rate > MAX_FILE_SAMPLE_RATE) return undefined;
+  if (rate <= MAX_SAMPLE_RATE) return { kind: "none" };
+  const factor = decimationFactor(rate);
+  return factor === undefined ? { kind: "resample" } : { kind: "decimate", factor };
+}
+
+/**
+ * The integer factor that brings `rate` into [MIN_DECIMATED_RATE, MAX_SAMPLE_RATE] (1 for rates
+ * already ≤ 48 kHz), or undefined if none does (those rates are resampled).
+ */
 export function decimationFactor(rate: number): number | undefined {
   if (rate <= MAX_SAMPLE_RATE) return 1;
-  for (let factor = Math.ceil(rate / MAX_SAMPLE_RATE); rate / factor >= MIN_SAMPLE_RATE; factor++) {
+  for (let factor = Math.ceil(rate / MAX_SAMPLE_RATE); rate / factor >= MIN_DECIMATED_RATE; factor++) {
     if (rate % factor === 0) return factor;
   }
   return undefined;

@@ -21,11 +21,28 @@ export type WavProblem =
   /** The data chunk is shorter than its header says (a warning when some audio is there). */
   | "truncated-data"
   /** The file cannot be opened or read (missing, a directory, no permission, I/O error). */
-  | "unreadable";
+  | "unreadable"
+  /** A warning: an odd-sized chunk is not followed by its pad byte (read as written). */
+  | "missing-pad";
 
 export class WavFileError extends DtmfFileError {
   constructor(file: string, readonly problem: WavProblem, message: string, options?: { cause?: unknown }) {
     super(file, message, options);
     this.name = "DtmfFileError";
   }
+}
+
+/**
+ * A failure that is not the file's fault, in words a user can act on, never a bare engine
+ * message ("Array buffer allocation failed", WebAssembly "unreachable").
+ */
+export function faultMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RangeError && /allocation failed|Invalid (typed )?array length|Invalid string length/i.test(message)) {
+    return `out of memory while reading (${message}); try a smaller --jobs or a shorter file`;
+  }
+  if (error instanceof WebAssembly.RuntimeError) {
+    return `internal error in the detector core (WebAssembly: ${message}); please report it with the file`;
+  }
+  return message;
 }

@@ -10,8 +10,9 @@
 import type { AudioChunk } from "../detector.js";
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type Encoding } from "../options.js";
 import { ByteReader } from "./bytes.js";
-import { Decimator, decimationFactor, designLowPass } from "./decimate.js";
+import { Decimator, MAX_FILE_SAMPLE_RATE, designLowPass, planRate } from "./decimate.js";
 import { FrameDecoder } from "./decode.js";
+import { RESAMPLED_RATE, Resampler } from "./resample.js";
 import { WavFileError } from "./errors.js";
 import type { PcmFormat } from "./format.js";
 import { type RawOptions, rawFormat } from "./raw.js";
@@ -44,13 +45,14 @@ export class AudioReader {
   readonly sampleRate: number;
   /** The encoding to open the detectors with. */
   readonly encoding: Encoding;
-  /** 1, or the factor by which a rate above 48 kHz is divided. */
+  /** 1, or the ratio by which a rate above 48 kHz is brought down (an integer factor, or file rate / 48 kHz). */
   readonly decimation: number;
   /** Frames delivered so far. */
   framesRead = 0;
 
   private readonly decoder: FrameDecoder;
-  private readonly decimators: Decimator[];
+  /** Per channel, when the file rate is above 48 kHz. */
+  private readonly decimators: (Decimator | Resampler)[];
   private readonly block: Uint8Array;
 
   private constructor(
@@ -63,20 +65,28 @@ export class AudioReader {
     private readonly bytes: ByteReader,
     chunkBytes: number,
   ) {
-    const factor = decimationFactor(format.sampleRate);
-    if (format.sampleRate < MIN_SAMPLE_RATE || factor === undefined) {
+    const plan = planRate(format.sampleRate);
+    if (plan === undefined) {
       throw new WavFileError(name, "unsupported-rate",
-        `unsupported sample rate ${format.sampleRate} Hz: the detector takes ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz ` +
-        "(higher rates are decimated when they divide down into that range)");
+        `unsupported sample rate ${format.sampleRate} Hz: dtmf-wasm reads ${MIN_SAMPLE_RATE} to ${MAX_FILE_SAMPLE_RATE} Hz ` +
+        `(rates above ${MAX_SAMPLE_RATE} Hz are converted down to the detector's range)`);
     }
-    this.decimation = factor;
-    this.sampleRate = format.sampleRate / factor;
     const frames = Math.max(1, Math.floor(chunkBytes / format.blockAlign));
     this.block = new Uint8Array(frames * format.blockAlign);
-    this.decoder = new FrameDecoder(format, frames, { float: factor > 1 });
+    this.decoder = new FrameDecoder(format, frames, { float: plan.kind !== "none" });
     this.encoding = this.decoder.encoding;
-    const h = factor > 1 ? designLowPass(format.sampleRate, factor) : undefined;
-    this.decimators = h ? Array.from({ length: format.channels }, () => new Decimator(factor, h, frames)) : [];
+    if (plan.kind === "decimate") {
+      this.sampleRate = format.sampleRate / plan.factor;
+      const h = designLowPass(format.sampleRate, plan.factor);
+      this.decimators = Array.from({ length: format.channels }, () => new Decimator(plan.factor, h, frames));
+    } else if (plan.kind === "resample") {
+      this.sampleRate = RESAMPLED_RATE;
+      this.decimators = Array.from({ length: format.channels }, () => new Resampler(format.sampleRate, frames));
+    } else {
+      this.sampleRate = format.sampleRate;
+      this.decimators = [];
+    }
+    this.decimation = format.sampleRate / this.sampleRate;
   }
 
   /** Opens a file or stream and reads its header. Throws WavFileError. */
@@ -93,6 +103,7 @@ export class AudioReader {
         const header = await readWavHeader(bytes, name);
         const inFile = input.size === undefined ? undefined : input.size - header.dataOffset;
         reader = new AudioReader(name, header.format, header, header.dataBytes ?? inFile, bytes, chunkBytes);
+        reader.warnings.push(...header.warnings);
       }
       if (reader.dataBytes === 0) {
         throw new WavFileError(name, "empty", reader.header ? "no audio: the 'data' chunk is empty" : "empty file (0 bytes)");

@@ -24,6 +24,8 @@ export interface WavHeader {
   dataBytes: number | undefined;
   /** Offset of the first audio byte in the file. */
   dataOffset: number;
+  /** Damage the header had that did not stop the reading (an odd chunk without its pad byte). */
+  warnings: WavFileError[];
 }
 
 /** "RIFF" + size + "WAVE". */
@@ -68,7 +70,11 @@ export async function readWavHeader(reader: ByteReader, file: string): Promise<W
   const bigEndian = container === "RIFX";
   const riffSize = dataView(preamble).getUint32(4, !bigEndian);
   let format: PcmFormat | undefined;
+  let fmtAt = 0;
+  let fmtBody: Uint8Array | undefined;
   let ds64DataBytes: number | undefined;
+  const warnings: WavFileError[] = [];
+  const pad = (size: number, chunk: string, at: number) => skipPad(reader, size, chunk, at, file, warnings);
 
   for (;;) {
     const at = reader.position;
@@ -88,40 +94,74 @@ export async function readWavHeader(reader: ByteReader, file: string): Promise<W
       let dataBytes: number | undefined = size;
       if (size === SIZE_UNKNOWN) dataBytes = container === "RF64" ? ds64DataBytes : undefined;
       else if (size === 0 && (riffSize === 0 || riffSize === SIZE_UNKNOWN)) dataBytes = undefined;
-      return { container, format, dataBytes, dataOffset: reader.position };
+      return { container, format, dataBytes, dataOffset: reader.position, warnings };
     }
 
     if (chunk === "fmt ") {
       if (size < FMT_MIN_BYTES || size > FMT_MAX_BYTES) {
-        throw new WavFileError(file, "bad-header", `bad WAV header: a 'fmt ' chunk of ${size} bytes (${FMT_MIN_BYTES} to ${FMT_EXTENSIBLE_BYTES} expected)`);
+        throw new WavFileError(file, "bad-header", `bad WAV header: a 'fmt ' chunk of ${size} bytes (${FMT_MIN_BYTES} to ${FMT_MAX_BYTES} accepted)`);
       }
       const body = await readBody(reader, size, chunk, file);
+      await pad(size, chunk, at);
+      // Two 'fmt ' chunks: the same one repeated is harmless; two that differ leave the
+      // format unknown, so the file is refused rather than one of them picked.
+      if (fmtBody && !sameBytes(fmtBody, body)) {
+        throw new WavFileError(file, "bad-header", `bad WAV header: two different 'fmt ' chunks (at bytes ${fmtAt} and ${at})`);
+      }
+      fmtAt = at;
+      fmtBody = body;
       format = parseFmt(body, bigEndian, file);
       continue;
     }
 
     if (chunk === "ds64" && container === "RF64" && size >= DS64_MIN_BYTES && size <= FMT_MAX_BYTES) {
       const body = dataView(await readBody(reader, size, chunk, file));
+      await pad(size, chunk, at);
       ds64DataBytes = body.getUint32(8, true) + body.getUint32(12, true) * TWO_POW_32;
       continue;
     }
 
     // LIST, fact, cue, bext, JUNK, iXML…: not needed to decode the samples.
-    const padded = size + (size & 1);
-    if ((await reader.skip(padded)) < size) {
+    if ((await reader.skip(size)) < size) {
       throw new WavFileError(file, "truncated-header", `truncated WAV header: the file ends inside its '${printable(chunk)}' chunk (${size} bytes at byte ${at})`);
     }
+    await pad(size, chunk, at);
   }
 }
 
-/** Reads a chunk body (and its pad byte); throws if the file ends inside it. */
+/** A chunk id as writers make them: four ASCII letters, digits, spaces or '_'/'-'. */
+const CHUNK_ID = /^[A-Za-z0-9 _-]{4}$/;
+
+/**
+ * After a chunk of odd `size`: consumes its pad byte. A common writer bug leaves the pad out;
+ * when the byte where the pad should be starts a chunk id and the byte after it does not, the
+ * chunk is read as written (no pad) with a warning, as other readers do.
+ */
+async function skipPad(reader: ByteReader, size: number, chunk: string, at: number, file: string, warnings: WavFileError[]): Promise<void> {
+  if ((size & 1) === 0) return;
+  const ahead = await reader.read(5);
+  const asId = (from: number) => String.fromCharCode(...ahead.subarray(from, from + 4));
+  const unpadded = ahead.length >= 4 && CHUNK_ID.test(asId(0)) && !(ahead.length === 5 && CHUNK_ID.test(asId(1)));
+  if (unpadded) {
+    reader.unread(ahead);
+    warnings.push(new WavFileError(file, "missing-pad",
+      `the '${printable(chunk)}' chunk at byte ${at} has an odd size (${size}) but no pad byte after it; read as written`));
+  } else {
+    reader.unread(ahead.subarray(1));
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Reads a chunk body (its pad byte is left to skipPad); throws if the file ends inside it. */
 async function readBody(reader: ByteReader, size: number, chunk: string, file: string): Promise<Uint8Array> {
   const at = reader.position;
   const body = await reader.read(size);
   if (body.length < size) {
     throw new WavFileError(file, "truncated-header", `truncated WAV header: the file ends inside its '${chunk.trim()}' chunk (${size} bytes at byte ${at})`);
   }
-  if (size & 1) await reader.skip(1);
   return body;
 }
 
