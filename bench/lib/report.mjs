@@ -123,7 +123,7 @@ export function failures(results) {
   const out = [];
   const { speed, latency, duration: edges, talkoff } = results.parts;
   const spandsp = speed?.stream.find((r) => r.id === "spandsp" && !r.skipped);
-  if (spandsp && spandsp.oursOneChannelRatio < 2.5) out.push(`Speed: dtmf-wasm on one channel runs ${ratio(spandsp.oursOneChannelRatio)} spandsp dtmf_rx's samples/s at 160-sample frames (issue #3's target: ≥ 2.5×)`);
+  if (spandsp && spandsp.oursOneChannelRatio < 2.5) out.push(`Speed: dtmf-wasm on one channel runs ${ratio(spandsp.oursOneChannelRatio)} spandsp dtmf_rx's samples/s at 160-sample frames (target: ≥ 2.5×)`);
   for (const row of rowParts(results).flatMap((p) => p.rows)) if (row.detectors[OURS] && row.detectors[OURS].pass === false) out.push(`${row.title}: ${row.detectors[OURS].figure} (requirement: ${row.requirement})`);
   if (latency?.detectors[OURS] && !latency.detectors[OURS].pass) out.push(`Keydown latency: p95 ${ms(latency.detectors[OURS].p95)} ms (requirement: ${latency.requirement})`);
   if (edges?.detectors[OURS] && edges.detectors[OURS].pass === false) out.push(`Onset/duration: p95 ${ms(edges.detectors[OURS].onsetAbs.p95)} / ${ms(edges.detectors[OURS].durationAbs.p95)} ms (requirement: ${edges.requirement})`);
@@ -181,13 +181,13 @@ export function markdown(results, plots) {
   }
   if (interference) {
     const src = interference.sources ?? {};
-    add("### Keys with other sound on the line (issue #14)", "", `Keys over real speech (${src.speech?.source ?? "—"}; ${src.speech?.seconds ?? 0} s) and music (${src.music?.source ?? "—"}; ${src.music?.seconds ?? 0} s), the ratio being the tone pair's power over the sound's active level (20 ms frames above −50 dBm0, a P.56-like active level); keys under dial tone and a 1 kHz tone at levels relative to the key's tones; white noise in 1 dB steps. ${(interference.audioSeconds / 3600).toFixed(1)} h of audio, scored as the accuracy battery. Figures: the share of keys decoded at each target ratio or level and the false keys over the whole row.`, "");
+    add("### Keys with other sound on the line", "", `Keys over real speech (${src.speech?.source ?? "—"}; ${src.speech?.seconds ?? 0} s) and music (${src.music?.source ?? "—"}; ${src.music?.seconds ?? 0} s), the ratio being the tone pair's power over the sound's active level (20 ms frames above −50 dBm0, a P.56-like active level); keys under dial tone and a 1 kHz tone at levels relative to the key's tones; white noise in 1 dB steps. ${(interference.audioSeconds / 3600).toFixed(1)} h of audio, scored as the accuracy battery. Figures: the share of keys decoded at each target ratio or level and the false keys over the whole row.`, "");
     rowsTable(add, ids, name, interference);
     add("");
   }
   if (codecs) {
     const ran = codecs.codecs.filter((c) => !c.skipped);
-    add("### Keys through codecs (issue #14)", "", `${codecs.setup}, coded and decoded by each codec (\`bench/lib/codecs.mjs\`; the decoder's delay is measured and taken out: ${ran.filter((c) => c.delayMs).map((c) => `${c.id} ${c.delayMs} ms`).join(", ") || "none"}); every detector runs on the decoded stream. Share of keys decoded (false keys); ✓ / ✗ against issue #14's target (≥ 99 %, no false keys) where it sets one, the other codecs as measured.`, "");
+    add("### Keys through codecs", "", `${codecs.setup}, coded and decoded by each codec (\`bench/lib/codecs.mjs\`; the decoder's delay is measured and taken out: ${ran.filter((c) => c.delayMs).map((c) => `${c.id} ${c.delayMs} ms`).join(", ") || "none"}); every detector runs on the decoded stream. Share of keys decoded (false keys); ✓ / ✗ against the target (≥ 99 %, no false keys) where it sets one, the other codecs as measured.`, "");
     rowsTable(add, ids, name, codecs);
     add("");
   }
