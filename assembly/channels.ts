@@ -11,6 +11,9 @@
 import { CONFIG_BYTES } from "./config";
 import { MAG_HOPS } from "./rules";
 
+/** Largest value of the u16 counters (refN, pairs): 65,535 hops, 7 min of one press at any rate. */
+export const U16_MAX: i32 = 0xffff;
+
 /** Bytes of one history slot: |Y|² of the 8 bins as bfloat16 (history.ts). */
 export const MAG_HOP_BYTES: usize = 16;
 
@@ -42,18 +45,11 @@ export const MAG_HOP_BYTES: usize = 16;
   pending: f32;      // a sample held back to keep the sample pairs hop-aligned (hop.ts)
   // Channel identity (index.ts).
   rateRec: i32;      // address of the shared rate record (rates.ts)
-  encoding: i32;
-  gen: i32;          // generation of the slot
   hops: i32;         // hops completed in this stream (saturates, history.ts)
   // Press state machine (press.ts).
-  state: i32;        // IDLE, CANDIDATE, ACTIVE
-  key: i32;          // key being tracked, 0-15
   ref: f32;          // mean |Y_row|+|Y_col| of the hops this tone fills
-  refN: i32;         // hops averaged into `ref`
   prevA: f32;        // hop coverage of the previous hop
   // Tone measurement (tones.ts): sums over the tone's full hops.
-  tPrevKey: i32;     // the key (row×4+col) tPrev was made for
-  pairs: i32;        // phase pairs accumulated
   zrRe: f32; zrIm: f32;  // Σ phase-advance phasor, row tone
   zcRe: f32; zcIm: f32;  // same, column tone
   powR: f32;         // Σ row-tone power over full hops (linear, full-scale² units)
@@ -64,7 +60,17 @@ export const MAG_HOP_BYTES: usize = 16;
   absTc: f32;        // Σ |T_col| over the full hops
   absZr: f32;        // Σ |phase-pair phasor| of the row tone: |Σ z| / Σ |z| is its phase coherence
   absZc: f32;        // same, column tone
-  // Flags, one byte each (u8 fields pack; the record stays within SLOT_MAX_BYTES).
+  // Dial-tone filter (dialtone.ts): the two notch sections' states (transposed direct form II).
+  notch1a: f32; notch1b: f32;
+  notch2a: f32; notch2b: f32;
+  // Small fields last, so that they pack (the record stays within SLOT_MAX_BYTES).
+  refN: u16;         // hops averaged into `ref` (saturates at U16_MAX, press.ts)
+  pairs: u16;        // phase pairs accumulated (saturates at U16_MAX, tones.ts)
+  gen: u16;          // generation of the slot (15 bits)
+  encoding: u8;
+  state: u8;         // IDLE, CANDIDATE, ACTIVE (press.ts)
+  key: u8;           // key being tracked, 0-15
+  tPrevKey: i8;      // the key (row×4+col) tPrev was made for; −1: none (tones.ts)
   hasPending: u8;    // 1 while `pending` holds a sample (hop.ts)
   open: u8;          // 1 while open (index.ts)
   late: u8;          // 1 if the tracked tone's onset lies at the far end of the history (press.ts)
@@ -112,6 +118,7 @@ export const CH_POW_R: usize = offsetof<Channel>("powR");
 export const CH_POW_C: usize = offsetof<Channel>("powC");
 export const CH_PRESS_TOTAL: usize = offsetof<Channel>("pressTotal");
 export const CH_FULL_HOPS: usize = offsetof<Channel>("fullHops");
+export const CH_NOTCH: usize = offsetof<Channel>("notch1a"); // 4 f32: section 1 (a, b), section 2 (a, b)
 export const CH_ABS_TR: usize = offsetof<Channel>("absTr");
 export const CH_ABS_TC: usize = offsetof<Channel>("absTc");
 export const CH_ABS_ZR: usize = offsetof<Channel>("absZr");
@@ -167,9 +174,9 @@ export function allocateSlot(): i32 {
     }
   }
   const ch = slotAddress(slot);
-  const gen = ((load<i32>(ch, CH_GEN) + 1) & GEN_MASK) | 1;
+  const gen = ((<i32>load<u16>(ch, CH_GEN) + 1) & GEN_MASK) | 1;
   memory.fill(ch, 0, SLOT_BYTES);
-  store<i32>(ch, gen, CH_GEN);
+  store<u16>(ch, gen, CH_GEN);
   store<u8>(ch, 1, CH_OPEN);
   openCount++;
   return (gen << 16) | slot;
@@ -181,7 +188,7 @@ export function channelAddress(handle: i32): usize {
   const slot = handle & 0xffff;
   if (slot >= slotCount) return 0;
   const ch = slotAddress(slot);
-  if (load<u8>(ch, CH_OPEN) != 1 || load<i32>(ch, CH_GEN) != (handle >>> 16)) return 0;
+  if (load<u8>(ch, CH_OPEN) != 1 || <i32>load<u16>(ch, CH_GEN) != (handle >>> 16)) return 0;
   return ch;
 }
 

@@ -15,6 +15,7 @@
   gapMax: i32;       // silence after which a key press ends, samples
   keyMask: i32;      // bit k set: key k may be reported
   pressPurity: f32;  // minimum (P_row+P_col)/P_total over the tone's full hops
+  dialToneFilter: u8; // 1: the dial-tone filter runs before the filter bank (dialtone.ts)
 }
 
 export const CFG_MIN_POWER: usize = offsetof<Config>("minPower");
@@ -27,4 +28,5 @@ export const CFG_MIN_CONFIRM: usize = offsetof<Config>("minConfirm");
 export const CFG_GAP_MAX: usize = offsetof<Config>("gapMax");
 export const CFG_KEY_MASK: usize = offsetof<Config>("keyMask");
 export const CFG_PRESS_PURITY: usize = offsetof<Config>("pressPurity");
+export const CFG_DIAL_TONE_FILTER: usize = offsetof<Config>("dialToneFilter");
 export const CONFIG_BYTES: usize = offsetof<Config>();

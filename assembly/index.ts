@@ -17,7 +17,8 @@ import {
   CH_CONFIG, CH_ENCODING, CH_GEN, CH_OPEN, CH_RATE_REC, MAX_CHANNELS, SLOT_BYTES, allocateSlot,
   channelAddress, initChannels, openChannels, releaseSlot, streamPosition,
 } from "./channels";
-import { CONFIG_BYTES } from "./config";
+import { CFG_DIAL_TONE_FILTER, CONFIG_BYTES } from "./config";
+import { filterDialTone } from "./dialtone";
 import { clearEvents, eventCount, initEvents } from "./events";
 import { initG711 } from "./g711";
 import { feed } from "./hop";
@@ -29,7 +30,7 @@ import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from "../src/conventions";
 // ─── Layout and codes the host reads once (src/wasm.ts) ─────────────────────────────────────
 export { MAX_CHANNELS, MAX_RATES, CONFIG_BYTES };
 export {
-  CFG_FREQ_TOL, CFG_GAP_MAX, CFG_KEY_MASK, CFG_MIN_CONFIRM, CFG_MIN_POWER, CFG_PRESS_PURITY,
+  CFG_DIAL_TONE_FILTER, CFG_FREQ_TOL, CFG_GAP_MAX, CFG_KEY_MASK, CFG_MIN_CONFIRM, CFG_MIN_POWER, CFG_PRESS_PURITY,
   CFG_REL_PEAK, CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO,
 } from "./config";
 export {
@@ -79,7 +80,7 @@ export function open(rate: i32, encoding: i32): i32 {
   }
   const ch = channelAddress(handle);
   store<i32>(ch, <i32>rec, CH_RATE_REC);
-  store<i32>(ch, encoding, CH_ENCODING);
+  store<u8>(ch, encoding, CH_ENCODING);
   memory.copy(ch + CH_CONFIG, config, CONFIG_BYTES);
   return handle;
 }
@@ -105,14 +106,14 @@ export function reset(handle: i32): i32 {
   const ch = channelAddress(handle);
   if (ch == 0) return ERR_HANDLE;
   const rec = load<i32>(ch, CH_RATE_REC);
-  const encoding = load<i32>(ch, CH_ENCODING);
-  const gen = load<i32>(ch, CH_GEN);
+  const encoding = <i32>load<u8>(ch, CH_ENCODING);
+  const gen = <i32>load<u16>(ch, CH_GEN);
   memory.copy(config, ch + CH_CONFIG, CONFIG_BYTES); // the block is scratch: keep the channel's
   memory.fill(ch, 0, SLOT_BYTES);
   memory.copy(ch + CH_CONFIG, config, CONFIG_BYTES);
   store<i32>(ch, rec, CH_RATE_REC);
-  store<i32>(ch, encoding, CH_ENCODING);
-  store<i32>(ch, gen, CH_GEN);
+  store<u8>(ch, encoding, CH_ENCODING);
+  store<u16>(ch, gen, CH_GEN);
   store<u8>(ch, 1, CH_OPEN);
   return 0;
 }
@@ -127,11 +128,13 @@ export function position(handle: i32): f64 {
 export function process(handle: i32, samples: i32): i32 {
   const ch = channelAddress(handle);
   if (ch == 0) return ERR_HANDLE;
-  const encoding = load<i32>(ch, CH_ENCODING);
+  const encoding = <i32>load<u8>(ch, CH_ENCODING);
   if (samples < 0 || samples * encodingBytes(encoding) > INPUT_BYTES) return ERR_LENGTH;
   clearEvents();
   decodeInput(encoding, input, scratch + 4, samples);
-  feed(ch, <usize>load<i32>(ch, CH_RATE_REC), scratch + 4, samples);
+  const rate = <usize>load<i32>(ch, CH_RATE_REC);
+  if (load<u8>(ch + CH_CONFIG, CFG_DIAL_TONE_FILTER)) filterDialTone(ch, rate, scratch + 4, samples);
+  feed(ch, rate, scratch + 4, samples);
   return eventCount();
 }
 

@@ -39,7 +39,7 @@
 // last hop is hopStart + a·H. This is what brings onset and duration errors well below a hop.
 import {
   CH_CONFIG, CH_IN_GAP, CH_KEY, CH_LATE, CH_ONSET,
-  CH_PREV_A, CH_REF, CH_REF_N, CH_STATE, CH_TONE_END, streamPosition,
+  CH_PREV_A, CH_REF, CH_REF_N, CH_STATE, CH_TONE_END, U16_MAX, streamPosition,
 } from "./channels";
 import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./config";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
@@ -66,17 +66,17 @@ const STATE_ACTIVE: i32 = 2;
 
 /** True while a key is tracked (a candidate or a confirmed press). */
 export function tracking(ch: usize): bool {
-  return load<i32>(ch, CH_STATE) != STATE_IDLE;
+  return <i32>load<u8>(ch, CH_STATE) != STATE_IDLE;
 }
 
 /** The key tracked (valid while tracking()). */
 export function trackedKey(ch: usize): i32 {
-  return load<i32>(ch, CH_KEY);
+  return <i32>load<u8>(ch, CH_KEY);
 }
 
 function emitKey(ch: usize, rate: usize, type: f64, decided: f64): void {
   // A confirmed key has ≥ MIN_PHASE_PAIRS pairs, so ≥ 3 full hops behind its levels.
-  const key = load<i32>(ch, CH_KEY);
+  const key = <i32>load<u8>(ch, CH_KEY);
   const rowErr = rowErrorHz(ch, rate);
   const colErr = colErrorHz(ch, rate);
   const onset = load<f64>(ch, CH_ONSET);
@@ -93,7 +93,7 @@ function toneAccepted(ch: usize, rate: usize): bool {
   const cfg = ch + CH_CONFIG;
   if (load<f64>(ch, CH_TONE_END) - load<f64>(ch, CH_ONSET) < <f64>load<i32>(cfg, CFG_MIN_CONFIRM)) return false;
   if (phasePairs(ch) < MIN_PHASE_PAIRS) return false;
-  const key = load<i32>(ch, CH_KEY);
+  const key = <i32>load<u8>(ch, CH_KEY);
   const tol = <f64>load<f32>(cfg, CFG_FREQ_TOL);
   const rowHz = <f64>load<f32>(rate + R_HZ + (<usize>(key >> 2) << 2));
   const colHz = <f64>load<f32>(rate + R_HZ + (<usize>(4 + (key & 3)) << 2));
@@ -127,8 +127,8 @@ function busyLineAccepted(ch: usize, rate: usize, tone: f64, total: f64, onFrequ
 
 /** Ends the tracked press: a confirmed one is reported, a candidate is dropped. */
 function finish(ch: usize, rate: usize, decided: f64): void {
-  if (load<i32>(ch, CH_STATE) == STATE_ACTIVE) emitKey(ch, rate, EVENT_KEYUP, decided);
-  store<i32>(ch, STATE_IDLE, CH_STATE);
+  if (<i32>load<u8>(ch, CH_STATE) == STATE_ACTIVE) emitKey(ch, rate, EVENT_KEYUP, decided);
+  store<u8>(ch, STATE_IDLE, CH_STATE);
 }
 
 /**
@@ -150,16 +150,16 @@ function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64)
   while (j + 1 < available && keyMagnitude(ch, hops, j + 1, key) >= <f32>COVER_MIN * ref) j++;
   const aOn = coverage(keyMagnitude(ch, hops, j, key), ref);
   if (j == MAG_HOPS - 1 && aOn >= <f32>STALE_COVER) {
-    store<i32>(ch, STATE_IDLE, CH_STATE);
+    store<u8>(ch, STATE_IDLE, CH_STATE);
     return;
   }
-  store<i32>(ch, STATE_CANDIDATE, CH_STATE);
-  store<i32>(ch, key, CH_KEY);
+  store<u8>(ch, STATE_CANDIDATE, CH_STATE);
+  store<u8>(ch, key, CH_KEY);
   store<u8>(ch, j == MAG_HOPS - 1 ? 1 : 0, CH_LATE);
   store<u8>(ch, 0, CH_IN_GAP);
   clearToneSums(ch);
   store<f32>(ch, ref, CH_REF);
-  store<i32>(ch, 1, CH_REF_N);
+  store<u16>(ch, 1, CH_REF_N);
   const H = <f64>hop;
   store<f64>(ch, hopStart - <f64>j * H + (1.0 - <f64>aOn) * H, CH_ONSET);
   // End so far: inside the current hop if it holds the tone, else inside the previous one.
@@ -177,19 +177,19 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   const hop = load<i32>(rate, R_HOP);
   const H = <f64>hop;
   const hopEnd = hopStart + H;
-  let state = load<i32>(ch, CH_STATE);
+  let state = <i32>load<u8>(ch, CH_STATE);
   if (state == STATE_IDLE) {
     if (hit >= 0) startCandidate(ch, hop, hops, hit, hopStart);
     return;
   }
-  const key = load<i32>(ch, CH_KEY);
+  const key = <i32>load<u8>(ch, CH_KEY);
   const m = keyMagnitude(ch, hops, 0, key);
   let ref = load<f32>(ch, CH_REF);
   if (hit == key && m >= <f32>REF_SHARE * ref) { // a hop the tone fills: refine the mean
-    const n = load<i32>(ch, CH_REF_N) + 1;
+    const n = min(<i32>load<u16>(ch, CH_REF_N) + 1, U16_MAX); // saturated: a running mean of the last 65,535 hops
     ref += (m - ref) / <f32>n;
     store<f32>(ch, ref, CH_REF);
-    store<i32>(ch, n, CH_REF_N);
+    store<u16>(ch, n, CH_REF_N);
   }
   const a = coverage(m, ref);
   if (hit == key) {
@@ -198,7 +198,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     accumulate(ch, rate, key, a);
     store<f32>(ch, a, CH_PREV_A);
     if (state == STATE_CANDIDATE && toneAccepted(ch, rate)) {
-      store<i32>(ch, STATE_ACTIVE, CH_STATE);
+      store<u8>(ch, STATE_ACTIVE, CH_STATE);
       emitKey(ch, rate, EVENT_KEYDOWN, hopEnd);
     }
     return;
@@ -225,14 +225,14 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
  * by the end of the stream is reported as a keydown and keyup together.
  */
 export function endStream(ch: usize, rate: usize): void {
-  const state = load<i32>(ch, CH_STATE);
+  const state = <i32>load<u8>(ch, CH_STATE);
   if (state == STATE_IDLE) return;
   const streamEnd = streamPosition(ch);
   if (!load<u8>(ch, CH_IN_GAP) && load<f32>(ch, CH_PREV_A) >= <f32>COVER_FULL) {
     store<f64>(ch, streamEnd, CH_TONE_END);
   }
   if (state == STATE_CANDIDATE && toneAccepted(ch, rate)) {
-    store<i32>(ch, STATE_ACTIVE, CH_STATE);
+    store<u8>(ch, STATE_ACTIVE, CH_STATE);
     emitKey(ch, rate, EVENT_KEYDOWN, streamEnd);
   }
   finish(ch, rate, streamEnd);

@@ -2,7 +2,7 @@
 // measurement need that depends only on the sample rate, computed once per rate and shared
 // by every channel at that rate (a channel holds only its state, channels.ts).
 import { COL_HZ, ROW_HZ } from "../src/conventions";
-import { HOP_MS, LEAK_OFFSET, LEAK_OFFSET_STEP, LEAK_SHARE } from "./rules";
+import { HOP_MS, LEAK_OFFSET, LEAK_OFFSET_STEP, LEAK_SHARE, NOTCH_HIGH_HZ, NOTCH_LOW_HZ, NOTCH_Q } from "./rules";
 
 export const BINS: i32 = 8;
 
@@ -35,7 +35,9 @@ export const R_KSELF: usize = 544;  // [bin]      K(−2ω_bin)
 // ±LEAK_OFFSET of its frequency puts into each bin of the other group over the 2H window,
 // negative-frequency image included (the bound is 0.024 … 0.105).
 export const R_LEAK: usize = 640;
-const RATE_RECORD_BYTES: usize = 800;
+// The dial-tone filter's two notch sections (dialtone.ts): b0, b1, b2, a1, a2 (a0 = 1) each, f32.
+export const R_NOTCH: usize = 800;
+const RATE_RECORD_BYTES: usize = 840;
 export const MAX_RATES: i32 = 64;
 
 let rateTable: usize = 0;
@@ -116,6 +118,8 @@ function makeRecord(r: usize, rate: i32): void {
       store<f32>(r + R_LEAK + (<usize>((t << 2) | k) << 2), <f32>leakBound(binHz(t), binHz(bin), rate, hop << 1) * <f32>LEAK_SHARE);
     }
   }
+  storeNotch(r + R_NOTCH, NOTCH_LOW_HZ, rate);
+  storeNotch(r + R_NOTCH + 20, NOTCH_HIGH_HZ, rate);
   store<i32>(r, rate, R_RATE);
   store<i32>(r, hop, R_HOP);
   store<f32>(r, <f32>(2.0 * Math.PI * <f64>hop / <f64>rate), R_RAD_PER_HZ);
@@ -149,4 +153,19 @@ function storeKernel(at: usize, delta: f64, hop: i32): void {
   for (let n = 0; n < hop; n++) { re += Math.cos(delta * <f64>n); im += Math.sin(delta * <f64>n); }
   store<f32>(at, <f32>(re / <f64>hop));
   store<f32>(at, <f32>(im / <f64>hop), 4);
+}
+
+/**
+ * The coefficients of a notch biquad at `hz` (quality NOTCH_Q; the RBJ audio-EQ cookbook's
+ * notch, normalised by a0): b0, b1, b2, a1, a2 as f32 at `at`.
+ */
+function storeNotch(at: usize, hz: f64, rate: i32): void {
+  const w = 2.0 * Math.PI * hz / <f64>rate;
+  const alpha = Math.sin(w) / (2.0 * NOTCH_Q);
+  const a0 = 1.0 + alpha;
+  store<f32>(at, <f32>(1.0 / a0));
+  store<f32>(at, <f32>(-2.0 * Math.cos(w) / a0), 4);
+  store<f32>(at, <f32>(1.0 / a0), 8);
+  store<f32>(at, <f32>(-2.0 * Math.cos(w) / a0), 12);
+  store<f32>(at, <f32>((1.0 - alpha) / a0), 16);
 }

@@ -66,10 +66,10 @@ export const MIN_PHASE_PAIRS = 2;
 // on the line. Such a candidate may still be confirmed by what a key has and the interfering
 // sound's look-alikes (speech harmonics, musical notes) lack: tones exactly on the key's
 // frequencies, holding one frequency (phase coherence) and one amplitude over a longer press.
-// Measured on candidates with the tests relaxed (scratch study, issue 14's closing note): genuine
-// keys over speech, music, 1 kHz and noise measured within ±0.35 % (p5-p95) of nominal, with a
-// hop-to-hop frequency jitter of p50 0.2-0.4 Hz; the talk-off candidates spread over the whole
-// ±1.8 % and jittered p50 3-4 Hz. Stale and late candidates never take this path: held notes of
+// Measured on candidates with the tests relaxed (`node bench/busy-line.mjs [--corpus]`, part 1):
+// genuine keys over speech and music measure within 0.32 % (p95) of nominal with phase coherence
+// ≥ 0.98 at p5, while the talk-off candidates of speech and music spread over the whole ±1.8 %
+// and glide; part 2 shows keys found and false keys as each constant below moves a step. Stale and late candidates never take this path: held notes of
 // music pass all of these tests (3 false keys in the bench corpus when stale ones may), and a late
 // candidate must be purer than a key, not less pure (LATE_PRESS_PURITY).
 /** Full hops (6.375 ms each) a busy-line candidate needs: 25.5 ms of steady tone, beyond MIN_PHASE_PAIRS. */
@@ -94,6 +94,20 @@ export const BUSY_COHERENCE = 0.98;
  * notes that swell or decay over the press fail).
  */
 export const BUSY_STEADINESS = 0.98;
+
+// ─── Dial-tone filter (dialtone.ts; off unless DetectorTuning.dialToneFilter) ───────────────
+// A dial tone 350 + 440 Hz (ITU-T E.180 / North America) 10-20 dB above the keys leaks into the
+// low group's bins and holds most of the power: hardware receivers and spandsp's dial-tone
+// filter remove it before the filter bank. Two notch sections (RBJ notch biquads) at its
+// frequencies, with quality NOTCH_Q: the key's tones lose 0.4 dB at 697 Hz and under 0.2 dB
+// from 770 Hz up; the notch depth at 350 and 440 Hz is unbounded, and the 425 Hz (Europe) and
+// 450 Hz (UK) dial tones lose 13 and 15 dB (analog prototype).
+/** Centre of the first notch section, Hz. */
+export const NOTCH_LOW_HZ = 350.0;
+/** Centre of the second notch section, Hz. */
+export const NOTCH_HIGH_HZ = 440.0;
+/** Quality of both sections (centre / −3 dB bandwidth): 110 Hz wide at 440 Hz. */
+export const NOTCH_Q = 4.0;
 
 // ─── Tone measurement (tones.ts) ────────────────────────────────────────────────────────────
 /**

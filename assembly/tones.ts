@@ -11,7 +11,7 @@
 // DTMF frequencies, the main source of talk-off in the bench corpus).
 import {
   CH_ABS_TC, CH_ABS_TR, CH_ABS_ZC, CH_ABS_ZR, CH_E, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R, CH_PRESS_TOTAL, CH_PREV_A, CH_S, CH_TPREV,
-  CH_TPREV_KEY, CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
+  CH_TPREV_KEY, U16_MAX, CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
 } from "./channels";
 import { DBM0_REF_POWER } from "../src/conventions";
 import { Y_IM, Y_RE } from "./filterbank";
@@ -53,12 +53,12 @@ export function clearPair(): void { pairKey = -1; }
 /** Ends the hop for the tone measurement: T becomes the previous hop's. */
 export function shiftPair(ch: usize): void {
   v128.store(ch + CH_TPREV, v128.load(T));
-  store<i32>(ch, pairKey, CH_TPREV_KEY);
+  store<i8>(ch, pairKey, CH_TPREV_KEY);
 }
 
 /** Clears the sums of a new candidate. */
 export function clearToneSums(ch: usize): void {
-  store<i32>(ch, 0, CH_PAIRS);
+  store<u16>(ch, 0, CH_PAIRS);
   store<i32>(ch, 0, CH_FULL_HOPS);
   store<f32>(ch, 0, CH_ZR_RE); store<f32>(ch, 0, CH_ZR_IM);
   store<f32>(ch, 0, CH_ZC_RE); store<f32>(ch, 0, CH_ZC_IM);
@@ -83,7 +83,7 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
   const e = load<f32>(ch, CH_E), s = load<f32>(ch, CH_S);
   const ac = (e - s * s * perSample) * perSample; // the hop's mean power less DC
   store<f32>(ch, load<f32>(ch, CH_PRESS_TOTAL) + (ac > 0 ? ac : <f32>0), CH_PRESS_TOTAL);
-  if (load<f32>(ch, CH_PREV_A) < <f32>COVER_FULL || load<i32>(ch, CH_TPREV_KEY) != key) return;
+  if (load<f32>(ch, CH_PREV_A) < <f32>COVER_FULL || <i32>load<i8>(ch, CH_TPREV_KEY) != key) return;
   // (e^{−jωH}·T)·conj(T_prev): its phase is 2πδH/fs for each of the two tones.
   const r = <usize>(key >> 2) << 2, c = <usize>(4 + (key & 3)) << 2;
   const twr = load<f32>(rate + R_COST + r), tws = load<f32>(rate + R_SINT + r);
@@ -96,7 +96,7 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
   const qr = load<f32>(ch, CH_TPREV + 8), qi = load<f32>(ch, CH_TPREV + 12);
   store<f32>(ch, load<f32>(ch, CH_ZC_RE) + wcRe * qr + wcIm * qi, CH_ZC_RE);
   store<f32>(ch, load<f32>(ch, CH_ZC_IM) + wcIm * qr - wcRe * qi, CH_ZC_IM);
-  store<i32>(ch, load<i32>(ch, CH_PAIRS) + 1, CH_PAIRS);
+  store<u16>(ch, min(<i32>load<u16>(ch, CH_PAIRS) + 1, U16_MAX), CH_PAIRS);
   // |z| of each phasor added: |T|·|T_prev| (the twiddle has unit modulus).
   store<f32>(ch, load<f32>(ch, CH_ABS_ZR) + magR * Mathf.sqrt(pr * pr + pi * pi), CH_ABS_ZR);
   store<f32>(ch, load<f32>(ch, CH_ABS_ZC) + magC * Mathf.sqrt(qr * qr + qi * qi), CH_ABS_ZC);
@@ -180,7 +180,7 @@ export function amplitudeSteadiness(ch: usize, rate: usize): f64 {
 export function fullHops(ch: usize): i32 { return load<i32>(ch, CH_FULL_HOPS); }
 
 /** Hop-to-hop phase pairs in the frequency estimate. */
-export function phasePairs(ch: usize): i32 { return load<i32>(ch, CH_PAIRS); }
+export function phasePairs(ch: usize): i32 { return <i32>load<u16>(ch, CH_PAIRS); }
 
 export function levelDbm0(power: f64): f64 {
   return 10.0 * Math.log10(Math.max(power, POWER_FLOOR) / DBM0_REF_POWER);

@@ -16,7 +16,7 @@ import { writePlots } from "./lib/plots.mjs";
 import { Progress } from "./lib/progress.mjs";
 import { failures, markdown, writeReadme } from "./lib/report.mjs";
 
-const PARTS = ["speed", "accuracy", "latency", "duration", "talkoff", "interference", "codecs"];
+const PARTS = ["speed", "accuracy", "latency", "duration", "talkoff", "interference", "codecs", "redact"];
 const USAGE = `usage: npm run bench -- [--quick] [--heldout] [--only ${PARTS.join(",")}] [--name NAME] [--readme | --no-readme] [--quiet]
 
   --quick       about a minute: fewer seeds, coarser sweeps, talk-off on the committed excerpts
@@ -92,6 +92,7 @@ const runners = {
   talkoff: async () => (await import("./parts/talkoff.mjs")).runTalkoff(ctx),
   interference: async () => (await import("./parts/interference.mjs")).runInterference(ctx),
   codecs: async () => (await import("./parts/codecs.mjs")).runCodecs(ctx),
+  redact: async () => (await import("./parts/redact.mjs")).runRedact(ctx),
 };
 for (const part of PARTS.filter((p) => options.only.includes(p))) {
   ctx.progress = new Progress(part, { quiet: options.quiet });

@@ -46,6 +46,12 @@ export interface ConfirmedCandidate {
   highErrorPct: number;
   /** Confirmed by the busy-line path (assembly/press.ts busyLineAccepted), not the press purity. */
   busyLine: boolean;
+  /** Phase coherence of the less coherent tone, |Σz|/Σ|z| (1: one frequency throughout). */
+  coherence: number;
+  /** Amplitude steadiness of the less steady tone, (Σ|T|)²/(n·Σ|T|²) (1: constant amplitude). */
+  steadiness: number;
+  /** Full hops behind the levels and the purity. */
+  fullHops: number;
 }
 
 /** Hooks for studying the confirmation tests (bench/candidates.mjs) and the rules (test/rules.perturb.ts). */
@@ -117,6 +123,8 @@ export class PlainDetector {
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
+  /** The dial-tone filter's sections (assembly/dialtone.ts): [b0, b1, b2, a1, a2] and states [z1, z2]; none when off. */
+  private readonly notches: { c: number[]; z: [number, number] }[] = [];
   private t: [number, number, number, number] = [0, 0, 0, 0];
   private tPrev: [number, number, number, number] = [0, 0, 0, 0];
   private tKey = -1; private tPrevKey = -1;
@@ -135,6 +143,12 @@ export class PlainDetector {
     this.onConfirm = probe.onConfirm;
     this.mag = new Float64Array(BINS * this.r.MAG_HOPS);
     this.hop = Math.round((sampleRate * this.r.HOP_MS) / 1000);
+    if (this.tuning.dialToneFilter) {
+      for (const hz of [this.r.NOTCH_LOW_HZ, this.r.NOTCH_HIGH_HZ]) {
+        const w = (2 * Math.PI * hz) / sampleRate, alpha = Math.sin(w) / (2 * this.r.NOTCH_Q), a0 = 1 + alpha;
+        this.notches.push({ c: [1 / a0, (-2 * Math.cos(w)) / a0, 1 / a0, (-2 * Math.cos(w)) / a0, (1 - alpha) / a0], z: [0, 0] });
+      }
+    }
     const hz = [...ROW_HZ, ...COL_HZ];
     this.w = Float64Array.from(hz, (f) => (2 * Math.PI * f) / sampleRate);
     this.coef = this.w.map((w) => 2 * Math.cos(w));
@@ -166,6 +180,12 @@ export class PlainDetector {
     for (let i = 0; i < samples.length; i++) {
       let x = samples[i];
       x = x !== x ? 0 : x > 1 ? 1 : x < -1 ? -1 : x;
+      for (const { c, z } of this.notches) { // transposed direct form II, as assembly/dialtone.ts
+        const y = c[0] * x + z[0];
+        z[0] = c[1] * x - c[3] * y + z[1];
+        z[1] = c[2] * x - c[4] * y;
+        x = y;
+      }
       for (let b = 0; b < BINS; b++) {
         const s = x + this.coef[b] * this.s1[b] - this.s2[b];
         this.s2[b] = this.s1[b];
@@ -281,9 +301,11 @@ export class PlainDetector {
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
     const busyLine = tone < (this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity) * this.pressTotal;
     if (busyLine && (this.late || !this.busyLineAccepted(tone, rowErr, colErr))) return false;
+    const { coherence, steadiness } = this.busyLineMeasures();
     this.onConfirm?.({
       digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, confirmSample: this.hopStart + this.pos, late: this.late, pressPurity: tone / this.pressTotal,
       lowErrorPct: (100 * rowErr) / ROW_HZ[this.key >> 2], highErrorPct: (100 * colErr) / COL_HZ[this.key & 3], busyLine,
+      coherence, steadiness, fullHops: this.fullHops,
     });
     return true;
   }
@@ -294,11 +316,17 @@ export class PlainDetector {
     if (this.fullHops < BUSY_MIN_FULL_HOPS) return false;
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return false;
     if (tone < BUSY_PRESS_PURITY * this.pressTotal) return false;
-    if (this.absZr <= 0 || this.absZc <= 0) return false;
+    const { coherence, steadiness } = this.busyLineMeasures();
+    return coherence >= BUSY_COHERENCE && steadiness >= BUSY_STEADINESS;
+  }
+
+  /** Phase coherence and amplitude steadiness of the less coherent / less steady tone (0 without data). */
+  private busyLineMeasures(): { coherence: number; steadiness: number } {
+    if (this.absZr <= 0 || this.absZc <= 0 || this.fullHops <= 0 || this.powR <= 0 || this.powC <= 0) return { coherence: 0, steadiness: 0 };
     const coherence = Math.min(Math.hypot(...this.zr) / this.absZr, Math.hypot(...this.zc) / this.absZc);
     const norm = 2 / (this.hop * this.hop); // Σ|T|² = powR / norm
     const steadiness = Math.min((this.absTr ** 2 * norm) / (this.fullHops * this.powR), (this.absTc ** 2 * norm) / (this.fullHops * this.powC));
-    return coherence >= BUSY_COHERENCE && steadiness >= BUSY_STEADINESS;
+    return { coherence, steadiness };
   }
 
   /**

@@ -47,7 +47,7 @@ export type CoreExports = CoreFunctions & { memory: WebAssembly.Memory } & Recor
 const CONFIG_FIELDS = {
   minPower: "CFG_MIN_POWER", twistLo: "CFG_TWIST_LO", twistHi: "CFG_TWIST_HI", relPeak: "CFG_REL_PEAK",
   toneTotal: "CFG_TONE_TOTAL", freqTol: "CFG_FREQ_TOL", minConfirm: "CFG_MIN_CONFIRM", gapMax: "CFG_GAP_MAX",
-  keyMask: "CFG_KEY_MASK", pressPurity: "CFG_PRESS_PURITY",
+  keyMask: "CFG_KEY_MASK", pressPurity: "CFG_PRESS_PURITY", dialToneFilter: "CFG_DIAL_TONE_FILTER",
 } as const;
 const EVENT_FIELDS = {
   type: "EV_TYPE", key: "EV_KEY", start: "EV_START", duration: "EV_DURATION", decided: "EV_DECIDED",

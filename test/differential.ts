@@ -105,6 +105,11 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
   ];
   for (const [name, make, tuning] of busy) cases.push(synthetic(name, make, tuning));
   for (const seed of [1, 2, 3]) cases.push(generated(`S/N 3 dB, seed ${seed}`, { seed, snrDb: 3 }));
+  // The dial-tone filter (rules.ts NOTCH_*): keys under a dial tone above them, and a clean line
+  // (where the 697 Hz level shows the sections' width).
+  const dial = (db: number) => [{ hz: 350, levelDbm0: -20 + db }, { hz: 440, levelDbm0: -20 + db }];
+  for (const db of [10, 15]) cases.push({ ...generated(`dial tone +${db} dB, filter on`, { seed: 11, levelDbm0: -20, toneMs: 60, interference: dial(db) }), tuning: { dialToneFilter: true } });
+  cases.push({ ...generated("clean, filter on", { seed: 12, levelDbm0: -20, toneMs: 60 }), tuning: { dialToneFilter: true } });
   // Talk-off excerpts.
   const dir = new URL("../audio-fixtures/talkoff/", import.meta.url);
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".wav")).sort()) {

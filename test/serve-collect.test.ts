@@ -56,6 +56,20 @@ describe("collections in the server", () => {
     expect(got.find((p) => p.event === "reprompt")).toEqual({ event: "reprompt", session_uuid: "prompt", command_uid: "p", attempt: 2, reason: "invalid" });
   });
 
+  it("a pattern that backtracks catastrophically (16 × 1*) judges 29 digits at once, and the next call keeps its keys", async () => {
+    // On a backtracking engine "1*" × 16 against 28 ones and a 2 runs for minutes and blocks every
+    // call of the process (issue found by a probe); the collector's linear-time engine (src/regex.ts) answers at once.
+    const keys = "1".repeat(28) + "2#";
+    const got = await play("redos", { keys, toneMs: 60, gapMs: 60, leadMs: 200, tailMs: 300 }, (i, c) => {
+      if (i === 0) c.json({ event: "collect", collect: { command_uid: "r", max_digits: 64, regex: "1*".repeat(16), terminators: "#", timeout: 5000 } });
+    });
+    expect(got.filter((p) => p.event === "digits.collected")).toEqual([
+      { event: "digits.collected", session_uuid: "redos", command_uid: "r", digits: "1".repeat(28) + "2", terminator: "#", status: "failure" },
+    ]);
+    const next = await play("after-redos", { keys: "5", toneMs: 100, leadMs: 200, tailMs: 300 });
+    expect(summary(next)).toEqual(["k5", "d5"]);
+  });
+
   it("the strict success rule (per request): a terminator before min_digits fails", async () => {
     const got = await play("strict", { keys: "1#", toneMs: 100, gapMs: 200, leadMs: 200, tailMs: 300 }, (i, c) => {
       if (i === 0) c.json({ event: "collect", collect: { command_uid: "s", min_digits: 3, success_rule: "strict" } });

@@ -47,8 +47,8 @@ async function oursDetector() {
     version: pkg.version,
     available: { ok: true },
     ours: true,
-    async detect(samples, { frameSize = 160 } = {}) {
-      const detector = engine.createDetector({ sampleRate: RATE, encoding: "pcm16" });
+    async detect(samples, { frameSize = 160, dialToneFilter = false } = {}) {
+      const detector = engine.createDetector({ sampleRate: RATE, encoding: "pcm16", dialToneFilter });
       const detections = [];
       for (let at = 0; at < samples.length; at += frameSize) oursDetections(detector.process(samples.subarray(at, at + frameSize)), detections);
       oursDetections(detector.flush(), detections);

@@ -123,7 +123,7 @@ export function failures(results) {
   const out = [];
   const { speed, latency, duration: edges, talkoff } = results.parts;
   const spandsp = speed?.stream.find((r) => r.id === "spandsp" && !r.skipped);
-  if (spandsp && spandsp.oursOneChannelRatio < 2.5) out.push(`Speed: dtmf-wasm on one channel runs ${ratio(spandsp.oursOneChannelRatio)} spandsp dtmf_rx's samples/s at 160-sample frames (target: ≥ 2.5×)`);
+  if (spandsp && spandsp.oursOneChannelRatio < 2.5) out.push(`Speed: dtmf-wasm on one channel runs ${ratio(spandsp.oursOneChannelRatio)} spandsp dtmf_rx's samples/s at 160-sample frames (the project's target: ≥ 2.5×)`);
   for (const row of rowParts(results).flatMap((p) => p.rows)) if (row.detectors[OURS] && row.detectors[OURS].pass === false) out.push(`${row.title}: ${row.detectors[OURS].figure} (requirement: ${row.requirement})`);
   if (latency?.detectors[OURS] && !latency.detectors[OURS].pass) out.push(`Keydown latency: p95 ${ms(latency.detectors[OURS].p95)} ms (requirement: ${latency.requirement})`);
   if (edges?.detectors[OURS] && edges.detectors[OURS].pass === false) out.push(`Onset/duration: p95 ${ms(edges.detectors[OURS].onsetAbs.p95)} / ${ms(edges.detectors[OURS].durationAbs.p95)} ms (requirement: ${edges.requirement})`);
@@ -187,7 +187,7 @@ export function markdown(results, plots) {
   }
   if (codecs) {
     const ran = codecs.codecs.filter((c) => !c.skipped);
-    add("### Keys through codecs", "", `${codecs.setup}, coded and decoded by each codec (\`bench/lib/codecs.mjs\`; the decoder's delay is measured and taken out: ${ran.filter((c) => c.delayMs).map((c) => `${c.id} ${c.delayMs} ms`).join(", ") || "none"}); every detector runs on the decoded stream. Share of keys decoded (false keys); ✓ / ✗ against the target (≥ 99 %, no false keys) where it sets one, the other codecs as measured.`, "");
+    add("### Keys through codecs", "", `${codecs.setup}, coded and decoded by each codec (\`bench/lib/codecs.mjs\`; the decoder's delay is measured and taken out: ${ran.filter((c) => c.delayMs).map((c) => `${c.id} ${c.delayMs} ms`).join(", ") || "none"}); every detector runs on the decoded stream. Share of keys decoded (false keys); ✓ / ✗ against the project's target (≥ 99 %, no false keys) where it sets one, the other codecs as measured.`, "");
     rowsTable(add, ids, name, codecs);
     add("");
   }

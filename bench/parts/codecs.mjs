@@ -1,5 +1,5 @@
 /**
- * Keys through lossy codecs: one stream of key presses (16 keys × seeds at each of
+ * Keys through lossy codecs (issue #14): one stream of key presses (16 keys × seeds at each of
  * a few levels, −5 … −30 dBm0, twist within Q.24's −8 … +4 dB) goes through a round trip of
  * every codec of bench/lib/codecs.mjs (GSM 06.10, G.722, G.726, G.723.1, Opus 8-24 kbit/s,
  * Speex, Codec 2; G.711 and the uncoded stream for reference), and every detector runs on each
@@ -51,7 +51,7 @@ export async function runCodecs(ctx) {
 
   for (const codec of CODECS) {
     const target = TARGET.has(codec.id);
-    const requirement = `${codec.family}${codec.kbps ? `, ${codec.kbps} kbit/s` : ""}: ${target ? `≥ ${targetPct(TARGET_SHARE)} of keys, 0 false keys` : "as measured"}`;
+    const requirement = `${codec.family}${codec.kbps ? `, ${codec.kbps} kbit/s` : ""}: ${target ? `≥ ${targetPct(TARGET_SHARE)} of keys, 0 false keys (project target)` : "as measured"}`;
     const why = missingTools(codec);
     if (why) {
       codecs.push({ id: codec.id, label: codec.label, family: codec.family, skipped: why });

@@ -17,7 +17,7 @@ export const MAX_RAW_RATE = 384_000;
 export const DEFAULT_RAW_RATE = 8000;
 
 /** Detector tuning options and the flags that set them. */
-const TUNING_FLAGS = {
+export const TUNING_FLAGS = {
   keys: "--keys",
   minLevelDbm0: "--min-level",
   normalTwistDb: "--normal-twist",
@@ -28,7 +28,7 @@ const TUNING_FLAGS = {
   frequencyTolerancePct: "--freq-tolerance",
   minToneMs: "--min-tone",
   gapMs: "--min-gap",
-} as const satisfies Record<keyof DetectorTuning, string>;
+} as const satisfies Record<Exclude<keyof DetectorTuning, "dialToneFilter">, string>;
 
 const d = DEFAULT_TUNING;
 export const ANALYZE_HELP = `usage: dtmf-wasm analyze [options] FILE...
@@ -73,6 +73,7 @@ detector:
       --freq-tolerance PCT  largest frequency error accepted, % (default ${d.frequencyTolerancePct})
       --min-tone MS      tone length that confirms a key press, ms (default ${d.minToneMs})
       --min-gap MS       silence that ends a key press, ms (default ${d.gapMs})
+      --dial-tone-filter notch out a 350 + 440 Hz dial tone before detection (default off)
 
   -h, --help             this help
 
@@ -108,6 +109,7 @@ const OPTIONS = {
   "freq-tolerance": { type: "string" },
   "min-tone": { type: "string" },
   "min-gap": { type: "string" },
+  "dial-tone-filter": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -175,8 +177,9 @@ export function parseAnalyzeArgs(args: string[], io: CliIo): AnalyzeCommand {
 }
 
 /** The detector options given as flags, checked by the library's own rules. */
-function tuningFlags(v: Partial<Record<string, string | boolean>>): DetectorTuning {
-  const tuning: Record<string, number | string> = {};
+export function tuningFlags(v: Partial<Record<string, string | boolean>>): DetectorTuning {
+  const tuning: Record<string, number | string | boolean> = {};
+  if (v["dial-tone-filter"] === true) tuning.dialToneFilter = true;
   for (const [option, flag] of Object.entries(TUNING_FLAGS)) {
     const text = v[flag.slice(2)];
     if (typeof text !== "string") continue;

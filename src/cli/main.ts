@@ -14,6 +14,7 @@ const VERSION_FLAGS = new Set(["--version", "-V", "-v"]);
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[], io: CliIo): Promise<number> }> }> = {
   analyze: { summary: "find the DTMF key presses in WAV or raw audio files", load: () => import("./analyze.js") },
   generate: { summary: "write a WAV of DTMF tones (levels, twist, noise…)", load: () => import("./generate.js") },
+  redact: { summary: "remove the DTMF keys from recordings (PCI), with an audit", load: () => import("./redact.js") },
   collect: { summary: "collect digits from a recording as play_and_get_digits would", load: () => import("./collect.js") },
   serve: { summary: "find DTMF in voice platforms' media streams (Twilio, Vonage, jambonz, AudioSocket, RTP…)", load: () => import("./serve.js") },
 };

@@ -1,0 +1,75 @@
+/**
+ * The audit record of one redacted file: what went in and came out (SHA-256 of both), every
+ * span with its method and what was left of the key in it, and the verification. It never
+ * holds the digits unless asked (`keepDigits`): the audit must not become the card number.
+ */
+
+export interface AuditSpan {
+  channel: number;
+  start_sample: number;
+  end_sample: number;
+  start_ms: number;
+  end_ms: number;
+  method: string;
+  /** "key" (a confirmed key press) or "fragment" (a DTMF-like pair shorter than a key). */
+  kind: "key" | "fragment";
+  /** Keys inside the span (back-to-back keys share one). */
+  keys: number;
+  /** The loudest tone of the key(s) in the input, dBm0. */
+  key_dbm0: number;
+  /** The power left at the key's frequencies in the output (windowed; the loudest of the tones), dBm0. */
+  residual_dbm0: number;
+  /** residual − key for the worst tone, dB (−120 dBm0 is the floor: nothing measurable). */
+  residual_db: number;
+  /** Only with keepDigits. */
+  digits?: string;
+}
+
+export interface AuditFinding {
+  channel: number;
+  start_ms: number;
+  duration_ms: number;
+  /** Only with keepDigits. */
+  digit?: string;
+}
+
+export interface RedactAudit {
+  tool: string;
+  version: string;
+  input: { file: string; sha256: string; bytes: number; format: string };
+  output: { file: string; sha256: string; bytes: number };
+  method: string;
+  guard_before_ms: number;
+  guard_after_ms: number;
+  fragments: boolean;
+  fragment_level_dbm0?: number;
+  audio_ms: number;
+  spans: AuditSpan[];
+  verification: {
+    /** The detector settings the output was analysed with (more sensitive than the default). */
+    tuning: Record<string, number | string>;
+    keys_found: number;
+    found: AuditFinding[];
+    /** Every byte outside the spans' samples is the same in input and output. */
+    outside_spans_identical: boolean;
+    passed: boolean;
+  };
+  warnings: string[];
+  /** Only with keepDigits: the digits removed, per channel. */
+  digits?: string[];
+}
+
+const short = (hash: string) => hash.slice(0, 12);
+
+/** The one-line summary on stderr. */
+export function auditSummary(audit: RedactAudit): string {
+  const v = audit.verification;
+  const worst = audit.spans.reduce((m, s) => Math.max(m, s.residual_db), Number.NEGATIVE_INFINITY);
+  const residual = audit.spans.length ? `, residual ≤ ${worst.toFixed(1)} dB` : "";
+  const fragments = audit.spans.filter((s) => s.kind === "fragment").length;
+  const verdict = v.passed
+    ? "verified: no key left"
+    : `VERIFICATION FAILED: ${v.keys_found} key(s) found in the output${v.outside_spans_identical ? "" : ", bytes outside the spans changed"}`;
+  return `${audit.input.file} -> ${audit.output.file}: ${audit.spans.length} span(s) (${audit.method}${fragments ? `, ${fragments} fragment(s)` : ""})${residual}; ` +
+    `${verdict}; sha256 ${short(audit.input.sha256)} -> ${short(audit.output.sha256)}`;
+}

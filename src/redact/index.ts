@@ -1,0 +1,13 @@
+/**
+ * `dtmf-wasm/redact`: removing DTMF keys from audio. Recordings: redactFile() (what
+ * `dtmf-wasm redact` runs). Live: createLiveRedactor() for a server's per-call loop, or the
+ * Node Transform / Web TransformStream around it. (The Node-only pieces, redactFile and
+ * RedactTransform, are in "./offline.js" and "./node.js"; this module re-exports them too.)
+ */
+export { LiveRedactor, LIVE_DELAY_MS, createLiveRedactor, type CreateLiveRedactorOptions, type LiveRedactorOptions, type LiveResult } from "./live.js";
+export { RedactTransform, createRedactTransform, type CreateRedactTransformOptions, type RedactTransformOptions } from "./node.js";
+export { RedactTransformStream, createRedactTransformStream, type CreateRedactTransformStreamOptions, type RedactTransformStreamOptions } from "./web.js";
+export { redactFile, type RedactFileOptions } from "./offline.js";
+export { auditSummary, type AuditFinding, type AuditSpan, type RedactAudit } from "./audit.js";
+export { METHODS, DEFAULT_METHOD, MASK_TONE_HZ, MASK_TONE_DBM0, type RedactMethod } from "./methods.js";
+export { FRAGMENT_LEVEL_DBM0, GUARD_AFTER_MS, GUARD_BEFORE_MS, VERIFY_TUNING } from "./spans.js";

@@ -1,0 +1,483 @@
+/**
+ * Redacting a recording (`dtmf-wasm redact`), in three passes over the file, each streamed in
+ * bounded memory:
+ *
+ * 1. find: the audio through the detector (one channel each; plus the fragment finder when
+ *    asked): every key's onset, end and measured frequencies, hence the spans;
+ * 2. write: the input copied byte for byte to the output (hashed on the way), then each span's
+ *    samples read back, redacted and written in place. Only the samples inside spans are ever
+ *    rewritten, so the header, every other chunk (LIST, cue, bext…, before or after the data)
+ *    and every sample outside the spans stay exactly as they were;
+ * 3. verify: the output analysed again with VERIFY_TUNING (more sensitive than the default),
+ *    hashed, and compared with the input byte for byte outside the spans.
+ *
+ * The detector confirms a key ≈ 30 ms after its onset; reading the file twice is what lets the
+ * span start before the onset here (the live redactor holds a fixed delay instead).
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, realpathSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { resolve } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Detector } from "../detector.js";
+import type { DtmfEngine } from "../engine.js";
+import { DtmfFileError, DtmfOptionError } from "../errors.js";
+import type { DtmfEvent } from "../events.js";
+import { type DetectorTuning, checkNumber, resolveTuning } from "../options.js";
+import { dbm0ToPower } from "../levels.js";
+import { describeFormat } from "../wav/format.js";
+import type { PcmFormat } from "../wav/format.js";
+import type { RawOptions } from "../wav/raw.js";
+import { AudioReader } from "../wav/reader.js";
+import { unreadable } from "../wav/source.js";
+import { FragmentScanner, chunkToFloat } from "./fragments.js";
+import { followTone } from "./tones.js";
+import type { AuditFinding, AuditSpan, RedactAudit } from "./audit.js";
+import { type SampleCodec, sampleCodec } from "./codec.js";
+import { DEFAULT_METHOD, type KeyJob, type KeyMeasure, METHODS, type RedactMethod, applyMethod, surroundingRms } from "./methods.js";
+import {
+  FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, type Span,
+  VERIFY_TUNING, foundKey, msToSamples, planSpans,
+} from "./spans.js";
+
+export interface RedactFileOptions {
+  /** Default "notch". */
+  method?: RedactMethod;
+  /** Guard before each onset / after each end, ms (defaults GUARD_BEFORE_MS, GUARD_AFTER_MS). */
+  guardBeforeMs?: number;
+  guardAfterMs?: number;
+  /** Also redact DTMF-like pairs shorter than a key (fragments.ts). Default false. */
+  fragments?: boolean;
+  /** Level of each tone above which a fragment is redacted, dBm0 (default −35). */
+  fragmentLevelDbm0?: number;
+  /** Detector tuning that finds the keys (default: the detector's defaults). */
+  tuning?: DetectorTuning;
+  /** Overrides of VERIFY_TUNING for the verification. */
+  verifyTuning?: DetectorTuning;
+  /** Put the digits in the audit. Default false. */
+  keepDigits?: boolean;
+  /** Headerless input (and output) in this format. */
+  raw?: RawOptions;
+  /** Names the audit uses (default: the paths). */
+  inputName?: string;
+  outputName?: string;
+  /** File bytes per block while reading (default 64 KiB). */
+  chunkBytes?: number;
+}
+
+const KNOWN = new Set(["method", "guardBeforeMs", "guardAfterMs", "fragments", "fragmentLevelDbm0", "tuning", "verifyTuning", "keepDigits", "raw", "inputName", "outputName", "chunkBytes"]);
+
+/** Context read around a span for the surrounding level (noise method), ms. */
+const NOISE_CONTEXT_MS = 200;
+/** Spans longer than this are redacted in pieces (bounded memory for a tone held for minutes), s. */
+const MAX_PIECE_S = 2;
+/** File bytes the spans are patched through at a time. */
+const WINDOW_BYTES = 1 << 20;
+/** Bytes compared / hashed at a time in the verification pass. */
+const COMPARE_BYTES = 1 << 20;
+
+interface Found {
+  format: PcmFormat;
+  formatText: string;
+  dataOffset: number;
+  frames: number;
+  keys: FoundKey[][];
+  warnings: string[];
+}
+
+export interface ResolvedRedactOptions {
+  method: RedactMethod;
+  guardBeforeMs: number;
+  guardAfterMs: number;
+  fragments: boolean;
+  fragmentLevelDbm0: number;
+  tuning: DetectorTuning;
+  verifyTuning: DetectorTuning;
+  keepDigits: boolean;
+}
+
+/** Checks the options (DtmfOptionError naming the option, its range and the value). */
+export function resolveRedactOptions(options: Omit<RedactFileOptions, "raw" | "inputName" | "outputName" | "chunkBytes">): ResolvedRedactOptions {
+  if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new DtmfOptionError(key, `one of the redact options (${[...KNOWN].join(", ")})`, "an unknown option");
+  const method = options.method ?? DEFAULT_METHOD;
+  if (!METHODS.includes(method)) throw new DtmfOptionError("method", `one of ${METHODS.join(", ")}`, method);
+  const tuning = options.tuning ?? {};
+  resolveTuning(tuning);
+  const verifyTuning = { ...VERIFY_TUNING, ...(options.verifyTuning ?? {}) };
+  resolveTuning(verifyTuning);
+  return {
+    method,
+    guardBeforeMs: checkNumber("guardBeforeMs", options.guardBeforeMs ?? GUARD_BEFORE_MS, 0, MAX_GUARD_MS),
+    guardAfterMs: checkNumber("guardAfterMs", options.guardAfterMs ?? GUARD_AFTER_MS, 0, MAX_GUARD_MS),
+    fragments: options.fragments ?? false,
+    fragmentLevelDbm0: checkNumber("fragmentLevelDbm0", options.fragmentLevelDbm0 ?? FRAGMENT_LEVEL_DBM0, -70, 0),
+    tuning, verifyTuning, keepDigits: options.keepDigits ?? false,
+  };
+}
+
+/**
+ * Redacts `input` into `output` (same format; they must be different files) and returns the
+ * audit. Throws DtmfFileError when a file cannot be read or written, DtmfOptionError for bad
+ * options; a key found by the verification is not an error here: `audit.verification.passed`
+ * is false (the CLI exits 1).
+ */
+export async function redactFile(input: string, output: string, engine: DtmfEngine, options: RedactFileOptions = {}): Promise<RedactAudit> {
+  const { raw, inputName = input, outputName = output, chunkBytes, ...rest } = options;
+  const o = resolveRedactOptions(rest);
+  if (samePath(input, output)) throw new DtmfFileError(outputName, `the output is the input (${inputName}): write the redacted copy elsewhere`);
+
+  const found = await findKeys(input, inputName, engine, o, raw, chunkBytes);
+  const rate = found.format.sampleRate;
+  const inputHash = await copyHashed(input, inputName, output, outputName);
+  await followKeys(input, inputName, found);
+  const spans = found.keys.map((keys) => planSpans(keys, msToSamples(o.guardBeforeMs, rate), msToSamples(o.guardAfterMs, rate), found.frames));
+
+  const auditSpans = await patch(output, outputName, found, spans, o);
+
+  const verified = await verify(output, outputName, engine, o, raw, chunkBytes);
+  const compared = await compareOutside(input, inputName, output, outputName, found, spans);
+  const findings: AuditFinding[] = verified.map((e) => ({
+    channel: e.channel, start_ms: e.event.startMs, duration_ms: e.event.durationMs, ...(o.keepDigits ? { digit: e.event.digit } : {}),
+  }));
+  const pkgVersion = await version();
+  const audit: RedactAudit = {
+    tool: "dtmf-wasm redact", version: pkgVersion,
+    input: { file: inputName, sha256: inputHash.sha256, bytes: inputHash.bytes, format: found.formatText },
+    output: { file: outputName, sha256: compared.sha256, bytes: compared.bytes },
+    method: o.method, guard_before_ms: o.guardBeforeMs, guard_after_ms: o.guardAfterMs, fragments: o.fragments,
+    ...(o.fragments ? { fragment_level_dbm0: o.fragmentLevelDbm0 } : {}),
+    audio_ms: round1((found.frames * 1000) / rate),
+    spans: auditSpans,
+    verification: {
+      tuning: { ...o.verifyTuning } as Record<string, number | string>,
+      keys_found: findings.length, found: findings,
+      outside_spans_identical: compared.identical,
+      passed: findings.length === 0 && compared.identical,
+    },
+    warnings: found.warnings,
+  };
+  if (o.keepDigits) audit.digits = found.keys.map((keys) => keys.filter((k) => k.kind === "key").map((k) => k.digit).join(""));
+  return audit;
+}
+
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => { try { return realpathSync(p); } catch { return resolve(p); } };
+  return real(a) === real(b);
+}
+
+let cachedVersion: string | undefined;
+async function version(): Promise<string> {
+  if (cachedVersion === undefined) {
+    const { readFile } = await import("node:fs/promises");
+    cachedVersion = (JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  }
+  return cachedVersion;
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+/** Pass 1: the keys (and fragments) of every channel, in samples of the file's own rate. */
+async function findKeys(path: string, name: string, engine: DtmfEngine, o: ResolvedRedactOptions, raw: RawOptions | undefined, chunkBytes?: number): Promise<Found> {
+  const reader = await AudioReader.open({ path, name }, { raw, chunkBytes });
+  const detectors: Detector[] = [];
+  const scanners: FragmentScanner[] = [];
+  const keys: FoundKey[][] = Array.from({ length: reader.channels }, () => []);
+  try {
+    const base = { sampleRate: reader.sampleRate, encoding: reader.encoding };
+    for (let c = 0; c < reader.channels; c++) {
+      detectors.push(engine.createDetector({ ...o.tuning, ...base }));
+      if (o.fragments) scanners.push(new FragmentScanner(reader.sampleRate, o.fragmentLevelDbm0));
+    }
+    const factor = reader.decimation;
+    const take = (c: number, kind: FoundKey["kind"], events: readonly { type: string }[]) => {
+      for (const e of events) if (e.type === "dtmf") keys[c].push(foundKey(e as DtmfEvent, kind, factor));
+    };
+    const scaled = (c: number, fragments: FoundKey[]) => {
+      for (const f of fragments) keys[c].push({ ...f, t0: f.t0 * factor, t1: f.t1 * factor });
+    };
+    for await (const block of reader.blocks()) {
+      for (let c = 0; c < reader.channels; c++) {
+        take(c, "key", detectors[c].process(block.channels[c]));
+        if (o.fragments) scaled(c, scanners[c].push(chunkToFloat(block.channels[c], reader.encoding)));
+      }
+    }
+    for (let c = 0; c < reader.channels; c++) {
+      take(c, "key", detectors[c].flush());
+      if (o.fragments) scaled(c, scanners[c].flush());
+    }
+    return {
+      format: reader.format,
+      formatText: describeFormat(reader.format),
+      dataOffset: reader.header?.dataOffset ?? 0,
+      frames: reader.framesRead,
+      keys,
+      warnings: reader.warnings.map((w) => w.message),
+    };
+  } finally {
+    for (const d of detectors) d.close();
+    await reader.close();
+  }
+}
+
+/** How far past its reported end a key's tone is followed, s (a key held down for longer is reported whole anyway). */
+const FOLLOW_MAX_S = 2;
+/** The first look past a key's end, s. */
+const FOLLOW_FIRST_S = 0.1;
+
+/** Pass 1b: each key's end moved to where its tones really stop (tones.ts followTone). */
+async function followKeys(input: string, inputName: string, found: Found): Promise<void> {
+  const { format, dataOffset, frames } = found;
+  const codec = sampleCodec(format);
+  const rate = format.sampleRate;
+  let handle: FileHandle;
+  try { handle = await open(input, "r"); } catch (error) { throw unreadable(inputName, error); }
+  const windowFrames = Math.max(1, Math.floor(WINDOW_BYTES / format.blockAlign));
+  let win: { start: number; end: number; bytes: Uint8Array } | undefined;
+  const frameBytes = async (from: number, to: number): Promise<Uint8Array> => {
+    if (!win || from < win.start || to > win.end) {
+      const end = Math.min(frames, Math.max(to, from + windowFrames));
+      win = { start: from, end, bytes: await readFrames(handle, format, dataOffset, from, end) };
+    }
+    return win.bytes.subarray((from - win.start) * format.blockAlign, (to - win.start) * format.blockAlign);
+  };
+  try {
+    for (let c = 0; c < found.keys.length; c++) {
+      win = undefined;
+      for (const key of found.keys[c]) {
+        if (key.kind !== "key") continue;
+        const power: [number, number] = [dbm0ToPower(key.lowDbm0), dbm0ToPower(key.highDbm0)];
+        const limit = Math.min(frames, key.t1 + Math.round(FOLLOW_MAX_S * rate));
+        // Look 100 ms past the end, and further only while the tone reaches the end of what was looked at.
+        for (let length = Math.round(FOLLOW_FIRST_S * rate); key.t1 < limit; length *= 2) {
+          const to = Math.min(limit, key.t1 + length);
+          const x = decodeChannel(await frameBytes(key.t1, to), format, codec, c, to - key.t1);
+          const more = followTone(x, 0, x.length, [key.lowHz, key.highHz], power, rate);
+          const block = Math.round(0.016 * rate);
+          key.t1 += more;
+          if (more + block < x.length || to === limit) break;
+          key.t1 -= block; // look again from the last block seen, with more audio
+        }
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Pass 2a: the input copied to the output unchanged; its SHA-256 and size. */
+async function copyHashed(input: string, inputName: string, output: string, outputName: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  const source = createReadStream(input);
+  const sink = createWriteStream(output);
+  let failedOn: "input" | "output" = "input";
+  source.on("error", () => { failedOn = "input"; });
+  sink.on("error", () => { failedOn = "output"; });
+  try {
+    await pipeline(source, tap, sink);
+  } catch (error) {
+    throw failedOn === "input" ? unreadable(inputName, error) : new DtmfFileError(outputName, `cannot write: ${(error as Error).message}`, { cause: error });
+  }
+  return { sha256: hash.digest("hex"), bytes };
+}
+
+/** Pass 2b: every span's samples read from the output, redacted, written back in place. */
+async function patch(output: string, outputName: string, found: Found, spans: Span[][], o: ResolvedRedactOptions): Promise<AuditSpan[]> {
+  const { format, dataOffset, frames } = found;
+  const rate = format.sampleRate;
+  const codec = sampleCodec(format);
+  const audit: AuditSpan[] = [];
+  let handle: FileHandle;
+  try {
+    handle = await open(output, "r+");
+  } catch (error) {
+    throw new DtmfFileError(outputName, `cannot write: ${(error as Error).message}`, { cause: error });
+  }
+  // Spans are read and written through a window of WINDOW_BYTES of the file: one read and one
+  // write for all the spans in it (an hour with 18 000 keys would otherwise cost 36 000 calls).
+  const windowFrames = Math.max(1, Math.floor(WINDOW_BYTES / format.blockAlign));
+  let win: { start: number; end: number; bytes: Uint8Array } | undefined;
+  const flush = async () => {
+    if (!win) return;
+    try {
+      await handle.write(win.bytes, 0, win.bytes.length, dataOffset + win.start * format.blockAlign);
+    } catch (error) {
+      throw new DtmfFileError(outputName, `cannot write: ${(error as Error).message}`, { cause: error });
+    }
+    win = undefined;
+  };
+  /** The bytes of frames [from, to), inside the window (moved if needed). */
+  const frameBytes = async (from: number, to: number): Promise<Uint8Array> => {
+    if (!win || from < win.start || to > win.end) {
+      await flush();
+      const end = Math.min(frames, Math.max(to, from + windowFrames));
+      win = { start: from, end, bytes: await readFrames(handle, format, dataOffset, from, end) };
+    }
+    return win.bytes.subarray((from - win.start) * format.blockAlign, (to - win.start) * format.blockAlign);
+  };
+  try {
+    const context = o.method === "noise" ? msToSamples(NOISE_CONTEXT_MS, rate) : 0;
+    const maxPiece = Math.round(MAX_PIECE_S * rate);
+    for (let c = 0; c < spans.length; c++) {
+      const list = spans[c];
+      for (let i = 0; i < list.length; i++) {
+        const span = list[i];
+        let noiseRms = 0;
+        if (o.method === "noise") {
+          const prevEnd = i > 0 ? list[i - 1].end : 0;
+          const nextStart = i + 1 < list.length ? list[i + 1].start : frames;
+          const from = Math.max(prevEnd, span.start - context), to = Math.min(nextStart, span.end + context);
+          const x = decodeChannel(await frameBytes(from, to), format, codec, c, to - from);
+          noiseRms = surroundingRms(x, [[0, span.start - from], [span.end - from, to - from]], rate);
+        }
+        const measures: KeyMeasure[] = [];
+        for (let ps = span.start; ps < span.end; ps += maxPiece) {
+          const pe = Math.min(span.end, ps + maxPiece);
+          const bytes = await frameBytes(ps, pe);
+          const x = decodeChannel(bytes, format, codec, c, pe - ps);
+          const y = Float64Array.from(x);
+          const keys: KeyJob[] = span.keys.filter((k) => k.t0 < pe && k.t1 > ps).map((key) => ({
+            key, t0: key.t0 - ps, t1: key.t1 - ps, startInside: key.t0 >= ps, endInside: key.t1 <= pe,
+          }));
+          measures.push(...applyMethod(o.method, x, y, {
+            from: 0, to: pe - ps, keys, rate, noiseRms,
+            seed: (Math.imul(span.start, 0x9e3779b1) ^ c) >>> 0,
+            offsetInSpan: ps - span.start, spanLength: span.end - span.start,
+          }));
+          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          for (let n = 0; n < y.length; n++) if (y[n] !== x[n]) codec.write(view, n * format.blockAlign + c * format.bytesPerSample, y[n]);
+        }
+        audit.push(auditSpan(c, span, measures, rate, o));
+      }
+      await flush();
+    }
+  } finally {
+    await handle.close();
+  }
+  return audit.sort((a, b) => a.start_sample - b.start_sample || a.channel - b.channel);
+}
+
+function auditSpan(channel: number, span: Span, measures: KeyMeasure[], rate: number, o: ResolvedRedactOptions): AuditSpan {
+  let key = Number.NEGATIVE_INFINITY, residual = Number.NEGATIVE_INFINITY, worst = Number.NEGATIVE_INFINITY;
+  for (const m of measures) {
+    for (let t = 0; t < 2; t++) {
+      key = Math.max(key, m.keyDbm0[t]);
+      residual = Math.max(residual, m.residualDbm0[t]);
+      worst = Math.max(worst, m.residualDbm0[t] - m.keyDbm0[t]);
+    }
+  }
+  if (measures.length === 0) key = residual = worst = 0;
+  const ms = (s: number) => round1((s * 1000) / rate);
+  return {
+    channel, start_sample: span.start, end_sample: span.end, start_ms: ms(span.start), end_ms: ms(span.end),
+    method: o.method, kind: span.keys.every((k) => k.kind === "fragment") ? "fragment" : "key", keys: span.keys.length,
+    key_dbm0: round1(key), residual_dbm0: round1(residual), residual_db: round1(worst),
+    ...(o.keepDigits ? { digits: span.keys.map((k) => k.digit).join("") } : {}),
+  };
+}
+
+async function readFrames(handle: FileHandle, format: PcmFormat, dataOffset: number, from: number, to: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array((to - from) * format.blockAlign);
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesRead } = await handle.read(bytes, done, bytes.length - done, dataOffset + from * format.blockAlign + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return bytes;
+}
+
+function decodeChannel(bytes: Uint8Array, format: PcmFormat, codec: SampleCodec, channel: number, frames: number): Float64Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const x = new Float64Array(frames);
+  for (let n = 0, at = channel * format.bytesPerSample; n < frames; n++, at += format.blockAlign) x[n] = codec.read(view, at);
+  return x;
+}
+
+/** Pass 3a: the output analysed with the verification tuning; every key found. */
+async function verify(path: string, name: string, engine: DtmfEngine, o: ResolvedRedactOptions, raw: RawOptions | undefined, chunkBytes?: number): Promise<{ channel: number; event: DtmfEvent }[]> {
+  const reader = await AudioReader.open({ path, name }, { raw, chunkBytes });
+  const detectors: Detector[] = [];
+  const found: { channel: number; event: DtmfEvent }[] = [];
+  try {
+    for (let c = 0; c < reader.channels; c++) {
+      detectors.push(engine.createDetector({ ...o.verifyTuning, sampleRate: reader.sampleRate, encoding: reader.encoding }));
+    }
+    const take = (channel: number, events: readonly { type: string }[]) => {
+      for (const e of events) if (e.type === "dtmf") found.push({ channel, event: e as DtmfEvent });
+    };
+    for await (const block of reader.blocks()) for (let c = 0; c < reader.channels; c++) take(c, detectors[c].process(block.channels[c]));
+    for (let c = 0; c < reader.channels; c++) take(c, detectors[c].flush());
+  } finally {
+    for (const d of detectors) d.close();
+    await reader.close();
+  }
+  return found;
+}
+
+/**
+ * Pass 3b: the output's SHA-256, and whether every byte outside the spans' samples equals the
+ * input's (same length, same header and chunks, same samples).
+ */
+async function compareOutside(input: string, inputName: string, output: string, outputName: string, found: Found, spans: Span[][]): Promise<{ sha256: string; bytes: number; identical: boolean }> {
+  const { format, dataOffset, frames } = found;
+  const dataEnd = dataOffset + frames * format.blockAlign;
+  const hash = createHash("sha256");
+  let a: FileHandle, b: FileHandle;
+  try { a = await open(input, "r"); } catch (error) { throw unreadable(inputName, error); }
+  try { b = await open(output, "r"); } catch (error) { await a.close(); throw unreadable(outputName, error); }
+  /** If byte `offset` is a sample inside a span, the first byte after that span's frames (mono: all of it is the span's); else −1. */
+  const inSpan = (offset: number): number => {
+    if (offset < dataOffset || offset >= dataEnd) return -1;
+    const rel = offset - dataOffset;
+    const frame = Math.floor(rel / format.blockAlign);
+    const channel = Math.floor((rel % format.blockAlign) / format.bytesPerSample);
+    const list = spans[channel];
+    let lo = 0, hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].end <= frame) lo = mid + 1;
+      else if (list[mid].start > frame) hi = mid - 1;
+      else return format.channels === 1 ? dataOffset + list[mid].end * format.blockAlign : offset + 1;
+    }
+    return -1;
+  };
+  let identical = true, bytes = 0;
+  try {
+    const bufA = Buffer.alloc(COMPARE_BYTES), bufB = Buffer.alloc(COMPARE_BYTES);
+    for (let position = 0; ; position += COMPARE_BYTES) {
+      const [ra, rb] = await Promise.all([a.read(bufA, 0, COMPARE_BYTES, position), b.read(bufB, 0, COMPARE_BYTES, position)]);
+      if (rb.bytesRead > 0) hash.update(bufB.subarray(0, rb.bytesRead));
+      bytes += rb.bytesRead;
+      if (ra.bytesRead !== rb.bytesRead) identical = false;
+      const n = Math.min(ra.bytesRead, rb.bytesRead);
+      if (identical && !bufA.subarray(0, n).equals(bufB.subarray(0, n))) {
+        for (let i = 0; i < n && identical; i++) {
+          if (bufA[i] === bufB[i]) continue;
+          const next = inSpan(position + i);
+          if (next < 0) identical = false;
+          else i = Math.max(i, next - position - 1);
+        }
+      }
+      if (rb.bytesRead === 0 && ra.bytesRead === 0) break;
+      if (rb.bytesRead === 0 || ra.bytesRead === 0) {
+        // Hash the rest of the output if it is the longer one.
+        if (rb.bytesRead > 0) continue;
+        break;
+      }
+    }
+  } finally {
+    await a.close();
+    await b.close();
+  }
+  return { sha256: hash.digest("hex"), bytes, identical };
+}

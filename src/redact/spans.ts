@@ -1,0 +1,110 @@
+/**
+ * From detected keys to the spans that are redacted: each key's tone [onset, end) widened by a
+ * guard on both sides, clipped to the audio, and overlapping or touching spans merged (back-to-
+ * back keys become one span holding both). The detector settings that find the keys, the
+ * fragments and, on the output, any key left are here too, each with its reason.
+ */
+import type { DtmfEvent } from "../events.js";
+import { keyFrequencies } from "../keys.js";
+import type { DetectorTuning } from "../options.js";
+
+/**
+ * Guard before the detected onset, ms. The detector's onset error is p95 1.4 ms, max 2.3 ms
+ * on clean keys (README "Onset and duration"), and stays within 3 ms over speech and noise on
+ * the redaction battery (`npm run bench -- --only redact` prints the measured maxima); 4 ms
+ * covers it. It is also what the live delay must add to the keydown latency (max 35.4 ms):
+ * 35.4 + 4 < 40 ms.
+ */
+export const GUARD_BEFORE_MS = 4;
+/**
+ * Guard after the detected end, ms. The end (onset + duration) errs by p95 1.7 ms, max 3.4 ms
+ * on clean keys; a tone's last ms can hide under speech at −10 dB: 6 ms covers both.
+ */
+export const GUARD_AFTER_MS = 6;
+/** Largest guard accepted, ms: a quarter of a second already removes whole words around a key. */
+export const MAX_GUARD_MS = 250;
+
+/** Default level above which fragments are redacted, dBm0 per tone: Q.24's −25 dBm0 operate limit, with 10 dB to spare. */
+export const FRAGMENT_LEVEL_DBM0 = -35;
+
+/**
+ * Verification: the output analysed again with a detector more sensitive than the default
+ * on every axis that matters for a key left behind: 10 dB lower level, 4 dB more twist each
+ * way, 3.5 % frequency error (the Q.24 reject limit, against 1.8 %), tones from 22 ms (just
+ * under Q.24's 23 ms must-reject), 2 dB less peak ratio, about 1 dB less purity. On the 200 s
+ * of committed speech and music excerpts it still finds no key (test/redact.test.ts); with
+ * 2 dB less purity it found 3 there, which would fail clean recordings.
+ */
+export const VERIFY_TUNING: Readonly<DetectorTuning> = Object.freeze({
+  minLevelDbm0: -55,
+  normalTwistDb: 14,
+  reverseTwistDb: 10,
+  peakRatioDb: 6,
+  purityDb: -3,
+  pressPurityDb: -2.5,
+  frequencyTolerancePct: 3.5,
+  minToneMs: 22,
+});
+
+/** A key (or fragment) as found, in samples of the audio being redacted. */
+export interface FoundKey {
+  kind: "key" | "fragment";
+  digit: string;
+  /** Tone onset and end (exclusive) as the detector measured them. */
+  t0: number;
+  t1: number;
+  /** Measured frequencies, Hz. */
+  lowHz: number;
+  highHz: number;
+  lowDbm0: number;
+  highDbm0: number;
+  /** lowHz/highHz were measured over the tone (a finished press), not just nominal. */
+  hzMeasured?: boolean;
+}
+
+/** A stretch [start, end) redacted as one piece. */
+export interface Span {
+  start: number;
+  end: number;
+  keys: FoundKey[];
+}
+
+/** A detector's finished press as a FoundKey, its samples scaled by `factor` (decimated input). */
+export function foundKey(event: DtmfEvent, kind: FoundKey["kind"], factor = 1): FoundKey {
+  const { lowHz, highHz } = keyFrequencies(event.digit);
+  return {
+    kind, digit: event.digit,
+    t0: event.startSample * factor, t1: (event.startSample + event.durationSamples) * factor,
+    lowHz: lowHz + event.lowErrorHz, highHz: highHz + event.highErrorHz,
+    lowDbm0: event.lowDbm0, highDbm0: event.highDbm0, hzMeasured: true,
+  };
+}
+
+/**
+ * Keys → spans: guards added, clipped to [0, total), merged when they overlap or touch. A
+ * fragment that overlaps a key is the same tone and is dropped (the key describes it better).
+ */
+export function planSpans(found: readonly FoundKey[], guardBefore: number, guardAfter: number, total: number): Span[] {
+  const keys = found.filter((k) => k.kind === "key");
+  const fragments = found.filter((k) => k.kind === "fragment" && !keys.some((key) => k.t0 < key.t1 && key.t0 < k.t1));
+  const all = [...keys, ...fragments].sort((a, b) => a.t0 - b.t0);
+  const spans: Span[] = [];
+  for (const key of all) {
+    const start = Math.max(0, key.t0 - guardBefore);
+    const end = Math.min(total, key.t1 + guardAfter);
+    if (end <= start) continue;
+    const last = spans[spans.length - 1];
+    if (last && start <= last.end) {
+      last.end = Math.max(last.end, end);
+      if (!last.keys.some((k) => key.t0 < k.t1 && k.t0 < key.t1)) last.keys.push(key);
+    } else {
+      spans.push({ start, end, keys: [key] });
+    }
+  }
+  return spans;
+}
+
+/** Samples in `ms` at `rate`, rounded up (a guard never shrinks). */
+export function msToSamples(ms: number, rate: number): number {
+  return Math.ceil((ms * rate) / 1000);
+}
