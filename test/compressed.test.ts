@@ -116,6 +116,18 @@ describe("compressed audio decoded in-process", () => {
     }
   });
 
+  it("damaged MP3 frames: one warning with the count (the decoder's own per-frame printing is silenced), the keys elsewhere", async () => {
+    const mp3 = new Uint8Array(readFileSync(join(COMPRESSED, "demo.mp3")));
+    for (let i = 3000; i < 6000; i += 2) mp3[i] = 0;
+    const result = await run(["analyze", "-d", "-"], mp3);
+    expect(result.code).toBe(0);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines[0]).toMatch(/^dtmf-wasm analyze: warning: -: \d+ MP3 frame\(s\) could not be decoded \(.*\): gaps in the audio; keys found elsewhere are reported$/);
+    expect(lines).toHaveLength(2); // the warning and the summary: no decoder output
+    expect(result.stderr).not.toMatch(/mpg123-decoder/);
+    expect(result.stdout.trim().length).toBeGreaterThan(0);
+  });
+
   it("analyze reads them: files and a pipe (analyze -)", async () => {
     const files = await run(["analyze", "-d", "demo.mp3", "demo.ogg", "demo.opus", "demo.flac"]);
     expect(files.code).toBe(0);

@@ -37,6 +37,21 @@ async function createDecoder(format: CompressedFormat): Promise<Decoder> {
   }
 }
 
+/**
+ * Runs a decoder call with console.error silenced: mpg123-decoder and the FLAC decoder print
+ * every damaged frame there as well as returning it in `errors`, which the reader turns into
+ * one warning; their printing would flood a CLI's stderr. Restored when the call settles.
+ */
+async function quietly<T>(call: () => T | Promise<T>): Promise<T> {
+  const original = console.error;
+  console.error = () => {};
+  try {
+    return await call();
+  } finally {
+    console.error = original;
+  }
+}
+
 /** What went wrong decoding so far, for the reader's warnings. */
 export interface DecodeReport {
   /** Frames the decoder could not decode (gaps in the audio), and the first message. */
@@ -87,12 +102,13 @@ export async function* decodeCompressed(format: CompressedFormat, bytes: AsyncIt
       if (format === "mp3") mono ??= mpegMono(chunk);
       for (let at = 0; at < chunk.length; at += DECODE_SLICE_BYTES) {
         // The decoders copy their input into their own memory: a view of the reused chunk is safe.
-        const block = take(await decoder.decode(chunk.subarray(at, at + DECODE_SLICE_BYTES)));
+        const block = take(await quietly(() => decoder.decode(chunk.subarray(at, at + DECODE_SLICE_BYTES))));
         if (block) yield block;
       }
     }
     if (decoder.flush) {
-      const block = take(await decoder.flush());
+      const flush = decoder.flush.bind(decoder);
+      const block = take(await quietly(flush));
       if (block) yield block;
     }
   } finally {
