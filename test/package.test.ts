@@ -112,6 +112,17 @@ describe("the packed tarball installed into an empty project", () => {
     expect(run("node", ["esm.mjs"]).trim()).toBe(KEYS);
   });
 
+  it("npx dtmf-wasm analyze song.mp3: the CLI decodes MP3, Ogg and FLAC with no system tool", () => {
+    // The package's bin, as npx runs it (node_modules/.bin links to it; the unpacked fallback has no .bin).
+    const installed = join(project, "node_modules", "dtmf-wasm");
+    const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { bin: Record<string, string> };
+    const cli = (args: string[]) => run(process.execPath, [join(installed, manifest.bin["dtmf-wasm"]!), ...args]);
+    const fixtures = join(ROOT, "audio-fixtures", "compressed");
+    const out = cli(["analyze", "-d", "-q", ...["demo.mp3", "demo.ogg", "demo.opus", "demo.flac"].map((f) => join(fixtures, f))]);
+    expect(out.trim().split("\n").map((l) => l.split("\t").pop())).toEqual(Array(4).fill("5550123#"));
+    expect(cli(["--version"]).trim()).toBe((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version);
+  });
+
   it("works from CommonJS: require() of every entry point", () => {
     writeFileSync(join(project, "cjs.cjs"), [
       `const { DtmfEngine, generateDtmf, DtmfError, DtmfOptionError } = require("dtmf-wasm");`,
