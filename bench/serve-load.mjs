@@ -16,11 +16,16 @@
  * Options: --protocols LIST (twilio, vonage, jambonz, audio_fork, audiosocket, rtp), --calls LIST,
  * --seconds S (audio per call, 4-120), --webhook-concurrency N (the server's, default 64),
  * --flat-out (recordings streamed as fast as the server takes them: media seconds per server
- * CPU-second, i.e. real-time calls per core on CPU time; not RTP), --json FILE (results).
+ * CPU-second, i.e. real-time calls per core on CPU time; not RTP), --json FILE (results),
+ * --workers N (the server's --workers; CPU and memory are then the primary's and all workers'
+ * summed from /proc), --server-dir DIR (run the `dtmf-wasm serve` of another build, e.g. an
+ * older commit's, for a before/after in the same conditions), --server-node-flags "…" (node
+ * flags for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), --server-args "…"
+ * (more `dtmf-wasm serve` flags, e.g. "--outbox-dir /tmp/outbox").
  */
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { createInterface } from "node:readline";
 import wavefile from "wavefile";
@@ -44,6 +49,10 @@ function args(argv) {
     else if (a === "--json") o.json = v();
     else if (a === "--webhook-concurrency") o.concurrency = Number(v());
     else if (a === "--flat-out") o.flatOut = true;
+    else if (a === "--workers") o.workers = Number(v());
+    else if (a === "--server-dir") o.serverDir = v();
+    else if (a === "--server-node-flags") o.serverNodeFlags = v().split(" ").filter(Boolean);
+    else if (a === "--server-args") o.serverArgs = v().split(" ").filter(Boolean);
     else throw new Error(`unknown option ${a}`);
   }
   if (o.protocols.some((p) => !ALL.includes(p))) throw new Error(`--protocols: from ${ALL.join(", ")}`);
@@ -74,18 +83,46 @@ function callAudio(seconds) {
 }
 
 async function startServe(webhookUrl, concurrency) {
-  const flags = ["dist/cli/main.js", "serve", "--port", "0", "--audiosocket-port", "0", "--rtp-port", "0", "--rtp-idle-ms", "1000", "--max-calls", "100000"];
+  const flags = [`${o.serverDir ?? "."}/dist/cli/main.js`, "serve", ...(o.workers ? ["--workers", String(o.workers)] : []), "--port", "0", "--audiosocket-port", "0", "--rtp-port", "0", "--rtp-idle-ms", "1000", "--max-calls", "100000"];
   if (webhookUrl) flags.push("--webhook", webhookUrl, "--webhook-concurrency", String(concurrency));
-  const child = spawn(process.execPath, flags, { stdio: ["ignore", "ignore", "pipe"] });
+  flags.push(...(o.serverArgs ?? []));
+  const child = spawn(process.execPath, [...(o.serverNodeFlags ?? []), ...flags], { stdio: ["ignore", "ignore", "pipe"] });
+  serverPid = child.pid;
   const lines = createInterface({ input: child.stderr });
   const listening = await new Promise((resolve, reject) => {
-    lines.on("line", (line) => { try { const r = JSON.parse(line); if (r.msg === "listening") resolve(r); } catch { /* not JSON */ } });
+    let workersListening = 0;
+    lines.on("line", (line) => { try { const r = JSON.parse(line); if (r.msg === "listening" && ++workersListening >= (o.workers || 1)) resolve(r); } catch { /* not JSON */ } });
     child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
   });
   return { child, listening };
 }
 
-async function stats(http) { return (await fetch(`${http}/stats`)).json(); }
+/** CPU (µs) and RSS (bytes) of process `pid` and its children, from /proc (Linux); undefined elsewhere. */
+function treeUsage(pid) {
+  try {
+    let cpuTicks = 0, rssPages = 0;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat;
+      try { stat = readFileSync(`/proc/${entry}/stat`, "utf8"); } catch { continue; }
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(entry) !== pid && Number(f[1]) !== pid) continue;
+      cpuTicks += Number(f[11]) + Number(f[12]);
+      rssPages += Number(f[21]);
+    }
+    return { cpuUs: (cpuTicks / CLOCK_TICKS) * 1e6, rssBytes: rssPages * PAGE_BYTES };
+  } catch { return undefined; }
+}
+/** Linux's USER_HZ and page size on x86-64 / arm64. */
+const CLOCK_TICKS = 100, PAGE_BYTES = 4096;
+
+let serverPid;
+async function stats(http) {
+  const st = await (await fetch(`${http}/stats`)).json();
+  const tree = o.workers && serverPid ? treeUsage(serverPid) : undefined;
+  if (tree) { st.cpuUserUs = tree.cpuUs; st.cpuSystemUs = 0; st.rssBytes = tree.rssBytes; }
+  return st;
+}
 
 /** One call of `protocol`: open(), frame(k), close(). */
 function makeCall(protocol, id, audio, target) {

@@ -67,6 +67,8 @@ describe("sizes are checked before anything is read", () => {
     c.text(JSON.stringify({ event: "media", media: { payload: "A".repeat(50_000) } }));
     expect(await c.closed).toBe(1009);
     expect(await healthyCall("CA-after-big")).toEqual(["d4"]);
+    expect(server.refusedBy["twilio|maxMessageBytes"]).toBe(1);
+    expect(await server.metrics.text()).toMatch(/^dtmf_refused_total\{protocol="twilio",reason="maxMessageBytes"\} 1$/m);
   });
 
   it("an HTTP body announced larger than maxBodyBytes is refused (413) without reading it; a chunked one as soon as it passes the limit", async () => {
@@ -126,6 +128,7 @@ describe("one call's error is that call's", () => {
     for (let k = 0; k < 10; k++) c.text(`junk ${k}`);
     expect(await c.closed).toBe(1008);
     expect(await healthyCall("CA-fine-3", "#")).toEqual(["d#"]);
+    expect(server.refusedBy["twilio|maxBadMessages"]).toBe(1);
   });
 });
 

@@ -19,6 +19,7 @@
 import { randomUUID } from "node:crypto";
 import { type Server, type Socket, createServer } from "node:net";
 import type { Call, CallStart } from "./call.js";
+import type { ConnectionGuard, Guarded } from "./connection-guard.js";
 import { DtmfProtocolError, messageOf } from "./errors.js";
 
 export const AUDIOSOCKET_HANGUP = 0x00;
@@ -32,6 +33,10 @@ const UUID_BYTES = 16;
 
 export interface AudioSocketServer {
   readonly settings: { maxBadMessages: number };
+  /** Connection limits; `allowed` is the source-address allow-list (none: everyone). */
+  readonly guard?: ConnectionGuard;
+  readonly allowed?: (address: string) => boolean;
+  refuse?(protocol: string, reason: string): void;
   registerCall(start: CallStart, owner: object): Call;
   warn(call: Call | undefined, message: string, protocol?: string): void;
   countBad(protocol: string | undefined): void;
@@ -42,7 +47,10 @@ function uuidString(b: Buffer): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-class AudioSocketConnection {
+class AudioSocketConnection implements Guarded {
+  lastActivityAt = Date.now();
+  readonly openedAt = this.lastActivityAt;
+  private unwatch?: () => void;
   private pending: Buffer = Buffer.alloc(0);
   private id?: string;
   private call?: Call;
@@ -51,9 +59,18 @@ class AudioSocketConnection {
   private done = false;
 
   constructor(private readonly server: AudioSocketServer, private readonly socket: Socket) {
-    socket.on("data", (chunk: Buffer) => this.data(chunk));
+    this.unwatch = server.guard?.watch(this);
+    socket.on("data", (chunk: Buffer) => { this.lastActivityAt = Date.now(); this.data(chunk); });
     socket.on("close", () => this.finish("disconnect"));
     socket.on("error", (error) => { this.server.warn(this.call, `socket error: ${messageOf(error)}`, "audiosocket"); this.finish("disconnect"); });
+  }
+
+  get started(): boolean { return this.call !== undefined; }
+
+  expire(reason: "handshake-timeout" | "idle-timeout"): void {
+    this.server.warn(this.call, `${reason}: closing the connection`, "audiosocket");
+    this.finish(reason);
+    this.socket.destroy();
   }
 
   private data(chunk: Buffer): void {
@@ -120,13 +137,26 @@ class AudioSocketConnection {
   private finish(reason: string): void {
     if (this.done) return;
     this.done = true;
+    this.unwatch?.();
     this.pending = Buffer.alloc(0);
     if (this.call?.streaming) this.call.end(reason);
   }
 }
 
 export function createAudioSocketServer(server: AudioSocketServer): Server {
-  const tcp = createServer((socket) => { new AudioSocketConnection(server, socket); });
+  const open = new Set<Socket>();
+  const tcp = createServer((socket) => {
+    const address = socket.remoteAddress;
+    // Checked before a byte is read: AudioSocket has no handshake to carry a credential.
+    if (server.allowed && !(address && server.allowed(address))) { server.refuse?.("audiosocket", `source ${address} is not in allowFrom`); socket.destroy(); return; }
+    if (server.guard && !server.guard.admit(address)) { server.refuse?.("audiosocket", `source ${address} has maxCallsPerAddress connections open`); socket.destroy(); return; }
+    open.add(socket);
+    socket.once("close", () => { open.delete(socket); server.guard?.release(address); });
+    new AudioSocketConnection(server, socket);
+  });
+  // net.Server.close() waits for every connection: on shutdown the server ends them (their calls first).
+  const close = tcp.close.bind(tcp);
+  tcp.close = (callback?: (error?: Error) => void) => { close(callback); for (const s of open) s.destroy(); open.clear(); return tcp; };
   tcp.on("error", (error) => server.warn(undefined, `AudioSocket server: ${messageOf(error)}`, "audiosocket"));
   return tcp;
 }

@@ -16,3 +16,6 @@ export { bearerAuthorize, type Authorize } from "./http-control.js";
 export { PROTOCOL_NAMES, type ProtocolName, type StreamProtocol, type StreamHost } from "./protocols/protocol.js";
 export { AUDIOSOCKET_RATES } from "./audiosocket.js";
 export { parseRtp } from "./rtp.js";
+export { checkSignedUrl, signStreamUrl, twilioSignature } from "./auth.js";
+export { verifyWebhookSignature, webhookSignature } from "./webhook-outbox-sink.js";
+export { Outbox, type OutboxRecord } from "./outbox.js";

@@ -12,7 +12,7 @@ import { type TypeAhead, TYPE_AHEAD_MODES } from "./collect-request.js";
 import { DEFAULT_MAX_GAP_FILL_MS, MAX_GAP_FILL_LIMIT_MS } from "./media-clock.js";
 import { DEFAULT_PAYLOADS, type PayloadKind, checkMapping, checkPayloadKinds } from "./payload-formats.js";
 
-type Kind = "string" | "integer" | "number" | "boolean" | "list" | "enum" | "object" | "url" | "json";
+type Kind = "string" | "integer" | "number" | "boolean" | "list" | "strings" | "enum" | "object" | "url" | "json";
 
 interface Spec {
   kind: Kind;
@@ -62,6 +62,22 @@ export const SERVE_OPTIONS = {
   maxBufferedBytes: { kind: "integer", default: 1048576, min: 1024, max: 268435456, help: "bytes queued to a client that does not read before its socket is closed" },
   maxBadMessages: { kind: "integer", default: 20, min: 1, max: 100000, help: "bad messages a connection may send before it is closed" },
   maxCalls: { kind: "integer", default: 10000, min: 1, max: 1000000, help: "calls open at once; more are refused" },
+  maxCallsPerAddress: { kind: "integer", default: 2000, min: 1, max: 1000000, help: "connections open at once from one client address (WebSocket, AudioSocket); more are refused" },
+  handshakeTimeoutMs: { kind: "integer", default: 10000, min: 100, max: 600000, help: "time a client has to send its HTTP headers, and after the upgrade its call's start message, ms" },
+  idleTimeoutMs: { kind: "integer", default: 60000, min: 100, max: 3600000, help: "a stream connection that sends nothing for this long is closed, ms" },
+  twilioAuthToken: { kind: "string", help: "Twilio account auth token: every /twilio stream must carry a valid X-Twilio-Signature" },
+  authToken: { kind: "string", help: "bearer token for WebSocket streams (Authorization: Bearer, or Basic with it as the password) and the HTTP routes" },
+  urlSigningKey: { kind: "string", help: "key for signed stream URLs (?expires=…&signature=…, see signStreamUrl)" },
+  publicUrl: { kind: "string", help: "the base URL platforms connect to (wss://dtmf.example.com), for Twilio's signature; default ws://<Host header>" },
+  allowFrom: { kind: "strings", help: "addresses / CIDR blocks that may send AudioSocket and RTP (comma-separated)" },
+  insecure: { kind: "boolean", default: false, help: "allow a non-loopback --host with no credentials" },
+  webhookSecret: { kind: "string", help: "sign every webhook POST: X-Dtmf-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of \"t.body\">" },
+  outboxDir: { kind: "string", help: "directory of the durable webhook outbox (journal + dead letters); payloads survive a crash and are replayed" },
+  outboxMaxRecords: { kind: "integer", default: 100000, min: 10, max: 100000000, help: "undelivered webhook payloads kept; beyond it new ones go to the dead-letter file" },
+  webhookMaxDelayMs: { kind: "integer", default: 30000, min: 10, max: 3600000, help: "longest wait between webhook retries, ms (exponential backoff with jitter from 250 ms)" },
+  shutdownTimeoutMs: { kind: "integer", default: 10000, min: 0, max: 600000, help: "on SIGTERM, how long open calls and the outbox may take to finish, ms" },
+  workers: { kind: "integer", default: 1, min: 0, max: 256, help: "worker processes, each with its own engine and calls (0: one per core); the primary spreads connections over them" },
+  logLevel: { kind: "enum", values: ["fatal", "error", "warn", "info", "debug"], default: "info", help: "log level (JSON lines on stderr)" },
 } as const satisfies Record<string, Spec>;
 
 export type ServeOptionName = keyof typeof SERVE_OPTIONS;
@@ -100,6 +116,22 @@ export interface ServeSettings {
   maxBufferedBytes: number;
   maxBadMessages: number;
   maxCalls: number;
+  maxCallsPerAddress: number;
+  handshakeTimeoutMs: number;
+  idleTimeoutMs: number;
+  twilioAuthToken?: string;
+  authToken?: string;
+  urlSigningKey?: string;
+  publicUrl?: string;
+  allowFrom?: string[];
+  insecure: boolean;
+  webhookSecret?: string;
+  outboxDir?: string;
+  outboxMaxRecords: number;
+  webhookMaxDelayMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug";
+  workers: number;
 }
 
 export type ServeOptionValues = Partial<{ [K in keyof ServeSettings]: unknown }>;
@@ -139,6 +171,11 @@ function checkValue(name: string, spec: Spec, value: unknown, source: string): u
       if (typeof value !== "string" || !spec.values!.includes(value)) throw new DtmfOptionError(label, `one of ${spec.values!.join(", ")}`, value);
       return value;
     case "list": return checkPayloadKinds(label, value);
+    case "strings": {
+      const list = typeof value === "string" ? value.split(",").map((v) => v.trim()).filter((v) => v !== "") : value;
+      if (!Array.isArray(list) || list.some((v) => typeof v !== "string" || v === "")) throw new DtmfOptionError(label, "a comma-separated list (or an array) of strings", value);
+      return list;
+    }
     case "json": {
       let v = value;
       if (typeof v === "string") { try { v = JSON.parse(v); } catch { throw new DtmfOptionError(label, "a JSON object", value); } }

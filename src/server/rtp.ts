@@ -29,6 +29,9 @@ export interface RtpServer {
   registerCall(start: CallStart, owner: object): Call;
   warn(call: Call | undefined, message: string, protocol?: string): void;
   countBad(protocol: string | undefined): void;
+  /** The source-address allow-list (none: everyone). */
+  readonly allowed?: (address: string) => boolean;
+  refuse?(protocol: string, reason: string): void;
 }
 
 interface Packet { pt: number; sequence: number; timestamp: number; ssrc: number; payload: Buffer }
@@ -158,6 +161,8 @@ export function createRtpListener(server: RtpServer): RtpListener {
   // buffer holds is audio lost (the kernel counts it in RcvbufErrors).
   const socket = createSocket({ type: "udp4", recvBufferSize: server.settings.rtpReceiveBufferBytes });
   socket.on("message", (msg, remote) => {
+    // Checked before the datagram is parsed: RTP has no handshake to carry a credential.
+    if (server.allowed && !server.allowed(remote.address)) { server.refuse?.("rtp", `source ${remote.address} is not in allowFrom`); return; }
     const key = `${remote.address}:${remote.port}`;
     let stream = streams.get(key);
     try {

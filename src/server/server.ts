@@ -16,6 +16,10 @@ import { DtmfEngine } from "../engine.js";
 import type { DetectorTuning } from "../options.js";
 import { WebhookSink, type WebhookOptions } from "../webhook.js";
 import { createAudioSocketServer } from "./audiosocket.js";
+import { allowList, authenticateUpgrade, checkBindPolicy, controlTokenOf } from "./auth.js";
+import { ConnectionGuard } from "./connection-guard.js";
+import { ServerMetrics } from "./metrics.js";
+import { OutboxWebhookSink, webhookSignature } from "./webhook-outbox-sink.js";
 import { Call, type CallHost, type CallSettings, type CallStart } from "./call.js";
 import { DtmfLimitError, DtmfProtocolError, messageOf } from "./errors.js";
 import { type Authorize, bearerAuthorize, controlHandler } from "./http-control.js";
@@ -51,6 +55,9 @@ export interface ServerTotals {
   webhookFailures: number;
   badMessages: number;
   warnings: number;
+  /** Media frames and samples of the calls that have ended (open calls are added in stats()). */
+  framesEnded: number;
+  samplesEnded: number;
 }
 
 // DtmfServer is the calls' CallHost; the members that make it one are internal (stripped), so the
@@ -59,7 +66,20 @@ export interface ServerTotals {
 export class DtmfServer extends EventEmitter {
   readonly settings: ServeSettings & CallSettings;
   readonly calls = new Map<string, Call>();
-  readonly totals: ServerTotals = { calls: 0, refusedCalls: 0, keys: 0, payloads: 0, delivered: 0, webhookFailures: 0, badMessages: 0, warnings: 0 };
+  readonly totals: ServerTotals = { calls: 0, refusedCalls: 0, keys: 0, payloads: 0, delivered: 0, webhookFailures: 0, badMessages: 0, warnings: 0, framesEnded: 0, samplesEnded: 0 };
+  /** Refusals by "protocol|reason" (auth, allow-list, limits). */
+  readonly refusedBy: Record<string, number> = {};
+  readonly guard: ConnectionGuard;
+  readonly allowed?: (address: string) => boolean;
+  readonly metrics: ServerMetrics;
+  /** What listens without credentials (loopback, or --insecure). */
+  openWithoutCredentials: string[] = [];
+  private outboxSink?: OutboxWebhookSink;
+  /** Set by joinCluster() in a `--workers` worker. */
+  locateCall?: (id: string) => Promise<number | undefined>;
+  clusterMetrics?: () => Promise<{ text: string; contentType: string }>;
+  private privateHttp?: HttpServer;
+  private handler?: (req: IncomingMessage, res: import("node:http").ServerResponse) => Promise<void>;
   readonly badByProtocol: Record<string, number> = {};
   /** ws://host:port (any path; /twilio, /vonage… name the protocol). */
   url = "";
@@ -82,8 +102,35 @@ export class DtmfServer extends EventEmitter {
     super();
     this.settings = settings;
     // A warning nobody listens to must not throw (EventEmitter throws on unhandled "error" only; we never emit "error").
-    if (settings.webhook) {
-      const sink = new WebhookSink({ maxAttempts: settings.webhookMaxAttempts, ...(options.webhookOptions ?? {}), url: settings.webhook });
+    this.guard = new ConnectionGuard(settings);
+    this.allowed = allowList(settings.allowFrom);
+    this.metrics = new ServerMetrics({
+      callsOpen: () => this.calls.size,
+      totals: () => this.mediaTotals(),
+      refused: () => this.refusedBy,
+      badByProtocol: () => this.badByProtocol,
+      timeouts: () => ({ handshake: this.guard.handshakeTimeouts, idle: this.guard.idleTimeouts }),
+      outbox: () => ({ depth: this.outboxDepth, limit: settings.outboxMaxRecords }),
+      loopLagSeconds: () => ({ p50: this.loopDelay.percentile(50) / 1e9, p99: this.loopDelay.percentile(99) / 1e9, max: this.loopDelay.max / 1e9 }),
+    });
+    if (settings.webhook && settings.outboxDir) {
+      this.outboxSink = new OutboxWebhookSink({
+        url: settings.webhook, dir: settings.outboxDir, concurrency: settings.webhookConcurrency, maxRecords: settings.outboxMaxRecords,
+        maxDelayMs: settings.webhookMaxDelayMs, secret: settings.webhookSecret, timeoutMs: options.webhookOptions?.timeoutMs,
+        headers: options.webhookOptions?.headers, fetch: options.webhookOptions?.fetch,
+        onDelivered: (record, latencyMs) => {
+          this.totals.delivered++;
+          if (this.webhookLatencies.length >= LATENCY_SAMPLES) this.webhookLatencies.splice(0, LATENCY_SAMPLES / 2);
+          this.webhookLatencies.push(latencyMs);
+          this.emit("delivered", { record, latencyMs });
+        },
+        onFailed: (record, reason) => { this.totals.webhookFailures++; this.emit("webhookError", { record, error: new Error(reason) }); },
+        warn: (message) => this.warn(undefined, message),
+      });
+      this.sinks.push(this.outboxSink);
+    } else if (settings.webhook) {
+      const signed = settings.webhookSecret ? signingFetch(settings.webhookSecret, options.webhookOptions?.fetch ?? fetch) : undefined;
+      const sink = new WebhookSink({ maxAttempts: settings.webhookMaxAttempts, ...(options.webhookOptions ?? {}), ...(signed ? { fetch: signed } : {}), url: settings.webhook });
       this.sinks.push(new WebhookPayloadSink(sink, settings.webhookConcurrency, (record, error, latencyMs) => {
         if (error === undefined) {
           this.totals.delivered++;
@@ -104,21 +151,39 @@ export class DtmfServer extends EventEmitter {
   /** @internal */
   async listen(): Promise<void> {
     const s = this.settings;
-    const authorize = this.options.authorize ?? (s.controlToken ? bearerAuthorize(s.controlToken) : undefined);
+    this.openWithoutCredentials = checkBindPolicy(s);
+    const token = controlTokenOf(s);
+    const authorize = this.options.authorize ?? (token ? bearerAuthorize(token) : undefined);
     const handler = controlHandler(this, authorize);
-    this.http = createServer((req, res) => { void handler(req, res); });
+    this.handler = handler;
+    this.http = createServer({ headersTimeout: s.handshakeTimeoutMs, requestTimeout: s.handshakeTimeoutMs * 3 }, (req, res) => { void handler(req, res); });
     this.http.on("clientError", (_error, socket) => { if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"); else socket.destroy(); });
     // maxPayload: ws reads a frame's length from its header and closes (1009) before buffering more.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: s.maxMessageBytes, perMessageDeflate: false });
     this.http.on("upgrade", (request: IncomingMessage, socket, head) => {
+      const url = new URL(request.url ?? "/", "http://localhost");
+      const protocol = protocolForPath(url.pathname) ?? "websocket";
       if (this.closing || this.calls.size >= s.maxCalls) {
         socket.end("HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n");
-        this.totals.refusedCalls++;
+        this.refuse(protocol, this.closing ? "shutdown" : "maxCalls");
         return;
       }
+      // Before the upgrade: a stranger gets a 401 and no audio of theirs is read.
+      const auth = authenticateUpgrade(request, s, Date.now());
+      if (!auth.ok) {
+        socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+        this.refuse(protocol, "unauthorized", `${request.socket.remoteAddress}: ${auth.reason}`);
+        return;
+      }
+      const address = request.socket.remoteAddress;
+      if (!this.guard.admit(address)) {
+        socket.end("HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+        this.refuse(protocol, "maxCallsPerAddress", `${address} has ${s.maxCallsPerAddress} connections open`);
+        return;
+      }
+      socket.once("close", () => this.guard.release(address));
       socket.on("error", () => socket.destroy());
       this.wss.handleUpgrade(request, socket, head, (ws) => {
-        const url = new URL(request.url ?? "/", "http://localhost");
         try {
           new StreamConnection(this, ws, url.searchParams, protocolForPath(url.pathname));
         } catch (error) {
@@ -149,6 +214,20 @@ export class DtmfServer extends EventEmitter {
     }
   }
 
+  /**
+   * @internal In a cluster worker: the control routes on a loopback port of this worker's own
+   * (exclusive: not shared through the primary), where other workers forward requests for its calls.
+   */
+  async listenPrivate(): Promise<number> {
+    const handler = this.handler!;
+    this.privateHttp = createServer((req, res) => { void handler(req, res); });
+    await new Promise<void>((resolve, reject) => {
+      this.privateHttp!.once("error", reject);
+      this.privateHttp!.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => resolve());
+    });
+    return (this.privateHttp.address() as { port: number }).port;
+  }
+
   // ---- CallHost / connection server ----
 
   /**
@@ -173,12 +252,39 @@ export class DtmfServer extends EventEmitter {
     return call;
   }
 
-  /** @internal */
+  /** A call has ended (CallHost: called by the call itself, not by applications). */
   ended(call: Call): void {
-    if (this.calls.get(call.id) === call) this.calls.delete(call.id);
+    if (this.calls.get(call.id) === call) {
+      this.calls.delete(call.id);
+      this.totals.framesEnded += call.stats.frames;
+      this.totals.samplesEnded += call.stats.samples;
+    }
   }
 
-  /** @internal */
+  /** @internal A connection, call or datagram refused (counted by protocol and reason; the first few and every 1000th logged). */
+  refuse(protocol: string, reason: string, detail?: string): void {
+    this.totals.refusedCalls++;
+    const key = `${protocol}|${reason.split(" ")[0].replace(/[^a-zA-Z-]/g, "") || "refused"}`;
+    const n = (this.refusedBy[key] = (this.refusedBy[key] ?? 0) + 1);
+    if (n <= REFUSALS_LOGGED || n % 1000 === 0) this.warn(undefined, `refused (${n}): ${detail ?? reason}`, protocol);
+  }
+
+  /** Frames, samples, keys and payloads so far (open calls included). */
+  mediaTotals(): { calls: number; keys: number; payloads: number; delivered: number; webhookFailures: number; frames: number; samples: number } {
+    let frames = this.totals.framesEnded, samples = this.totals.samplesEnded;
+    for (const call of this.calls.values()) { frames += call.stats.frames; samples += call.stats.samples; }
+    return { ...this.totals, frames, samples };
+  }
+
+  /** Webhook payloads accepted and not yet delivered (the durable outbox, or the in-memory sink). */
+  get outboxDepth(): number {
+    return this.outboxSink ? this.outboxSink.depth : Math.max(0, this.totals.payloads * (this.settings.webhook ? 1 : 0) - this.totals.delivered - this.totals.webhookFailures);
+  }
+
+  /** Ready for calls: listening and not shutting down. */
+  get ready(): boolean { return !this.closing && this.port > 0; }
+
+  /** A call hands over a payload for the sinks (CallHost: called by the call itself). */
   deliver(call: Call, built: BuiltPayload, party: string | undefined): void {
     const record: DeliveryRecord = { callId: call.id, protocol: call.protocol, party, kind: built.kind, payload: built.payload, producedAt: Date.now() };
     this.totals.payloads++;
@@ -192,7 +298,7 @@ export class DtmfServer extends EventEmitter {
     this.emit("payload", record);
   }
 
-  /** @internal */
+  /** Emits a "warning" (CallHost; also used by the connections). */
   warn(call: Call | undefined, message: string, protocol?: string): void {
     this.totals.warnings++;
     this.emit("warning", { callId: call?.id, protocol: protocol ?? call?.protocol, message });
@@ -242,7 +348,8 @@ export class DtmfServer extends EventEmitter {
       cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
       eventLoopDelayMs: { p50: ms(this.loopDelay.percentile(50)), p99: ms(this.loopDelay.percentile(99)), max: ms(this.loopDelay.max) },
       webhookLatencyMs: { p50: at(0.5), p99: at(0.99) },
-      callsOpen: this.calls.size, ...this.totals, badByProtocol: { ...this.badByProtocol }, channelsOpen: this.engine.channelsOpen,
+      callsOpen: this.calls.size, ...this.totals, frames: this.mediaTotals().frames, samples: this.mediaTotals().samples,
+      outboxDepth: this.outboxDepth, refusedBy: { ...this.refusedBy }, connections: this.guard.connections, badByProtocol: { ...this.badByProtocol }, channelsOpen: this.engine.channelsOpen,
       engineMemoryBytes: this.engine.memoryBytes, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeS: process.uptime(),
     };
   }
@@ -254,20 +361,24 @@ export class DtmfServer extends EventEmitter {
    */
   async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
     if (this.closing) return;
+    const drainMs = options.drainTimeoutMs ?? this.settings.shutdownTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.closing = true;
     this.loopDelay.disable();
+    this.guard.stop();
     this.rtp?.endAll("shutdown");
     for (const call of [...this.calls.values()]) { try { call.end("shutdown"); } catch (error) { this.warn(call, messageOf(error)); } }
     for (const client of this.wss?.clients ?? []) client.terminate();
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
       this.drain().then(() => true),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS); }),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), drainMs); }),
     ]);
     clearTimeout(timer);
-    if (!drained) this.warn(undefined, `shutdown: gave up waiting for the sinks after ${options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS} ms (${this.totals.payloads - this.totals.delivered - this.totals.webhookFailures} webhook payloads not delivered)`);
+    if (!drained) this.warn(undefined, `shutdown: gave up waiting for the sinks after ${drainMs} ms (${this.outboxDepth} webhook payloads not delivered${this.outboxSink ? `; they stay in ${this.settings.outboxDir} and are sent after the restart` : ""})`);
+    await this.outboxSink?.close();
     await new Promise<void>((done) => this.wss.close(() => done()));
     this.http.closeAllConnections();
+    if (this.privateHttp) { this.privateHttp.closeAllConnections(); await new Promise<void>((done) => this.privateHttp!.close(() => done())); }
     await new Promise<void>((done) => this.http.close(() => done()));
     if (this.audiosocket) await new Promise<void>((done) => this.audiosocket!.close(() => done()));
     if (this.rtp) await new Promise<void>((done) => { try { this.rtp!.socket.close(() => done()); } catch { done(); } });
@@ -276,6 +387,19 @@ export class DtmfServer extends EventEmitter {
 
 /** How long close() waits for undelivered payloads by default, ms. */
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** Refusals logged per protocol and reason before only every 1000th is. */
+const REFUSALS_LOGGED = 5;
+
+/** A fetch that adds X-Dtmf-Signature over each body (the in-memory webhook path). */
+function signingFetch(secret: string, inner: typeof fetch): typeof fetch {
+  return (input, init) => {
+    const body = typeof init?.body === "string" ? init.body : "";
+    const headers = new Headers(init?.headers);
+    headers.set("x-dtmf-signature", webhookSignature(secret, body, Math.floor(Date.now() / 1000)));
+    return inner(input, { ...init, headers });
+  };
+}
+
 /** Webhook latencies kept for /stats' percentiles. */
 const LATENCY_SAMPLES = 10_000;
 

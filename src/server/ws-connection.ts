@@ -9,8 +9,10 @@
  */
 import type { WebSocket } from "ws";
 import type { Call, CallStart } from "./call.js";
+import type { ConnectionGuard, Guarded } from "./connection-guard.js";
 import { messageOf } from "./errors.js";
 import { detectProtocol, makeProtocol } from "./protocols/detect.js";
+import { readMediaFast } from "./protocols/media-fast-path.js";
 import type { ProtocolName, StreamHost, StreamProtocol } from "./protocols/protocol.js";
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
@@ -24,9 +26,15 @@ export interface ConnectionServer {
   registerCall(start: CallStart, owner: object): Call;
   warn(call: Call | undefined, message: string, protocol?: string): void;
   countBad(protocol: string | undefined): void;
+  readonly guard?: ConnectionGuard;
+  /** Counts a limit that closed a connection (metric dtmf_refused_total{reason}). */
+  refuse?(protocol: string, reason: string, detail?: string): void;
 }
 
-export class StreamConnection implements StreamHost {
+export class StreamConnection implements StreamHost, Guarded {
+  lastActivityAt = Date.now();
+  readonly openedAt = this.lastActivityAt;
+  private readonly unwatch?: () => void;
   private protocol?: StreamProtocol;
   private current?: Call;
   private badMessages = 0;
@@ -34,12 +42,27 @@ export class StreamConnection implements StreamHost {
 
   constructor(private readonly server: ConnectionServer, private readonly socket: WebSocket, readonly query: URLSearchParams, fixed: ProtocolName | undefined) {
     if (fixed) this.protocol = makeProtocol(fixed, this, server.settings.maxMessageBytes);
-    socket.on("message", (data: Buffer, isBinary: boolean) => this.message(data, isBinary));
-    socket.on("close", () => { this.closed = true; this.endCall("disconnect"); });
-    socket.on("error", (error) => { this.server.warn(this.current, `socket error: ${messageOf(error)}`, this.protocol?.name); this.endCall("disconnect"); });
+    this.unwatch = server.guard?.watch(this);
+    socket.on("message", (data: Buffer, isBinary: boolean) => { this.lastActivityAt = Date.now(); this.message(data, isBinary); });
+    socket.on("close", () => { this.closed = true; this.unwatch?.(); this.endCall("disconnect"); });
+    socket.on("error", (error) => {
+      // ws closes with 1009 when a frame header announces more than maxMessageBytes, before reading it.
+      if ((error as { code?: string }).code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") this.server.refuse?.(this.protocol?.name ?? "websocket", "maxMessageBytes", messageOf(error));
+      this.server.warn(this.current, `socket error: ${messageOf(error)}`, this.protocol?.name);
+      this.endCall("disconnect");
+    });
   }
 
   get call(): Call | undefined { return this.current; }
+
+  get started(): boolean { return this.current !== undefined; }
+
+  /** The handshake or idle timeout ran out: the call (if any) ends and reports what is open. */
+  expire(reason: "handshake-timeout" | "idle-timeout"): void {
+    this.server.warn(this.current, `${reason}: closing the connection`, this.protocol?.name);
+    this.endCall(reason);
+    this.close(CLOSE_POLICY, reason);
+  }
 
   private message(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
@@ -48,6 +71,11 @@ export class StreamConnection implements StreamHost {
         if (!this.protocol) { this.bad("a binary message before any text message names the protocol"); return; }
         this.protocol.binary(data);
         return;
+      }
+      // Most messages are media frames: read by position where that is safe (media-fast-path.ts).
+      if (this.current && this.protocol?.mediaFields) {
+        const fields = readMediaFast(data);
+        if (fields) { this.protocol.mediaFields(fields); return; }
       }
       let message: unknown;
       try { message = JSON.parse(data.toString("utf8")); } catch { this.bad("a text message that is not JSON"); return; }
@@ -69,7 +97,10 @@ export class StreamConnection implements StreamHost {
     this.server.countBad(this.protocol?.name);
     this.server.warn(this.current, reason, this.protocol?.name);
     if (this.protocol?.acceptsReplies) this.send({ event: "dtmf-wasm:error", message: reason.slice(0, 200) });
-    if (this.badMessages >= this.server.settings.maxBadMessages) this.close(CLOSE_POLICY, `${this.badMessages} bad messages`);
+    if (this.badMessages >= this.server.settings.maxBadMessages) {
+      this.server.refuse?.(this.protocol?.name ?? "websocket", "maxBadMessages", `${this.badMessages} bad messages`);
+      this.close(CLOSE_POLICY, `${this.badMessages} bad messages`);
+    }
   }
 
   begin(start: CallStart): Call {
@@ -91,6 +122,7 @@ export class StreamConnection implements StreamHost {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > this.server.settings.maxBufferedBytes) {
       this.server.warn(this.current, `the client has not read ${this.socket.bufferedAmount} bytes (limit ${this.server.settings.maxBufferedBytes}): closing`, this.protocol?.name);
+      this.server.refuse?.(this.protocol?.name ?? "websocket", "maxBufferedBytes", `${this.socket.bufferedAmount} bytes unread`);
       this.closed = true;
       this.endCall("slow-reader");
       this.socket.terminate();

@@ -27,6 +27,8 @@ export interface StreamProtocol {
   readonly acceptsReplies: boolean;
   text(message: Record<string, unknown>): void;
   binary(data: Buffer): void;
+  /** A media message read by the cheap frame path (Twilio-shaped protocols only). */
+  mediaFields?(fields: import("./media-fast-path.js").MediaFields): void;
 }
 
 /** A field of an object, if it is an object. */

@@ -17,6 +17,7 @@
 import type { CallEncoding } from "../call.js";
 import { DtmfProtocolError } from "../errors.js";
 import { ReorderBuffer } from "../media-clock.js";
+import type { MediaFields } from "./media-fast-path.js";
 import { normaliseDirection } from "../payload-formats.js";
 import {
   type ProtocolName, type StreamHost, type StreamProtocol, controlMessage, decodeBase64, numberField, objectField, requireCall, stringField,
@@ -105,18 +106,24 @@ export class TwilioLikeProtocol implements StreamProtocol {
   }
 
   private media(message: Record<string, unknown>): void {
-    const call = requireCall(this.host, this.name, "media");
     const media = objectField(message, "media");
     if (!media) throw new DtmfProtocolError(this.name, "media message without a media object");
-    const track = stringField(media, "track");
+    this.frame(stringField(media, "track"), media.payload, numberField(media, "timestamp"), numberField(media, "chunk"));
+  }
+
+  /** The cheap frame path (media-fast-path.ts): the fields of a media message read without JSON.parse. */
+  mediaFields(fields: MediaFields): void {
+    this.frame(fields.track, fields.payload, fields.timestampMs, fields.chunk);
+  }
+
+  private frame(track: string | undefined, payload: unknown, timestampMs: number | undefined, chunk: number | undefined): void {
+    const call = requireCall(this.host, this.name, "media");
     if (track !== undefined && !track.startsWith("inbound")) return;
-    const bytes = decodeBase64(this.name, media.payload, this.maxFrameBytes);
+    const bytes = decodeBase64(this.name, payload, this.maxFrameBytes);
     if (this.bigEndian) {
       if (bytes.length % 2 !== 0) throw new DtmfProtocolError(this.name, `an L16 payload must be an even number of bytes; received ${bytes.length}`);
       bytes.swap16();
     }
-    const timestampMs = numberField(media, "timestamp");
-    const chunk = numberField(media, "chunk");
     if (chunk === undefined) { call.frame(bytes, timestampMs); return; }
     const ready = this.reorder.push(chunk, { bytes, timestampMs }, (f) => ({ bytes: Uint8Array.from(f.bytes), timestampMs: f.timestampMs }));
     call.stats.outOfOrder = this.reorder.dropped + this.reorder.reordered;
