@@ -31,6 +31,8 @@ import { Worker, isMainThread, parentPort, workerData } from "node:worker_thread
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DIST = join(ROOT, "dist");
+/** Deterministic per-case random numbers: the library's seeded generator (mulberry32). */
+const { seededRandom: rng } = await import(join(DIST, "index.js"));
 const CLI = join(DIST, "cli", "main.js");
 /** A case taking longer than this is a hang (the slowest valid case takes well under 1 s). */
 const CASE_TIMEOUT_MS = 20_000;
@@ -38,17 +40,6 @@ const CASE_TIMEOUT_MS = 20_000;
 const RSS_LIMIT_MB = 2048;
 const KEYS = "0123456789*#ABCD";
 
-/** Deterministic per-case random numbers (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = (random, list) => list[Math.floor(random() * list.length)];
 const int = (random, min, max) => min + Math.floor(random() * (max - min + 1));
 

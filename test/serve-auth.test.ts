@@ -66,6 +66,27 @@ describe("credentials", () => {
     expect(s.refusedBy["twilio|unauthorized"]).toBe(3);
   });
 
+  it("a browser page (an Origin header) may open a stream only from allowedOrigins: 403 before any audio, and the right credentials do not change that", async () => {
+    const s = await serve({ authToken: "tok", allowedOrigins: ["https://app.example.test"] });
+    const auth = { authorization: "Bearer tok" };
+    expect((await connectWs(`${s.url}/twilio`, { ...auth, origin: "https://evil.example.test" })).status).toBe(403);
+    expect((await connectWs(`${s.url}/twilio`, { ...auth, origin: "null" })).status).toBe(403);
+    expect(s.refusedBy["twilio|origin"]).toBe(2);
+    expect(s.totals.calls).toBe(0);
+    // An allowed page, and a platform's server (no Origin header at all), are served.
+    const page = await connectWs(`${s.url}/twilio`, { ...auth, origin: "https://app.example.test" });
+    expect(await twilioCall(s, page.ws!, "CA-page", "3")).toBe("3");
+    const platform = await connectWs(`${s.url}/twilio`, auth);
+    expect(await twilioCall(s, platform.ws!, "CA-platform", "8")).toBe("8");
+  });
+
+  it("without allowedOrigins every handshake that carries an Origin is refused (platforms send none)", async () => {
+    const s = await serve({});
+    expect((await connectWs(`${s.url}/twilio`, { origin: "http://127.0.0.1:3000" })).status).toBe(403);
+    const { ws } = await connectWs(`${s.url}/twilio`);
+    expect(await twilioCall(s, ws!, "CA-no-origin", "5")).toBe("5");
+  });
+
   it("bearer and Basic tokens; signed URLs (expired and tampered ones refused)", async () => {
     const s = await serve({ authToken: "tok-123", urlSigningKey: "url-key" });
     expect((await connectWs(`${s.url}/twilio`, { authorization: "Bearer tok-124" })).status).toBe(401);

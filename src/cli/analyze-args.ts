@@ -87,6 +87,21 @@ examples:
   sox call.mp3 -t wav - | dtmf-wasm analyze -
 `;
 
+/** The input flags (parseArgs specs), shared by every command that reads audio files. */
+export const INPUT_OPTIONS = {
+  jobs: { type: "string", short: "j" },
+  raw: { type: "boolean" },
+  rate: { type: "string" },
+  encoding: { type: "string" },
+  channels: { type: "string" },
+} as const;
+
+/** The detector flags (parseArgs specs): TUNING_FLAGS and --dial-tone-filter (see tuningFlags). */
+export const TUNING_OPTIONS = {
+  ...(Object.fromEntries(Object.values(TUNING_FLAGS).map((flag) => [flag.slice(2), { type: "string" }])) as Record<(typeof TUNING_FLAGS)[keyof typeof TUNING_FLAGS] extends `--${infer N}` ? N : never, { type: "string" }>),
+  "dial-tone-filter": { type: "boolean" },
+} as const;
+
 const OPTIONS = {
   format: { type: "string", short: "f" },
   "digits-only": { type: "boolean", short: "d" },
@@ -94,22 +109,8 @@ const OPTIONS = {
   progress: { type: "boolean" },
   "no-progress": { type: "boolean" },
   debug: { type: "boolean" },
-  jobs: { type: "string", short: "j" },
-  raw: { type: "boolean" },
-  rate: { type: "string" },
-  encoding: { type: "string" },
-  channels: { type: "string" },
-  keys: { type: "string" },
-  "min-level": { type: "string" },
-  "normal-twist": { type: "string" },
-  "reverse-twist": { type: "string" },
-  "peak-ratio": { type: "string" },
-  purity: { type: "string" },
-  "press-purity": { type: "string" },
-  "freq-tolerance": { type: "string" },
-  "min-tone": { type: "string" },
-  "min-gap": { type: "string" },
-  "dial-tone-filter": { type: "boolean" },
+  ...INPUT_OPTIONS,
+  ...TUNING_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
 

@@ -44,8 +44,8 @@ const DEFAULT_WORKER = new URL("./worker.js", import.meta.url);
  */
 export const BYTES_PER_WORKER = 32 * 1024 * 1024;
 
-/** Heap limit of one analysis thread, MB (an analysis holds a few MB; this only stops runaways). */
-const WORKER_HEAP_MB = 2048;
+/** Heap limit of one worker thread (analysis, redaction), MB: a task holds a few MB; this only stops runaways. */
+export const WORKER_HEAP_MB = 2048;
 
 /** Whether a worker script can be started (false when running from .ts sources). */
 export function workersAvailable(url: URL = DEFAULT_WORKER): boolean {
@@ -91,19 +91,38 @@ async function runInline(inputs: readonly RunInput[], options: RunOptions, event
 
 /** A queue of files shared by `size` workers; a worker that dies fails its file and is replaced. */
 function runWorkers(files: readonly WorkerTask[], size: number, url: URL, settings: AnalysisSettings, events: RunEvents): Promise<void> {
-  const queue = [...files];
+  return runTaskQueue<WorkerTask, WorkerMessage>(files, size,
+    // A heap limit per thread: a worker that runs out of memory then ends with an error
+    // (its file reported as failed, the worker replaced) instead of aborting the process.
+    () => new Worker(url, { workerData: { settings } satisfies WorkerData, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } }),
+    (message) => {
+      if (message.type === "records") events.records(message.index, message.records);
+      else if (message.type === "progress") events.progress(message.index, message.progress);
+      else { events.done(message.report); return true; }
+      return false;
+    },
+    (task, reason) => events.done(failedReport(task, `${task.file}: the analysis thread stopped: ${reason}`)));
+}
+
+/**
+ * Runs `tasks` on `size` worker threads made by `spawn`, each task posted to the next free
+ * worker. `onMessage` sees every message of a task's worker and returns true on the one that
+ * ends the task. A worker that dies (an error, an exit, a heap limit) fails the task it had
+ * through `onCrash` and is replaced while tasks remain: every task ends exactly once.
+ */
+export function runTaskQueue<T, M>(tasks: readonly T[], size: number, spawn: () => Worker, onMessage: (message: M, task: T) => boolean, onCrash: (task: T, reason: string) => void): Promise<void> {
+  const queue = [...tasks];
   let running = 0;
   return new Promise((resolve) => {
+    if (queue.length === 0) { resolve(); return; }
     const startWorker = () => {
       running++;
-      // A heap limit per thread: a worker that runs out of memory then ends with an error
-      // (its file reported as failed, the worker replaced) instead of aborting the process.
-      const worker = new Worker(url, { workerData: { settings } satisfies WorkerData, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-      let current: WorkerTask | undefined;
+      const worker = spawn();
+      let current: T | undefined;
       let finished = false;
       const next = () => {
         current = queue.shift();
-        if (current) worker.postMessage(current);
+        if (current !== undefined) worker.postMessage(current);
         else retire();
       };
       const retire = () => {
@@ -116,25 +135,22 @@ function runWorkers(files: readonly WorkerTask[], size: number, url: URL, settin
       };
       const crash = (reason: string) => {
         if (finished) return;
-        if (current) {
-          events.done(failedReport(current, `${current.file}: the analysis thread stopped: ${reason}`));
+        if (current !== undefined) {
+          const task = current;
           current = undefined;
+          onCrash(task, reason);
         }
         retire();
       };
-      worker.on("message", (message: WorkerMessage) => {
-        if (message.type === "records") events.records(message.index, message.records);
-        else if (message.type === "progress") events.progress(message.index, message.progress);
-        else {
-          events.done(message.report);
-          next();
-        }
+      worker.on("message", (message: M) => {
+        if (current === undefined) return;
+        if (onMessage(message, current)) next();
       });
       worker.on("error", (error) => crash(error.message));
       worker.on("exit", (code) => crash(`exit code ${code}`));
       next();
     };
-    for (let i = 0; i < size; i++) startWorker();
+    for (let i = 0; i < Math.min(size, queue.length); i++) startWorker();
   });
 }
 

@@ -18,7 +18,7 @@ import { runRedactions } from "../redact/pool.js";
 import { FRAGMENT_LEVEL_DBM0, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS } from "../redact/spans.js";
 import { RAW_ENCODINGS, type RawEncoding, type RawOptions, rawEncodingOf } from "../wav/raw.js";
 import { MAX_CHANNELS } from "../wav/riff.js";
-import { tuningFlags } from "./analyze-args.js";
+import { INPUT_OPTIONS, TUNING_OPTIONS, tuningFlags } from "./analyze-args.js";
 import { UsageError, choiceFlag, numberFlag, parseCommandLine } from "./args.js";
 import type { CliIo } from "./io.js";
 
@@ -85,21 +85,8 @@ const OPTIONS = {
   "guard-after": { type: "string" },
   fragments: { type: "boolean" },
   "fragment-level": { type: "string" },
-  jobs: { type: "string", short: "j" },
-  raw: { type: "boolean" },
-  rate: { type: "string" },
-  encoding: { type: "string" },
-  channels: { type: "string" },
-  keys: { type: "string" },
-  "min-level": { type: "string" },
-  "normal-twist": { type: "string" },
-  "reverse-twist": { type: "string" },
-  "peak-ratio": { type: "string" },
-  purity: { type: "string" },
-  "press-purity": { type: "string" },
-  "freq-tolerance": { type: "string" },
-  "min-tone": { type: "string" },
-  "min-gap": { type: "string" },
+  ...INPUT_OPTIONS,
+  ...TUNING_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
 

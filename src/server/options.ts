@@ -70,6 +70,7 @@ export const SERVE_OPTIONS = {
   urlSigningKey: { kind: "string", help: "key for signed stream URLs (?expires=…&signature=…, see signStreamUrl)" },
   publicUrl: { kind: "string", help: "the base URL platforms connect to (wss://dtmf.example.com), for Twilio's signature; default ws://<Host header>" },
   allowFrom: { kind: "strings", help: "addresses / CIDR blocks that may send AudioSocket and RTP (comma-separated)" },
+  allowedOrigins: { kind: "strings", help: "browser origins (https://app.example.com) whose pages may open streams; a handshake with any other Origin header is refused (platforms send none)" },
   insecure: { kind: "boolean", default: false, help: "allow a non-loopback --host with no credentials" },
   webhookSecret: { kind: "string", help: "sign every webhook POST: X-Dtmf-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of \"t.body\">" },
   outboxDir: { kind: "string", help: "directory of the durable webhook outbox (journal + dead letters); payloads survive a crash and are replayed" },
@@ -124,6 +125,7 @@ export interface ServeSettings {
   urlSigningKey?: string;
   publicUrl?: string;
   allowFrom?: string[];
+  allowedOrigins?: string[];
   insecure: boolean;
   webhookSecret?: string;
   outboxDir?: string;

@@ -168,6 +168,15 @@ export class DtmfServer extends EventEmitter {
         this.refuse(protocol, this.closing ? "shutdown" : "maxCalls");
         return;
       }
+      // A browser page (it sends an Origin header; the platforms' servers send none) may open a
+      // stream only from an allowed origin: otherwise any site a user visits could stream into,
+      // or hijack the calls of, a server it can reach (cross-site WebSocket hijacking).
+      const origin = request.headers.origin;
+      if (origin !== undefined && !(s.allowedOrigins ?? []).includes(origin)) {
+        socket.end("HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+        this.refuse(protocol, "origin", `${request.socket.remoteAddress}: Origin ${JSON.stringify(origin.slice(0, 200))} is not in allowedOrigins`);
+        return;
+      }
       // Before the upgrade: a stranger gets a 401 and no audio of theirs is read.
       const auth = authenticateUpgrade(request, s, Date.now());
       if (!auth.ok) {
