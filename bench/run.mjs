@@ -4,7 +4,7 @@
  * --quick` (about a minute), `--only speed,accuracy,latency,duration,talkoff,interference,codecs`
  * (some parts).
  * See bench/README.md. Results: bench/results/<name>.json, SVG plots beside it, and (full
- * runs) the Markdown summary written into README.md between the bench markers; the summary
+ * runs) the Markdown summary written into bench/README.md between the bench markers; the summary
  * is also printed on stdout, progress goes to stderr.
  */
 import { existsSync } from "node:fs";
@@ -25,8 +25,8 @@ const USAGE = `usage: npm run bench -- [--quick] [--heldout] [--only ${PARTS.joi
   --only LIST   run only these parts (comma-separated)
   --name NAME   results file bench/results/NAME.json and plots NAME-*.svg
                 (default: full, quick, or only-<parts>)
-  --readme      write the summary into README.md (default only for a full run of every part)
-  --no-readme   never touch README.md
+  --readme      write the summary into bench/README.md (default only for a full run of every part)
+  --no-readme   never touch bench/README.md
   --quiet       no progress on stderr`;
 
 function parseArgs(argv) {
@@ -111,8 +111,9 @@ results.plots = plots;
 await writeFile(new URL(`${name}.json`, dir), `${stringify(results)}\n`);
 const summary = markdown(results, plots);
 const toReadme = options.heldout ? false : options.readme ?? (all && !options.quick && options.name === null);
-if (toReadme) writeReadme(new URL("../README.md", import.meta.url), summary);
+// The summary's links are relative to the repository root; bench/README.md is one level down.
+if (toReadme) writeReadme(new URL("./README.md", import.meta.url), summary.replaceAll("](bench/", "]("));
 console.log(summary);
-setup.note(`results: bench/results/${name}.json, ${plots.length} plots${toReadme ? ", README.md updated" : ""}; ${results.seconds} s in all`);
+setup.note(`results: bench/results/${name}.json, ${plots.length} plots${toReadme ? ", bench/README.md updated" : ""}; ${results.seconds} s in all`);
 const fails = failures(results);
 if (fails.length) setup.note(`dtmf-wasm misses ${fails.length} requirement(s) in this run (listed in the summary)`);

@@ -4,9 +4,12 @@
  * Each chunk is written once into the core's input region (in pieces of at most its size)
  * and decoded there; nothing is allocated per chunk unless events come back.
  */
-import { DtmfClosedError, DtmfInputError } from "./errors.js";
+import { DtmfClosedError, DtmfInputError, DtmfOptionError } from "./errors.js";
 import { type DetectorEvent, decodeEvent } from "./events.js";
-import { type DetectorTuning, type Encoding, type ResolvedOptions, resolveOptions } from "./options.js";
+import { DEFAULT_TUNING, type DetectorTuning, type Encoding, type ResolvedOptions, rejectUnknown, resolveOptions } from "./options.js";
+
+/** The options configure() can change: the tuning, nothing else. */
+const TUNING_NAMES: ReadonlySet<string> = new Set(Object.keys(DEFAULT_TUNING));
 import type { ChannelPort } from "./wasm.js";
 
 /** What process() takes for each encoding. */
@@ -127,9 +130,15 @@ export class Detector {
     this.port.reset(this.live());
   }
 
-  /** Changes tuning options from the next hop (≈ 6 ms) on; the stream goes on. */
+  /**
+   * Changes tuning options from the next hop (≈ 6 ms) on; the stream goes on. Only tuning
+   * can change: `sampleRate`, `encoding`, `onEvent` or any other name throws a
+   * DtmfOptionError (open another detector for another rate or encoding).
+   */
   configure(tuning: DetectorTuning): void {
     const handle = this.live();
+    if (tuning === null || typeof tuning !== "object") throw new DtmfOptionError("tuning", "an object of tuning options", tuning);
+    rejectUnknown(tuning, TUNING_NAMES, "tuning (configure() cannot change sampleRate, encoding or onEvent: open another detector)");
     this.options = resolveOptions({ ...this.options, ...tuning });
     this.port.configure(handle, this.options);
   }

@@ -3,7 +3,10 @@
  * allowed, and what was received, so a caller can fix the call without reading the source.
  */
 
-/** Base class of every error dtmf-wasm throws, except option errors (a RangeError, below). */
+/**
+ * Base class of every error dtmf-wasm throws, option errors included:
+ * `catch (e) { if (e instanceof DtmfError) … }` sees them all, and `code` tells them apart.
+ */
 export class DtmfError extends Error {
   /** Stable machine-readable code, e.g. `ERR_DTMF_INPUT`. */
   readonly code: string;
@@ -14,9 +17,12 @@ export class DtmfError extends Error {
   }
 }
 
-/** An option or argument outside its allowed range or set. */
-export class DtmfOptionError extends RangeError {
-  readonly code = "ERR_DTMF_OPTION";
+/**
+ * An option or argument outside its allowed range or set (code `ERR_DTMF_OPTION`). It is a
+ * DtmfError; before 0.2 it was a RangeError, which it no longer is.
+ */
+export class DtmfOptionError extends DtmfError {
+  declare readonly code: "ERR_DTMF_OPTION";
   constructor(
     /** The option's name as the caller spelled it (`sampleRate`, `minDigits`, …). */
     readonly option: string,
@@ -25,8 +31,7 @@ export class DtmfOptionError extends RangeError {
     /** What was received. */
     readonly received: unknown,
   ) {
-    super(`${option} must be ${allowed}; received ${describe(received)}`);
-    this.name = "DtmfOptionError";
+    super("ERR_DTMF_OPTION", `${option} must be ${allowed}; received ${describe(received)}`);
   }
 }
 

@@ -1,15 +1,25 @@
 /**
  * Loading the WebAssembly core: compiled once per process (the default module is cached),
- * instantiated once per engine. Works in Node (reads build/dtmf.wasm beside the package) and
- * in browsers (fetches the same file, or takes bytes, a URL, a Response or a compiled Module).
+ * instantiated once per engine. The default core comes from `#core-source` (package.json
+ * "imports"): in Node build/dtmf.wasm beside the package, in a browser bundle the bytes
+ * embedded in the module (no separate file to serve). Any caller can also pass bytes, a URL,
+ * a Response or a compiled Module.
  */
 import { DtmfCapacityError, DtmfWasmError } from "./errors.js";
 import { type Encoding, type ResolvedOptions, writeConfig } from "./options.js";
 
-/** Anything the core can be loaded from. */
+/**
+ * A compiled core: a `WebAssembly.Module`. Spelled through `globalThis` so that these
+ * declarations also compile in a Node-only project without the DOM lib (where TypeScript
+ * has no WebAssembly types): there it is any object.
+ */
+export type CoreModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : object;
+
+/** Anything the core can be loaded from: a compiled module, its bytes, a URL or a Response. */
 export type WasmSource =
-  | WebAssembly.Module
-  | BufferSource
+  | CoreModule
+  | ArrayBuffer
+  | ArrayBufferView
   | URL
   | string
   | Response
@@ -230,18 +240,20 @@ export class CoreInstance implements ChannelPort {
   }
 }
 
-const DEFAULT_URL = new URL("../build/dtmf.wasm", import.meta.url);
 let defaultModule: Promise<WebAssembly.Module> | undefined;
 
-function isNode(): boolean {
-  return typeof globalThis.process === "object" && typeof globalThis.process.versions?.node === "string";
+/**
+ * The package's `#core-source` (the Node or the browser variant, by the package.json
+ * "imports" conditions), imported only when the default core or a file: URL is wanted: an
+ * AudioWorklet processor, which is handed a compiled module and cannot resolve package
+ * imports, never reaches it.
+ */
+function coreSource(): Promise<typeof import("#core-source")> {
+  return import("#core-source");
 }
 
 async function compileFromUrl(url: URL): Promise<WebAssembly.Module> {
-  if (url.protocol === "file:") {
-    const { readFile } = await import("node:fs/promises");
-    return WebAssembly.compile(await readFile(url));
-  }
+  if (url.protocol === "file:") return WebAssembly.compile(await (await coreSource()).readFileUrl(url));
   const response = await fetch(url);
   return compileResponse(response, url.href);
 }
@@ -256,24 +268,33 @@ async function compileResponse(response: Response, where: string): Promise<WebAs
 }
 
 /** The compiled core module from `source`, or the package's own build/dtmf.wasm (cached). */
-export async function compileCore(source?: WasmSource): Promise<WebAssembly.Module> {
+export async function compileCore(source?: WasmSource): Promise<CoreModule> {
   if (source === undefined) {
-    defaultModule ??= compileFromUrl(DEFAULT_URL).catch((error: unknown) => {
+    defaultModule ??= coreSource().then(({ DEFAULT_CORE }) => DEFAULT_CORE.bytes().then((bytes) => WebAssembly.compile(bytes)).catch((error: unknown) => {
+      throw new DtmfWasmError(`cannot load the WebAssembly core from ${DEFAULT_CORE.where}${DEFAULT_CORE.hint}`, { cause: error });
+    })).catch((error: unknown) => {
       defaultModule = undefined;
-      throw new DtmfWasmError(`cannot load the WebAssembly core from ${DEFAULT_URL.href}${isNode() ? " (run `npm run build`?)" : ""}`, { cause: error });
+      throw error;
     });
     return defaultModule;
   }
   if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof URL || typeof source === "string") return compileFromUrl(new URL(source, DEFAULT_URL));
+  if (source instanceof URL || typeof source === "string") return compileFromUrl(new URL(source, relativeBase()));
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
-    return WebAssembly.compile(source).catch((error: unknown) => {
+    return WebAssembly.compile(source as BufferSource).catch((error: unknown) => {
       throw new DtmfWasmError(`the bytes given are not a WebAssembly module: ${(error as Error).message}`, { cause: error });
     });
   }
   const response = await source;
   if (typeof Response !== "undefined" && response instanceof Response) return compileResponse(response, response.url || "a Response");
   throw new DtmfWasmError("the WebAssembly source must be a Module, bytes, a URL or a Response");
+}
+
+/** What a relative URL string is resolved against: the page in a browser, the working directory in Node. */
+function relativeBase(): string {
+  if (typeof location !== "undefined" && typeof location.href === "string") return location.href;
+  const cwd = typeof globalThis.process?.cwd === "function" ? globalThis.process.cwd() : "/";
+  return `file://${cwd.replace(/\\/g, "/").replace(/\/?$/, "/")}`;
 }
 
 /**

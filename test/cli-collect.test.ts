@@ -137,8 +137,8 @@ describe("collect: payloads", () => {
 describe("collect: usage and file errors", () => {
   const { path } = writeWav({ keys: "1#" });
   const usage: [string, string[], RegExp][] = [
-    ["no file", ["--min-digits", "1", "--max-digits", "4", ...IDS], /expected one FILE\.wav; received 0/],
-    ["two files", [path, path, "--min-digits", "1", "--max-digits", "4", ...IDS], /expected one FILE\.wav; received 2/],
+    ["no file", ["--min-digits", "1", "--max-digits", "4", ...IDS], /expected one FILE \(or - for standard input\); received 0/],
+    ["two files", [path, path, "--min-digits", "1", "--max-digits", "4", ...IDS], /expected one FILE \(or - for standard input\); received 2/],
     ["missing required flags", [path, "--max-digits", "4"], /missing --min-digits, --session-uuid, --command-uid/],
     ["unknown flag", [path, "--min-digits", "1", "--max-digits", "4", ...IDS, "--foo"], /Unknown option '--foo'/],
     ["--min-digits 0", [path, "--min-digits", "0", "--max-digits", "4", ...IDS], /--min-digits must be an integer from 1 to 64; received 0/],
@@ -169,7 +169,7 @@ describe("collect: usage and file errors", () => {
   it("--help: usage on stdout, exit 0", async () => {
     const out = await cli(["--help"]);
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(/^usage: dtmf-wasm collect FILE\.wav --min-digits N --max-digits N/);
+    expect(out.stdout).toMatch(/^usage: dtmf-wasm collect FILE --min-digits N --max-digits N/);
     for (const flag of ["--max-attempts", "--timeout", "--inter-digit-timeout", "--terminators", "--regex", "--prompt-ms", "--events"]) expect(out.stdout).toContain(flag);
   });
 

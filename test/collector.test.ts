@@ -10,7 +10,7 @@ import {
   type CollectResult, type CollectorEvent, type CollectorOptions, DigitCollector, MAX_REGEX_LENGTH, regexRisk, startWallClock,
 } from "../src/collector.js";
 import { DtmfEngine } from "../src/engine.js";
-import { DtmfInputError, DtmfOptionError } from "../src/errors.js";
+import { DtmfError, DtmfInputError, DtmfOptionError } from "../src/errors.js";
 import type { DetectorEvent, KeyDownEvent } from "../src/events.js";
 import { type GenerateOptions, encodeSamples, generateDtmf } from "../src/generator.js";
 
@@ -455,7 +455,7 @@ describe("options: ranges, types and unknown names", () => {
         let error: unknown;
         try { make({ ...extra, ...fix, [name]: value })(); } catch (e) { error = e; }
         expect(error, `${name} = ${String(value)}`).toBeInstanceOf(DtmfOptionError);
-        expect(error).toBeInstanceOf(RangeError);
+        expect(error).toBeInstanceOf(DtmfError);
         const e = error as DtmfOptionError;
         expect(e.option).toBe(name);
         expect(e.message).toContain(`from ${min} to ${max}`);

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { DtmfEngine } from "../src/engine.js";
 import type { Detector } from "../src/detector.js";
-import { DtmfCapacityError, DtmfClosedError, DtmfWasmError } from "../src/errors.js";
+import { DtmfCapacityError, DtmfClosedError, DtmfError, DtmfOptionError, DtmfWasmError } from "../src/errors.js";
 import { encodeSamples, generateDtmf } from "../src/generator.js";
 import { compileCore } from "../src/wasm.js";
 import { resolveOptions } from "../src/options.js";
@@ -145,6 +145,23 @@ describe("channel lifecycle", () => {
     const second = [...d.process(audio.subarray(half)), ...d.flush()].filter((e) => e.type === "dtmf").map((e) => e.digit);
     expect([first, second]).toEqual([["1"], ["A"]]);
     expect(d.settings.keys).toBe("A");
+  });
+
+  it("configure rejects what it cannot change (sampleRate, encoding, onEvent, unknown names) and keeps the settings", async () => {
+    const engine = await DtmfEngine.create();
+    const d = engine.createDetector({ sampleRate: 8000, encoding: "pcm16" });
+    for (const bad of [{ sampleRate: 16000 }, { encoding: "float32" }, { onEvent: () => {} }, { keyz: "1" }]) {
+      let error: unknown;
+      try { d.configure(bad as never); } catch (e) { error = e; }
+      expect(error, JSON.stringify(Object.keys(bad))).toBeInstanceOf(DtmfOptionError);
+      expect(error).toBeInstanceOf(DtmfError);
+      expect((error as DtmfOptionError).option).toBe(Object.keys(bad)[0]);
+      expect((error as Error).message).toMatch(/cannot change sampleRate, encoding or onEvent/);
+    }
+    expect(() => d.configure(null as never)).toThrow(DtmfOptionError);
+    expect([d.settings.sampleRate, d.settings.encoding]).toEqual([8000, "pcm16"]);
+    const tones = encodeSamples(generateDtmf({ keys: "7", sampleRate: 8000 }).samples, "pcm16");
+    expect([...d.process(tones), ...d.flush()].filter((e) => e.type === "dtmf").map((e) => e.digit)).toEqual(["7"]);
   });
 
   it("calls onEvent with each event, in order, as process returns them", async () => {

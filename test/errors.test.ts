@@ -1,6 +1,6 @@
 /** Bad input gets a typed error that names the problem, and never a NaN in an event. */
 import { describe, expect, it } from "vitest";
-import { DtmfInputError, DtmfOptionError } from "../src/errors.js";
+import { DtmfError, DtmfInputError, DtmfOptionError } from "../src/errors.js";
 import { generateDtmf } from "../src/generator.js";
 import type { DtmfEvent } from "../src/events.js";
 import { testEngine } from "./helpers.js";
@@ -29,7 +29,7 @@ describe("detector options", () => {
       expect(() => engine.createDetector({ sampleRate: bad as number })).toThrow(/sampleRate must be an integer from 8000 to 48000; received/);
     }
     const error = (() => { try { engine.createDetector({ sampleRate: 96000 }); } catch (e) { return e as DtmfOptionError; } })();
-    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toBeInstanceOf(DtmfError);
     expect(error).toMatchObject({ option: "sampleRate", received: 96000, code: "ERR_DTMF_OPTION" });
   });
   it("encoding: one of pcm16, float32, mulaw, alaw", async () => {

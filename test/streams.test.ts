@@ -146,6 +146,22 @@ describe("Node Transform (node:stream pipeline)", () => {
     expect(await collect(Readable.from(chunked(cut, [1000])).pipe(lenient))).toEqual(expected);
   });
 
+  it("pipeline() into an async-generator stage (the README's pattern) sees every event before the partial-sample error", async () => {
+    const bytes = bytesOf("float32");
+    const cut = bytes.subarray(0, bytes.length - 2);
+    const expected = await reference("float32", bytes.subarray(0, bytes.length - 4));
+    const events: DetectorEvent[] = [];
+    const error = await pipeline(Readable.from(chunked(cut, [1000])), new DtmfTransform({ engine: await testEngine(), encoding: "float32" }), async function* (source: AsyncIterable<DetectorEvent>) {
+      for await (const event of source) {
+        events.push(event);
+        await new Promise((done) => setTimeout(done, 0)); // a reader slower than the stream
+      }
+      yield* [];
+    }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(DtmfInputError);
+    expect(events).toEqual(expected);
+  });
+
   it("strings and bad options are typed errors; a destroyed stream frees its channel", async () => {
     const engine = await DtmfEngine.create();
     const stream = new DtmfTransform({ engine, encoding: "mulaw" });

@@ -50,7 +50,7 @@ export async function analyzeInput(
   const detectors: Detector[] = [];
   try {
     reader = await AudioReader.open(source, { raw: task.raw, chunkBytes: settings.chunkBytes });
-    report.format = describeFormat(reader.format) + (reader.decimation > 1 ? `, decimated to ${reader.sampleRate} Hz` : "");
+    report.format = (reader.decodedFrom ? `${reader.decodedFrom} decoded to ` : "") + describeFormat(reader.format) + (reader.decimation > 1 ? `, decimated to ${reader.sampleRate} Hz` : "");
     report.channels = reader.channels;
     report.digits = Array.from({ length: reader.channels }, () => "");
     for (let c = 0; c < reader.channels; c++) {

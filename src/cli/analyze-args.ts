@@ -12,9 +12,9 @@ import type { RunInput } from "./pool.js";
 /** Upper bound of --jobs (threads). */
 const MAX_JOBS = 256;
 /** Upper bound of --rate for raw input, Hz (decimated to ≤ 48 kHz). */
-const MAX_RAW_RATE = 384_000;
+export const MAX_RAW_RATE = 384_000;
 /** Sample rate of raw input when --rate is not given: telephony's, Hz. */
-const DEFAULT_RAW_RATE = 8000;
+export const DEFAULT_RAW_RATE = 8000;
 
 /** Detector tuning options and the flags that set them. */
 export const TUNING_FLAGS = {

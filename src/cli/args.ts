@@ -5,6 +5,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { DtmfOptionError } from "../errors.js";
+import { suggestFlag } from "./did-you-mean.js";
 
 /** A mistake in the command line: exit status 2, message without a stack. */
 export class UsageError extends Error {
@@ -43,7 +44,7 @@ export function parseCommandLine<O extends Options>(args: string[], options: O):
     return parseArgs<Config<O>>({ args: joined, options, allowPositionals: true, strict: true });
   } catch (error) {
     // parseArgs adds advice on `--` that does not fit one line: keep its first sentence.
-    throw new UsageError((error as Error).message.split("\n")[0].replace(/\. To specify .*$/, ""));
+    throw new UsageError(suggestFlag((error as Error).message.split("\n")[0].replace(/\. To specify .*$/, ""), Object.keys(options)));
   }
 }
 

@@ -8,7 +8,12 @@
  * be read, 2 on a usage error.
  */
 import { parseArgs } from "node:util";
-import { AudioReader } from "../wav/reader.js";
+import { AudioReader, type AudioSource } from "../wav/reader.js";
+import { RAW_ENCODINGS, type RawEncoding, type RawOptions, rawEncodingOf } from "../wav/raw.js";
+import { MAX_CHANNELS } from "../wav/riff.js";
+import { DEFAULT_RAW_RATE, MAX_RAW_RATE } from "./analyze-args.js";
+import { choiceFlag, numberFlag, UsageError as FlagError } from "./args.js";
+import { suggestFlag } from "./did-you-mean.js";
 import { faultMessage } from "../wav/errors.js";
 import { type CollectorOptions, DigitCollector } from "../collector.js";
 import { createDetector } from "../engine.js";
@@ -19,11 +24,12 @@ import { buildDigitsCollectedPayload } from "../payloads/digits-collected.js";
 import { buildDtmfPayload } from "../payloads/dtmf.js";
 import type { CliIo } from "./io.js";
 
-const HELP = `usage: dtmf-wasm collect FILE.wav --min-digits N --max-digits N --session-uuid ID --command-uid ID [options]
+const HELP = `usage: dtmf-wasm collect FILE --min-digits N --max-digits N --session-uuid ID --command-uid ID [options]
 
 Collects digits from a recording as a play_and_get_digits command would on the call: the first
 prompt starts at 0 ms, the end of the file is the end of the call. Prints the digits.collected
-payload as the last line of stdout.
+payload as the last line of stdout. FILE is a WAV, MP3, Ogg, FLAC (others through ffmpeg),
+headerless audio with --raw, or - for standard input.
 
   --min-digits N            fewest digits of a valid input, 1-64 (required)
   --max-digits N            most digits; reaching it ends the attempt, 1-64 (required)
@@ -36,6 +42,11 @@ payload as the last line of stdout.
   --session-uuid ID         session_uuid of the payloads (required)
   --command-uid ID          command_uid of digits.collected (required)
   --events                  also print the dtmf payload of each key press first, one per line
+  --raw                     FILE is headerless samples (.ul, .al, .sln, .raw…)
+  --rate HZ                 sample rate of raw input (default 8000)
+  --encoding ENC            sample encoding of raw input: ${RAW_ENCODINGS.join(", ")}
+                            (default: implied by the extension)
+  --channels N              interleaved channels in raw input (default 1; the first is the call)
   -h, --help                show this help
 `;
 
@@ -51,6 +62,10 @@ const OPTIONS = {
   "session-uuid": { type: "string" },
   "command-uid": { type: "string" },
   "events": { type: "boolean" },
+  "raw": { type: "boolean" },
+  "rate": { type: "string" },
+  "encoding": { type: "string" },
+  "channels": { type: "string" },
   "help": { type: "boolean", short: "h" },
 } as const;
 
@@ -128,6 +143,21 @@ function collectorOptions(values: Record<string, string | boolean | undefined>, 
   return options as unknown as CollectorOptions;
 }
 
+/** --raw and its description flags, as `analyze` takes them; undefined without --raw. */
+function rawOptions(values: Record<string, string | boolean | undefined>, file: string): RawOptions | undefined {
+  if (!values.raw) {
+    for (const flag of ["rate", "encoding", "channels"] as const) {
+      if (values[flag] !== undefined) throw new FlagError(`--${flag} describes headerless input: use it with --raw`);
+    }
+    return undefined;
+  }
+  const sampleRate = values.rate === undefined ? DEFAULT_RAW_RATE : numberFlag("--rate", values.rate as string, 1, MAX_RAW_RATE, true);
+  const channels = values.channels === undefined ? 1 : numberFlag("--channels", values.channels as string, 1, MAX_CHANNELS, true);
+  const encoding = values.encoding === undefined ? (file === "-" ? undefined : rawEncodingOf(file)) : choiceFlag<RawEncoding>("--encoding", values.encoding as string, RAW_ENCODINGS);
+  if (!encoding) throw new FlagError(`--raw: give --encoding (${RAW_ENCODINGS.join(", ")}) for ${file}; its name does not tell`);
+  return { sampleRate, encoding, channels };
+}
+
 export async function run(args: string[], io: CliIo): Promise<number> {
   const usage = (message: string) => { io.stderr(`dtmf-wasm collect: ${message} (see --help)\n`); return 2; };
   let values: Record<string, string | boolean | undefined>;
@@ -135,10 +165,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   try {
     ({ values, positionals } = parseArgs({ args: joinNegativeValues(args), allowPositionals: true, strict: true, options: OPTIONS }));
   } catch (error) {
-    return usage((error as Error).message);
+    return usage(suggestFlag((error as Error).message.split("\n")[0]!.replace(/\. To specify .*$/, ""), Object.keys(OPTIONS)));
   }
   if (values.help) { io.stdout(HELP); return 0; }
-  if (positionals.length !== 1) return usage(`expected one FILE.wav; received ${positionals.length} file arguments`);
+  if (positionals.length !== 1) return usage(`expected one FILE (or - for standard input); received ${positionals.length} file arguments`);
   const missing = REQUIRED.filter((flag) => values[flag] === undefined);
   if (missing.length > 0) return usage(`missing ${missing.map((f) => `--${f}`).join(", ")}`);
   for (const flag of ["session-uuid", "command-uid"] as const) {
@@ -153,10 +183,18 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
 
   const file = positionals[0];
+  let raw: RawOptions | undefined;
+  try {
+    raw = rawOptions(values, file);
+  } catch (error) {
+    if (error instanceof FlagError) return usage(error.message);
+    throw error;
+  }
+  const source: AudioSource = file === "-" ? { stream: io.stdin as AsyncIterable<Uint8Array>, name: "-" } : { path: file };
   let reader: AudioReader;
   let detector;
   try {
-    reader = await AudioReader.open({ path: file });
+    reader = await AudioReader.open(source, { raw });
     detector = await createDetector({ sampleRate: reader.sampleRate, encoding: reader.encoding });
   } catch (error) {
     io.stderr(`dtmf-wasm collect: ${namingFile(file, error)}\n`);

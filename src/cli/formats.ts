@@ -1,10 +1,10 @@
 /**
  * The output formats of `analyze`: ndjson (one JSON object per line, streamed), json (one array,
- * streamed), csv (csv-stringify does the quoting), table (cli-table3, printed at the end), and
+ * streamed), csv (./csv.ts does the quoting), table (cli-table3, printed at the end), and
  * the digit strings of --digits-only.
  */
 import Table from "cli-table3";
-import { stringify } from "csv-stringify/sync";
+import { csvLines } from "./csv.js";
 import { type FileReport, type KeyRecord, RECORD_FIELDS } from "./records.js";
 
 export const FORMATS = ["table", "ndjson", "json", "csv"] as const;
@@ -85,7 +85,7 @@ function records<R extends object>(format: OutputFormat, fields: readonly (keyof
       const columns = [...fields];
       const add = (rows: R[]) => {
         if (rows.length === 0 && headed) return;
-        write(stringify(rows as unknown as Record<string, unknown>[], { header: !headed, columns }));
+        write(csvLines(rows as unknown as Record<string, unknown>[], columns, !headed));
         headed = true;
       };
       return { add, fileDone: () => {}, end: () => add([]) };

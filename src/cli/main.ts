@@ -6,6 +6,10 @@
 import { readFileSync } from "node:fs";
 import type { CliIo } from "./io.js";
 import { nodeIo } from "./io.js";
+import { closest } from "./did-you-mean.js";
+
+/** The flags that print the version, before or after a command (`dtmf-wasm analyze --version`). */
+const VERSION_FLAGS = new Set(["--version", "-V", "-v"]);
 
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[], io: CliIo): Promise<number> }> }> = {
   analyze: { summary: "find the DTMF key presses in WAV or raw audio files", load: () => import("./analyze.js") },
@@ -23,18 +27,26 @@ function version(): string {
 function usage(): string {
   const lines = Object.entries(SUBCOMMANDS).map(([name, s]) => `  ${name.padEnd(10)} ${s.summary}`);
   return `usage: dtmf-wasm <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n` +
-    "`dtmf-wasm <command> --help` describes a command; `dtmf-wasm --version` prints the version.\n";
+    "`dtmf-wasm <command> --help` describes a command; `dtmf-wasm --version` (-V) prints the version.\n";
 }
 
 export async function main(argv: string[], io: CliIo = nodeIo()): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === "--version" || command === "-v") { io.stdout(`${version()}\n`); return 0; }
+  const beforeEnd = argv.indexOf("--") < 0 ? argv : argv.slice(0, argv.indexOf("--"));
+  if (VERSION_FLAGS.has(command ?? "") || (command !== undefined && SUBCOMMANDS[command] && beforeEnd.some((a) => a === "--version" || a === "-V"))) {
+    io.stdout(`${version()}\n`);
+    return 0;
+  }
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     (command === undefined ? io.stderr : io.stdout)(usage());
     return command === undefined ? 2 : 0;
   }
   const sub = SUBCOMMANDS[command];
-  if (!sub) { io.stderr(`dtmf-wasm: unknown command '${command}'\n\n${usage()}`); return 2; }
+  if (!sub) {
+    const guess = closest(command, Object.keys(SUBCOMMANDS));
+    io.stderr(`dtmf-wasm: unknown command '${command}'${guess ? `; did you mean '${guess}'?` : ""}\n\n${usage()}`);
+    return 2;
+  }
   return (await sub.load()).run(rest, io);
 }
 

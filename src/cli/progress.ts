@@ -6,6 +6,9 @@
  */
 import { performance } from "node:perf_hooks";
 import cliProgress from "cli-progress";
+
+/** The control sequence that turns a terminal's line wrapping back on (DECAWM set). */
+const LINE_WRAP_ON = "\u001b[?7h";
 import type { CliIo } from "./io.js";
 import type { FileProgress } from "./records.js";
 import { formatDuration } from "./summary.js";
@@ -101,6 +104,34 @@ export class ProgressDisplay {
     if (this.timer) clearTimeout(this.timer);
     this.multibar?.stop();
     this.multibar = undefined;
+    this.releaseTerminal?.();
+  }
+
+  /** Undoes installTerminalRestore(): the signal handlers go once the bars are stopped. */
+  private releaseTerminal?: () => void;
+
+  /**
+   * The bars turn the terminal's line wrapping off (ESC[?7l) while they draw; a run stopped by
+   * Ctrl-C or a kill would leave it off. On SIGINT/SIGTERM (and at exit) wrapping is turned
+   * back on (ESC[?7h) before the process ends as the signal would have ended it.
+   */
+  private installTerminalRestore(): void {
+    if (this.releaseTerminal) return;
+    const restore = () => { this.io.stderr(LINE_WRAP_ON); };
+    const onSignal = (signal: NodeJS.Signals) => {
+      restore();
+      this.releaseTerminal?.();
+      process.kill(process.pid, signal);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    process.once("exit", restore);
+    this.releaseTerminal = () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      process.off("exit", restore);
+      this.releaseTerminal = undefined;
+    };
   }
 
   private show(): void {
@@ -111,6 +142,7 @@ export class ProgressDisplay {
       columns: this.io.stderrIsTTY && stderr.isTTY ? stderr.columns : DEFAULT_COLUMNS,
       write: (text: string) => { this.io.stderr(text); return true; },
     } as unknown as NodeJS.WritableStream;
+    this.installTerminalRestore();
     this.multibar = new cliProgress.MultiBar({
       stream, fps: FPS, barsize: BAR_CHARS, clearOnComplete: true, hideCursor: false, emptyOnZero: true,
       format: "{name} [{bar}] {percentage}% | {audio}", autopadding: true,

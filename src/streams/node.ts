@@ -32,6 +32,9 @@ export interface DtmfTransformOptions extends DetectStreamOptions {
   partialSample?: "error" | "ignore";
 }
 
+/** How often a failing stream checks that its last events were read, ms (a wait, not a deadline). */
+const DELIVERY_POLL_MS = 1;
+
 const EXTRA = ["readableHighWaterMark", "writableHighWaterMark", "partialSample"] as const;
 const DEFAULT_READABLE_HWM = 16;
 const DEFAULT_WRITABLE_HWM = 16384;
@@ -87,7 +90,24 @@ export class DtmfTransform extends Transform {
       return;
     }
     for (const event of result.events) this.push(event);
-    callback(result.error !== undefined && this.partialSample === "error" ? result.error : null);
+    if (result.error !== undefined && this.partialSample === "error") this.failAfterDelivery(result.error, callback);
+    else callback(null);
+  }
+
+  /**
+   * Fails the stream with `error` once every event already pushed has been read. Failing at
+   * once would destroy the stream with those events still buffered, and a reader such as
+   * pipeline()'s async-generator stage would never see them. The readable buffer is checked
+   * every DELIVERY_POLL_MS (not by listening for 'data', which would switch the stream
+   * to flowing mode); the wait ends when it is empty or the stream is destroyed.
+   */
+  private failAfterDelivery(error: Error, callback: TransformCallback): void {
+    const attempt = () => {
+      if (this.destroyed) return;
+      if (this.readableLength === 0) callback(error);
+      else setTimeout(attempt, DELIVERY_POLL_MS);
+    };
+    attempt();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

@@ -18,6 +18,8 @@ import type { PcmFormat } from "./format.js";
 import { type RawOptions, rawFormat } from "./raw.js";
 import { type WavHeader, readWavHeader } from "./riff.js";
 import { type ByteSource, CHUNK_BYTES, openFile, streamSource } from "./source.js";
+import { decodedSource, ffmpegSource } from "../compressed/open.js";
+import { SNIFF_BYTES, sniff } from "../compressed/sniff.js";
 
 const MS_PER_SECOND = 1000;
 
@@ -39,8 +41,8 @@ export interface AudioBlock {
 }
 
 export class AudioReader {
-  /** Damage found so far that did not stop the reading. */
-  readonly warnings: WavFileError[] = [];
+  /** Damage found so far that did not stop the reading (filled while the blocks are read). */
+  warnings: WavFileError[] = [];
   /** The detectors' sample rate: the file's, or the file's divided by `decimation`. */
   readonly sampleRate: number;
   /** The encoding to open the detectors with. */
@@ -49,6 +51,12 @@ export class AudioReader {
   readonly decimation: number;
   /** Frames delivered so far. */
   framesRead = 0;
+  /**
+   * Read from a pipe or stream (no file size): a WAV header's length is then an estimate
+   * (sox and ffmpeg write one they cannot correct on a pipe), so audio ending before it is
+   * not reported as truncated.
+   */
+  private streamed = false;
 
   private readonly decoder: FrameDecoder;
   /** Per channel, when the file rate is above 48 kHz. */
@@ -64,6 +72,8 @@ export class AudioReader {
     readonly dataBytes: number | undefined,
     private readonly bytes: ByteReader,
     chunkBytes: number,
+    /** The compressed format decoded into `format` ("MP3", "M4A/AAC"…), when not a WAV or raw input. */
+    readonly decodedFrom?: string,
   ) {
     const plan = planRate(format.sampleRate);
     if (plan === undefined) {
@@ -100,10 +110,23 @@ export class AudioReader {
       if (options.raw) {
         reader = new AudioReader(name, rawFormat(options.raw), undefined, input.size, bytes, chunkBytes);
       } else {
-        const header = await readWavHeader(bytes, name);
-        const inFile = input.size === undefined ? undefined : input.size - header.dataOffset;
-        reader = new AudioReader(name, header.format, header, header.dataBytes ?? inFile, bytes, chunkBytes);
+        // Not a WAV: MP3, Ogg Vorbis/Opus and FLAC are decoded in-process, other containers by ffmpeg (src/compressed/).
+        const head = await bytes.read(SNIFF_BYTES);
+        bytes.unread(head);
+        const kind = sniff(head);
+        if (kind.kind === "compressed") {
+          const warnings: WavFileError[] = [];
+          const decoded = await decodedSource(kind.format, bytes, name, (w) => warnings.push(w));
+          reader = new AudioReader(name, rawFormat(decoded.raw), undefined, undefined, new ByteReader(decoded.chunks), chunkBytes, kind.name);
+          reader.warnings = warnings;
+          return reader;
+        }
+        const wav = kind.kind === "other" ? new ByteReader(await ffmpegSource(kind.name, bytes, name)) : bytes;
+        const header = await readWavHeader(wav, name);
+        const inFile = input.size === undefined || wav !== bytes ? undefined : input.size - header.dataOffset;
+        reader = new AudioReader(name, header.format, header, header.dataBytes ?? inFile, wav, chunkBytes, kind.kind === "other" ? kind.name : undefined);
         reader.warnings.push(...header.warnings);
+        reader.streamed = input.size === undefined;
       }
       if (reader.dataBytes === 0) {
         throw new WavFileError(name, "empty", reader.header ? "no audio: the 'data' chunk is empty" : "empty file (0 bytes)");
@@ -168,7 +191,11 @@ export class AudioReader {
 
   /** The data stopped short of the header's size, or in the middle of a frame. */
   private endedEarly(total: number, partialBytes: number, shortOfHeader: boolean): void {
-    const seconds = (ms: number) => `${(ms / MS_PER_SECOND).toFixed(1)} s`;
+    // Enough decimals that the two durations differ (a few bytes short must not read "2.1 s … after 2.1 s").
+    const announced = this.expectedDurationMs ?? 0;
+    let digits = 1;
+    while (digits < 4 && (announced / MS_PER_SECOND).toFixed(digits) === (this.durationMs / MS_PER_SECOND).toFixed(digits)) digits++;
+    const seconds = (ms: number) => `${(ms / MS_PER_SECOND).toFixed(digits)} s`;
     if (total === 0) {
       if (this.dataBytes === undefined || this.header === undefined) {
         throw new WavFileError(this.name, "empty", this.header ? "no audio after the WAV header" : "empty file (0 bytes)");
@@ -176,7 +203,7 @@ export class AudioReader {
       throw new WavFileError(this.name, "truncated-data",
         `truncated: the header announces ${seconds(this.expectedDurationMs ?? 0)} of audio but the file ends where it should start`);
     }
-    if (shortOfHeader && this.dataBytes !== undefined && this.header !== undefined) {
+    if (shortOfHeader && this.dataBytes !== undefined && this.header !== undefined && !this.streamed) {
       this.warnings.push(new WavFileError(this.name, "truncated-data",
         `truncated: the header announces ${seconds(this.expectedDurationMs ?? 0)} of audio but the file ends after ${seconds(this.durationMs)}; keys found in that part are reported`));
     } else if (partialBytes > 0) {
