@@ -165,6 +165,15 @@ describe("every method on every encoding", () => {
   });
 });
 
+describe("compressed input", () => {
+  it("an MP3 (decoded in-process for analyze) is refused by name, nothing written: redaction edits samples in place", async () => {
+    const input = new URL("../audio-fixtures/compressed/demo.mp3", import.meta.url).pathname;
+    const output = join(mkdtempSync(join(tmpdir(), "redact-mp3-")), "out.mp3");
+    await expect(redactFile(input, output, engine)).rejects.toThrow(/MP3 input cannot be redacted in place: convert it to WAV first/);
+    expect(() => readFileSync(output)).toThrow();
+  });
+});
+
 describe("edges", () => {
   it("keys at the very start and the very end of the file", async () => {
     const audio = gen({ keys: "1234", leadMs: 0, tailMs: 0 });

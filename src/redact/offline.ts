@@ -17,7 +17,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, realpathSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Detector } from "../detector.js";
@@ -181,6 +181,13 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
 /** Pass 1: the keys (and fragments) of every channel, in samples of the file's own rate. */
 async function findKeys(path: string, name: string, engine: DtmfEngine, o: ResolvedRedactOptions, raw: RawOptions | undefined, chunkBytes?: number): Promise<Found> {
   const reader = await AudioReader.open({ path, name }, { raw, chunkBytes });
+  if (reader.decodedFrom !== undefined) {
+    // Redaction rewrites the spans' samples in place and leaves every other byte as it was: a
+    // compressed file has no such samples to rewrite (and decoding, editing and re-encoding
+    // it would change every byte and leave the tones' traces in the codec's frames).
+    await reader.close();
+    throw new DtmfFileError(name, `${reader.decodedFrom} input cannot be redacted in place: convert it to WAV first (e.g. \`ffmpeg -i ${basename(name)} out.wav\`), then redact the WAV`);
+  }
   const detectors: Detector[] = [];
   const scanners: FragmentScanner[] = [];
   const keys: FoundKey[][] = Array.from({ length: reader.channels }, () => []);
