@@ -305,6 +305,11 @@ describe("output formats", async () => {
     expect((await cli(["analyze", "-d", "demo.wav", "fast-dialing.wav"])).stdout).toBe("demo.wav\t0\t5550123#\nfast-dialing.wav\t0\t1234567890\n");
   });
 
+  it("--digits-only --names: one shape whatever the number of inputs (for scripts)", async () => {
+    expect((await cli(["analyze", "-d", "--names", "demo.wav"])).stdout).toBe("demo.wav\t0\t5550123#\n");
+    expect((await cli(["analyze", "-d", "--names", "demo.wav", "fast-dialing.wav"])).stdout).toBe("demo.wav\t0\t5550123#\nfast-dialing.wav\t0\t1234567890\n");
+  });
+
   it("--digits-only with --format gives {file, channel, digits} records", async () => {
     expect(ndjson((await cli(["analyze", "-d", "-f", "ndjson", "demo.wav"])).stdout)).toEqual([{ file: "demo.wav", channel: 0, digits: "5550123#" }]);
     expect(JSON.parse((await cli(["analyze", "-d", "-f", "json", "stereo-44k.wav"])).stdout)).toEqual([

@@ -46,6 +46,8 @@ output:
   -f, --format FORMAT    table, ndjson, json or csv (default: table on a terminal, else ndjson)
   -d, --digits-only      print the digits found per file (and channel) instead of the records;
                          plain lines, or records {file, channel, digits} if --format is given
+      --names            with -d: FILE<TAB>CHANNEL<TAB>DIGITS lines even for one mono file
+                         (the same shape whatever the number of inputs)
   -q, --quiet            no summary and no progress bar (errors and warnings are still shown)
       --progress         show the progress bar at once (default: once the run has taken 1 s;
                          never when stderr is not a terminal)
@@ -105,6 +107,7 @@ export const TUNING_OPTIONS = {
 const OPTIONS = {
   format: { type: "string", short: "f" },
   "digits-only": { type: "boolean", short: "d" },
+  names: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   progress: { type: "boolean" },
   "no-progress": { type: "boolean" },
@@ -123,6 +126,8 @@ export interface AnalyzeCommand {
   /** --format was given explicitly. */
   formatGiven: boolean;
   digitsOnly: boolean;
+  /** --names: -d prints FILE, CHANNEL and DIGITS even for one mono input. */
+  names: boolean;
   quiet: boolean;
   debug: boolean;
   progress: ProgressMode;
@@ -142,6 +147,7 @@ export function parseAnalyzeArgs(args: string[], io: CliIo): AnalyzeCommand {
     format,
     formatGiven: v.format !== undefined,
     digitsOnly: v["digits-only"] ?? false,
+    names: v.names ?? false,
     quiet: v.quiet ?? false,
     debug: v.debug ?? false,
     progress: v["no-progress"] ? "never" : v.progress ? "always" : "auto",

@@ -57,7 +57,7 @@ async function analyze(command: AnalyzeCommand, io: CliIo): Promise<number> {
   const stderr = (text: string) => (progress.visible ? progress.log(text) : io.stderr(text));
 
   const output = createOutput({
-    format: command.format, digitsOnly: command.digitsOnly, formatGiven: command.formatGiven,
+    format: command.format, digitsOnly: command.digitsOnly, names: command.names, formatGiven: command.formatGiven,
     inputs: command.inputs.length, write,
   });
   const reports: FileReport[] = [];

@@ -29,6 +29,8 @@ export interface OutputOptions {
   format: OutputFormat;
   /** --digits-only: one digit string per file and channel instead of the key records. */
   digitsOnly: boolean;
+  /** --names: with --digits-only, FILE<TAB>CHANNEL<TAB>DIGITS even for one single-channel input. */
+  names?: boolean;
   /** --format was given (with --digits-only, plain text lines unless it was). */
   formatGiven: boolean;
   /** How many inputs are analysed (one: the table leaves out the file column). */
@@ -131,14 +133,15 @@ function heading(field: string): string {
 
 /**
  * --digits-only without --format: plain lines. One input with one channel: just the digits
- * (`$(dtmf-wasm analyze -d call.wav)`); otherwise FILE<TAB>CHANNEL<TAB>DIGITS per channel.
+ * (`$(dtmf-wasm analyze -d call.wav)`); otherwise, or with --names, FILE<TAB>CHANNEL<TAB>DIGITS
+ * per channel (one shape whatever the number of inputs, for scripts).
  */
 function plainDigits(options: OutputOptions): Output {
   return {
     records: () => {},
     fileDone: (report) => {
       if (report.error) return;
-      if (options.inputs === 1 && report.channels === 1) options.write(`${report.digits[0]}\n`);
+      if (!options.names && options.inputs === 1 && report.channels === 1) options.write(`${report.digits[0]}\n`);
       else options.write(report.digits.map((digits, channel) => `${report.file}\t${channel}\t${digits}\n`).join(""));
     },
     end: () => {},
