@@ -91,8 +91,37 @@ export function seededGaussian(seed: number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
+/** Audio made a block at a time (generateDtmfStream): the layout first, then the samples. */
+export interface GeneratedStream {
+  sampleRate: number;
+  /** Samples in all. */
+  totalSamples: number;
+  /** Where each key press really is. */
+  tones: GeneratedTone[];
+  /**
+   * The samples in order, `blockSamples` at a time (the last block may be shorter); full scale
+   * = 1, not clipped. One pass: the noise is drawn as the blocks are made.
+   */
+  blocks(): Generator<Float32Array>;
+}
+
+/** The whole signal in memory: `generateDtmfStream` rendered into one buffer (the same samples, bit for bit). */
 export function generateDtmf(options: GenerateOptions): GeneratedAudio {
+  const stream = generateDtmfStream(options, 1 << 16);
+  const samples = new Float32Array(stream.totalSamples);
+  let at = 0;
+  for (const block of stream.blocks()) { samples.set(block, at); at += block.length; }
+  return { sampleRate: stream.sampleRate, samples, tones: stream.tones };
+}
+
+/**
+ * The same signal as generateDtmf, made `blockSamples` at a time, so that an hour of audio
+ * needs one block of memory, not the hour (`dtmf-wasm generate` streams its WAV this way).
+ * Options are checked, and the random phases drawn, before the first block.
+ */
+export function generateDtmfStream(options: GenerateOptions, blockSamples = 8192): GeneratedStream {
   if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
+  checkNumber("blockSamples", blockSamples, 1, 1 << 24, true);
   rejectUnknown(options, KNOWN, "generator");
   const rate = checkNumber("sampleRate", options.sampleRate ?? 8000, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE * 4, true);
   const toneMs = checkNumber("toneMs", options.toneMs ?? 100, 0, 3_600_000);
@@ -109,7 +138,7 @@ export function generateDtmf(options: GenerateOptions): GeneratedAudio {
   const random = seededRandom(seed);
   const samplesOf = (ms: number) => Math.round((ms * rate) / 1000);
 
-  // Lay the tones out first, so the buffer is allocated once.
+  // Lay the tones out first: where each is, and its random phases, in the order they are drawn.
   const plan = specs.map((spec, i) => {
     const digit = String(spec.digit).toUpperCase();
     if (!isDigit(digit)) throw new DtmfOptionError(`keys[${i}].digit`, "one of 0-9, A-D, *, #", spec.digit);
@@ -122,44 +151,56 @@ export function generateDtmf(options: GenerateOptions): GeneratedAudio {
   });
   let total = samplesOf(leadMs) + samplesOf(tailMs);
   plan.forEach((p, i) => { total += p.duration + (i < plan.length - 1 ? p.gap : 0); });
-  const samples = new Float32Array(total);
   const tones: GeneratedTone[] = [];
-
+  const placed: { at: number; duration: number; wLow: number; wHigh: number; aLow: number; aHigh: number; phLow: number; phHigh: number; silent: [number, number][] }[] = [];
   let at = samplesOf(leadMs);
   plan.forEach((p, i) => {
     const { lowHz, highHz } = keyFrequencies(p.digit);
-    const wLow = (2 * Math.PI * lowHz * (1 + p.lowErr / 100)) / rate;
-    const wHigh = (2 * Math.PI * highHz * (1 + p.highErr / 100)) / rate;
-    const aLow = sineAmplitude(p.level);
-    const aHigh = sineAmplitude(p.level + p.twist);
     const phLow = 2 * Math.PI * random();
     const phHigh = 2 * Math.PI * random();
-    const silent = new Uint8Array(p.duration);
-    for (const [offsetMs, lengthMs] of p.dropouts) silent.fill(1, samplesOf(offsetMs), samplesOf(offsetMs + lengthMs));
-    for (let n = 0; n < p.duration; n++) {
-      if (!silent[n]) samples[at + n] = aLow * Math.sin(wLow * n + phLow) + aHigh * Math.sin(wHigh * n + phHigh);
-    }
+    placed.push({
+      at, duration: p.duration, phLow, phHigh,
+      wLow: (2 * Math.PI * lowHz * (1 + p.lowErr / 100)) / rate, wHigh: (2 * Math.PI * highHz * (1 + p.highErr / 100)) / rate,
+      aLow: sineAmplitude(p.level), aHigh: sineAmplitude(p.level + p.twist),
+      silent: p.dropouts.map(([offsetMs, lengthMs]) => [samplesOf(offsetMs), samplesOf(offsetMs + lengthMs)] as [number, number]),
+    });
     tones.push({ digit: p.digit, startSample: at, durationSamples: p.duration, startMs: (at * 1000) / rate, durationMs: (p.duration * 1000) / rate });
     at += p.duration + (i < plan.length - 1 ? p.gap : 0);
   });
-
-  for (const [i, tone] of (options.interference ?? []).entries()) {
+  const steady = (options.interference ?? []).map((tone, i) => {
     checkNumber(`interference[${i}].hz`, tone.hz, 0, rate / 2);
     const amplitude = sineAmplitude(checkNumber(`interference[${i}].levelDbm0`, tone.levelDbm0, -120, 10));
-    const w = (2 * Math.PI * tone.hz) / rate;
-    const phase = 2 * Math.PI * random();
-    for (let n = 0; n < total; n++) samples[n] += amplitude * Math.sin(w * n + phase);
-  }
-
+    return { amplitude, w: (2 * Math.PI * tone.hz) / rate, phase: 2 * Math.PI * random() };
+  });
+  let sigma = 0;
   if (options.snrDb !== undefined) {
     const snr = checkNumber("snrDb", options.snrDb, -30, 100);
     const tonePower = dbm0ToPower(level) + dbm0ToPower(level + twist);
     // White noise spreads over 0..rate/2; scale it so the 0-4 kHz part has the asked S/N.
-    const sigma = Math.sqrt(tonePower * 10 ** (-snr / 10) * (rate / 2 / SNR_BAND_HZ));
-    const gaussian = seededGaussian(seed ^ 0x9e3779b9);
-    for (let n = 0; n < total; n++) samples[n] += sigma * gaussian();
+    sigma = Math.sqrt(tonePower * 10 ** (-snr / 10) * (rate / 2 / SNR_BAND_HZ));
   }
-  return { sampleRate: rate, samples, tones };
+  const noisy = options.snrDb !== undefined;
+
+  function* blocks(): Generator<Float32Array> {
+    // Each sample takes the same f32 steps as ever: the tone pair, then each steady tone, then
+    // the noise, so the blocks are bit for bit the samples of one whole buffer.
+    const gaussian = seededGaussian(seed ^ 0x9e3779b9);
+    for (let from = 0; from < total; from += blockSamples) {
+      const to = Math.min(total, from + blockSamples);
+      const out = new Float32Array(to - from);
+      for (const t of placed) {
+        const start = Math.max(from, t.at), end = Math.min(to, t.at + t.duration);
+        for (let m = start; m < end; m++) {
+          const n = m - t.at;
+          if (!t.silent.some(([s0, s1]) => n >= s0 && n < s1)) out[m - from] = t.aLow * Math.sin(t.wLow * n + t.phLow) + t.aHigh * Math.sin(t.wHigh * n + t.phHigh);
+        }
+      }
+      for (const { amplitude, w, phase } of steady) for (let n = from; n < to; n++) out[n - from] += amplitude * Math.sin(w * n + phase);
+      if (noisy) for (let n = from; n < to; n++) out[n - from] += sigma * gaussian();
+      yield out;
+    }
+  }
+  return { sampleRate: rate, totalSamples: total, tones, blocks };
 }
 
 /** Samples (full scale = 1) in an encoding the detector takes; out-of-range samples clip. */

@@ -4,15 +4,15 @@
  * encodings and rates; optionally a truth file giving where every key really is. The same
  * renderCall() makes the audio-fixtures (scripts/make-fixtures.mjs).
  */
-import { writeFile } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { DtmfOptionError } from "../errors.js";
-import { type GenerateOptions, type ToneSpec, generateDtmf } from "../generator.js";
+import { type GenerateOptions, type ToneSpec, generateDtmfStream } from "../generator.js";
 import { isDigit } from "../keys.js";
 import { ENCODING_NAMES, type Encoding } from "../options.js";
 import { MAX_CHANNELS } from "../wav/riff.js";
 import { unreadable } from "../wav/source.js";
-import { encodeWav } from "../wav/write.js";
+import { encodeFrames, wavHeader } from "../wav/write.js";
 import { UsageError, choiceFlag, flagError, numberFlag, parseCommandLine } from "./args.js";
 import { exitQuietlyOnBrokenPipe } from "./epipe.js";
 import type { CliIo } from "./io.js";
@@ -65,6 +65,19 @@ const TONES_PLACEHOLDER = "\u0000tones\u0000";
 
 /** Generates a call: the WAV bytes and its truth. Throws DtmfOptionError for bad options. */
 export function renderCall(spec: CallSpec): { wav: Uint8Array; truth: Truth } {
+  const { header, chunks, truth } = streamCall(spec);
+  return { wav: Buffer.concat([header, ...chunks()]), truth };
+}
+
+/** Samples a streamed block holds (per channel): 64 Ki frames, ≈ 8 s at 8 kHz. */
+const BLOCK_FRAMES = 1 << 16;
+
+/**
+ * Generates a call a block at a time: the WAV header, then its data in blocks (the bytes of
+ * renderCall's file, in order), and its truth. Memory is one block, whatever the length.
+ * Throws DtmfOptionError for bad options, before any byte.
+ */
+export function streamCall(spec: CallSpec): { header: Uint8Array; chunks: () => Generator<Uint8Array>; truth: Truth } {
   const { encoding = "pcm16", channels = 1, keyChannels, sampleRate = 8000, ...options } = spec;
   if (!Number.isInteger(channels) || channels < 1 || channels > MAX_CHANNELS) {
     throw new DtmfOptionError("channels", `an integer from 1 to ${MAX_CHANNELS}`, channels);
@@ -74,17 +87,23 @@ export function renderCall(spec: CallSpec): { wav: Uint8Array; truth: Truth } {
     if (!Number.isInteger(c) || c < 0 || c >= channels) throw new DtmfOptionError("keyChannels", `channel numbers from 0 to ${channels - 1}`, c);
   }
   if (!ENCODING_NAMES.includes(encoding)) throw new DtmfOptionError("encoding", `one of ${ENCODING_NAMES.join(", ")}`, encoding);
-  const audio = generateDtmf({ ...options, sampleRate });
-  const silence = new Float32Array(audio.samples.length);
-  const wav = encodeWav(Array.from({ length: channels }, (_, c) => (carrying.includes(c) ? audio.samples : silence)), sampleRate, encoding);
+  const audio = generateDtmfStream({ ...options, sampleRate }, BLOCK_FRAMES);
+  const header = wavHeader(channels, sampleRate, encoding, audio.totalSamples);
+  function* chunks(): Generator<Uint8Array> {
+    for (const block of audio.blocks()) {
+      const silence = new Float32Array(block.length);
+      yield encodeFrames(Array.from({ length: channels }, (_, c) => (carrying.includes(c) ? block : silence)), encoding);
+    }
+  }
   const round = (ms: number) => Number(ms.toFixed(TRUTH_DECIMALS));
   const keys = audio.tones.map((t) => t.digit).join("");
   const { keys: _keys, ...generator } = options;
   return {
-    wav,
+    header,
+    chunks,
     truth: {
       keys, sampleRate, encoding, channels,
-      durationMs: round((audio.samples.length * 1000) / sampleRate),
+      durationMs: round((audio.totalSamples * 1000) / sampleRate),
       tones: [...new Set(carrying)].sort((a, b) => a - b).flatMap((channel) => audio.tones.map((t) => ({
         channel, digit: t.digit, start_ms: round(t.startMs), duration_ms: round(t.durationMs),
       }))),
@@ -194,7 +213,7 @@ function parse(args: string[]): GenerateCommand | "help" {
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   let command: GenerateCommand | "help";
-  let rendered: ReturnType<typeof renderCall>;
+  let rendered: ReturnType<typeof streamCall>;
   try {
     command = parse(args);
     if (command === "help") {
@@ -203,7 +222,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
     if (command.output === "-" && io.stdoutIsTTY) throw new UsageError("-o -: stdout is a terminal; redirect it or give a file name");
     try {
-      rendered = renderCall(command.spec);
+      rendered = streamCall(command.spec);
     } catch (error) {
       throw flagError(error, FLAGS);
     }
@@ -213,17 +232,27 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  const { wav, truth } = rendered;
+  const { header, chunks, truth } = rendered;
   const cannotWrite = (file: string, error: unknown) => {
     io.stderr(`${NAME}: ${unreadable(file, error).message.replace("cannot read", "cannot write")}\n`);
     return 1;
   };
   try {
+    // Streamed a block at a time (an hour of audio holds one block in memory), each write
+    // awaited, so a slow pipe holds the generator back instead of filling memory.
     if (command.output === "-") {
       if (io.stdin === process.stdin) exitQuietlyOnBrokenPipe();
-      await new Promise<void>((done, fail) => process.stdout.write(wav, (error) => (error ? fail(error) : done())));
+      const write = (bytes: Uint8Array) => new Promise<void>((done, fail) => process.stdout.write(bytes, (error) => (error ? fail(error) : done())));
+      await write(header);
+      for (const chunk of chunks()) await write(chunk);
     } else {
-      await writeFile(resolve(io.cwd, command.output), wav);
+      const file = await open(resolve(io.cwd, command.output), "w");
+      try {
+        await file.write(header);
+        for (const chunk of chunks()) await file.write(chunk);
+      } finally {
+        await file.close();
+      }
     }
   } catch (error) {
     return cannotWrite(command.output, error);
