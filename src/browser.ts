@@ -11,7 +11,7 @@ export type { DetectorEvent, DtmfEvent, KeyDownEvent } from "./events.js";
 export { DEFAULT_TUNING, type DetectorOptions, type DetectorTuning, type Encoding, type ResolvedOptions } from "./options.js";
 export { ALL_KEYS, COL_HZ, ROW_HZ, type DtmfDigit, keyFrequencies } from "./keys.js";
 export { DBM0_REF_POWER, dbm0ToPower, powerToDbm0, sineAmplitude } from "./levels.js";
-export { generateDtmf, encodeSamples, seededRandom, seededGaussian, type GenerateOptions, type GeneratedAudio, type GeneratedTone, type ToneSpec } from "./generator.js";
+export { generateDtmf, generateDtmfStream, encodeSamples, seededRandom, seededGaussian, type GenerateOptions, type GeneratedAudio, type GeneratedStream, type GeneratedTone, type ToneSpec } from "./generator.js";
 export { linearToAlaw, linearToUlaw } from "./g711.js";
 export { compileCore, type CoreModule, type WasmSource } from "./wasm.js";
 export * from "./errors.js";
