@@ -145,6 +145,8 @@ describe("options: flags, environment, config file", () => {
     expect(() => resolveServeOptions([{ values: optionsFromFile(json), source: "config" }])).toThrow("colour (config) must be one of the serve options");
     expect(() => resolveServeOptions([{ values: optionsFromEnv({ DTMF_SERVE_TYPE_AHEAD: "sometimes" }), source: "environment" }])).toThrow("DTMF_SERVE_TYPE_AHEAD must be one of discard, keep; received \"sometimes\"");
     expect(() => optionsFromArgs(["--colour", "red"])).toThrow("--colour must be one of the flags of dtmf-wasm serve");
+    expect(() => optionsFromArgs(["--prot", "8081"])).toThrow("did you mean --port?");
+    expect(() => optionsFromArgs(["--webhok", "http://127.0.0.1:1/x"])).toThrow("did you mean --webhook?");
     expect(() => resolveServeOptions([{ values: { mapping: { "session.colour": "call.id" } }, source: "option" }])).toThrow("mapping.session.colour must be one of the mapped fields");
     expect(optionsFromArgs(["--help"]).help).toBe(true);
     expect(serveHelp()).toContain("--max-gap-fill-ms");

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { closest } from "../cli/did-you-mean.js";
 import { DtmfOptionError } from "../errors.js";
 import { type TypeAhead, TYPE_AHEAD_MODES } from "./collect-request.js";
 import { DEFAULT_MAX_GAP_FILL_MS, MAX_GAP_FILL_LIMIT_MS } from "./media-clock.js";
@@ -252,7 +253,10 @@ export function optionsFromArgs(args: readonly string[]): { values: Record<strin
       negated = true;
     }
     const spec = (SERVE_OPTIONS as Record<string, Spec>)[name];
-    if (!spec) throw new DtmfOptionError(flag, `one of the flags of dtmf-wasm serve (see --help)`, "an unknown flag");
+    if (!spec) {
+      const near = closest(flag, Object.keys(SERVE_OPTIONS).map(flagOf));
+      throw new DtmfOptionError(flag, `one of the flags of dtmf-wasm serve (see --help${near ? `; did you mean ${near}?` : ""})`, "an unknown flag");
+    }
     if (spec.kind === "boolean" && eq < 0) { values[name] = !negated; continue; }
     const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
     if (value === undefined) throw new DtmfOptionError(flag, "a value", undefined);
