@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import type { CliIo } from "../src/cli/io.js";
-import { closest, editDistance } from "../src/cli/did-you-mean.js";
+import { closest, editDistance } from "../src/did-you-mean.js";
 import { encodeSamples, generateDtmf } from "../src/generator.js";
 import { linearToUlaw } from "../src/g711.js";
 

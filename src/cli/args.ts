@@ -5,7 +5,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { DtmfOptionError } from "../errors.js";
-import { suggestFlag } from "./did-you-mean.js";
+import { suggestFlag } from "../did-you-mean.js";
 
 /** A mistake in the command line: exit status 2, message without a stack. */
 export class UsageError extends Error {

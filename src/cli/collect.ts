@@ -13,7 +13,7 @@ import { RAW_ENCODINGS, type RawEncoding, type RawOptions, rawEncodingOf } from 
 import { MAX_CHANNELS } from "../wav/riff.js";
 import { DEFAULT_RAW_RATE, MAX_RAW_RATE } from "./analyze-args.js";
 import { choiceFlag, numberFlag, UsageError as FlagError } from "./args.js";
-import { suggestFlag } from "./did-you-mean.js";
+import { suggestFlag } from "../did-you-mean.js";
 import { faultMessage } from "../wav/errors.js";
 import { type CollectorOptions, DigitCollector } from "../collector.js";
 import { createDetector } from "../engine.js";

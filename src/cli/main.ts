@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import type { CliIo } from "./io.js";
 import { nodeIo } from "./io.js";
-import { closest } from "./did-you-mean.js";
+import { closest } from "../did-you-mean.js";
 
 /** The flags that print the version, before or after a command (`dtmf-wasm analyze --version`). */
 const VERSION_FLAGS = new Set(["--version", "-V", "-v"]);

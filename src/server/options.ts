@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { closest } from "../cli/did-you-mean.js";
+import { closest } from "../did-you-mean.js";
 import { DtmfOptionError } from "../errors.js";
 import { type TypeAhead, TYPE_AHEAD_MODES } from "./collect-request.js";
 import { DEFAULT_MAX_GAP_FILL_MS, MAX_GAP_FILL_LIMIT_MS } from "./media-clock.js";
