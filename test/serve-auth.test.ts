@@ -18,8 +18,11 @@ import { FRAME_MS, callAudio, callEnded, frames, mulaw, pcm16le, sleep, webhookR
 let server: DtmfServer | undefined;
 afterEach(async () => { await server?.close({ drainTimeoutMs: 1000 }); server = undefined; });
 
+/** The servers' wall clock: a fixed instant, so expiry and signature times are exact, not read from the machine. */
+const CLOCK = Date.UTC(2026, 11, 2, 12, 0, 0);
+
 async function serve(options: StartServerOptions): Promise<DtmfServer> {
-  server = await startServer({ port: 0, host: "127.0.0.1", ...options });
+  server = await startServer({ port: 0, host: "127.0.0.1", clock: () => CLOCK, ...options });
   return server;
 }
 
@@ -95,11 +98,11 @@ describe("credentials", () => {
     const basic = await connectWs(`${s.url}/twilio`, { authorization: `Basic ${Buffer.from("jambonz:tok-123").toString("base64")}` });
     expect(basic.ws).toBeDefined();
     basic.ws!.close();
-    const future = new Date(Date.now() + 600_000);
+    const future = new Date(CLOCK + 600_000);
     const signed = signStreamUrl(`${s.url}/twilio?tenant=7`, "url-key", future);
     const viaUrl = await connectWs(signed);
     expect(await twilioCall(s, viaUrl.ws!, "CA-signed", "9")).toBe("9");
-    expect((await connectWs(signStreamUrl(`${s.url}/twilio?tenant=7`, "url-key", new Date(Date.now() - 1000)))).status).toBe(401);
+    expect((await connectWs(signStreamUrl(`${s.url}/twilio?tenant=7`, "url-key", new Date(CLOCK - 1000)))).status).toBe(401);
     expect((await connectWs(signed.replace("tenant=7", "tenant=8"))).status).toBe(401);
     expect((await connectWs(signStreamUrl(`${s.url}/twilio`, "wrong-key", future))).status).toBe(401);
     expect(s.totals.calls).toBe(2);
@@ -239,10 +242,11 @@ describe("signed webhooks", () => {
     await s.drain();
     expect(seen.length).toBeGreaterThan(0);
     for (const { body, signature } of seen) {
-      expect(verifyWebhookSignature("hook-secret", body, signature)).toBe(true);
-      expect(verifyWebhookSignature("hook-secret", `${body} `, signature)).toBe(false);
-      expect(verifyWebhookSignature("other", body, signature)).toBe(false);
-      expect(verifyWebhookSignature("hook-secret", body, signature, Date.now() + 3_600_000)).toBe(false);
+      expect(signature).toMatch(new RegExp(`^t=${CLOCK / 1000},v1=[0-9a-f]{64}$`)); // stamped by the server's clock
+      expect(verifyWebhookSignature("hook-secret", body, signature, CLOCK)).toBe(true);
+      expect(verifyWebhookSignature("hook-secret", `${body} `, signature, CLOCK)).toBe(false);
+      expect(verifyWebhookSignature("other", body, signature, CLOCK)).toBe(false);
+      expect(verifyWebhookSignature("hook-secret", body, signature, CLOCK + 3_600_000)).toBe(false);
     }
     await receiver.close();
   });

@@ -178,12 +178,15 @@ describe("RTP over UDP (Asterisk External Media): PCMU + RFC 4733", () => {
   });
 });
 
+/** The server's wall clock in the Bandwidth test: a fixed instant (StartServerOptions.clock). */
+const WALL_CLOCK = Date.UTC(2026, 11, 2, 12, 30, 0);
+
 describe("RTP L16 (Asterisk External Media slin16) with server-wide Bandwidth and dtmf_received payloads", () => {
   it("big-endian L16 at 16 kHz on a dynamic payload type; Bandwidth eventTime is the wall clock at the key", async () => {
     const { bandwidthDtmfPayloadSchema } = await import("../src/payloads/index.js");
     const validBandwidth = ajv.compile(bandwidthDtmfPayloadSchema);
     const s2 = await startServer({ port: 0, rtpPort: 0, rtpEncoding: "l16", rtpRate: 16000, rtpIdleMs: 300, payloads: ["bandwidth", "dtmf_received"],
-      mapping: { "bandwidth.applicationId": "=app-42" } });
+      mapping: { "bandwidth.applicationId": "=app-42" }, clock: () => WALL_CLOCK });
     const got: Record<string, unknown>[] = [];
     s2.on("payload", (r: { payload: Record<string, unknown> }) => got.push(r.payload));
     const audio = callAudio({ keys: "7B", sampleRate: 16000, toneMs: 100, gapMs: 200, leadMs: 300, tailMs: 400 });
@@ -191,10 +194,8 @@ describe("RTP L16 (Asterisk External Media slin16) with server-wide Bandwidth an
     const udp = createSocket("udp4");
     await new Promise<void>((r) => udp.bind(0, "127.0.0.1", () => r()));
     const ended = callEnded(s2, `rtp-127.0.0.1:${udp.address().port}`);
-    const before = Date.now();
     frames(pcm16be(audio), 640).forEach((f, k) => udp.send(rtpPacket(118, k, k * 320, 0x55, f), s2.rtpPort!, "127.0.0.1"));
     await ended;
-    const after = Date.now();
     udp.close();
     await s2.close();
     // Bandwidth gets both keys; seed 000's dtmf_received leaves B out.
@@ -202,9 +203,8 @@ describe("RTP L16 (Asterisk External Media slin16) with server-wide Bandwidth an
     for (const p of got.filter((x) => x.eventType)) {
       expect(validBandwidth(p), JSON.stringify(validBandwidth.errors)).toBe(true);
       expect(p).toMatchObject({ applicationId: "app-42", direction: "inbound", callId: expect.stringMatching(/^rtp-127\.0\.0\.1:\d+$/) });
-      const t = Date.parse(p.eventTime as string);
-      expect(t).toBeGreaterThanOrEqual(before - 1);
-      expect(t).toBeLessThanOrEqual(after + 1);
+      expect(p.eventTime).toBe(new Date(WALL_CLOCK).toISOString()); // the server's clock at the key
+      expect(p.startTime).toBe(new Date(WALL_CLOCK).toISOString());
     }
   });
 });

@@ -2,7 +2,7 @@
  * One call: its detectors (one per channel: a stereo stream carries each party on its own
  * channel), its media clock, the merge of in-band and out-of-band keys, its digit collection,
  * and its payloads in causal order. Everything runs on media time (samples received); the
- * wall clock is read only for Bandwidth's eventTime and the delivery timestamps.
+ * wall clock (the host's `clock`) is read only for Bandwidth's eventTime and the start time.
  *
  * Order of payloads per call (what the sinks receive):
  *   keydown (extension) → dtmf / dtmf_received / bandwidth at the press's end → …
@@ -43,6 +43,8 @@ export interface CallHost {
   readonly engine: DtmfEngine;
   readonly tuning: DetectorTuning;
   readonly settings: CallSettings;
+  /** The wall clock (StartServerOptions.clock), for Bandwidth's eventTime and the start time. */
+  readonly clock: () => number;
   deliver(call: Call, built: BuiltPayload, party: string | undefined): void;
   warn(call: Call | undefined, message: string): void;
   emit(event: string, data: unknown): void;
@@ -112,7 +114,7 @@ export class Call {
   readonly channels: 1 | 2;
   readonly formatter: PayloadFormatter;
   readonly stats: CallStats = { frames: 0, samples: 0, gapSamples: 0, clockResets: 0, outOfOrder: 0, badMessages: 0, presses: 0, duplicateReports: 0, payloads: 0 };
-  readonly startedAt = new Date();
+  readonly startedAt: Date;
   /** Digits of the presses, in order (for the summary). */
   readonly keys: { digit: string; party: string; startMs: number; durationMs: number; sources: string[] }[] = [];
   readonly collections: { commandUid: string; status: string; digits: string; terminator: string; error?: string }[] = [];
@@ -130,6 +132,7 @@ export class Call {
   private state: "streaming" | "ended" = "streaming";
 
   constructor(private readonly host: CallHost, start: CallStart) {
+    this.startedAt = new Date(host.clock());
     if (!CALL_SAMPLE_RATES.includes(start.sampleRate)) {
       throw new DtmfProtocolError(start.protocol, `sample rate must be one of ${CALL_SAMPLE_RATES.join(", ")} Hz; received ${start.sampleRate}`);
     }
@@ -285,7 +288,7 @@ export class Call {
     this.stats.duplicateReports = this.parties.reduce((n, p) => n + p.merger.duplicates, 0);
     const ms = (s: number) => Math.round((s * 1000) / this.sampleRate);
     this.keys.push({ digit: m.digit, party, startMs: ms(m.startSample), durationMs: ms(m.durationSamples), sources: m.sources });
-    for (const built of this.formatter.press(m, new Date(), extra)) this.out(built, party);
+    for (const built of this.formatter.press(m, new Date(this.host.clock()), extra)) this.out(built, party);
     this.host.emit("key", { callId: this.id, party, key: m });
     if (c === 0) for (const r of this.recentKeydowns) if (r.key.pressId === m.pressId) r.ended = true;
     if (c === 0 && this.collection && this.collection.fed.has(m.pressId)) {

@@ -43,6 +43,12 @@ export interface StartServerOptions extends ServeOptionValues {
   webhookOptions?: Omit<WebhookOptions, "url">;
   /** More sinks of your own. */
   sinks?: PayloadSink[];
+  /**
+   * The wall clock, ms since the epoch (default Date.now): the one place the server reads the
+   * time of day, for signed-URL expiry, webhook signatures and Bandwidth's eventTime and start
+   * time. Detection, collection and their timeouts run on media time and never read it.
+   */
+  clock?: () => number;
 }
 
 /** Server counters (GET /stats). */
@@ -65,6 +71,8 @@ export interface ServerTotals {
 // check below keeps the guarantee at compile time without publishing it.
 export class DtmfServer extends EventEmitter {
   readonly settings: ServeSettings & CallSettings;
+  /** The wall clock (StartServerOptions.clock). */
+  readonly clock: () => number;
   readonly calls = new Map<string, Call>();
   readonly totals: ServerTotals = { calls: 0, refusedCalls: 0, keys: 0, payloads: 0, delivered: 0, webhookFailures: 0, badMessages: 0, warnings: 0, framesEnded: 0, samplesEnded: 0 };
   /** Refusals by "protocol|reason" (auth, allow-list, limits). */
@@ -100,6 +108,7 @@ export class DtmfServer extends EventEmitter {
   /** @internal Use startServer(). */
   constructor(readonly engine: DtmfEngine, settings: ServeSettings, readonly tuning: DetectorTuning, private readonly options: StartServerOptions) {
     super();
+    this.clock = options.clock ?? Date.now;
     this.settings = settings;
     // A warning nobody listens to must not throw (EventEmitter throws on unhandled "error" only; we never emit "error").
     this.guard = new ConnectionGuard(settings);
@@ -117,7 +126,7 @@ export class DtmfServer extends EventEmitter {
       this.outboxSink = new OutboxWebhookSink({
         url: settings.webhook, dir: settings.outboxDir, concurrency: settings.webhookConcurrency, maxRecords: settings.outboxMaxRecords,
         maxDelayMs: settings.webhookMaxDelayMs, secret: settings.webhookSecret, timeoutMs: options.webhookOptions?.timeoutMs,
-        headers: options.webhookOptions?.headers, fetch: options.webhookOptions?.fetch,
+        headers: options.webhookOptions?.headers, fetch: options.webhookOptions?.fetch, clock: this.clock,
         onDelivered: (record, latencyMs) => {
           this.totals.delivered++;
           if (this.webhookLatencies.length >= LATENCY_SAMPLES) this.webhookLatencies.splice(0, LATENCY_SAMPLES / 2);
@@ -129,7 +138,7 @@ export class DtmfServer extends EventEmitter {
       });
       this.sinks.push(this.outboxSink);
     } else if (settings.webhook) {
-      const signed = settings.webhookSecret ? signingFetch(settings.webhookSecret, options.webhookOptions?.fetch ?? fetch) : undefined;
+      const signed = settings.webhookSecret ? signingFetch(settings.webhookSecret, options.webhookOptions?.fetch ?? fetch, this.clock) : undefined;
       const sink = new WebhookSink({ maxAttempts: settings.webhookMaxAttempts, ...(options.webhookOptions ?? {}), ...(signed ? { fetch: signed } : {}), url: settings.webhook });
       this.sinks.push(new WebhookPayloadSink(sink, settings.webhookConcurrency, (record, error, latencyMs) => {
         if (error === undefined) {
@@ -178,7 +187,7 @@ export class DtmfServer extends EventEmitter {
         return;
       }
       // Before the upgrade: a stranger gets a 401 and no audio of theirs is read.
-      const auth = authenticateUpgrade(request, s, Date.now());
+      const auth = authenticateUpgrade(request, s, this.clock());
       if (!auth.ok) {
         socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
         this.refuse(protocol, "unauthorized", `${request.socket.remoteAddress}: ${auth.reason}`);
@@ -400,11 +409,11 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 const REFUSALS_LOGGED = 5;
 
 /** A fetch that adds X-Dtmf-Signature over each body (the in-memory webhook path). */
-function signingFetch(secret: string, inner: typeof fetch): typeof fetch {
+function signingFetch(secret: string, inner: typeof fetch, clock: () => number): typeof fetch {
   return (input, init) => {
     const body = typeof init?.body === "string" ? init.body : "";
     const headers = new Headers(init?.headers);
-    headers.set("x-dtmf-signature", webhookSignature(secret, body, Math.floor(Date.now() / 1000)));
+    headers.set("x-dtmf-signature", webhookSignature(secret, body, Math.floor(clock() / 1000)));
     return inner(input, { ...init, headers });
   };
 }
@@ -431,9 +440,9 @@ function listenOn(server: HttpServer | TcpServer, port: number, host: string): P
  * ```
  */
 export async function startServer(options: StartServerOptions = {}): Promise<DtmfServer> {
-  const { engine, tuning, authorize, stdoutStream, webhookOptions, sinks, ...values } = options;
+  const { engine, tuning, authorize, stdoutStream, webhookOptions, sinks, clock, ...values } = options;
   const settings = resolveServeOptions([{ values: values as Record<string, unknown>, source: "option" }]);
-  const server = new DtmfServer(engine ?? (await DtmfEngine.create()), settings, tuning ?? {}, { authorize, stdoutStream, webhookOptions, sinks });
+  const server = new DtmfServer(engine ?? (await DtmfEngine.create()), settings, tuning ?? {}, { authorize, stdoutStream, webhookOptions, sinks, clock });
   try {
     await server.listen();
   } catch (error) {

@@ -62,6 +62,8 @@ export interface OutboxSinkOptions {
   headers?: Record<string, string>;
   fetch?: typeof fetch;
   random?: () => number;
+  /** The wall clock for the signature's timestamp (default Date.now). */
+  clock?: () => number;
   onDelivered(record: OutboxRecord, latencyMs: number): void;
   onFailed(record: OutboxRecord, reason: string): void;
   warn(message: string): void;
@@ -135,7 +137,7 @@ export class OutboxWebhookSink implements PayloadSink {
     try {
       const body = JSON.stringify(record.payload);
       const headers: Record<string, string> = { ...(this.o.headers ?? {}), "content-type": "application/json", "idempotency-key": record.key, "x-dtmf-call-id": encodeURIComponent(callId) };
-      if (this.o.secret) headers["x-dtmf-signature"] = webhookSignature(this.o.secret, body, Math.floor(Date.now() / 1000));
+      if (this.o.secret) headers["x-dtmf-signature"] = webhookSignature(this.o.secret, body, Math.floor((this.o.clock ?? Date.now)() / 1000));
       const response = await (this.o.fetch ?? fetch)(this.o.url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000) });
       await response.arrayBuffer().catch(() => undefined);
       const status = response.status;
