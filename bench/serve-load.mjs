@@ -3,15 +3,20 @@
  * Load generator for `dtmf-wasm serve`: N concurrent calls per protocol, in real time (one
  * 20 ms frame per call every 20 ms), speech with a 100 ms key every 2 s on every call, on
  * 127.0.0.1, for a bounded duration. The server runs as `dtmf-wasm serve` in its own process
- * (webhook on, to a receiver in this process); this process plays the platforms and takes
- * the webhook POSTs. Reports per protocol and call count: whether every key was reported
- * (dtmf payloads / keys sent), latency from the end of a key's last frame being sent to its
- * dtmf payload arriving at the webhook (p50 / p99; it includes the 30 ms the detector waits
- * to know a press has ended), the generator's own lag behind real time (a run only counts as
- * real time when it stays small), server CPU (% of one core over the run) and server memory
- * per call (RSS during the run minus idle, over the calls).
+ * (webhook on, to a receiver in a third process); this process plays the platforms. The
+ * generator is built to cost the server's machine little (every frame prebuilt as wire bytes,
+ * raw sockets, one 20 ms tick for all calls: see wireFrames), so that the server is what runs
+ * out first. Reports per protocol and call count: whether every key was reported (dtmf
+ * payloads / keys sent, right and in order), latency from the write of a key's last frame to
+ * its dtmf payload arriving at the webhook receiver (p50 / p99 / max; it includes the 30 ms
+ * the detector waits to know a press has ended), the generator's lag behind real time (how
+ * late each tick's last write was, p99 / max: a run only counts as real time when it stays
+ * small), the generator's own CPU, server CPU (% of one core over the run, and µs per media
+ * frame), server memory per call (peak RSS during the run minus idle, over the calls), the
+ * server's event-loop delay and its own webhook latency, and the load average after the run.
  *
  *   npm run build && node bench/serve-load.mjs --protocols twilio,vonage,audiosocket,rtp --calls 100,500 --seconds 20
+ *   node bench/serve-load.mjs --pin 0:1 --protocols twilio --calls 1500 --seconds 15   # server on CPU 0, generator on 1
  *
  * Options: --protocols LIST (twilio, vonage, jambonz, audio_fork, audiosocket, rtp), --calls LIST,
  * --seconds S (audio per call, 4-120), --webhook-concurrency N (the server's, default 64),
@@ -21,15 +26,17 @@
  * summed from /proc), --server-dir DIR (run the `dtmf-wasm serve` of another build, e.g. an
  * older commit's, for a before/after in the same conditions), --server-node-flags "…" (node
  * flags for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), --server-args "…"
- * (more `dtmf-wasm serve` flags, e.g. "--outbox-dir /tmp/outbox").
+ * (more `dtmf-wasm serve` flags, e.g. "--outbox-dir /tmp/outbox"), --pin S:G (Linux, taskset:
+ * the server on CPUs S, this process and the webhook receiver on CPUs G, e.g. 0:1).
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
+import { createHash, randomBytes } from "node:crypto";
 import wavefile from "wavefile";
-import WebSocket from "ws";
 import { encodeSamples, generateDtmf } from "../dist/index.js";
 
 const FRAME_MS = 20;
@@ -53,8 +60,10 @@ function args(argv) {
     else if (a === "--server-dir") o.serverDir = v();
     else if (a === "--server-node-flags") o.serverNodeFlags = v().split(" ").filter(Boolean);
     else if (a === "--server-args") o.serverArgs = v().split(" ").filter(Boolean);
+    else if (a === "--pin") o.pin = v();
     else throw new Error(`unknown option ${a}`);
   }
+  if (o.pin !== undefined && !/^[\d,-]+:[\d,-]+$/.test(o.pin)) throw new Error("--pin SERVER_CPUS:GENERATOR_CPUS, e.g. 0:1");
   if (o.protocols.some((p) => !ALL.includes(p))) throw new Error(`--protocols: from ${ALL.join(", ")}`);
   if (!(o.seconds >= 4 && o.seconds <= 120)) throw new Error("--seconds: 4 to 120");
   if (o.calls.some((n) => !Number.isInteger(n) || n < 1 || n > 20000)) throw new Error("--calls: integers 1 to 20000");
@@ -83,10 +92,12 @@ function callAudio(seconds) {
 }
 
 async function startServe(webhookUrl, concurrency) {
-  const flags = [`${o.serverDir ?? "."}/dist/cli/main.js`, "serve", ...(o.workers ? ["--workers", String(o.workers)] : []), "--port", "0", "--audiosocket-port", "0", "--rtp-port", "0", "--rtp-idle-ms", "1000", "--max-calls", "100000"];
+  const flags = [`${o.serverDir ?? "."}/dist/cli/main.js`, "serve", ...(o.workers ? ["--workers", String(o.workers)] : []), "--port", "0", "--audiosocket-port", "0", "--rtp-port", "0", "--rtp-idle-ms", "1000", "--max-calls", "100000", "--max-calls-per-address", "100000"];
   if (webhookUrl) flags.push("--webhook", webhookUrl, "--webhook-concurrency", String(concurrency));
   flags.push(...(o.serverArgs ?? []));
-  const child = spawn(process.execPath, [...(o.serverNodeFlags ?? []), ...flags], { stdio: ["ignore", "ignore", "pipe"] });
+  const command = [process.execPath, ...(o.serverNodeFlags ?? []), ...flags];
+  if (o.pin) command.unshift("taskset", "-c", o.pin.split(":")[0]);
+  const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
   serverPid = child.pid;
   const lines = createInterface({ input: child.stderr });
   const listening = await new Promise((resolve, reject) => {
@@ -124,18 +135,103 @@ async function stats(http) {
   return st;
 }
 
-/** One call of `protocol`: open(), frame(k), close(). */
-function makeCall(protocol, id, audio, target) {
+/**
+ * The client side is nearly free, so that the server, not the generator, is what is measured:
+ * every frame a call sends is built once, before the run, as complete bytes on the wire
+ * (WebSocket frames already masked, with one fixed masking key, which RFC 6455 allows a
+ * client to choose; AudioSocket packets; RTP datagrams), and the calls are written on raw
+ * sockets (net / dgram) after a minimal HTTP upgrade handshake. One timer tick every 20 ms
+ * sends every call's due frames, one write per socket per tick.
+ *
+ * Binary frames (Vonage, jambonz, audio_fork, AudioSocket, RTP) are the same bytes on every
+ * call, built once per frame index and shared. A Twilio media message names its call
+ * (streamSid), so each tick copies the frame's masked template and the call's masked id into
+ * one buffer for all calls (a memcpy per call, no JSON, no base64, no masking in the loop).
+ */
+const MASK = Buffer.from([0x3c, 0xa5, 0x5a, 0xc3]);
+
+/** A client WebSocket frame (FIN set, masked with MASK) of `payload`, opcode 1 text / 2 binary / 8 close. */
+function wsFrame(opcode, payload) {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + 4 + n);
+  out[0] = 0x80 | opcode;
+  if (n < 126) out[1] = 0x80 | n;
+  else if (n < 65536) { out[1] = 0x80 | 126; out.writeUInt16BE(n, 2); }
+  else { out[1] = 0x80 | 127; out.writeBigUInt64BE(BigInt(n), 2); }
+  MASK.copy(out, head);
+  for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i] ^ MASK[i & 3];
+  return out;
+}
+
+/** Opens a WebSocket on a raw TCP socket: the upgrade request, the 101 answer checked (Sec-WebSocket-Accept too). */
+function wsConnect(port, path) {
+  const key = randomBytes(16).toString("base64");
+  const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.setNoDelay(true);
+    let head = "";
+    const onData = (chunk) => {
+      head += chunk.toString("latin1");
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      socket.off("data", onData);
+      const lines = head.slice(0, end).split("\r\n");
+      if (!/^HTTP\/1\.1 101 /.test(lines[0])) { socket.destroy(); reject(new Error(`${path}: upgrade refused: ${lines[0]}`)); return; }
+      if (!lines.some((l) => l.toLowerCase() === `sec-websocket-accept: ${accept.toLowerCase()}`)) { socket.destroy(); reject(new Error(`${path}: bad Sec-WebSocket-Accept`)); return; }
+      // Whatever the server sends later (a close frame, a reply on audio_fork) is read and dropped.
+      socket.on("data", () => {});
+      resolve(socket);
+    };
+    socket.on("data", onData);
+    socket.once("error", reject);
+    socket.once("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`));
+  });
+}
+
+/** Every call's wire bytes for `protocol`, built once. */
+function wireFrames(protocol, audio) {
+  if (protocol === "audiosocket") return { shared: audio.asFrames };
+  if (protocol === "rtp") {
+    return {
+      shared: Array.from({ length: audio.frames }, (_, k) => {
+        const b = Buffer.alloc(172); b[0] = 0x80; b[1] = 0; b.writeUInt16BE(k & 0xffff, 2); b.writeUInt32BE((k * 160) >>> 0, 4); b.writeUInt32BE(0xabc, 8);
+        Buffer.from(audio.mulaw.buffer, audio.mulaw.byteOffset + k * 160, 160).copy(b, 12);
+        return b;
+      }),
+    };
+  }
+  if (protocol !== "twilio") return { shared: audio.pcmFrames.map((f) => wsFrame(2, f)) };
+  // Twilio: a template per frame index with a placeholder id of the calls' id length; where the id sits.
+  const placeholder = "x".repeat(ID_LENGTH);
+  const templates = [], idAt = [];
+  for (let k = 0; k < audio.frames; k++) {
+    const text = `{"event":"media","sequenceNumber":"${k + 2}","streamSid":"MZ${placeholder}","media":{"track":"inbound","chunk":"${k + 1}","timestamp":"${k * FRAME_MS}","payload":"${audio.b64[k]}"}}`;
+    const frame = wsFrame(1, Buffer.from(text));
+    templates.push(frame);
+    idAt.push(frame.length - text.length + text.indexOf(placeholder));
+  }
+  return { templates, idAt };
+}
+
+/** Calls' ids are all this long, so that one Twilio template serves every call. */
+const ID_LENGTH = 12;
+const callId = (protocol, i) => protocol === "audiosocket" ? `00000000-0000-4000-8000-${String(i).padStart(12, "0")}` : `${protocol.slice(0, 4)}-${String(i).padStart(ID_LENGTH - 5, "0")}`;
+
+/** One call of `protocol`: open(), send(from, to) (frames from..to-1 in one write), close(). */
+function makeCall(protocol, id, wire, target) {
   if (protocol === "audiosocket") {
     let socket;
     return {
       async open() {
         socket = connect(target.audiosocketPort, "127.0.0.1");
+        socket.setNoDelay(true);
         await new Promise((r) => socket.once("connect", r));
         const u = Buffer.alloc(19); u[0] = 1; u.writeUInt16BE(16, 1); Buffer.from(id.replace(/-/g, ""), "hex").copy(u, 3);
         socket.write(u);
       },
-      frame(k) { socket.write(audio.asFrames[k]); },
+      send(from, to) { socket.write(to - from === 1 ? wire.shared[from] : Buffer.concat(wire.shared.slice(from, to))); },
       pressure() { return socket.writableLength > PRESSURE_BYTES; },
       close() { socket.end(Buffer.from([0, 0, 0])); },
     };
@@ -143,43 +239,70 @@ function makeCall(protocol, id, audio, target) {
   if (protocol === "rtp") {
     let udp;
     return {
-      async open() { udp = createSocket("udp4"); await new Promise((r) => udp.bind(0, "127.0.0.1", r)); target.rtpIds?.set(id, udp.address().port); },
-      frame(k) {
-        const b = Buffer.alloc(172); b[0] = 0x80; b[1] = 0; b.writeUInt16BE(k & 0xffff, 2); b.writeUInt32BE((k * 160) >>> 0, 4); b.writeUInt32BE(0xabc, 8);
-        Buffer.from(audio.mulaw.buffer, audio.mulaw.byteOffset + k * 160, 160).copy(b, 12);
-        udp.send(b, target.rtpPort, "127.0.0.1");
+      async open() {
+        udp = createSocket("udp4");
+        await new Promise((r) => udp.bind(0, "127.0.0.1", r));
+        await new Promise((r) => udp.connect(target.rtpPort, "127.0.0.1", r));
+        target.rtpIds?.set(id, udp.address().port);
       },
+      send(from, to) { for (let k = from; k < to; k++) udp.send(wire.shared[k]); },
       close() { setTimeout(() => udp.close(), 100); },
     };
   }
-  let ws;
+  let socket;
   const path = { twilio: "/twilio", vonage: "/vonage", jambonz: "/jambonz", audio_fork: "/audio_fork" }[protocol];
+  const text = (value) => socket.write(wsFrame(1, Buffer.from(JSON.stringify(value))));
+  // Twilio: the call's id masked for each of the four positions it can take against the key.
+  const maskedId = Array.from({ length: 4 }, (_, phase) => Buffer.from(id).map((c, j) => c ^ MASK[(phase + j) & 3]));
   return {
     async open() {
-      ws = new WebSocket(`${target.url}${path}`, { perMessageDeflate: false });
-      await new Promise((resolve, reject) => { ws.once("open", resolve); ws.once("error", reject); });
+      socket = await wsConnect(target.port, path);
       if (protocol === "twilio") {
-        ws.send(JSON.stringify({ event: "connected", protocol: "Call", version: "1.0.0" }));
-        ws.send(JSON.stringify({ event: "start", sequenceNumber: "1", streamSid: `MZ${id}`, start: { streamSid: `MZ${id}`, callSid: id, accountSid: "AC", tracks: ["inbound"], mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 }, customParameters: {} } }));
+        text({ event: "connected", protocol: "Call", version: "1.0.0" });
+        text({ event: "start", sequenceNumber: "1", streamSid: `MZ${id}`, start: { streamSid: `MZ${id}`, callSid: id, accountSid: "AC", tracks: ["inbound"], mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 }, customParameters: {} } });
       } else if (protocol === "vonage") {
-        ws.send(JSON.stringify({ event: "websocket:connected", "content-type": "audio/l16;rate=8000", uuid: id }));
+        text({ event: "websocket:connected", "content-type": "audio/l16;rate=8000", uuid: id });
       } else if (protocol === "jambonz") {
-        ws.send(JSON.stringify({ callSid: id, sampleRate: 8000, mixType: "mono", from: "+1", to: "+2", direction: "inbound" }));
+        text({ callSid: id, sampleRate: 8000, mixType: "mono", from: "+1", to: "+2", direction: "inbound" });
       } else {
-        ws.send(JSON.stringify({ uuid: id }));
+        text({ uuid: id });
       }
     },
-    pressure() { return ws.bufferedAmount > PRESSURE_BYTES; },
-    frame(k) {
-      if (protocol === "twilio") ws.send(`{"event":"media","sequenceNumber":"${k + 2}","streamSid":"MZ${id}","media":{"track":"inbound","chunk":"${k + 1}","timestamp":"${k * FRAME_MS}","payload":"${audio.b64[k]}"}}`);
-      else ws.send(audio.pcmFrames[k]);
+    pressure() { return socket.writableLength > PRESSURE_BYTES; },
+    send(from, to) {
+      if (protocol !== "twilio") { socket.write(to - from === 1 ? wire.shared[from] : Buffer.concat(wire.shared.slice(from, to))); return; }
+      const size = wire.templates.slice(from, to).reduce((n, t) => n + t.length, 0);
+      const buf = Buffer.allocUnsafe(size);
+      this.fillTwilio(from, to, buf, 0);
+      socket.write(buf);
     },
-    close() { if (protocol === "twilio") ws.send(JSON.stringify({ event: "stop", streamSid: `MZ${id}` })); ws.close(); },
+    fillTwilio(from, to, into, at) {
+      for (let k = from; k < to; k++) {
+        const t = wire.templates[k], p = wire.idAt[k];
+        t.copy(into, at);
+        const payloadStart = (t[1] & 0x7f) === 126 ? 8 : 6;
+        maskedId[(p - payloadStart) & 3].copy(into, at + p);
+        at += t.length;
+      }
+      return at;
+    },
+    write(buf) { socket.write(buf); },
+    close() {
+      if (protocol === "twilio") text({ event: "stop", streamSid: `MZ${id}` });
+      const code = Buffer.from([0x03, 0xe8]);
+      socket.end(wsFrame(8, code));
+    },
   };
 }
 
 /** Flat-out mode: a client with this much unsent waits (the server's TCP backpressure). */
 const PRESSURE_BYTES = 256 * 1024;
+
+/** Opens the calls, at most OPEN_AT_ONCE handshakes in flight. */
+const OPEN_AT_ONCE = 100;
+async function openAll(list) {
+  for (let i = 0; i < list.length; i += OPEN_AT_ONCE) await Promise.all(list.slice(i, i + OPEN_AT_ONCE).map((c) => c.open()));
+}
 
 /**
  * Flat-out: every call's recording streamed as fast as the server takes it (TCP backpressure),
@@ -189,9 +312,10 @@ const PRESSURE_BYTES = 256 * 1024;
  */
 async function runFlatOut(protocol, calls, audio, target, received) {
   if (protocol === "rtp") throw new Error("--flat-out: RTP has no backpressure (UDP); leave it out");
-  const ids = Array.from({ length: calls }, (_, i) => protocol === "audiosocket" ? `00000000-0000-4000-8000-${String(i).padStart(12, "0")}` : `${protocol}-${i}`);
-  const list = ids.map((id) => makeCall(protocol, id, audio, target));
-  for (const c of list) await c.open();
+  const ids = Array.from({ length: calls }, (_, i) => callId(protocol, i));
+  const wire = wireFrames(protocol, audio);
+  const list = ids.map((id) => makeCall(protocol, id, wire, target));
+  await openAll(list);
   for (const s of ids) received.set(s, []);
   const before = await stats(target.httpUrl);
   const t0 = performance.now();
@@ -200,7 +324,9 @@ async function runFlatOut(protocol, calls, audio, target, received) {
     let progressed = false;
     for (let i = 0; i < list.length; i++) {
       if (sent[i] >= audio.frames || list[i].pressure()) continue;
-      for (let n = 0; n < 25 && sent[i] < audio.frames; n++) list[i].frame(sent[i]++);
+      const to = Math.min(audio.frames, sent[i] + 25);
+      list[i].send(sent[i], to);
+      sent[i] = to;
       if (sent[i] >= audio.frames) { list[i].close(); left--; }
       progressed = true;
     }
@@ -218,58 +344,78 @@ async function runFlatOut(protocol, calls, audio, target, received) {
   for (const s of ids) { const got = received.get(s); reported += got.length; got.forEach((r, k) => { if (r.digit === audio.keys[k]) correct++; }); received.delete(s); }
   const cpuS = ((after.cpuUserUs + after.cpuSystemUs) - (before.cpuUserUs + before.cpuSystemUs)) / 1e6;
   const mediaS = (calls * audio.frames * FRAME_MS) / 1000;
+  const frames = after.frames - before.frames;
   return { protocol, calls, wallS: Math.round((performance.now() - t0) / 100) / 10, mediaS, serverCpuS: Math.round(cpuS * 100) / 100,
-    mediaSecondsPerCpuSecond: Math.round(mediaS / cpuS), keysSent: expected, dtmfReported: reported, inOrderAndRight: correct };
+    mediaSecondsPerCpuSecond: Math.round(mediaS / cpuS), serverCpuPerFrameUs: Math.round((cpuS * 1e6 / frames) * 100) / 100, keysSent: expected, dtmfReported: reported, inOrderAndRight: correct };
 }
 
 const quantile = (values, p) => { const s = [...values].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN; };
 
 async function run(protocol, calls, audio, target, received) {
-  const ids = Array.from({ length: calls }, (_, i) => protocol === "audiosocket" ? `00000000-0000-4000-8000-${String(i).padStart(12, "0")}` : `${protocol}-${i}`);
+  const ids = Array.from({ length: calls }, (_, i) => callId(protocol, i));
   const rtpPorts = new Map();
   target.rtpIds = rtpPorts;
-  const list = ids.map((id) => makeCall(protocol, id, audio, target));
-  for (const c of list) await c.open();
-  const sessionOf = (i) => (protocol === "rtp" ? `rtp-127.0.0.1:${rtpPorts.get(ids[i])}` : ids[i]);
-  const sessions = ids.map((_, i) => sessionOf(i));
+  const wire = wireFrames(protocol, audio);
+  const list = ids.map((id) => makeCall(protocol, id, wire, target));
+  await openAll(list);
+  const sessions = ids.map((id) => (protocol === "rtp" ? `rtp-127.0.0.1:${rtpPorts.get(id)}` : id));
   for (const s of sessions) received.set(s, []);
   const idle = await stats(target.httpUrl);
+  const genCpu0 = process.cpuUsage();
   const keyEndSent = sessions.map(() => []);
-  // Calls start staggered over the first 2 s so their keys do not all fall on the same tick.
+  // Calls start staggered over the first 2 s so their keys do not all fall on the same tick:
+  // call i's frame k is due at (k + offset[i]) × 20 ms.
   const offset = ids.map((_, i) => Math.floor((i * (KEY_EVERY_MS / FRAME_MS)) / calls));
   const sent = ids.map(() => 0);
+  const keyEnd = new Uint8Array(audio.frames);
+  for (const f of audio.keyEndFrames) keyEnd[f] = 1;
+  const tickLag = [];
+  let rssPeak = 0, sampling = false, lastSample = 0;
   const t0 = performance.now();
-  let maxLagMs = 0;
-  let rssPeak = 0;
-  let sampling = false;
-  let lastSample = 0;
-  const keyEndSet = new Map(audio.keyEndFrames.map((f, k) => [f, k]));
   await new Promise((resolve) => {
+    let tickNo = 0;
     const tick = () => {
-      const now = performance.now() - t0;
+      const scheduled = tickNo * FRAME_MS;
+      const tick0 = performance.now() - t0;
+      // Every frame due by now (more than one per call only when this process fell behind).
+      const dueIndex = Math.floor(tick0 / FRAME_MS);
       let active = false;
-      for (let i = 0; i < list.length; i++) {
-        const due = Math.min(audio.frames, Math.floor(now / FRAME_MS) - offset[i] + 1);
-        if (sent[i] < audio.frames) active = true;
-        if (due - sent[i] > 2) maxLagMs = Math.max(maxLagMs, (due - sent[i]) * FRAME_MS);
-        while (sent[i] < due) {
-          const k = sent[i]++;
-          list[i].frame(k);
-          if (keyEndSet.has(k)) keyEndSent[i].push(monoMs());
+      let twilioBytes = 0;
+      if (protocol === "twilio") {
+        for (let i = 0; i < list.length; i++) {
+          const due = Math.min(audio.frames, dueIndex - offset[i] + 1);
+          for (let k = sent[i]; k < due; k++) twilioBytes += wire.templates[k].length;
         }
       }
+      const shared = twilioBytes > 0 ? Buffer.allocUnsafe(twilioBytes) : undefined;
+      let at = 0;
+      for (let i = 0; i < list.length; i++) {
+        const due = Math.min(audio.frames, dueIndex - offset[i] + 1);
+        if (sent[i] < audio.frames) active = true;
+        const from = sent[i];
+        if (due <= from) continue;
+        if (shared) { const end = list[i].fillTwilio(from, due, shared, at); list[i].write(shared.subarray(at, end)); at = end; }
+        else list[i].send(from, due);
+        sent[i] = due;
+        for (let k = from; k < due; k++) if (keyEnd[k]) keyEndSent[i].push(monoMs());
+      }
+      // How late this tick's last write was against when its frames were due.
+      tickLag.push(performance.now() - t0 - scheduled);
       if (!active) { resolve(); return; }
-      if (!sampling && now - lastSample > 2000) {
+      if (!sampling && tick0 - lastSample > 2000) {
         sampling = true;
-        lastSample = now;
+        lastSample = tick0;
         stats(target.httpUrl).then((st) => { rssPeak = Math.max(rssPeak, st.rssBytes); sampling = false; }, () => { sampling = false; });
       }
-      setTimeout(tick, FRAME_MS / 2);
+      tickNo = Math.max(tickNo + 1, Math.floor((performance.now() - t0) / FRAME_MS));
+      setTimeout(tick, Math.max(0, t0 + (tickNo * FRAME_MS) - performance.now()));
     };
     tick();
   });
+  const genCpu = process.cpuUsage(genCpu0);
   rssPeak = Math.max(rssPeak, (await stats(target.httpUrl)).rssBytes);
   const elapsedS = (performance.now() - t0) / 1000;
+  const duringRun = await stats(target.httpUrl);
   for (const c of list) c.close();
   // Wait (bounded) for the payloads still on their way.
   const expected = audio.keys.length * calls;
@@ -292,11 +438,14 @@ async function run(protocol, calls, audio, target, received) {
     });
     received.delete(s);
   });
-  const cpuUs = (after.cpuUserUs + after.cpuSystemUs) - (idle.cpuUserUs + idle.cpuSystemUs);
+  const cpuUs = (duringRun.cpuUserUs + duringRun.cpuSystemUs) - (idle.cpuUserUs + idle.cpuSystemUs);
+  const frames = duringRun.frames - idle.frames;
   return {
     protocol, calls, seconds: Math.round(elapsedS * 10) / 10, keysSent: expected, dtmfReported: reported, inOrderAndRight: correct,
-    latencyP50Ms: Math.round(quantile(latencies, 0.5)), latencyP99Ms: Math.round(quantile(latencies, 0.99)), generatorMaxLagMs: Math.round(maxLagMs),
-    serverCpuPct: Math.round((cpuUs / 1e6 / ((performance.now() - t0) / 1000)) * 100),
+    latencyP50Ms: Math.round(quantile(latencies, 0.5)), latencyP99Ms: Math.round(quantile(latencies, 0.99)), latencyMaxMs: Math.round(Math.max(...latencies)),
+    generatorLagP99Ms: Math.round(quantile(tickLag, 0.99)), generatorMaxLagMs: Math.round(Math.max(...tickLag)),
+    generatorCpuPct: Math.round(((genCpu.user + genCpu.system) / 1e6 / elapsedS) * 100),
+    serverCpuPct: Math.round((cpuUs / 1e6 / elapsedS) * 100), serverCpuPerFrameUs: Math.round((cpuUs / frames) * 100) / 100, serverFrames: frames,
     serverMemoryPerCallKiB: Math.round((rssPeak - idle.rssBytes) / calls / 1024),
     serverEventLoopDelayP99Ms: after.eventLoopDelayMs.p99, serverWebhookLatencyP99Ms: after.webhookLatencyMs.p99,
   };
@@ -321,6 +470,11 @@ const RECEIVER = `
 `;
 
 const o = args(process.argv.slice(2));
+// --pin: this process (and the webhook receiver it starts, which inherits it) on the generator's CPUs.
+if (o.pin) {
+  const r = spawnSync("taskset", ["-a", "-cp", o.pin.split(":")[1], String(process.pid)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`--pin: taskset failed (${r.error?.message ?? r.stderr.trim()}); is util-linux installed?`);
+}
 const audio = callAudio(o.seconds);
 const received = new Map();
 const receiver = spawn(process.execPath, ["-e", RECEIVER], { stdio: ["ignore", "pipe", "inherit"] });
@@ -332,29 +486,30 @@ const receiverPort = await new Promise((resolve) => {
 });
 const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
 const results = [];
-console.error(`node ${process.version}, ${o.seconds} s calls, a ${TONE_MS} ms key every ${KEY_EVERY_MS} ms over speech, webhook on (concurrency ${o.concurrency}), load average ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.error(`node ${process.version}, ${o.seconds} s calls, a ${TONE_MS} ms key every ${KEY_EVERY_MS} ms over speech, webhook on (concurrency ${o.concurrency}), pinned ${o.pin ?? "no"}, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 if (o.flatOut) {
-  console.log("| protocol | calls | media s | wall s | server CPU s | media s per server CPU s | keys reported / sent | right, in order |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
-} else {
-  console.log("| protocol | calls | keys reported / sent | right, in order | latency p50 / p99 | generator lag | server CPU | server RSS per call | server loop delay p99 | server→webhook p99 |");
+  console.log("| protocol | calls | media s | wall s | server CPU s | media s per server CPU s | server CPU per frame | keys reported / sent | right, in order | load avg |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+} else {
+  console.log("| protocol | calls | keys reported / sent | right, in order | latency p50 / p99 / max | generator lag p99 / max | generator CPU | server CPU | server CPU per frame | server RSS per call | server loop delay p99 | server→webhook p99 | load avg |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 }
 for (const protocol of o.protocols) {
   for (const calls of o.calls) {
     // A fresh server per run, so that memory per call is not another run's garbage.
     const { child, listening } = await startServe(o.webhook ? `http://127.0.0.1:${receiverPort}/hook` : undefined, o.concurrency);
-    const target = { url: listening.websocket, httpUrl: listening.http, audiosocketPort: listening.audiosocketPort, rtpPort: listening.rtpPort };
+    const target = { url: listening.websocket, port: Number(new URL(listening.websocket.replace(/^ws/, "http")).port), httpUrl: listening.http, audiosocketPort: listening.audiosocketPort, rtpPort: listening.rtpPort };
     const r = await (o.flatOut ? runFlatOut : run)(protocol, calls, audio, target, received);
     child.kill("SIGTERM");
     await new Promise((done) => child.once("exit", done));
+    r.loadAverage = loadavg().map((l) => l.toFixed(1)).join(" ");
     results.push(r);
     if (o.flatOut) {
-      console.log(`| ${r.protocol} | ${r.calls} | ${r.mediaS} | ${r.wallS} | ${r.serverCpuS} | ${r.mediaSecondsPerCpuSecond} | ${r.dtmfReported} / ${r.keysSent} | ${r.inOrderAndRight} |`);
+      console.log(`| ${r.protocol} | ${r.calls} | ${r.mediaS} | ${r.wallS} | ${r.serverCpuS} | ${r.mediaSecondsPerCpuSecond} | ${r.serverCpuPerFrameUs} µs | ${r.dtmfReported} / ${r.keysSent} | ${r.inOrderAndRight} | ${r.loadAverage} |`);
       continue;
     }
-    console.log(`| ${r.protocol} | ${r.calls} | ${r.dtmfReported} / ${r.keysSent} | ${r.inOrderAndRight} | ${r.latencyP50Ms} / ${r.latencyP99Ms} ms | ${r.generatorMaxLagMs} ms | ${r.serverCpuPct} % | ${r.serverMemoryPerCallKiB} KiB | ${r.serverEventLoopDelayP99Ms} ms | ${r.serverWebhookLatencyP99Ms} ms |`);
+    console.log(`| ${r.protocol} | ${r.calls} | ${r.dtmfReported} / ${r.keysSent} | ${r.inOrderAndRight} | ${r.latencyP50Ms} / ${r.latencyP99Ms} / ${r.latencyMaxMs} ms | ${r.generatorLagP99Ms} / ${r.generatorMaxLagMs} ms | ${r.generatorCpuPct} % | ${r.serverCpuPct} % | ${r.serverCpuPerFrameUs} µs | ${r.serverMemoryPerCallKiB} KiB | ${r.serverEventLoopDelayP99Ms} ms | ${r.serverWebhookLatencyP99Ms} ms | ${r.loadAverage} |`);
   }
 }
 receiver.kill();
-if (o.json) writeFileSync(o.json, `${JSON.stringify({ node: process.version, seconds: o.seconds, results }, null, 2)}\n`);
+if (o.json) writeFileSync(o.json, `${JSON.stringify({ node: process.version, seconds: o.seconds, pin: o.pin, workers: o.workers, results }, null, 2)}\n`);
