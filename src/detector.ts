@@ -72,11 +72,17 @@ export class Detector {
     // and fits the input region in one piece.
     const views = this.port;
     const typed = this.typedSamples;
-    if (this.handle !== 0 && (typed !== undefined ? chunk instanceof typed : this.bytes === 1 && chunk instanceof Uint8Array)) {
-      const target = this.bytes === 2 ? views.i16 : this.bytes === 4 ? views.f32 : views.u8;
-      if (chunk.length <= target.length) { // a detached view (memory grew) has length 0
-        target.set(chunk);
-        return this.run(this.handle, chunk.length, undefined) ?? EMPTY;
+    if (this.handle !== 0) {
+      if (typed !== undefined ? chunk instanceof typed : this.bytes === 1 && chunk instanceof Uint8Array) {
+        const target = this.bytes === 2 ? views.i16 : this.bytes === 4 ? views.f32 : views.u8;
+        if (chunk.length <= target.length) { // a detached view (memory grew) has length 0
+          target.set(chunk);
+          return this.run(this.handle, chunk.length, undefined) ?? EMPTY;
+        }
+      } else if (chunk instanceof Uint8Array && chunk.byteLength % this.bytes === 0 && chunk.byteLength <= views.u8.length) {
+        // Bytes for a 16/32-bit encoding (a WebSocket's binary L16 frame): one copy, as above.
+        views.u8.set(chunk);
+        return this.run(this.handle, chunk.byteLength / this.bytes, undefined) ?? EMPTY;
       }
     }
     return this.processPieces(chunk);
@@ -116,6 +122,27 @@ export class Detector {
       throw new DtmfInputError(`a ${this.encoding} detector takes ${ACCEPTED[this.encoding]}; received ${got}`);
     }
     return events ?? EMPTY;
+  }
+
+  /**
+   * @internal The core's input region, as bytes: a caller that can produce the samples in
+   * place (the server decodes a base64 payload straight into it) writes them at its start and
+   * calls processInput(). Shared by every detector of the engine: valid until the next call
+   * into any of them.
+   */
+  inputRegion(): Uint8Array {
+    this.live();
+    this.port.refresh();
+    return this.port.u8;
+  }
+
+  /** @internal Processes the `samples` samples written at the start of inputRegion(), in this detector's encoding. */
+  processInput(samples: number): readonly DetectorEvent[] {
+    const handle = this.live();
+    if (!Number.isInteger(samples) || samples < 0 || samples * this.bytes > this.port.u8.length) {
+      throw new DtmfInputError(`processInput takes 0 to ${Math.floor(this.port.u8.length / this.bytes)} samples; received ${samples}`);
+    }
+    return this.run(handle, samples, undefined) ?? EMPTY;
   }
 
   /** End of stream: reports the key press still open, then restarts media time at 0. */

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeSamples, generateDtmf, seededRandom } from "../src/generator.js";
 import type { Encoding } from "../src/options.js";
+import { DtmfClosedError, DtmfInputError } from "../src/errors.js";
 import type { DetectorEvent } from "../src/events.js";
 import { ALL, testEngine } from "./helpers.js";
 
@@ -74,5 +75,26 @@ describe("the same audio split any way gives identical events", () => {
   it("20 random splits of 16-bit audio (property test)", async () => {
     const reference = await run("pcm16", whole);
     for (let seed = 10; seed < 30; seed++) expect(await run("pcm16", randomSplit(seed))).toEqual(reference);
+  });
+  it("samples written into the input region in place (processInput, the server's base64 path) give the same events", async () => {
+    for (const encoding of ["mulaw", "pcm16"] as const) {
+      const reference = await run(encoding, whole);
+      const data = encodeSamples(audio.samples, encoding);
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const perSample = encoding === "pcm16" ? 2 : 1;
+      const detector = (await testEngine()).createDetector({ sampleRate: 8000, encoding });
+      const events: DetectorEvent[] = [];
+      for (let at = 0; at < bytes.length; at += 160 * perSample) {
+        const piece = bytes.subarray(at, at + 160 * perSample);
+        detector.inputRegion().set(piece);
+        events.push(...detector.processInput(piece.length / perSample));
+      }
+      events.push(...detector.flush());
+      expect(events).toEqual(reference);
+      const capacity = detector.inputRegion().length / perSample;
+      for (const bad of [capacity + 1, -1, 1.5, Number.NaN]) expect(() => detector.processInput(bad)).toThrow(DtmfInputError);
+      detector.close();
+      expect(() => detector.processInput(1)).toThrow(DtmfClosedError);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DigitCollector } from "../src/collector.js";
+import { seededRandom } from "../src/generator.js";
 import { DtmfOptionError } from "../src/errors.js";
 import { parseCollectRequest } from "../src/server/collect-request.js";
 import { KeyMerger } from "../src/server/key-merger.js";
@@ -76,6 +77,29 @@ describe("MediaClock and ReorderBuffer", () => {
     expect(r.push(2, 5, keep)).toEqual([]);
     expect(r.push(3, 6, keep)).toEqual([]);
     expect(r.push(4, 7, keep)).toEqual([5, 6, 7]); // 1 never came
+  });
+
+  it("inOrder() (the frame path without allocation) releases exactly what push() would, over random arrival orders", () => {
+    const random = seededRandom(7);
+    for (const modulo of [0, 65536]) {
+      const plain = new ReorderBuffer<number>(3, modulo), quick = new ReorderBuffer<number>(3, modulo);
+      const keep = (x: number) => x;
+      let next = modulo ? 65530 : 10;
+      let inOrderTaken = 0;
+      for (let n = 0; n < 2000; n++) {
+        // Mostly in order; sometimes swapped, replayed or lost.
+        const r = random();
+        const sequence = r < 0.8 ? next : r < 0.9 ? next + 1 : r < 0.95 ? next - 1 : next + 2;
+        const s = modulo ? ((sequence % modulo) + modulo) % modulo : sequence;
+        if (r < 0.8 || r >= 0.95) next = sequence + 1;
+        const expected = plain.push(s, n, keep);
+        const got = quick.inOrder(s) ? (inOrderTaken++, [n]) : quick.push(s, n, keep);
+        expect(got).toEqual(expected);
+      }
+      expect([quick.dropped, quick.reordered]).toEqual([plain.dropped, plain.reordered]);
+      expect(quick.drain()).toEqual(plain.drain());
+      expect(inOrderTaken).toBeGreaterThan(1000);
+    }
   });
 });
 

@@ -89,6 +89,10 @@ const SILENCE_MULAW = new Uint8Array(SILENCE_PIECE).fill(0xff);
 const SILENCE_ALAW = new Uint8Array(SILENCE_PIECE).fill(0xd5);
 const BYTES: Record<CallEncoding, number> = { mulaw: 1, alaw: 1, pcm16: 2 };
 
+/** The core's input region (Detector.inputRegion()) and a Buffer over it, for base64 decoding into it; renewed when the memory grows. */
+let regionBytes: Uint8Array | undefined;
+let regionBuffer: Buffer = Buffer.alloc(0);
+
 /** Channel scratch for de-interleaving stereo frames, grown to the largest frame (bounded by the message limit). */
 let scratch = [new Int16Array(1024), new Int16Array(1024)];
 
@@ -201,6 +205,31 @@ export class Call {
       this.take(0, this.parties[0].detector.process(left.subarray(0, samples)));
       this.take(1, this.parties[1].detector.process(right.subarray(0, samples)));
     }
+    this.advance(samples);
+  }
+
+  /**
+   * Bytes a base64 frame may decode to for frameBase64() to take it: a mono G.711 call's
+   * (one byte a sample, so any length is whole samples); 0 when it cannot (stereo, L16).
+   */
+  get base64DirectBytes(): number {
+    return this.channels === 1 && BYTES[this.encoding] === 1 && this.state === "streaming" ? this.parties[0].detector.inputRegion().length : 0;
+  }
+
+  /**
+   * frame() for a base64 payload, decoded straight into the core's input region (no scratch
+   * buffer, no copy). Only when the payload's decoded size bound is at most base64DirectBytes.
+   */
+  frameBase64(payload: string, timestampMs?: number): void {
+    if (this.state !== "streaming") return;
+    // The media clock first: a gap fill processes silence through the same region.
+    if (timestampMs !== undefined) this.place(timestampMs);
+    const detector = this.parties[0].detector;
+    const region = detector.inputRegion();
+    if (region !== regionBytes) { regionBytes = region; regionBuffer = Buffer.from(region.buffer, region.byteOffset, region.byteLength); }
+    const samples = regionBuffer.write(payload, 0, "base64");
+    this.stats.frames++;
+    this.take(0, detector.processInput(samples));
     this.advance(samples);
   }
 

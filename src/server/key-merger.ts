@@ -22,6 +22,9 @@
  */
 import type { DtmfDigit } from "../keys.js";
 
+/** advance()'s answer when nothing is released (most frames). */
+const NONE: readonly MergedKey[] = Object.freeze([]);
+
 export type KeySource = "inband" | "platform" | "rfc4733";
 
 /** A key report from outside the audio. Times in media samples; unknown ones undefined. */
@@ -135,16 +138,17 @@ export class KeyMerger {
   }
 
   /** Media time has reached `position`: held out-of-band presses whose hold expired end. */
-  advance(position: number): MergedKey[] {
-    const out: MergedKey[] = [];
+  advance(position: number): readonly MergedKey[] {
+    // Called on every frame: no array unless a held press is released.
+    let out: MergedKey[] | undefined;
     for (const p of this.presses) {
-      if (p.holdUntil !== undefined && p.holdUntil <= position && !p.dtmfSent) out.push(this.releaseHeld(p, position));
+      if (p.holdUntil !== undefined && p.holdUntil <= position && !p.dtmfSent) (out ??= []).push(this.releaseHeld(p, position));
     }
     const before = position - this.options.retainSamples;
     if (this.presses.length > 0 && this.presses[0].end < before) {
       this.presses = this.presses.filter((p) => p.end >= before || !p.dtmfSent);
     }
-    return out;
+    return out ?? NONE;
   }
 
   /** End of call: every press still open gets its dtmf (out-of-band presses not yet ended included). */

@@ -87,6 +87,18 @@ export class ReorderBuffer<T> {
 
   private next(n: number): number { return this.modulo === 0 ? n + 1 : (n + 1) % this.modulo; }
 
+  /**
+   * The common case without allocating: frame `sequence` is the next expected and none is
+   * waiting. Then it counts as taken (as push() would release it alone) and true is returned:
+   * the caller uses the frame at once. Otherwise nothing changes: push() it.
+   */
+  inOrder(sequence: number): boolean {
+    if (this.waiting.size !== 0) return false;
+    if (this.expected !== undefined && this.distance(this.expected, sequence) !== 0) return false;
+    this.expected = this.next(sequence);
+    return true;
+  }
+
   /** Takes frame `sequence`; `keep` copies it if it must wait. Returns the frames to release, in order. */
   push(sequence: number, frame: T, keep: (frame: T) => T): T[] {
     if (this.expected === undefined) this.expected = sequence;

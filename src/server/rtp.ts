@@ -83,7 +83,8 @@ class RtpStream {
     const call = this.begin(p.pt);
     const encoding = this.encodingOf(p.pt);
     if (encoding !== call.encoding) throw new DtmfProtocolError("rtp", `payload type ${p.pt} (${encoding}) in a ${call.encoding} call`);
-    for (const q of this.reorder.push(p.sequence, p, (x) => ({ ...x, payload: Buffer.from(x.payload) }))) this.audio(call, q);
+    if (this.reorder.inOrder(p.sequence)) this.audio(call, p); // the common case, without allocating
+    else for (const q of this.reorder.push(p.sequence, p, (x) => ({ ...x, payload: Buffer.from(x.payload) }))) this.audio(call, q);
     call.stats.outOfOrder = this.reorder.dropped + this.reorder.reordered;
   }
 

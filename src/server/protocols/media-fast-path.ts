@@ -23,6 +23,8 @@ export interface MediaFields {
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c, OPEN = 0x7b, CLOSE = 0x7d;
 const key = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
+/** The usual track's value, returned as one constant string instead of a new one per message. */
+const INBOUND = key("inbound");
 const EVENT = key("event"), MEDIA = key("media"), TRACK = key("track"), CHUNK = key("chunk"), TIMESTAMP = key("timestamp"), PAYLOAD = key("payload");
 /** Longest chunk / timestamp digits taken (beyond: full parse). */
 const MAX_DIGITS = 15;
@@ -72,7 +74,7 @@ export function readMediaFast(data: Buffer): MediaFields | undefined {
         if (is(data, kStart, kEnd, EVENT)) eventIsMedia = is(data, vStart, vEnd, MEDIA);
         else if (is(data, kStart, kEnd, MEDIA)) return undefined;
       } else if (is(data, kStart, kEnd, PAYLOAD)) payload = data.toString("latin1", vStart, vEnd);
-      else if (is(data, kStart, kEnd, TRACK)) track = data.toString("latin1", vStart, vEnd);
+      else if (is(data, kStart, kEnd, TRACK)) track = is(data, vStart, vEnd, INBOUND) ? "inbound" : data.toString("latin1", vStart, vEnd);
       else if (is(data, kStart, kEnd, CHUNK)) { chunk = digitsValue(data, vStart, vEnd); if (chunk === undefined) return undefined; }
       else if (is(data, kStart, kEnd, TIMESTAMP)) { timestampMs = digitsValue(data, vStart, vEnd); if (timestampMs === undefined) return undefined; }
     } else if (c === OPEN) {

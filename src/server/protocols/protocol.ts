@@ -80,6 +80,14 @@ export function requireCall(host: StreamHost, protocol: string, what: string): C
   return call;
 }
 
+/** The most bytes base64 `payload` can decode to; throws unless it is a string within `maxBytes`. */
+export function base64Bound(protocol: string, payload: unknown, maxBytes: number): number {
+  if (typeof payload !== "string") throw new DtmfProtocolError(protocol, "media.payload must be a base64 string");
+  const bound = Math.ceil((payload.length * 3) / 4);
+  if (bound > maxBytes) throw new DtmfProtocolError(protocol, `media.payload decodes to more than ${maxBytes} bytes`);
+  return bound;
+}
+
 /** Scratch for base64 media payloads, decoded straight into it (no allocation per frame). */
 let scratch = Buffer.allocUnsafeSlow(0);
 
@@ -88,10 +96,8 @@ let scratch = Buffer.allocUnsafeSlow(0);
  * the next call). `maxBytes` bounds the decoded size before anything is decoded.
  */
 export function decodeBase64(protocol: string, payload: unknown, maxBytes: number): Buffer {
-  if (typeof payload !== "string") throw new DtmfProtocolError(protocol, "media.payload must be a base64 string");
-  const bound = Math.ceil((payload.length * 3) / 4);
-  if (bound > maxBytes) throw new DtmfProtocolError(protocol, `media.payload decodes to more than ${maxBytes} bytes`);
+  const bound = base64Bound(protocol, payload, maxBytes);
   if (scratch.length < bound) scratch = Buffer.allocUnsafeSlow(Math.max(bound, 4096));
-  const n = scratch.write(payload, 0, "base64");
+  const n = scratch.write(payload as string, 0, "base64");
   return scratch.subarray(0, n);
 }

@@ -20,7 +20,7 @@ import { ReorderBuffer } from "../media-clock.js";
 import type { MediaFields } from "./media-fast-path.js";
 import { normaliseDirection } from "../payload-formats.js";
 import {
-  type ProtocolName, type StreamHost, type StreamProtocol, controlMessage, decodeBase64, numberField, objectField, requireCall, stringField,
+  type ProtocolName, type StreamHost, type StreamProtocol, base64Bound, controlMessage, decodeBase64, numberField, objectField, requireCall, stringField,
 } from "./protocol.js";
 
 const ENCODINGS: Record<string, CallEncoding> = {
@@ -113,7 +113,16 @@ export class TwilioLikeProtocol implements StreamProtocol {
 
   /** The cheap frame path (media-fast-path.ts): the fields of a media message read without JSON.parse. */
   mediaFields(fields: MediaFields): void {
-    this.frame(fields.track, fields.payload, fields.timestampMs, fields.chunk);
+    const call = requireCall(this.host, this.name, "media");
+    const { track, payload, chunk } = fields;
+    if (track !== undefined && !track.startsWith("inbound")) return;
+    // The common case (G.711, in order): decoded straight into the detector's input region.
+    const direct = call.base64DirectBytes;
+    if (direct > 0 && base64Bound(this.name, payload, this.maxFrameBytes) <= direct && (chunk === undefined || this.reorder.inOrder(chunk))) {
+      call.frameBase64(payload, fields.timestampMs);
+      return;
+    }
+    this.frame(track, payload, fields.timestampMs, chunk);
   }
 
   private frame(track: string | undefined, payload: unknown, timestampMs: number | undefined, chunk: number | undefined): void {
@@ -124,7 +133,7 @@ export class TwilioLikeProtocol implements StreamProtocol {
       if (bytes.length % 2 !== 0) throw new DtmfProtocolError(this.name, `an L16 payload must be an even number of bytes; received ${bytes.length}`);
       bytes.swap16();
     }
-    if (chunk === undefined) { call.frame(bytes, timestampMs); return; }
+    if (chunk === undefined || this.reorder.inOrder(chunk)) { call.frame(bytes, timestampMs); return; }
     const ready = this.reorder.push(chunk, { bytes, timestampMs }, (f) => ({ bytes: Uint8Array.from(f.bytes), timestampMs: f.timestampMs }));
     call.stats.outOfOrder = this.reorder.dropped + this.reorder.reordered;
     for (const f of ready) call.frame(f.bytes, f.timestampMs);
