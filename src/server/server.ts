@@ -6,6 +6,7 @@
  * is shared between calls but the engine and the sinks, so an error in one call ends (at
  * most) that call. Default bind: 127.0.0.1.
  */
+import { nodePost } from "./http-post.js";
 import { EventEmitter } from "node:events";
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import { type IncomingMessage, type Server as HttpServer, createServer } from "node:http";
@@ -104,6 +105,8 @@ export class DtmfServer extends EventEmitter {
   /** Event-loop delay, and the last webhook latencies (payload produced → 2xx), for /stats. */
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly webhookLatencies: number[] = [];
+  /** Closes the webhook transport's keep-alive connections (http-post.ts). */
+  private readonly closeTransport?: () => void;
 
   /** @internal Use startServer(). */
   constructor(readonly engine: DtmfEngine, settings: ServeSettings, readonly tuning: DetectorTuning, private readonly options: StartServerOptions) {
@@ -122,11 +125,15 @@ export class DtmfServer extends EventEmitter {
       outbox: () => ({ depth: this.outboxDepth, limit: settings.outboxMaxRecords }),
       loopLagSeconds: () => ({ p50: this.loopDelay.percentile(50) / 1e9, p99: this.loopDelay.percentile(99) / 1e9, max: this.loopDelay.max / 1e9 }),
     });
+    // The webhook's transport: node:http keep-alive (http-post.ts) unless a fetch is given.
+    const post = settings.webhook && !options.webhookOptions?.fetch ? nodePost(settings.webhookConcurrency) : undefined;
+    this.closeTransport = post?.close;
+    const transport = options.webhookOptions?.fetch ?? post?.fetch ?? fetch;
     if (settings.webhook && settings.outboxDir) {
       this.outboxSink = new OutboxWebhookSink({
         url: settings.webhook, dir: settings.outboxDir, concurrency: settings.webhookConcurrency, maxRecords: settings.outboxMaxRecords,
         maxDelayMs: settings.webhookMaxDelayMs, secret: settings.webhookSecret, timeoutMs: options.webhookOptions?.timeoutMs,
-        headers: options.webhookOptions?.headers, fetch: options.webhookOptions?.fetch, clock: this.clock,
+        headers: options.webhookOptions?.headers, fetch: transport, clock: this.clock,
         onDelivered: (record, latencyMs) => {
           this.totals.delivered++;
           if (this.webhookLatencies.length >= LATENCY_SAMPLES) this.webhookLatencies.splice(0, LATENCY_SAMPLES / 2);
@@ -138,8 +145,8 @@ export class DtmfServer extends EventEmitter {
       });
       this.sinks.push(this.outboxSink);
     } else if (settings.webhook) {
-      const signed = settings.webhookSecret ? signingFetch(settings.webhookSecret, options.webhookOptions?.fetch ?? fetch, this.clock) : undefined;
-      const sink = new WebhookSink({ maxAttempts: settings.webhookMaxAttempts, ...(options.webhookOptions ?? {}), ...(signed ? { fetch: signed } : {}), url: settings.webhook });
+      const signed = settings.webhookSecret ? signingFetch(settings.webhookSecret, transport, this.clock) : undefined;
+      const sink = new WebhookSink({ maxAttempts: settings.webhookMaxAttempts, ...(options.webhookOptions ?? {}), fetch: signed ?? transport, url: settings.webhook });
       this.sinks.push(new WebhookPayloadSink(sink, settings.webhookConcurrency, (record, error, latencyMs) => {
         if (error === undefined) {
           this.totals.delivered++;
@@ -394,6 +401,7 @@ export class DtmfServer extends EventEmitter {
     clearTimeout(timer);
     if (!drained) this.warn(undefined, `shutdown: gave up waiting for the sinks after ${drainMs} ms (${this.outboxDepth} webhook payloads not delivered${this.outboxSink ? `; they stay in ${this.settings.outboxDir} and are sent after the restart` : ""})`);
     await this.outboxSink?.close();
+    this.closeTransport?.();
     await new Promise<void>((done) => this.wss.close(() => done()));
     this.http.closeAllConnections();
     if (this.privateHttp) { this.privateHttp.closeAllConnections(); await new Promise<void>((done) => this.privateHttp!.close(() => done())); }
