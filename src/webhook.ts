@@ -277,7 +277,8 @@ export class WebhookSink {
 /**
  * Node's synchronous hash, where the runtime has it (process.getBuiltinModule: Node >= 20.16;
  * not in a browser): Web Crypto's digest costs a promise, a copy and a buffer transfer per
- * payload, which bench/serve-load.mjs's profile showed at a tenth of the server's CPU.
+ * payload, which a bench/serve-load.mjs --flat-out profile showed at 8 % of the server's sampled time
+ * (bench/profile-share.mjs; docs/serve.md, Load).
  */
 const nodeHash = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:crypto") as
   | { createHash(algorithm: "sha256"): { update(data: string, encoding: "utf8"): { digest(encoding: "hex"): string } } }

@@ -2,10 +2,10 @@
  * The server's webhook transport: the part of fetch() the webhook sinks use (a POST with a
  * string body, redirect "manual", an AbortSignal; the answer's status, statusText, headers,
  * and its body read as a stream or whole), on node:http / node:https with one keep-alive
- * agent. Global fetch (undici) costs about three times the CPU per POST (its Request and
- * Response objects, web streams): 350 against 123 µs of CPU per POST measured on the shared
- * 2-vCPU machine, which at 1,500 calls with a key every 2 s each (750 POSTs a second) is a
- * quarter of a core. The sinks keep every rule of their own (retries, the redirect policy,
+ * agent. Global fetch (undici) costs about twice the CPU per POST (its Request and Response
+ * objects, web streams): 286 against 131 µs per POST through the same WebhookSink
+ * (`node bench/webhook-post.mjs`, shared 2-vCPU machine, load average 17), which at 1,500
+ * calls with a key every 2 s each (750 POSTs a second) is an eighth of a core. The sinks keep every rule of their own (retries, the redirect policy,
  * the bounded body read, timeouts through the signal); a fetch given in
  * StartServerOptions.webhookOptions.fetch replaces this one.
  */
