@@ -40,6 +40,8 @@ const MAX_DELAY_MS = 1000;
 const PIECE_MS = 20;
 /** The notch fits on up to this much of a key's tone before the part being sent, ms. */
 const FIT_BACK_MS = 250;
+/** Sent spans remembered for the leak count (a key confirmed late looks back at most the delay). */
+const SENT_SPANS_KEPT = 8;
 /** Surrounding level for comfort noise: the last 20 blocks of 10 ms outside spans. */
 const LEVEL_BLOCKS = 20;
 const LEVEL_BLOCK_MS = 10;
@@ -60,6 +62,16 @@ export interface LiveRedactorOptions extends DetectorTuning {
   /** Also redact DTMF-like pairs shorter than a key. Default false. */
   fragments?: boolean;
   fragmentLevelDbm0?: number;
+  /**
+   * Redact from a key candidate's onset, not from its confirmation: any DTMF-like pair (the
+   * fragment finder's test) with both tones above the detector's own level floor
+   * (`minLevelDbm0`, default −45 dBm0) is removed while it lasts, whether or not the detector
+   * confirms it. A key the detector confirms later than the delay allows is then already being
+   * removed from its onset (the finder sees a pair within 24 ms: one 16 ms window and half a
+   * window of stagger), so nothing of it leaks; the cost is the speech the finder takes for a
+   * pair (measured by `npm run bench -- --only redact` on the talk-off excerpts). Default false.
+   */
+  candidates?: boolean;
   /** Called with each detector event, as process() returns them. */
   onEvent?: (event: DetectorEvent) => void;
   engine: DtmfEngine;
@@ -88,7 +100,7 @@ export interface LiveResult<T extends AudioChunk = AudioChunk> {
   events: readonly DetectorEvent[];
 }
 
-const KNOWN = new Set(["sampleRate", "encoding", "method", "delayMs", "guardBeforeMs", "guardAfterMs", "fragments", "fragmentLevelDbm0", "onEvent", "engine",
+const KNOWN = new Set(["sampleRate", "encoding", "method", "delayMs", "guardBeforeMs", "guardAfterMs", "fragments", "fragmentLevelDbm0", "candidates", "onEvent", "engine",
   "minLevelDbm0", "normalTwistDb", "reverseTwistDb", "peakRatioDb", "purityDb", "pressPurityDb", "frequencyTolerancePct", "minToneMs", "gapMs", "keys"]);
 
 export class LiveRedactor {
@@ -105,6 +117,9 @@ export class LiveRedactor {
 
   private readonly detector: Detector;
   private readonly scanner: FragmentScanner | undefined;
+  readonly candidates: boolean;
+  /** Spans already sent, [start, end), the last few: what of a late key's onset they covered is not a leak. */
+  private readonly sentSpans: [number, number][] = [];
   private readonly codec: SampleCodec;
   private readonly bps: number;
   private readonly guardBefore: number;
@@ -135,12 +150,14 @@ export class LiveRedactor {
     if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
     for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new DtmfOptionError(key, "one of the live redactor options", "an unknown option");
     const { engine, method = DEFAULT_METHOD, delayMs = LIVE_DELAY_MS, guardBeforeMs = GUARD_BEFORE_MS, guardAfterMs = GUARD_AFTER_MS,
-      fragments = false, fragmentLevelDbm0 = FRAGMENT_LEVEL_DBM0, onEvent, ...detectorOptions } = options;
+      fragments = false, fragmentLevelDbm0, candidates = false, onEvent, ...detectorOptions } = options;
     if (!METHODS.includes(method)) throw new DtmfOptionError("method", `one of ${METHODS.join(", ")}`, method);
     checkNumber("delayMs", delayMs, 0, MAX_DELAY_MS);
     checkNumber("guardBeforeMs", guardBeforeMs, 0, MAX_GUARD_MS);
     checkNumber("guardAfterMs", guardAfterMs, 0, MAX_GUARD_MS);
-    checkNumber("fragmentLevelDbm0", fragmentLevelDbm0, -70, 0);
+    if (fragmentLevelDbm0 !== undefined) checkNumber("fragmentLevelDbm0", fragmentLevelDbm0, -70, 0);
+    if (typeof fragments !== "boolean") throw new DtmfOptionError("fragments", "true or false", fragments);
+    if (typeof candidates !== "boolean") throw new DtmfOptionError("candidates", "true or false", candidates);
     if (onEvent !== undefined && typeof onEvent !== "function") throw new DtmfOptionError("onEvent", "a function", onEvent);
     if (typeof engine !== "object" || engine === null || typeof (engine as DtmfEngine).createDetector !== "function") {
       throw new DtmfOptionError("engine", "a DtmfEngine (await DtmfEngine.create())", engine);
@@ -171,7 +188,10 @@ export class LiveRedactor {
     this.silence = new Uint8Array(this.bps);
     this.codec.silence(new DataView(this.silence.buffer), 0);
     this.detector = engine.createDetector(detectorOptions);
-    this.scanner = fragments ? new FragmentScanner(rate, fragmentLevelDbm0) : undefined;
+    // Candidates: the finder's floor is the detector's (what it could still confirm), unless a fragment level is given lower.
+    const level = candidates ? Math.min(fragmentLevelDbm0 ?? resolved.minLevelDbm0, resolved.minLevelDbm0) : (fragmentLevelDbm0 ?? FRAGMENT_LEVEL_DBM0);
+    this.candidates = candidates;
+    this.scanner = fragments || candidates ? new FragmentScanner(rate, level) : undefined;
   }
 
   /** Samples taken in so far (media time of the input). */
@@ -298,7 +318,7 @@ export class LiveRedactor {
   private open(key: LiveKey): void {
     const sent = this.outPos;
     const kind = key.kind;
-    if (kind === "key") this.leakedSamples += Math.max(0, Math.min(sent, key.t1) - key.t0);
+    if (kind === "key") this.leakedSamples += this.uncovered(key.t0, Math.min(sent, key.t1));
     const start = Math.max(key.t0 - this.guardBefore, sent, 0);
     const last = this.spans[this.spans.length - 1];
     const end = key.open ? Number.POSITIVE_INFINITY : key.t1 + this.guardAfter;
@@ -337,6 +357,16 @@ export class LiveRedactor {
     if (span.keys.every((k) => !k.open)) span.end = Math.max(...span.keys.map((k) => k.t1)) + this.guardAfter;
   }
 
+  /** Samples of [a, b) (already sent) that no span redacted. */
+  private uncovered(a: number, b: number): number {
+    if (b <= a) return 0;
+    const covered = [...this.sentSpans, ...this.spans.map((s): [number, number] => [s.start, s.end])]
+      .map(([s, e]): [number, number] => [Math.max(a, s), Math.min(b, e)]).filter(([s, e]) => e > s).sort((p, q) => p[0] - q[0]);
+    let n = 0, at = a;
+    for (const [s, e] of covered) { if (s > at) n += s - at; at = Math.max(at, e); }
+    return n + Math.max(0, b - at);
+  }
+
   private overlapsKey(t0: number, t1: number): boolean {
     return this.spans.some((s) => s.keys.some((k) => k.kind === "key" && k.t0 < t1 && t0 < k.t1));
   }
@@ -358,7 +388,11 @@ export class LiveRedactor {
     }
     this.track(first, last);
     // Spans wholly sent are done.
-    while (this.spans.length && this.spans[0].end <= last) this.spans.shift();
+    while (this.spans.length && this.spans[0].end <= last) {
+      const done = this.spans.shift()!;
+      this.sentSpans.push([done.start, done.end]);
+      if (this.sentSpans.length > SENT_SPANS_KEPT) this.sentSpans.shift();
+    }
   }
 
   /**
