@@ -23,6 +23,12 @@ import type { FoundKey } from "./spans.js";
 
 /** Window length, ms: 62.5 Hz bins at any rate, so 697 and 770 Hz (73 Hz apart) are told apart. */
 const WINDOW_MS = 16;
+/**
+ * Windows start every half window, ms: a tone's onset lies at most this much before the first
+ * window found to hold it (the window before it, half a window earlier, did not), so a span
+ * opened on a candidate starts this much (plus the guard) before that window.
+ */
+export const FRAGMENT_HOP_MS = WINDOW_MS / 2;
 /** Each frequency of the pair must exceed the others of its group by this, dB. */
 const FRAGMENT_PEAK_RATIO_DB = 6;
 /**

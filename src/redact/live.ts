@@ -19,7 +19,7 @@ import { type DetectorTuning, type Encoding, checkNumber, resolveOptions } from 
 import { dbm0ToPower } from "../levels.js";
 import { type SampleCodec, encodingCodec } from "./codec.js";
 import { followTone } from "./tones.js";
-import { FragmentScanner } from "./fragments.js";
+import { FRAGMENT_HOP_MS, FragmentScanner } from "./fragments.js";
 import { DEFAULT_METHOD, METHODS, type RedactMethod, applyMethod, type KeyJob } from "./methods.js";
 import { FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, msToSamples } from "./spans.js";
 
@@ -145,6 +145,8 @@ export class LiveRedactor {
   /** A keydown means the tone lasted minToneMs from its onset; a fragment, at least 12 ms (fragments.ts). */
   private readonly minTone: number;
   private readonly minFragment: number;
+  /** Candidates: how much earlier than the guard alone a candidate's span starts (FRAGMENT_HOP_MS), samples. */
+  private readonly candidateLead: number;
 
   constructor(options: LiveRedactorOptions) {
     if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
@@ -191,6 +193,7 @@ export class LiveRedactor {
     // Candidates: the finder's floor is the detector's (what it could still confirm), unless a fragment level is given lower.
     const level = candidates ? Math.min(fragmentLevelDbm0 ?? resolved.minLevelDbm0, resolved.minLevelDbm0) : (fragmentLevelDbm0 ?? FRAGMENT_LEVEL_DBM0);
     this.candidates = candidates;
+    this.candidateLead = candidates ? msToSamples(FRAGMENT_HOP_MS, rate) : 0;
     this.scanner = fragments || candidates ? new FragmentScanner(rate, level) : undefined;
   }
 
@@ -319,7 +322,7 @@ export class LiveRedactor {
     const sent = this.outPos;
     const kind = key.kind;
     if (kind === "key") this.leakedSamples += this.uncovered(key.t0, Math.min(sent, key.t1));
-    const start = Math.max(key.t0 - this.guardBefore, sent, 0);
+    const start = Math.max(key.t0 - this.guardBefore - (kind === "fragment" ? this.candidateLead : 0), sent, 0);
     const last = this.spans[this.spans.length - 1];
     const end = key.open ? Number.POSITIVE_INFINITY : key.t1 + this.guardAfter;
     if (last && start <= last.end) {
