@@ -100,11 +100,11 @@ describe("LiveRedactor", () => {
     r.close();
   });
 
-  for (const method of ["silence"] as RedactMethod[]) {
-    it(`${method}: any chunking (1 sample, 20 ms, odd sizes, whole) gives the same output`, () => {
+  for (const [method, candidates] of [["silence", false], ["silence", true]] as [RedactMethod, boolean][]) {
+    it(`${method}${candidates ? ", candidates" : ""}: any chunking (1 sample, 20 ms, odd sizes, whole) gives the same output`, () => {
       const input = bytesOf("pcm16", audio.samples);
       const outputs = [[1], [160], [37, 333, 7], [audio.samples.length]].map((sizes) => {
-        const r = new LiveRedactor({ engine, method });
+        const r = new LiveRedactor({ engine, method, candidates });
         const { output } = runLive(r, input, sizes);
         r.close();
         return Buffer.from(output);

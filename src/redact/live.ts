@@ -284,7 +284,8 @@ export class LiveRedactor {
     if (this.scanner && floats) {
       this.fragmentsEnded(this.scanner.push(floats));
       const open = this.scanner.open;
-      if (open && !this.overlapsKey(open.t0, Number.POSITIVE_INFINITY) && !this.findFragment(open.t0)) this.open({ ...open, t1: Number.POSITIVE_INFINITY, open: true });
+      if (open && this.overlapsKey(open.t0, Number.POSITIVE_INFINITY)) this.widenKeySpan(open);
+      else if (open && !this.findFragment(open.t0)) this.open({ ...open, t1: Number.POSITIVE_INFINITY, open: true });
     }
   }
 
@@ -305,7 +306,7 @@ export class LiveRedactor {
   /** Fragments the scanner saw end: their spans close (or open and close, if never seen open). */
   private fragmentsEnded(ended: FoundKey[]): void {
     for (const f of ended) {
-      if (this.overlapsKey(f.t0, f.t1)) continue;
+      if (this.overlapsKey(f.t0, f.t1)) { this.widenKeySpan(f); continue; }
       const found = this.findFragment(f.t0);
       if (!found) {
         this.open({ ...f, open: false });
@@ -326,6 +327,7 @@ export class LiveRedactor {
     const last = this.spans[this.spans.length - 1];
     const end = key.open ? Number.POSITIVE_INFINITY : key.t1 + this.guardAfter;
     if (last && start <= last.end) {
+      this.widen(last, start);
       last.end = key.open ? Number.POSITIVE_INFINITY : Math.max(last.end, end);
       if (kind === "key") last.keys = last.keys.filter((k) => k.kind === "key" || !(k.t0 < key.t1 && key.t0 < k.t1));
       last.keys.push(key);
@@ -333,6 +335,25 @@ export class LiveRedactor {
       this.spans.push({ start, end, keys: [key], noiseRms: this.surroundingRms(), seed: (Math.imul(start, 0x9e3779b1) >>> 0) });
       this.spansRedacted++;
     }
+  }
+
+  /**
+   * A span's start moved earlier (never over what is sent, nor into the span before it). With
+   * this, a key's span starts at the earlier of its own onset − guard and an overlapping
+   * pair's start − guard − lead, whichever of the two was found first: the output does not
+   * depend on the chunking, which decides only the order in which they are seen.
+   */
+  private widen(span: LiveSpan, start: number): void {
+    const i = this.spans.indexOf(span);
+    const floor = Math.max(this.outPos, 0, i > 0 ? this.spans[i - 1].end : 0);
+    span.start = Math.min(span.start, Math.max(start, floor));
+  }
+
+  /** A pair found over a key already known: the key's span starts no later than the pair's would. */
+  private widenKeySpan(f: FoundKey): void {
+    const t1 = f.t1;
+    const span = this.spans.find((s) => s.keys.some((k) => k.kind === "key" && k.t0 < t1 && f.t0 < k.t1));
+    if (span) this.widen(span, f.t0 - this.guardBefore - this.candidateLead);
   }
 
   /** A press over: its end, measured frequencies; the span closes at end + guard. */
