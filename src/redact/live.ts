@@ -271,11 +271,14 @@ export class LiveRedactor {
     const n = piece.length / this.bps;
     const view = new DataView(piece.buffer, piece.byteOffset, piece.byteLength);
     const floats = this.scanner ? new Float64Array(n) : undefined;
+    // The bytes in at most two runs (the ring wraps once at most: a piece is shorter than the ring).
+    const slot0 = this.inPos % this.capacity;
+    const head = Math.min(n, this.capacity - slot0);
+    this.ringBytes.set(piece.subarray(0, head * this.bps), slot0 * this.bps);
+    if (head < n) this.ringBytes.set(piece.subarray(head * this.bps), 0);
     for (let i = 0; i < n; i++) {
-      const slot = (this.inPos + i) % this.capacity;
-      this.ringBytes.set(piece.subarray(i * this.bps, (i + 1) * this.bps), slot * this.bps);
       const v = this.codec.read(view, i * this.bps);
-      this.ring[slot] = v;
+      this.ring[(slot0 + i) % this.capacity] = v;
       if (floats) floats[i] = v;
     }
     const detected = this.detector.process(piece);
@@ -399,10 +402,14 @@ export class LiveRedactor {
   private emit(n: number, out: Uint8Array): void {
     const first = this.outPos;
     this.outPos += n;
-    for (let i = 0; i < n; i++) {
-      const p = first + i;
-      if (p < 0) out.set(this.silence, i * this.bps);
-      else out.set(this.ringBytes.subarray((p % this.capacity) * this.bps, (p % this.capacity + 1) * this.bps), i * this.bps);
+    // The first delaySamples of a stream are silence; then the delayed bytes, in at most two runs of the ring.
+    let i = 0;
+    for (; i < n && first + i < 0; i++) out.set(this.silence, i * this.bps);
+    while (i < n) {
+      const slot = (first + i) % this.capacity;
+      const run = Math.min(n - i, this.capacity - slot);
+      out.set(this.ringBytes.subarray(slot * this.bps, (slot + run) * this.bps), i * this.bps);
+      i += run;
     }
     const last = first + n;
     this.follow();
@@ -444,9 +451,11 @@ export class LiveRedactor {
   /** Redacts samples [a, b) of `span` into `out` (whose first sample is `first`). */
   private redact(span: LiveSpan, a: number, b: number, first: number, out: Uint8Array): void {
     // The audio the method may look at: the span's part still in the delay line (and before a, for the fit).
+    // Only the notch fits on context (before a, and the look-ahead after b); the other methods replace [a, b) from the span's own parameters.
     const oldest = Math.max(0, this.inPos - this.capacity + 1);
-    const lo = Math.max(span.start, oldest, a - this.fitBack);
-    const hi = Math.min(span.end, this.inPos);
+    const notch = this.method === "notch";
+    const lo = notch ? Math.max(span.start, oldest, a - this.fitBack) : a;
+    const hi = notch ? Math.min(span.end, this.inPos) : b;
     const x = new Float64Array(hi - lo);
     for (let p = lo; p < hi; p++) x[p - lo] = this.ring[p % this.capacity];
     const y = Float64Array.from(x);
