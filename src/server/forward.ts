@@ -118,6 +118,7 @@ export class StreamForwarder {
   private state: "waiting" | "connecting" | "open" | "backoff" | "ending" | "done" = "waiting";
   private ending = false;
   private readonly preamble: Item[] = [];
+  private preambleBytes = 0;
   private sawMedia = false;
   private queue: Item[] = [];
   private queuedBytes = 0;
@@ -255,7 +256,13 @@ export class StreamForwarder {
 
   private text(text: string): void {
     const item: Item = { data: text, media: false, bytes: Buffer.byteLength(text), audio: 0 };
-    if (!this.sawMedia && this.preamble.length < MAX_PREAMBLE) { this.preamble.push(item); if (this.state === "open") this.sendNow(item); return; }
+    // Kept for replay within the same byte bound as the queue (a text message is at most maxMessageBytes).
+    if (!this.sawMedia && this.preamble.length < MAX_PREAMBLE && this.preambleBytes + item.bytes <= this.hub.settings.forwardMaxBufferedBytes) {
+      this.preamble.push(item);
+      this.preambleBytes += item.bytes;
+      if (this.state === "open") this.sendNow(item);
+      return;
+    }
     this.send(item);
   }
 
