@@ -208,6 +208,34 @@ describe("serve --forward-url: mod_audio_fork stereo (binary L16, 16 kHz)", () =
   });
 });
 
+describe("serve --forward-url: Telnyx (JSON, base64 big-endian L16, 16 kHz)", () => {
+  it("the forwarded payloads stay big-endian: what a LiveRedactor makes of the little-endian audio, swapped back", async () => {
+    const recorder = await new Recorder().ready();
+    const server = await startServer({ port: 0, engine, forwardUrl: `${recorder.url}/{protocol}/{callId}`, forwardMaxBufferedBytes: 1 << 20 });
+    const audio = callAudio({ keys: "73", toneMs: 80, gapMs: 300, leadMs: 400, tailMs: 500, sampleRate: 16000 }, 0.3);
+    const le = frames(pcm16le(audio), 640);
+    const client = await open(`${server.url}/telnyx`);
+    const ended = callEnded(server, "v3:call-1");
+    client.json({ event: "connected", version: "1.0.0" });
+    client.json({ event: "start", sequence_number: "1", stream_id: "s-1", start: { call_control_id: "v3:call-1", media_format: { encoding: "L16", sample_rate: 16000, channels: 1 } } });
+    le.forEach((f, i) => client.json({ event: "media", sequence_number: String(i + 2), stream_id: "s-1", media: { track: "inbound", chunk: String(i + 1), timestamp: String(i * 20), payload: Buffer.from(f).swap16().toString("base64") } }));
+    client.json({ event: "stop", stream_id: "s-1" });
+    await ended;
+    client.close();
+    const rec = await recorder.connected(1);
+    await rec.closed;
+    expect(rec.path).toBe(`/telnyx/${encodeURIComponent("v3:call-1")}`);
+    const media = rec.messages.map((m) => JSON.parse(m.data.toString())).filter((m) => m.event === "media");
+    expect(media).toHaveLength(le.length);
+    const forwardedBe = Buffer.concat(media.map((m) => Buffer.from(m.media.payload, "base64")));
+    expect(forwardedBe.equals(expected(le, "pcm16", 16000, true).swap16())).toBe(true);
+    expect(decodeKeys(Buffer.from(forwardedBe).swap16(), "pcm16", 16000)).toEqual([]);
+    expect(decodeKeys(pcm16le(audio), "pcm16", 16000, {}).map((k) => k.digit).join("")).toBe("73");
+    await server.close();
+    await recorder.close();
+  });
+});
+
 describe("serve --forward-url: bounds", () => {
   it("a target that never answers the handshake: frames beyond forwardMaxBufferedBytes are dropped and counted", async () => {
     // A TCP listener that takes the connection and says nothing (the WebSocket handshake never ends).
@@ -263,4 +291,3 @@ describe("serve --forward-url: bounds", () => {
   });
 });
 
-void pcm16le;
