@@ -28,7 +28,7 @@ const ulaw = encodeSamples(mixed, "mulaw");
 const payloads = [];
 for (let at = 0; at + 160 <= ulaw.length; at += 160) payloads.push(Buffer.from(ulaw.subarray(at, at + 160)).toString("base64"));
 
-async function run(engine, forward) {
+async function run(engine, forward, candidates = true) {
   const recorder = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise((r) => recorder.once("listening", r));
   let received = 0;
@@ -36,8 +36,9 @@ async function run(engine, forward) {
   recorder.on("connection", (ws) => { closed.push(new Promise((r) => ws.once("close", r))); ws.on("message", () => { received++; }); });
   const server = await startServer({
     port: 0, engine, payloads: ["dtmf"], maxCalls: CALLS + 10,
-    ...(forward ? { forwardUrl: `ws://127.0.0.1:${recorder.address().port}/{callId}`, redactMethod: forward, forwardMaxBufferedBytes: 64 << 20 } : {}),
+    ...(forward ? { forwardUrl: `ws://127.0.0.1:${recorder.address().port}/{callId}`, redactMethod: forward, redactCandidates: candidates, forwardMaxBufferedBytes: 64 << 20 } : {}),
   });
+  server.setMaxListeners(CALLS + 10);
   let keysFound = 0;
   server.on("payload", () => { keysFound++; });
   const cpu0 = process.cpuUsage();
@@ -62,13 +63,13 @@ async function run(engine, forward) {
   const stats = server.stats();
   await server.close();
   await new Promise((r) => recorder.close(r));
-  return { mode: forward ? `forward, ${forward}` : "detect only", cpuS, wallS, mediaPerCpuS: (CALLS * SECONDS) / cpuS, keys: keysFound, forwardedFrames: stats.forward?.frames ?? 0, dropped: (stats.forward?.droppedOverflow ?? 0) + (stats.forward?.droppedDisconnected ?? 0), received };
+  return { mode: forward ? `forward, ${forward}${candidates ? "" : ", --no-redact-candidates"}` : "detect only", cpuS, wallS, mediaPerCpuS: (CALLS * SECONDS) / cpuS, keys: keysFound, forwardedFrames: stats.forward?.frames ?? 0, dropped: (stats.forward?.droppedOverflow ?? 0) + (stats.forward?.droppedDisconnected ?? 0), received };
 }
 
 const engine = await DtmfEngine.create();
 await run(engine, undefined); // warm-up
 const rows = [];
-for (const mode of [undefined, "silence", "notch"]) rows.push(await run(engine, mode));
+for (const [mode, candidates] of [[undefined, true], ["silence", false], ["silence", true], ["notch", true]]) rows.push(await run(engine, mode, candidates));
 const base = rows[0].mediaPerCpuS;
 console.log(`${CALLS} Twilio calls × ${SECONDS} s (μ-law, ${payloads.length} frames each), flat-out, one process, Node ${process.version}`);
 console.log("| mode | media s per CPU s | against detect only | keys reported | frames forwarded | dropped |");
