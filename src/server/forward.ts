@@ -101,6 +101,13 @@ export class ForwardHub {
     return f;
   }
 
+  /** Streams being forwarded now: their call has started and forwarding has not ended (dtmf_forward_open). */
+  get active(): number {
+    let n = 0;
+    for (const f of this.open) if (f.forwarding) n++;
+    return n;
+  }
+
   /** Shutdown: every forward socket is cut. */
   closeAll(): void {
     for (const f of [...this.open]) f.terminate();
@@ -128,6 +135,9 @@ export class StreamForwarder {
   private bigEndian = false;
 
   constructor(private readonly hub: ForwardHub, private readonly query: URLSearchParams) {}
+
+  /** Whether this stream's call has started and its forwarding has not ended. */
+  get forwarding(): boolean { return this.call !== undefined && this.state !== "done"; }
 
   /**
    * A message the connection has handled without error (so the call, once started, is known).

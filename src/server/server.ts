@@ -81,7 +81,7 @@ export class DtmfServer extends EventEmitter {
   readonly guard: ConnectionGuard;
   readonly allowed?: (address: string) => boolean;
   readonly metrics: ServerMetrics;
-  /** Redact-and-forward (--forward-url), when on. */
+  /** @internal Redact-and-forward (--forward-url), when on; its counters are in stats().forward and /metrics. */
   readonly forwarding?: ForwardHub;
   /** What listens without credentials (loopback, or --insecure). */
   openWithoutCredentials: string[] = [];
@@ -124,7 +124,7 @@ export class DtmfServer extends EventEmitter {
       badByProtocol: () => this.badByProtocol,
       timeouts: () => ({ handshake: this.guard.handshakeTimeouts, idle: this.guard.idleTimeouts }),
       outbox: () => ({ depth: this.outboxDepth, limit: settings.outboxMaxRecords }),
-      forward: this.forwarding ? () => ({ ...this.forwarding!.totals, open: this.forwarding!.open.size }) : undefined,
+      forward: this.forwarding ? () => ({ ...this.forwarding!.totals, open: this.forwarding!.active }) : undefined,
       loopLagSeconds: () => ({ p50: this.loopDelay.percentile(50) / 1e9, p99: this.loopDelay.percentile(99) / 1e9, max: this.loopDelay.max / 1e9 }),
     });
     if (settings.webhook && settings.outboxDir) {
@@ -373,7 +373,7 @@ export class DtmfServer extends EventEmitter {
       webhookLatencyMs: { p50: at(0.5), p99: at(0.99) },
       callsOpen: this.calls.size, ...this.totals, frames: this.mediaTotals().frames, samples: this.mediaTotals().samples,
       outboxDepth: this.outboxDepth, refusedBy: { ...this.refusedBy }, connections: this.guard.connections, badByProtocol: { ...this.badByProtocol }, channelsOpen: this.engine.channelsOpen,
-      ...(this.forwarding ? { forward: { ...this.forwarding.totals, open: this.forwarding.open.size } } : {}),
+      ...(this.forwarding ? { forward: { ...this.forwarding.totals, open: this.forwarding.active } } : {}),
       engineMemoryBytes: this.engine.memoryBytes, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeS: process.uptime(),
     };
   }
