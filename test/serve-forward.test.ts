@@ -236,6 +236,34 @@ describe("serve --forward-url: Telnyx (JSON, base64 big-endian L16, 16 kHz)", ()
   });
 });
 
+describe("serve --forward-url: Vonage (binary L16 mono)", () => {
+  it("websocket:connected forwarded, websocket:dtmf not; binary frames of the same sizes, redacted", async () => {
+    const recorder = await new Recorder().ready();
+    const server = await startServer({ port: 0, engine, forwardUrl: `${recorder.url}/{protocol}/{callId}`, forwardMaxBufferedBytes: 1 << 20 });
+    const audio = callAudio({ keys: "08", toneMs: 80, gapMs: 300, leadMs: 400, tailMs: 500, sampleRate: 16000 }, 0.3);
+    const le = frames(pcm16le(audio), 640);
+    const client = await open(`${server.url}/vonage`);
+    const ended = callEnded(server, "vonage-1");
+    const connected = { event: "websocket:connected", "content-type": "audio/l16;rate=16000", uuid: "vonage-1" };
+    client.json(connected);
+    le.forEach((f, i) => { client.binary(f); if (i === 30) client.json({ event: "websocket:dtmf", digit: "0", duration: 80 }); });
+    client.close();
+    await ended;
+    const rec = await recorder.connected(1);
+    await rec.closed;
+    expect(rec.path).toBe("/vonage/vonage-1");
+    expect(rec.messages.filter((m) => !m.binary).map((m) => JSON.parse(m.data.toString()))).toEqual([connected]);
+    const binary = rec.messages.filter((m) => m.binary);
+    expect(binary.map((m) => m.data.length)).toEqual(le.map((f) => f.length));
+    const forwarded = Buffer.concat(binary.map((m) => m.data));
+    expect(forwarded.equals(expected(le, "pcm16", 16000, true))).toBe(true);
+    expect(decodeKeys(forwarded, "pcm16", 16000)).toEqual([]);
+    expect(decodeKeys(pcm16le(audio), "pcm16", 16000, {}).map((k) => k.digit).join("")).toBe("08");
+    await server.close();
+    await recorder.close();
+  });
+});
+
 describe("serve --forward-url: bounds", () => {
   it("a target that never answers the handshake: frames beyond forwardMaxBufferedBytes are dropped and counted", async () => {
     // A TCP listener that takes the connection and says nothing (the WebSocket handshake never ends).
