@@ -294,6 +294,30 @@ describe("serve --forward-url: bounds", () => {
     await new Promise<void>((r) => silent.close(() => r()));
   });
 
+  it("text messages are never dropped: past twice the bound they close the forward, and the frames after are counted", async () => {
+    const silent: TcpServer = createTcpServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const server = await startServer({ port: 0, engine, forwardUrl: `ws://127.0.0.1:${(silent.address() as AddressInfo).port}/x`, forwardMaxBufferedBytes: 1024 });
+    const client = await open(`${server.url}/twilio`);
+    const ended = callEnded(server, "CA-marks");
+    client.json({ event: "start", streamSid: "MZ9", start: { callSid: "CA-marks", streamSid: "MZ9", mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 } } });
+    const frame = Buffer.alloc(160, 0xff).toString("base64");
+    client.json(twilioMedia("MZ9", 0, Buffer.alloc(160, 0xff)));
+    // 40 marks of ≈ 60 bytes: ≈ 2400 bytes of text, past 2 × 1024.
+    for (let i = 0; i < 40; i++) client.json({ event: "mark", streamSid: "MZ9", mark: { name: `m${i}` } });
+    for (let i = 1; i <= 5; i++) client.json({ event: "media", streamSid: "MZ9", media: { track: "inbound", chunk: String(i + 1), timestamp: String(i * 20), payload: frame } });
+    client.json({ event: "stop", streamSid: "MZ9" });
+    await ended;
+    client.close();
+    const f = (server.stats() as { forward: { droppedOverflow: number; droppedDisconnected: number; open: number } }).forward;
+    expect(f.droppedOverflow).toBe(0);
+    // The first frame was queued and is dropped with the forward; the 5 after it were never taken.
+    expect(f.droppedDisconnected).toBe(6);
+    expect(f.open).toBe(0);
+    await server.close();
+    await new Promise<void>((r) => silent.close(() => r()));
+  });
+
   it("the target drops the connection: opened again once, the preamble (connected, start) sent again first", async () => {
     const recorder = await new Recorder().ready();
     recorder.dropFirstAfter = 5; // connected, start, 3 frames

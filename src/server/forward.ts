@@ -20,7 +20,8 @@
  * bounded by `forwardMaxBufferedBytes` per call; past it a media frame is dropped and counted
  * (`forwardOverflow: drop`, the default: the target sees a gap, the call goes on), or the
  * forward connection is closed for the rest of the call (`close`). Text messages (start, mark,
- * stop…) are never dropped while the connection lives.
+ * stop…) are never dropped: they may fill twice the bound, and one beyond it closes the forward
+ * for that call.
  *
  * Reconnects: if the target refuses or closes the connection while the call streams, it is
  * opened again after 250 ms, 500 ms, 1 s… (at most 5 s), at most `forwardMaxReconnects` times
@@ -332,14 +333,14 @@ export class StreamForwarder {
   private send(item: Item): void {
     if (this.state === "done") { if (item.media) this.hub.totals.droppedDisconnected++; return; }
     if (this.state === "open") { this.sendNow(item); return; }
-    if (item.media && this.queuedBytes + item.bytes > this.hub.settings.forwardMaxBufferedBytes) { this.overflow(); return; }
+    if (this.queuedBytes + item.bytes > this.bound(item)) { this.overflow(item.media); return; }
     this.queue.push(item);
     this.queuedBytes += item.bytes;
   }
 
   private sendNow(item: Item): void {
     const socket = this.socket!;
-    if (item.media && socket.bufferedAmount + item.bytes > this.hub.settings.forwardMaxBufferedBytes) { this.overflow(); return; }
+    if (socket.bufferedAmount + item.bytes > this.bound(item)) { this.overflow(item.media); return; }
     socket.send(item.data);
     if (item.media) {
       this.hub.totals.frames++;
@@ -347,10 +348,16 @@ export class StreamForwarder {
     }
   }
 
-  private overflow(): void {
-    this.hub.totals.droppedOverflow++;
-    if (this.hub.settings.forwardOverflow === "close") {
-      this.hub.host.warn(this.call, `forward: more than ${this.hub.settings.forwardMaxBufferedBytes} bytes wait for the target: forwarding stops for this call (forwardOverflow close)`);
+  /** Bytes that may wait before `item`: frames fill up to forwardMaxBufferedBytes, text messages have as much again on top (a mark behind a full queue of frames still goes). */
+  private bound(item: Item): number {
+    return (item.media ? 1 : 2) * this.hub.settings.forwardMaxBufferedBytes;
+  }
+
+  /** Past the byte bound: a frame is dropped (or, with forwardOverflow close, ends the forward); a text message is never dropped, so it ends the forward. */
+  private overflow(media: boolean): void {
+    if (media) this.hub.totals.droppedOverflow++;
+    if (this.hub.settings.forwardOverflow === "close" || !media) {
+      this.hub.host.warn(this.call, `forward: more than ${this.hub.settings.forwardMaxBufferedBytes} bytes wait for the target: forwarding stops for this call (${media ? "forwardOverflow close" : "a text message does not fit"})`);
       const socket = this.socket;
       this.done();
       socket?.terminate();
