@@ -100,11 +100,11 @@ describe("LiveRedactor", () => {
     r.close();
   });
 
-  for (const method of ["silence"] as RedactMethod[]) {
-    it(`${method}: any chunking (1 sample, 20 ms, odd sizes, whole) gives the same output`, () => {
+  for (const [method, candidates] of [["silence", false], ["silence", true]] as [RedactMethod, boolean][]) {
+    it(`${method}${candidates ? ", candidates" : ""}: any chunking (1 sample, 20 ms, odd sizes, whole) gives the same output`, () => {
       const input = bytesOf("pcm16", audio.samples);
       const outputs = [[1], [160], [37, 333, 7], [audio.samples.length]].map((sizes) => {
-        const r = new LiveRedactor({ engine, method });
+        const r = new LiveRedactor({ engine, method, candidates });
         const { output } = runLive(r, input, sizes);
         r.close();
         return Buffer.from(output);
@@ -151,6 +151,24 @@ describe("LiveRedactor", () => {
     runLive(r, input, [160]);
     expect(r.leakedSamples).toBeGreaterThan(0);
     r.close();
+  });
+
+  it("candidates: removed from the candidate's onset, a key confirmed late (−9 dB twist, 1.5 % off) leaks nothing", () => {
+    // Near the detector's twist and frequency limits a key is confirmed more than 36 ms after its onset: at the 40 ms delay its onset has left when it is known.
+    const late = generateDtmf({ keys: "1", toneMs: 250, levelDbm0: -20, twistDb: -9, lowErrorPct: -1.5, highErrorPct: 1.5, leadMs: 311, tailMs: 300 });
+    const input = bytesOf("pcm16", late.samples);
+    const plain = new LiveRedactor({ engine, method: "silence" });
+    runLive(plain, input, [160]);
+    expect(plain.leakedSamples).toBeGreaterThan(0);
+    plain.close();
+    const r = new LiveRedactor({ engine, method: "silence", candidates: true });
+    const { output } = runLive(r, input, [160]);
+    r.close();
+    expect(r.leakedSamples).toBe(0);
+    // Every sample of the tone comes out silent.
+    const t = late.tones[0];
+    expect(new Int16Array(output.buffer, output.byteOffset + (r.delaySamples + t.startSample) * 2, t.durationSamples).every((v) => v === 0)).toBe(true);
+    expect(() => new LiveRedactor({ engine, candidates: "yes" as never })).toThrow(/candidates.*true or false/);
   });
 
   it("fragments: a 20 ms tone is removed live with the option", () => {

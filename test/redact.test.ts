@@ -286,6 +286,27 @@ describe("notch keeps the speech under a key", () => {
   }
 });
 
+describe("notch on a clipped key", () => {
+  // 0 dBm0 per tone: the pair's peaks pass full scale and ≈ 19 % of the key's samples clip.
+  // Fitted over every sample, the tones left a broadband residue (≈ −47 dB here; in the redaction
+  // bench the most sensitive dtmf-wasm and dtmf-detection-stream read such keys); with the clipped
+  // samples left out of the fit and the speech estimate interpolated over them it is gone.
+  it("pcm16, 0 dBm0: residual ≤ −60 dB against the key and no key for the most sensitive detector", async () => {
+    const g = generateDtmf({ keys: "0", toneMs: 100, levelDbm0: 0, leadMs: 300, tailMs: 600 });
+    const pcm = encodeSamples(g.samples, "pcm16");
+    expect(pcm.filter((v) => v === 32767 || v === -32768).length).toBeGreaterThan(100);
+    const input = file("clipped.raw", new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+    const output = input.replace(/\.raw$/, ".out.raw");
+    const audit = await redactFile(input, output, engine, { method: "notch", raw: { sampleRate: 8000, encoding: "s16le" } });
+    expect(audit.spans).toHaveLength(1);
+    expect(audit.spans[0].residual_db).toBeLessThanOrEqual(-60);
+    const bytes = readFileSync(output);
+    const d = engine.createDetector({ minLevelDbm0: -70, normalTwistDb: 20, reverseTwistDb: 20, peakRatioDb: 3, purityDb: -10, pressPurityDb: -10, frequencyTolerancePct: 6, minToneMs: 10, gapMs: 10 });
+    expect([...d.process(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2)), ...d.flush()].filter((e) => e.type === "dtmf")).toEqual([]);
+    d.close();
+  });
+});
+
 describe("audit and verification", () => {
   it("the audit holds hashes, spans, residuals and the verification, never the digits", async () => {
     const input = file("pin.wav", encodeWav([gen({ keys: "4321" }).samples], 8000, "mulaw"));

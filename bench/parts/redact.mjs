@@ -361,6 +361,9 @@ export async function runRedact(ctx) {
       const row = { mode: "file", codec, method, leftIn: where.map((w) => ({ ...w, info: cases[w.case].info })), spans: audit.spans.length, cases: cases.length, verified: audit.verification.passed, identical: audit.verification.outside_spans_identical, left, residual: res };
       if (method === "notch") {
         row.speechDb = speechLevels(cases, out, ref);
+        // The floor under it: the input minus the exact generated key (what a perfect notch would leave), against the speech alone through the codec.
+        const key = concat(cases, "key");
+        row.perfectNotchSpeechDb = speechLevels(cases, Float32Array.from(inputDecoded, (v, j) => v - key[j]), ref);
         if (codec === "pcm16") { speech = row.speechDb; plotFile = await plot(cases, inputDecoded, out, ref, new URL("../results/", import.meta.url).pathname); }
       }
       rows.push(row);
@@ -369,9 +372,9 @@ export async function runRedact(ctx) {
   // Live: the pcm16 and μ-law battery through the live redactor in 20 ms frames.
   const live = [];
   for (const codec of ["pcm16", "mulaw"]) {
-    for (const method of METHODS) {
-      ctx.progress.step(`live, ${codec}, ${method}`);
-      const r = new LiveRedactor({ engine, encoding: codec, method });
+    for (const [method, candidates] of [...METHODS.map((m) => [m, false]), ["silence", true], ["notch", true]]) {
+      ctx.progress.step(`live, ${codec}, ${method}${candidates ? ", candidates" : ""}`);
+      const r = new LiveRedactor({ engine, encoding: codec, method, candidates });
       const bytes = encodeSamples(both, codec);
       const frame = 160;
       const outBytes = new Uint8Array(codec === "pcm16" ? bytes.length * 2 + r.delaySamples * 2 : bytes.length + r.delaySamples);
@@ -384,10 +387,13 @@ export async function runRedact(ctx) {
       const ref = roundTrip(rest, codec);
       const where = [];
       const left = await keysLeft(list, out, ref, cases.length, where);
-      live.push({ mode: "live", codec, method, leftIn: where.map((w) => ({ ...w, info: cases[w.case].info })), delayMs: r.delayMs, leakedSamples: r.leakedSamples, left, residual: residuals(cases, out, ref, method), ...(method === "notch" ? { speechDb: speechLevels(cases, out, ref) } : {}) });
+      live.push({ mode: "live", candidates, codec, method, leftIn: where.map((w) => ({ ...w, info: cases[w.case].info })), delayMs: r.delayMs, leakedSamples: r.leakedSamples, left, residual: residuals(cases, out, ref, method), ...(method === "notch" ? { speechDb: speechLevels(cases, out, ref) } : {}) });
       r.close();
     }
   }
+  // False redaction: the talk-off excerpts (speech and music, no keys) through the live redactor; every sample that comes out changed is speech muted.
+  ctx.progress.step("live, talk-off excerpts");
+  const talkoff = await falseRedaction(engine);
   // Speed: an hour of audio, redacted on this thread (one core), against analyze on the same file.
   const speed = [];
   for (const kind of ctx.quick ? ["call"] : ["call", "dense"]) {
@@ -416,22 +422,44 @@ export async function runRedact(ctx) {
   table.push(`| mode | codec | method | spans | ${list.map((d) => `keys left: ${d.name}`).join(" | ")} | residual worst / median, dB | cases over target | notch: speech level change outside ±50 Hz |`);
   table.push(`|---|---|---|---:|${ids.map(() => "---:").join("|")}|---:|---:|---:|`);
   for (const r of [...rows, ...live]) {
-    table.push(`| ${r.mode}${r.mode === "live" ? ` (${r.delayMs} ms, leak ${r.leakedSamples} samples)` : ""} | ${r.codec} | ${r.method} | ${r.spans ?? "—"} | ${ids.map((id) => r.left[id]).join(" | ")} | ${f1(r.residual.worst)} / ${f1(r.residual.median)} | ${r.residual.misses} | ${r.speechDb === undefined ? "—" : `${f1(r.speechDb)} dB`} |`);
+    table.push(`| ${r.mode}${r.mode === "live" ? ` (${r.delayMs} ms${r.candidates ? ", candidates" : ""}, leak ${r.leakedSamples} samples)` : ""} | ${r.codec} | ${r.method} | ${r.spans ?? "—"} | ${ids.map((id) => r.left[id]).join(" | ")} | ${f1(r.residual.worst)} / ${f1(r.residual.median)} | ${r.residual.misses} | ${r.speechDb === undefined ? "—" : `${f1(r.speechDb)} dB`} |`);
   }
   table.push("", "| speed: an hour of 8 kHz 16-bit audio | method | spans | × real time (one core) | analyze on the same file | redact / analyze |", "|---|---|---:|---:|---:|---:|");
   for (const s of speed) table.push(`| ${s.kind === "call" ? "a call: card number + PIN every 5 min, noise" : "dense: 18 000 keys (README's hour)"} | ${s.method} | ${s.spans} | ${Math.round(s.realTime).toLocaleString("en-US")} | ${Math.round(s.analyzeRealTime).toLocaleString("en-US")} | ${(s.realTime / s.analyzeRealTime).toFixed(2)} |`);
   table.push("", `The detector's edge errors on this battery (what the guards of 4 ms before / 6 ms after must cover): ${Object.entries(edges).map(([k, e]) => `${k}: onset up to ${f1(e.early)} ms late, end up to ${f1(e.endEarly)} ms early`).join("; ")}.`);
-  const leftCases = [...rows, ...live].flatMap((r) => r.leftIn.map((w) => `${r.mode} ${r.codec} ${r.method}: ${w.detector} on ${JSON.stringify(w.info)}`));
+  table.push("", `Notch, speech level change outside ±50 Hz against the speech alone through the codec: ${rows.filter((r) => r.method === "notch").map((r) => `${r.codec} ${f1(r.speechDb)} dB (the input minus the exact key: ${f1(r.perfectNotchSpeechDb)} dB)`).join("; ")}: what is left beyond the key in the input is the codec's quantisation noise of the key, which no notch removes.`);
+  table.push("", `False redaction, live, on the ${talkoff.files} talk-off excerpts of audio-fixtures/talkoff (${f1(talkoff.seconds)} s of speech and music, no keys; silence, 20 ms frames): ${talkoff.rows.map((t) => `${t.candidates ? "candidates" : "keys only"}: ${t.spans} span(s), ${f1(t.mutedMs)} ms muted (${(t.mutedMs / 10 / talkoff.seconds).toFixed(3)} %)`).join("; ")}.`);
+  const leftCases = [...rows, ...live].flatMap((r) => r.leftIn.map((w) => `${r.mode}${r.candidates ? " (candidates)" : ""} ${r.codec} ${r.method}: ${w.detector} on ${JSON.stringify(w.info)}`));
   if (leftCases.length) table.push("", "Keys left, by case:", "", ...leftCases.map((l) => `- ${l}`));
   const totalLeft = [...rows, ...live].reduce((n, r) => n + Object.values(r.left).reduce((a, b) => a + b, 0), 0);
   const misses = [...rows, ...live].reduce((n, r) => n + r.residual.misses, 0);
-  const summary = { totalKeysLeft: totalLeft, residualMisses: misses, speechDb: speech, liveDelayMs: live[0]?.delayMs, liveLeak: live.reduce((n, r) => n + r.leakedSamples, 0), callHourRealTime: speed.find((s) => s.kind === "call" && s.method === "notch")?.realTime };
-  table.push("", `Targets: keys left ${totalLeft} (target 0); cases over the residual target ${misses}; notch speech level ${f1(speech)} dB (target ≤ ${TARGET_SPEECH_DB}); live delay ${summary.liveDelayMs} ms (target ≤ ${TARGET_DELAY_MS}), ${summary.liveLeak} tone samples leaked; an hour of a call redacted at ${Math.round(summary.callHourRealTime ?? 0).toLocaleString("en-US")}× real time (target ≥ ${TARGET_SPEED}).`);
+  const summary = { totalKeysLeft: totalLeft, residualMisses: misses, speechDb: speech, liveDelayMs: live[0]?.delayMs, liveLeak: live.filter((r) => !r.candidates).reduce((n, r) => n + r.leakedSamples, 0), liveLeakCandidates: live.filter((r) => r.candidates).reduce((n, r) => n + r.leakedSamples, 0), talkoff, callHourRealTime: speed.find((s) => s.kind === "call" && s.method === "notch")?.realTime };
+  table.push("", `Targets: keys left ${totalLeft} (target 0); cases over the residual target ${misses}; notch speech level ${f1(speech)} dB (target ≤ ${TARGET_SPEECH_DB}); live delay ${summary.liveDelayMs} ms (target ≤ ${TARGET_DELAY_MS}), ${summary.liveLeak} tone samples leaked (${summary.liveLeakCandidates} with candidates); an hour of a call redacted at ${Math.round(summary.callHourRealTime ?? 0).toLocaleString("en-US")}× real time (target ≥ ${TARGET_SPEED}).`);
   const markdownTable = table.join("\n");
   console.log(`\n### Redaction\n\n${markdownTable}\n`);
-  return { cases: cases.length, excluded, edges, detectors: list.map((d) => ({ id: d.id, name: d.name })), rows, live, speed, summary, plot: plotFile, markdown: markdownTable, mostSensitive: MOST_SENSITIVE };
+  return { cases: cases.length, excluded, edges, detectors: list.map((d) => ({ id: d.id, name: d.name })), rows, live, talkoff, speed, summary, plot: plotFile, markdown: markdownTable, mostSensitive: MOST_SENSITIVE };
 }
 
+
+/** Live redaction (silence, 20 ms frames) of the talk-off excerpts, keys only and with candidates: spans and samples changed (speech muted). */
+async function falseRedaction(engine) {
+  const files = (await readdir(TALKOFF)).filter((f) => f.endsWith(".wav")).sort();
+  const audio = await Promise.all(files.map(async (f) => (await readWav(join(TALKOFF, f))).samples));
+  const rows = [];
+  for (const candidates of [false, true]) {
+    let muted = 0, spans = 0;
+    for (const pcm of audio) {
+      const r = new LiveRedactor({ engine, method: "silence", candidates });
+      const out = new Int16Array(pcm.length);
+      for (let at = 0; at < pcm.length; at += 160) out.set(r.process(pcm.subarray(at, at + 160)).audio, at);
+      for (let i = 0; i + r.delaySamples < pcm.length; i++) if (out[i + r.delaySamples] !== pcm[i]) muted++;
+      spans += r.spansRedacted;
+      r.close();
+    }
+    rows.push({ candidates, spans, mutedMs: (muted * 1000) / RATE });
+  }
+  return { files: files.length, seconds: audio.reduce((n, a) => n + a.length, 0) / RATE, rows };
+}
 
 /** The detector's onset and end errors over the battery (what the guards must cover), ms. */
 export function edgeErrors(engine, cases) {

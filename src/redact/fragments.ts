@@ -23,6 +23,12 @@ import type { FoundKey } from "./spans.js";
 
 /** Window length, ms: 62.5 Hz bins at any rate, so 697 and 770 Hz (73 Hz apart) are told apart. */
 const WINDOW_MS = 16;
+/**
+ * Windows start every half window, ms: a tone's onset lies at most this much before the first
+ * window found to hold it (the window before it, half a window earlier, did not), so a span
+ * opened on a candidate starts this much (plus the guard) before that window.
+ */
+export const FRAGMENT_HOP_MS = WINDOW_MS / 2;
 /** Each frequency of the pair must exceed the others of its group by this, dB. */
 const FRAGMENT_PEAK_RATIO_DB = 6;
 /**
@@ -69,23 +75,36 @@ export class FragmentScanner {
     this.startAt = [0, half];
   }
 
-  /** Feeds samples; returns the fragments that ended in them. */
+  /**
+   * Feeds samples; returns the fragments that ended in them. Each bank runs over the samples up
+   * to its next window end at a time, bin by bin (the same operations per bin, in the same
+   * order, as sample by sample: the same results, with the state in registers).
+   */
   push(x: ArrayLike<number>, into: FoundKey[] = []): FoundKey[] {
     const n = this.window;
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
+    const coef = this.coef;
+    for (let i = 0; i < x.length;) {
+      let step = x.length - i;
+      for (let b = 0; b < 2; b++) step = Math.min(step, this.count[b] < 0 ? -this.count[b] : n - this.count[b]);
+      const end = i + step;
       for (let b = 0; b < 2; b++) {
-        if (this.count[b] < 0) { this.count[b]++; continue; }
+        if (this.count[b] < 0) { this.count[b] += step; continue; }
         const s1 = this.s1[b], s2 = this.s2[b];
         for (let k = 0; k < BINS; k++) {
-          const s = v + this.coef[k] * s1[k] - s2[k];
-          s2[k] = s1[k];
-          s1[k] = s;
+          const c = coef[k];
+          let a = s1[k], z = s2[k];
+          for (let j = i; j < end; j++) { const s = x[j] + c * a - z; z = a; a = s; }
+          s1[k] = a;
+          s2[k] = z;
         }
-        this.energy[b] += v * v;
-        if (++this.count[b] === n) this.finish(b, into);
+        let e = this.energy[b];
+        for (let j = i; j < end; j++) e += x[j] * x[j];
+        this.energy[b] = e;
+        this.count[b] += step;
       }
-      this.position++;
+      this.position += step;
+      i = end;
+      for (let b = 0; b < 2; b++) if (this.count[b] === n) this.finish(b, into);
     }
     return into;
   }

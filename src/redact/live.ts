@@ -19,7 +19,7 @@ import { type DetectorTuning, type Encoding, checkNumber, resolveOptions } from 
 import { dbm0ToPower } from "../levels.js";
 import { type SampleCodec, encodingCodec } from "./codec.js";
 import { followTone } from "./tones.js";
-import { FragmentScanner } from "./fragments.js";
+import { FRAGMENT_HOP_MS, FragmentScanner } from "./fragments.js";
 import { DEFAULT_METHOD, METHODS, type RedactMethod, applyMethod, type KeyJob } from "./methods.js";
 import { FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, msToSamples } from "./spans.js";
 
@@ -40,6 +40,8 @@ const MAX_DELAY_MS = 1000;
 const PIECE_MS = 20;
 /** The notch fits on up to this much of a key's tone before the part being sent, ms. */
 const FIT_BACK_MS = 250;
+/** Sent spans remembered for the leak count (a key confirmed late looks back at most the delay). */
+const SENT_SPANS_KEPT = 8;
 /** Surrounding level for comfort noise: the last 20 blocks of 10 ms outside spans. */
 const LEVEL_BLOCKS = 20;
 const LEVEL_BLOCK_MS = 10;
@@ -60,6 +62,16 @@ export interface LiveRedactorOptions extends DetectorTuning {
   /** Also redact DTMF-like pairs shorter than a key. Default false. */
   fragments?: boolean;
   fragmentLevelDbm0?: number;
+  /**
+   * Redact from a key candidate's onset, not from its confirmation: any DTMF-like pair (the
+   * fragment finder's test) with both tones above the detector's own level floor
+   * (`minLevelDbm0`, default −45 dBm0) is removed while it lasts, whether or not the detector
+   * confirms it. A key the detector confirms later than the delay allows is then already being
+   * removed from its onset (the finder sees a pair within 24 ms: one 16 ms window and half a
+   * window of stagger), so nothing of it leaks; the cost is the speech the finder takes for a
+   * pair (measured by `npm run bench -- --only redact` on the talk-off excerpts). Default false.
+   */
+  candidates?: boolean;
   /** Called with each detector event, as process() returns them. */
   onEvent?: (event: DetectorEvent) => void;
   engine: DtmfEngine;
@@ -88,7 +100,7 @@ export interface LiveResult<T extends AudioChunk = AudioChunk> {
   events: readonly DetectorEvent[];
 }
 
-const KNOWN = new Set(["sampleRate", "encoding", "method", "delayMs", "guardBeforeMs", "guardAfterMs", "fragments", "fragmentLevelDbm0", "onEvent", "engine",
+const KNOWN = new Set(["sampleRate", "encoding", "method", "delayMs", "guardBeforeMs", "guardAfterMs", "fragments", "fragmentLevelDbm0", "candidates", "onEvent", "engine",
   "minLevelDbm0", "normalTwistDb", "reverseTwistDb", "peakRatioDb", "purityDb", "pressPurityDb", "frequencyTolerancePct", "minToneMs", "gapMs", "keys"]);
 
 export class LiveRedactor {
@@ -105,6 +117,9 @@ export class LiveRedactor {
 
   private readonly detector: Detector;
   private readonly scanner: FragmentScanner | undefined;
+  readonly candidates: boolean;
+  /** Spans already sent, [start, end), the last few: what of a late key's onset they covered is not a leak. */
+  private readonly sentSpans: [number, number][] = [];
   private readonly codec: SampleCodec;
   private readonly bps: number;
   private readonly guardBefore: number;
@@ -130,17 +145,21 @@ export class LiveRedactor {
   /** A keydown means the tone lasted minToneMs from its onset; a fragment, at least 12 ms (fragments.ts). */
   private readonly minTone: number;
   private readonly minFragment: number;
+  /** Candidates: how much earlier than the guard alone a candidate's span starts (FRAGMENT_HOP_MS), samples. */
+  private readonly candidateLead: number;
 
   constructor(options: LiveRedactorOptions) {
     if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
     for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new DtmfOptionError(key, "one of the live redactor options", "an unknown option");
     const { engine, method = DEFAULT_METHOD, delayMs = LIVE_DELAY_MS, guardBeforeMs = GUARD_BEFORE_MS, guardAfterMs = GUARD_AFTER_MS,
-      fragments = false, fragmentLevelDbm0 = FRAGMENT_LEVEL_DBM0, onEvent, ...detectorOptions } = options;
+      fragments = false, fragmentLevelDbm0, candidates = false, onEvent, ...detectorOptions } = options;
     if (!METHODS.includes(method)) throw new DtmfOptionError("method", `one of ${METHODS.join(", ")}`, method);
     checkNumber("delayMs", delayMs, 0, MAX_DELAY_MS);
     checkNumber("guardBeforeMs", guardBeforeMs, 0, MAX_GUARD_MS);
     checkNumber("guardAfterMs", guardAfterMs, 0, MAX_GUARD_MS);
-    checkNumber("fragmentLevelDbm0", fragmentLevelDbm0, -70, 0);
+    if (fragmentLevelDbm0 !== undefined) checkNumber("fragmentLevelDbm0", fragmentLevelDbm0, -70, 0);
+    if (typeof fragments !== "boolean") throw new DtmfOptionError("fragments", "true or false", fragments);
+    if (typeof candidates !== "boolean") throw new DtmfOptionError("candidates", "true or false", candidates);
     if (onEvent !== undefined && typeof onEvent !== "function") throw new DtmfOptionError("onEvent", "a function", onEvent);
     if (typeof engine !== "object" || engine === null || typeof (engine as DtmfEngine).createDetector !== "function") {
       throw new DtmfOptionError("engine", "a DtmfEngine (await DtmfEngine.create())", engine);
@@ -171,7 +190,11 @@ export class LiveRedactor {
     this.silence = new Uint8Array(this.bps);
     this.codec.silence(new DataView(this.silence.buffer), 0);
     this.detector = engine.createDetector(detectorOptions);
-    this.scanner = fragments ? new FragmentScanner(rate, fragmentLevelDbm0) : undefined;
+    // Candidates: the finder's floor is the detector's (what it could still confirm), unless a fragment level is given lower.
+    const level = candidates ? Math.min(fragmentLevelDbm0 ?? resolved.minLevelDbm0, resolved.minLevelDbm0) : (fragmentLevelDbm0 ?? FRAGMENT_LEVEL_DBM0);
+    this.candidates = candidates;
+    this.candidateLead = candidates ? msToSamples(FRAGMENT_HOP_MS, rate) : 0;
+    this.scanner = fragments || candidates ? new FragmentScanner(rate, level) : undefined;
   }
 
   /** Samples taken in so far (media time of the input). */
@@ -248,11 +271,14 @@ export class LiveRedactor {
     const n = piece.length / this.bps;
     const view = new DataView(piece.buffer, piece.byteOffset, piece.byteLength);
     const floats = this.scanner ? new Float64Array(n) : undefined;
+    // The bytes in at most two runs (the ring wraps once at most: a piece is shorter than the ring).
+    const slot0 = this.inPos % this.capacity;
+    const head = Math.min(n, this.capacity - slot0);
+    this.ringBytes.set(piece.subarray(0, head * this.bps), slot0 * this.bps);
+    if (head < n) this.ringBytes.set(piece.subarray(head * this.bps), 0);
     for (let i = 0; i < n; i++) {
-      const slot = (this.inPos + i) % this.capacity;
-      this.ringBytes.set(piece.subarray(i * this.bps, (i + 1) * this.bps), slot * this.bps);
       const v = this.codec.read(view, i * this.bps);
-      this.ring[slot] = v;
+      this.ring[(slot0 + i) % this.capacity] = v;
       if (floats) floats[i] = v;
     }
     const detected = this.detector.process(piece);
@@ -261,7 +287,8 @@ export class LiveRedactor {
     if (this.scanner && floats) {
       this.fragmentsEnded(this.scanner.push(floats));
       const open = this.scanner.open;
-      if (open && !this.overlapsKey(open.t0, Number.POSITIVE_INFINITY) && !this.findFragment(open.t0)) this.open({ ...open, t1: Number.POSITIVE_INFINITY, open: true });
+      if (open && this.overlapsKey(open.t0, Number.POSITIVE_INFINITY)) this.widenKeySpan(open);
+      else if (open && !this.findFragment(open.t0)) this.open({ ...open, t1: Number.POSITIVE_INFINITY, open: true });
     }
   }
 
@@ -282,7 +309,7 @@ export class LiveRedactor {
   /** Fragments the scanner saw end: their spans close (or open and close, if never seen open). */
   private fragmentsEnded(ended: FoundKey[]): void {
     for (const f of ended) {
-      if (this.overlapsKey(f.t0, f.t1)) continue;
+      if (this.overlapsKey(f.t0, f.t1)) { this.widenKeySpan(f); continue; }
       const found = this.findFragment(f.t0);
       if (!found) {
         this.open({ ...f, open: false });
@@ -298,11 +325,12 @@ export class LiveRedactor {
   private open(key: LiveKey): void {
     const sent = this.outPos;
     const kind = key.kind;
-    if (kind === "key") this.leakedSamples += Math.max(0, Math.min(sent, key.t1) - key.t0);
-    const start = Math.max(key.t0 - this.guardBefore, sent, 0);
+    if (kind === "key") this.leakedSamples += this.uncovered(key.t0, Math.min(sent, key.t1));
+    const start = Math.max(key.t0 - this.guardBefore - (kind === "fragment" ? this.candidateLead : 0), sent, 0);
     const last = this.spans[this.spans.length - 1];
     const end = key.open ? Number.POSITIVE_INFINITY : key.t1 + this.guardAfter;
     if (last && start <= last.end) {
+      this.widen(last, start);
       last.end = key.open ? Number.POSITIVE_INFINITY : Math.max(last.end, end);
       if (kind === "key") last.keys = last.keys.filter((k) => k.kind === "key" || !(k.t0 < key.t1 && key.t0 < k.t1));
       last.keys.push(key);
@@ -310,6 +338,25 @@ export class LiveRedactor {
       this.spans.push({ start, end, keys: [key], noiseRms: this.surroundingRms(), seed: (Math.imul(start, 0x9e3779b1) >>> 0) });
       this.spansRedacted++;
     }
+  }
+
+  /**
+   * A span's start moved earlier (never over what is sent, nor into the span before it). With
+   * this, a key's span starts at the earlier of its own onset − guard and an overlapping
+   * pair's start − guard − lead, whichever of the two was found first: the output does not
+   * depend on the chunking, which decides only the order in which they are seen.
+   */
+  private widen(span: LiveSpan, start: number): void {
+    const i = this.spans.indexOf(span);
+    const floor = Math.max(this.outPos, 0, i > 0 ? this.spans[i - 1].end : 0);
+    span.start = Math.min(span.start, Math.max(start, floor));
+  }
+
+  /** A pair found over a key already known: the key's span starts no later than the pair's would. */
+  private widenKeySpan(f: FoundKey): void {
+    const t1 = f.t1;
+    const span = this.spans.find((s) => s.keys.some((k) => k.kind === "key" && k.t0 < t1 && f.t0 < k.t1));
+    if (span) this.widen(span, f.t0 - this.guardBefore - this.candidateLead);
   }
 
   /** A press over: its end, measured frequencies; the span closes at end + guard. */
@@ -337,6 +384,16 @@ export class LiveRedactor {
     if (span.keys.every((k) => !k.open)) span.end = Math.max(...span.keys.map((k) => k.t1)) + this.guardAfter;
   }
 
+  /** Samples of [a, b) (already sent) that no span redacted. */
+  private uncovered(a: number, b: number): number {
+    if (b <= a) return 0;
+    const covered = [...this.sentSpans, ...this.spans.map((s): [number, number] => [s.start, s.end])]
+      .map(([s, e]): [number, number] => [Math.max(a, s), Math.min(b, e)]).filter(([s, e]) => e > s).sort((p, q) => p[0] - q[0]);
+    let n = 0, at = a;
+    for (const [s, e] of covered) { if (s > at) n += s - at; at = Math.max(at, e); }
+    return n + Math.max(0, b - at);
+  }
+
   private overlapsKey(t0: number, t1: number): boolean {
     return this.spans.some((s) => s.keys.some((k) => k.kind === "key" && k.t0 < t1 && t0 < k.t1));
   }
@@ -345,10 +402,14 @@ export class LiveRedactor {
   private emit(n: number, out: Uint8Array): void {
     const first = this.outPos;
     this.outPos += n;
-    for (let i = 0; i < n; i++) {
-      const p = first + i;
-      if (p < 0) out.set(this.silence, i * this.bps);
-      else out.set(this.ringBytes.subarray((p % this.capacity) * this.bps, (p % this.capacity + 1) * this.bps), i * this.bps);
+    // The first delaySamples of a stream are silence; then the delayed bytes, in at most two runs of the ring.
+    let i = 0;
+    for (; i < n && first + i < 0; i++) out.set(this.silence, i * this.bps);
+    while (i < n) {
+      const slot = (first + i) % this.capacity;
+      const run = Math.min(n - i, this.capacity - slot);
+      out.set(this.ringBytes.subarray(slot * this.bps, (slot + run) * this.bps), i * this.bps);
+      i += run;
     }
     const last = first + n;
     this.follow();
@@ -358,7 +419,11 @@ export class LiveRedactor {
     }
     this.track(first, last);
     // Spans wholly sent are done.
-    while (this.spans.length && this.spans[0].end <= last) this.spans.shift();
+    while (this.spans.length && this.spans[0].end <= last) {
+      const done = this.spans.shift()!;
+      this.sentSpans.push([done.start, done.end]);
+      if (this.sentSpans.length > SENT_SPANS_KEPT) this.sentSpans.shift();
+    }
   }
 
   /**
@@ -386,9 +451,11 @@ export class LiveRedactor {
   /** Redacts samples [a, b) of `span` into `out` (whose first sample is `first`). */
   private redact(span: LiveSpan, a: number, b: number, first: number, out: Uint8Array): void {
     // The audio the method may look at: the span's part still in the delay line (and before a, for the fit).
+    // Only the notch fits on context (before a, and the look-ahead after b); the other methods replace [a, b) from the span's own parameters.
     const oldest = Math.max(0, this.inPos - this.capacity + 1);
-    const lo = Math.max(span.start, oldest, a - this.fitBack);
-    const hi = Math.min(span.end, this.inPos);
+    const notch = this.method === "notch";
+    const lo = notch ? Math.max(span.start, oldest, a - this.fitBack) : a;
+    const hi = notch ? Math.min(span.end, this.inPos) : b;
     const x = new Float64Array(hi - lo);
     for (let p = lo; p < hi; p++) x[p - lo] = this.ring[p % this.capacity];
     const y = Float64Array.from(x);

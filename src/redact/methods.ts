@@ -15,7 +15,7 @@ import { seededGaussian } from "../generator.js";
 import { COL_HZ, ROW_HZ } from "../keys.js";
 import { dbm0ToPower, powerToDbm0, sineAmplitude } from "../levels.js";
 import type { FoundKey } from "./spans.js";
-import { addModel, fitSinusoids, fitSinusoidsRobust, meanSquare, refineEdges, refineFrequencies, sinusoidPower, windowedTonePower } from "./tones.js";
+import { CLIP_LEVEL, addModel, fitSinusoids, fitSinusoidsRobust, meanSquare, refineEdges, refineFrequencies, sinusoidPower, windowedTonePower } from "./tones.js";
 
 export const METHODS = ["silence", "noise", "notch", "tone"] as const;
 export type RedactMethod = (typeof METHODS)[number];
@@ -137,11 +137,36 @@ export function applyMethod(method: RedactMethod, x: Float64Array, y: Float64Arr
     case "notch":
       for (const fit of fits) {
         const a = Math.max(from, fit.t0), b = Math.min(to, fit.t1);
-        if (fit.model && b > a) addModel(y, a, b, fit.model, rate, -1);
+        if (fit.model && b > a) {
+          addModel(y, a, b, fit.model, rate, -1);
+          declip(x, y, a, b, job.hi ?? to);
+        }
       }
       break;
   }
   return fits.map((fit) => measure(y, fit, rate, from, to));
+}
+
+/**
+ * Clipped samples in a key (|x| ≥ CLIP_LEVEL, tones.ts): the key and the speech added beyond full
+ * scale, and the sample says only that their sum reached it. There the input minus the fitted
+ * tones is the clipping's error (up to the key's amplitude), not speech: a broadband residue that
+ * the most sensitive detectors still read as the key. So in a key's span the speech estimate
+ * over each run of clipped samples is interpolated, straight, from the samples beside the run
+ * (and the fit leaves those samples out).
+ */
+
+/** y[a, b) (the notched span, x its input): each run of clipped input samples takes the line between its unclipped neighbours in y; `limit`: the end of the audio y holds. */
+function declip(x: Float64Array, y: Float64Array, a: number, b: number, limit: number): void {
+  for (let n = a; n < b; n++) {
+    if (Math.abs(x[n]) < CLIP_LEVEL) continue;
+    let end = n;
+    while (end < limit && Math.abs(x[end]) >= CLIP_LEVEL) end++;
+    const left = n > 0 && Math.abs(x[n - 1]) < CLIP_LEVEL ? y[n - 1] : 0;
+    const right = end < limit ? y[end] : left;
+    for (let m = n; m < Math.min(end, b); m++) y[m] = left + ((right - left) * (m - n + 1)) / (end - n + 1);
+    n = end;
+  }
 }
 
 interface KeyFit {

@@ -30,7 +30,15 @@ export function sinusoidPower(t: Sinusoid): number {
 }
 
 /**
- * Least-squares amplitudes of sinusoids at `hz` over x[from, to) (joint fit: tones that leak
+ * A sample this close to full scale, or beyond (|x| ≥ CLIP_LEVEL), is taken as clipped: the
+ * largest μ-law value is 32124/32768 = 0.980, A-law's 32256/32768 = 0.984, 16-bit's 1 − 2⁻¹⁵.
+ * The tone fit leaves such samples out, and the notch interpolates the speech over them
+ * (methods.ts declip): a key at 0 dBm0 per tone clips ≈ 19 % of its samples.
+ */
+export const CLIP_LEVEL = 0.979;
+
+/**
+ * Least-squares amplitudes of sinusoids at `hz` over x[from, to) (clipped samples left out) (joint fit: tones that leak
  * into each other over a short stretch are separated). Returns zeros if the stretch is too
  * short to tell them apart (singular normal equations).
  */
@@ -58,6 +66,8 @@ export function fitSinusoids(x: Samples, from: number, to: number, hz: readonly 
       ci[j] = cr[j] * di[j] + ci[j] * dr[j];
       cr[j] = r;
     }
+    // A clipped sample says only that the sum reached full scale: it is no sample of the model.
+    if (v >= CLIP_LEVEL || v <= -CLIP_LEVEL) continue;
     for (let a = 0; a < m; a++) {
       const ba = basis[a];
       rhs[a] += ba * v;

@@ -17,6 +17,10 @@
  * | dtmf_bad_messages_total{protocol}        | counter | messages that could not be used               |
  * | dtmf_timeouts_total{kind}                | counter | handshake / idle timeouts                     |
  * | dtmf_event_loop_lag_seconds{quantile}    | gauge   | event-loop delay p50 / p99 / max              |
+ * | dtmf_forward_open                        | gauge   | streams being forwarded now (--forward-url)   |
+ * | dtmf_forward_frames_total, _bytes_total  | counter | redacted media frames / audio bytes sent to forward targets |
+ * | dtmf_forward_dropped_total{reason}       | counter | frames not forwarded: overflow (target too slow), disconnected |
+ * | dtmf_forward_failures_total, dtmf_forward_reconnects_total | counter | forward connections refused or lost / opened again |
  * | process_* , nodejs_*                     |         | prom-client's default process metrics         |
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
@@ -30,6 +34,8 @@ export interface MetricsSource {
   timeouts(): { handshake: number; idle: number };
   outbox(): { depth: number; limit: number };
   loopLagSeconds(): { p50: number; p99: number; max: number };
+  /** Redact-and-forward counters, when --forward-url is on. */
+  forward?: () => { open: number; frames: number; bytes: number; droppedOverflow: number; droppedDisconnected: number; failures: number; reconnects: number };
 }
 
 export class ServerMetrics {
@@ -65,6 +71,18 @@ export class ServerMetrics {
       name: "dtmf_event_loop_lag_seconds", help: "event-loop delay (in a cluster: the worst worker's)", labelNames: ["quantile"], registers: r, aggregator: "max",
       collect() { const l = source.loopLagSeconds(); this.set({ quantile: "0.5" }, l.p50); this.set({ quantile: "0.99" }, l.p99); this.set({ quantile: "1" }, l.max); },
     });
+    const forward = source.forward;
+    if (forward) {
+      new Gauge({ name: "dtmf_forward_open", help: "streams being forwarded now", registers: r, collect() { this.set(forward().open); } });
+      total("dtmf_forward_frames_total", "redacted media frames sent to forward targets", () => forward().frames);
+      total("dtmf_forward_bytes_total", "redacted audio bytes sent to forward targets", () => forward().bytes);
+      total("dtmf_forward_failures_total", "forward connections refused or lost", () => forward().failures);
+      total("dtmf_forward_reconnects_total", "forward connections opened again", () => forward().reconnects);
+      new Counter({
+        name: "dtmf_forward_dropped_total", help: "media frames not forwarded, by reason", labelNames: ["reason"], registers: r,
+        collect() { this.reset(); const f = forward(); this.inc({ reason: "overflow" }, f.droppedOverflow); this.inc({ reason: "disconnected" }, f.droppedDisconnected); },
+      });
+    }
     collectDefaultMetrics({ register: this.registry });
   }
 

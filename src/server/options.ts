@@ -11,9 +11,10 @@ import { closest } from "../did-you-mean.js";
 import { DtmfOptionError } from "../errors.js";
 import { type TypeAhead, TYPE_AHEAD_MODES } from "./collect-request.js";
 import { DEFAULT_MAX_GAP_FILL_MS, MAX_GAP_FILL_LIMIT_MS } from "./media-clock.js";
+import { METHODS as REDACT_METHODS, type RedactMethod } from "../redact/methods.js";
 import { DEFAULT_PAYLOADS, type PayloadKind, checkMapping, checkPayloadKinds } from "./payload-formats.js";
 
-type Kind = "string" | "integer" | "number" | "boolean" | "list" | "strings" | "enum" | "object" | "url" | "json";
+type Kind = "string" | "integer" | "number" | "boolean" | "list" | "strings" | "enum" | "object" | "url" | "wsUrl" | "json";
 
 interface Spec {
   kind: Kind;
@@ -27,6 +28,7 @@ interface Spec {
 export const RTP_ENCODINGS = ["pcmu", "pcma", "l16"] as const;
 export type RtpEncoding = (typeof RTP_ENCODINGS)[number];
 const SUCCESS_RULES = ["seed", "strict"] as const;
+const FORWARD_OVERFLOW = ["drop", "close"] as const;
 const PORT = { min: 0, max: 65535 };
 
 /** Every option: camelCase name → spec. Flags are --kebab-case, environment DTMF_SERVE_UPPER_SNAKE. */
@@ -79,6 +81,13 @@ export const SERVE_OPTIONS = {
   webhookMaxDelayMs: { kind: "integer", default: 30000, min: 10, max: 3600000, help: "longest wait between webhook retries, ms (exponential backoff with jitter from 250 ms)" },
   shutdownTimeoutMs: { kind: "integer", default: 10000, min: 0, max: 600000, help: "on SIGTERM, how long open calls and the outbox may take to finish, ms" },
   workers: { kind: "integer", default: 1, min: 0, max: 256, help: "worker processes, each with its own engine and calls (0: one per core); the primary spreads connections over them" },
+  forwardUrl: { kind: "wsUrl", help: "redact every WebSocket stream live and forward it to this ws(s) URL in its own protocol ({callId}, {protocol} are filled in; see docs/serve.md \"Redact and forward\")" },
+  forwardHeaders: { kind: "json", help: "HTTP headers of the forward connection's handshake, a JSON object ({\"authorization\":\"Bearer …\"})" },
+  redactMethod: { kind: "enum", values: REDACT_METHODS, default: "silence", help: "what replaces a key in the forwarded audio (docs/redaction.md)" },
+  redactCandidates: { kind: "boolean", default: true, help: "also remove DTMF-like pairs before the detector confirms them (no leading fragment of late-confirmed keys; mutes a few ms of speech)" },
+  forwardMaxBufferedBytes: { kind: "integer", default: 131072, min: 1024, max: 67108864, help: "bytes per call waiting for the forward target (connecting, or unsent); past it frames are dropped or the forward closes (--forward-overflow)" },
+  forwardOverflow: { kind: "enum", values: FORWARD_OVERFLOW, default: "drop", help: "a forward target too slow: drop frames (counted), or close the forward connection for that call" },
+  forwardMaxReconnects: { kind: "integer", default: 3, min: 0, max: 100, help: "times per call the forward connection is opened again after it failed (backoff 250 ms doubling, at most 5 s)" },
   logLevel: { kind: "enum", values: ["fatal", "error", "warn", "info", "debug"], default: "info", help: "log level (JSON lines on stderr)" },
 } as const satisfies Record<string, Spec>;
 
@@ -135,6 +144,13 @@ export interface ServeSettings {
   shutdownTimeoutMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug";
   workers: number;
+  forwardUrl?: string;
+  forwardHeaders?: Record<string, unknown>;
+  redactMethod: RedactMethod;
+  redactCandidates: boolean;
+  forwardMaxBufferedBytes: number;
+  forwardOverflow: (typeof FORWARD_OVERFLOW)[number];
+  forwardMaxReconnects: number;
 }
 
 export type ServeOptionValues = Partial<{ [K in keyof ServeSettings]: unknown }>;
@@ -155,6 +171,13 @@ function checkValue(name: string, spec: Spec, value: unknown, source: string): u
       let ok = false;
       if (typeof value === "string") { try { ok = /^https?:$/.test(new URL(value).protocol); } catch { ok = false; } }
       if (!ok) throw new DtmfOptionError(label, "an absolute http(s) URL", value);
+      return value;
+    }
+    case "wsUrl": {
+      // A template: {callId} and {protocol} are filled per call (src/server/forward.ts).
+      let ok = false;
+      if (typeof value === "string") { try { ok = /^wss?:$/.test(new URL(value.replace(/\{(callId|protocol)\}/g, "x")).protocol); } catch { ok = false; } }
+      if (!ok) throw new DtmfOptionError(label, "an absolute ws(s) URL ({callId} and {protocol} may appear in it)", value);
       return value;
     }
     case "integer": case "number": {

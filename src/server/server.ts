@@ -19,6 +19,7 @@ import { WebhookSink, type WebhookOptions } from "../webhook.js";
 import { createAudioSocketServer } from "./audiosocket.js";
 import { allowList, authenticateUpgrade, checkBindPolicy, controlTokenOf } from "./auth.js";
 import { ConnectionGuard } from "./connection-guard.js";
+import { ForwardHub } from "./forward.js";
 import { ServerMetrics } from "./metrics.js";
 import { OutboxWebhookSink, webhookSignature } from "./webhook-outbox-sink.js";
 import { Call, type CallHost, type CallSettings, type CallStart } from "./call.js";
@@ -81,6 +82,8 @@ export class DtmfServer extends EventEmitter {
   readonly guard: ConnectionGuard;
   readonly allowed?: (address: string) => boolean;
   readonly metrics: ServerMetrics;
+  /** @internal Redact-and-forward (--forward-url), when on; its counters are in stats().forward and /metrics. */
+  readonly forwarding?: ForwardHub;
   /** What listens without credentials (loopback, or --insecure). */
   openWithoutCredentials: string[] = [];
   private outboxSink?: OutboxWebhookSink;
@@ -116,6 +119,7 @@ export class DtmfServer extends EventEmitter {
     // A warning nobody listens to must not throw (EventEmitter throws on unhandled "error" only; we never emit "error").
     this.guard = new ConnectionGuard(settings);
     this.allowed = allowList(settings.allowFrom);
+    if (settings.forwardUrl) this.forwarding = new ForwardHub({ ...settings, forwardUrl: settings.forwardUrl }, engine, this);
     this.metrics = new ServerMetrics({
       callsOpen: () => this.calls.size,
       totals: () => this.mediaTotals(),
@@ -123,6 +127,7 @@ export class DtmfServer extends EventEmitter {
       badByProtocol: () => this.badByProtocol,
       timeouts: () => ({ handshake: this.guard.handshakeTimeouts, idle: this.guard.idleTimeouts }),
       outbox: () => ({ depth: this.outboxDepth, limit: settings.outboxMaxRecords }),
+      forward: this.forwarding ? () => ({ ...this.forwarding!.totals, open: this.forwarding!.active }) : undefined,
       loopLagSeconds: () => ({ p50: this.loopDelay.percentile(50) / 1e9, p99: this.loopDelay.percentile(99) / 1e9, max: this.loopDelay.max / 1e9 }),
     });
     // The webhook's transport: node:http keep-alive (http-post.ts) unless a fetch is given.
@@ -375,6 +380,7 @@ export class DtmfServer extends EventEmitter {
       webhookLatencyMs: { p50: at(0.5), p99: at(0.99) },
       callsOpen: this.calls.size, ...this.totals, frames: this.mediaTotals().frames, samples: this.mediaTotals().samples,
       outboxDepth: this.outboxDepth, refusedBy: { ...this.refusedBy }, connections: this.guard.connections, badByProtocol: { ...this.badByProtocol }, channelsOpen: this.engine.channelsOpen,
+      ...(this.forwarding ? { forward: { ...this.forwarding.totals, open: this.forwarding.active } } : {}),
       engineMemoryBytes: this.engine.memoryBytes, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeS: process.uptime(),
     };
   }
@@ -393,6 +399,7 @@ export class DtmfServer extends EventEmitter {
     this.rtp?.endAll("shutdown");
     for (const call of [...this.calls.values()]) { try { call.end("shutdown"); } catch (error) { this.warn(call, messageOf(error)); } }
     for (const client of this.wss?.clients ?? []) client.terminate();
+    this.forwarding?.closeAll();
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
       this.drain().then(() => true),

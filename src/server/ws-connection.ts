@@ -11,6 +11,7 @@ import type { WebSocket } from "ws";
 import type { Call, CallStart } from "./call.js";
 import type { ConnectionGuard, Guarded } from "./connection-guard.js";
 import { messageOf } from "./errors.js";
+import type { ForwardHub, StreamForwarder } from "./forward.js";
 import { detectProtocol, makeProtocol } from "./protocols/detect.js";
 import { readMediaFast } from "./protocols/media-fast-path.js";
 import type { ProtocolName, StreamHost, StreamProtocol } from "./protocols/protocol.js";
@@ -29,6 +30,8 @@ export interface ConnectionServer {
   readonly guard?: ConnectionGuard;
   /** Counts a limit that closed a connection (metric dtmf_refused_total{reason}). */
   refuse?(protocol: string, reason: string, detail?: string): void;
+  /** Redact-and-forward (--forward-url), when on. */
+  readonly forwarding?: ForwardHub;
 }
 
 export class StreamConnection implements StreamHost, Guarded {
@@ -39,9 +42,12 @@ export class StreamConnection implements StreamHost, Guarded {
   private current?: Call;
   private badMessages = 0;
   private closed = false;
+  /** The redacted copy of this stream going to --forward-url (forward.ts). */
+  private readonly forward?: StreamForwarder;
 
   constructor(private readonly server: ConnectionServer, private readonly socket: WebSocket, readonly query: URLSearchParams, fixed: ProtocolName | undefined) {
     if (fixed) this.protocol = makeProtocol(fixed, this, server.settings.maxMessageBytes);
+    this.forward = server.forwarding?.connection(query);
     this.unwatch = server.guard?.watch(this);
     socket.on("message", (data: Buffer, isBinary: boolean) => { this.lastActivityAt = Date.now(); this.message(data, isBinary); });
     socket.on("close", () => { this.closed = true; this.unwatch?.(); this.endCall("disconnect"); });
@@ -70,12 +76,13 @@ export class StreamConnection implements StreamHost, Guarded {
       if (isBinary) {
         if (!this.protocol) { this.bad("a binary message before any text message names the protocol"); return; }
         this.protocol.binary(data);
+        this.forward?.message(data, true, this.current);
         return;
       }
       // Most messages are media frames: read by position where that is safe (media-fast-path.ts).
       if (this.current && this.protocol?.mediaFields) {
         const fields = readMediaFast(data);
-        if (fields) { this.protocol.mediaFields(fields); return; }
+        if (fields) { this.protocol.mediaFields(fields); this.forward?.message(data, false, this.current); return; }
       }
       let message: unknown;
       try { message = JSON.parse(data.toString("utf8")); } catch { this.bad("a text message that is not JSON"); return; }
@@ -85,6 +92,7 @@ export class StreamConnection implements StreamHost, Guarded {
         if (!this.protocol) { this.bad("a first message of no known protocol"); return; }
       }
       this.protocol.text(message as Record<string, unknown>);
+      this.forward?.message(data, false, this.current, message as Record<string, unknown>);
     } catch (error) {
       this.bad(messageOf(error));
     }
@@ -132,6 +140,7 @@ export class StreamConnection implements StreamHost, Guarded {
   }
 
   private endCall(reason: string): void {
+    this.forward?.end();
     const call = this.current;
     if (call && call.streaming) call.end(reason);
   }

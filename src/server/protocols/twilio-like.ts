@@ -31,6 +31,12 @@ const ENCODINGS: Record<string, CallEncoding> = {
 /** Media frames waiting for an earlier one, at most (60 ms of 20 ms frames). */
 const REORDER_WINDOW = 3;
 
+/** Whether a stream's L16 is big-endian: `?byteorder=be|le`, else Telnyx's (as RTP sends it), else little-endian. */
+export function l16BigEndian(protocol: string, encoding: CallEncoding, query: URLSearchParams): boolean {
+  const order = query.get("byteorder");
+  return encoding === "pcm16" && (order === "be" || (order !== "le" && protocol === "telnyx"));
+}
+
 interface Frame { bytes: Uint8Array; timestampMs: number | undefined }
 
 export class TwilioLikeProtocol implements StreamProtocol {
@@ -82,8 +88,7 @@ export class TwilioLikeProtocol implements StreamProtocol {
     const sampleRate = numberField(format, "sampleRate", "sample_rate") ?? 8000;
     const channels = numberField(format, "channels") ?? 1;
     if (channels !== 1) throw new DtmfProtocolError(this.name, `media format channels must be 1; received ${channels}`);
-    const order = this.host.query.get("byteorder");
-    this.bigEndian = encoding === "pcm16" && (order === "be" || (order !== "le" && this.name === "telnyx"));
+    this.bigEndian = l16BigEndian(this.name, encoding, this.host.query);
 
     const custom: Record<string, unknown> = { ...(objectField(start, "customParameters") ?? objectField(start, "custom_parameters") ?? {}) };
     const extra = stringField(message, "extra_headers") ?? stringField(start, "extra_headers");
