@@ -21,6 +21,12 @@ const files = [];
 if (which === "speech") {
   for (const f of wavs(join(ROOT, "bench/work/talkoff"), /^speech-.*\.wav$/)) { const e = await excerpt(join(ROOT, "bench/work/talkoff", f), f, 40, 30); if (e) files.push(e); }
   for (const f of wavs(join(ROOT, "bench/work/interference"), /^speech-espeak-.*\.wav$/)) { const e = await excerpt(join(ROOT, "bench/work/interference", f), f, 60); if (e) files.push(e); }
+} else if (which === "noise") {
+  const { generateDtmf } = await import("../dist/index.js");
+  for (let seed = 1; seed <= 30; seed++) {
+    const a = generateDtmf({ keys: "0123456789*#ABCD", toneMs: 60, gapMs: 80, leadMs: 50 + seed * 1.37, seed: 300 + seed, snrDb: ratio, levelDbm0: -8 - (seed % 5) * 4, twistDb: (seed % 7) - 4 });
+    files.push({ name: `noise seed ${seed}`, mix: { samples: a.samples, tones: a.tones } });
+  }
 } else {
   for (const f of wavs(join(ROOT, "bench/work/talkoff"), /^music-.*\.wav$/)) { const e = await excerpt(join(ROOT, "bench/work/talkoff", f), f, 20, "middle"); if (e) files.push(e); }
 }
@@ -29,7 +35,7 @@ const bump = (k) => { tally[k] = (tally[k] ?? 0) + 1; };
 const hopTests = {};
 let total = 0, missed = 0, dumped = 0;
 files.forEach((file, f) => {
-  const m = mixKeys(file, f + (which === "music" ? 1000 : 0), ratio, -20);
+  const m = file.mix ?? mixKeys(file, f + (which === "music" ? 1000 : 0), ratio, -20);
   const log = [];
   const found = [];
   const d = new PlainDetector(8000, {}, { rules, onConfirm: (c) => found.push(c) });
