@@ -48,10 +48,11 @@ import {
 } from "./channels";
 import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./config";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
+import { WIN_POWER } from "./filterbank";
 import { hopsAvailable, keyMagnitude } from "./history";
 import { R_HOP, R_HZ } from "./rates";
 import {
-  BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
+  BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_NOISE_LOSS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
   COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MIN_PHASE_PAIRS, REF_FLOOR, REF_SHARE, STALE_COVER,
   STALE_REPEAT_HOPS, STALE_RISE,
 } from "./rules";
@@ -101,7 +102,7 @@ function emitKey(ch: usize, rate: usize, type: f64, decided: f64): void {
  * frequencies are in tolerance, and it holds CFG_PRESS_PURITY of the power (a late candidate
  * at least LATE_PRESS_PURITY) or else is a steady pair; a stale candidate must be both.
  */
-function toneAccepted(ch: usize, rate: usize): bool {
+function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   const cfg = ch + CH_CONFIG;
   if (load<f64>(ch, CH_TONE_END) - load<f64>(ch, CH_ONSET) < <f64>load<i32>(cfg, CFG_MIN_CONFIRM)) return false;
   if (phasePairs(ch) < MIN_PHASE_PAIRS) return false;
@@ -118,27 +119,39 @@ function toneAccepted(ch: usize, rate: usize): bool {
   const flags = load<u8>(ch, CH_FLAGS);
   let purity = <f64>load<f32>(cfg, CFG_PRESS_PURITY);
   if ((flags & FLAG_LATE) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
-  // A stale candidate must hold the press purity and be a steady pair as well.
-  if (flags & FLAG_STALE) return tone >= purity * total && steadyPair(ch, rate, tone, total, onFrequency);
+  // A stale candidate must hold the press purity and be a steady pair as well, without the
+  // noise allowance (held notes of music: 2 talk-off false keys with it, BUSY_NOISE_LOSS).
+  if (flags & FLAG_STALE) return tone >= purity * total && steadyPair(ch, rate, key, tone, total, onFrequency, false);
   if (tone >= purity * total) return true;
   // A late candidate was sounding while its windows failed: it must be purer (LATE_PRESS_PURITY),
   // never less pure, so the busy line is not for it.
   if (flags & FLAG_LATE) return false;
-  return steadyPair(ch, rate, tone, total, onFrequency);
+  return steadyPair(ch, rate, key, tone, total, onFrequency, window);
 }
 
 /**
  * The steady-pair tests, for a line that other sound shares (rules.ts, "Busy-line
  * confirmation"): over at least BUSY_MIN_FULL_HOPS the two tones hold BUSY_PRESS_PURITY of the
  * power, sit within BUSY_FREQ_TOL of the key's frequencies (`onFrequency`), and keep one
- * frequency (BUSY_COHERENCE) and one amplitude (BUSY_STEADINESS). The second way to confirm a
+ * frequency (BUSY_COHERENCE, less what the noise in the window's other six bins would take from
+ * it: BUSY_NOISE_LOSS; `window` false at the end of the stream, where WIN_POWER may be another
+ * channel's) and one amplitude (BUSY_STEADINESS). The second way to confirm a
  * candidate that failed the press purity, and the only way for a stale one; late candidates
  * never get here (toneAccepted).
  */
-function steadyPair(ch: usize, rate: usize, tone: f64, total: f64, onFrequency: bool): bool {
+function steadyPair(ch: usize, rate: usize, key: i32, tone: f64, total: f64, onFrequency: bool, window: bool): bool {
   if (fullHops(ch) < BUSY_MIN_FULL_HOPS || !onFrequency) return false;
   if (tone < BUSY_PRESS_PURITY * total) return false;
-  return phaseCoherence(ch) >= BUSY_COHERENCE && amplitudeSteadiness(ch, rate) >= BUSY_STEADINESS;
+  let need = BUSY_COHERENCE;
+  if (window) { // the current window's powers (WIN_POWER: rows, columns) are the tone's
+    const pr = <f64>load<f32>(WIN_POWER + (<usize>(key >> 2) << 2));
+    const pc = <f64>load<f32>(WIN_POWER + (<usize>(4 + (key & 3)) << 2));
+    let rest: f64 = 0;
+    for (let i = 0; i < 8; i++) rest += <f64>load<f32>(WIN_POWER + (<usize>i << 2));
+    rest -= pr + pc;
+    need = Math.min(need, 1.0 - BUSY_NOISE_LOSS * rest / (6.0 * Math.min(pr, pc)));
+  }
+  return phaseCoherence(ch) >= need && amplitudeSteadiness(ch, rate) >= BUSY_STEADINESS;
 }
 
 /** Ends the tracked press: a confirmed one is reported, a candidate is dropped. */
@@ -238,7 +251,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     if (a >= <f32>COVER_MIN) store<f64>(ch, hopStart + (a >= <f32>COVER_FULL ? H : <f64>a * H), CH_TONE_END);
     accumulate(ch, rate, key, a);
     store<f32>(ch, a, CH_PREV_A);
-    if (state == STATE_CANDIDATE && toneAccepted(ch, rate)) {
+    if (state == STATE_CANDIDATE && toneAccepted(ch, rate, true)) {
       store<u8>(ch, STATE_ACTIVE, CH_STATE);
       emitKey(ch, rate, EVENT_KEYDOWN, hopEnd);
     }
@@ -272,7 +285,7 @@ export function endStream(ch: usize, rate: usize): void {
   if (!load<u8>(ch, CH_IN_GAP) && load<f32>(ch, CH_PREV_A) >= <f32>COVER_FULL) {
     store<f64>(ch, streamEnd, CH_TONE_END);
   }
-  if (state == STATE_CANDIDATE && toneAccepted(ch, rate)) {
+  if (state == STATE_CANDIDATE && toneAccepted(ch, rate, false)) { // WIN_POWER: another channel's, maybe
     store<u8>(ch, STATE_ACTIVE, CH_STATE);
     emitKey(ch, rate, EVENT_KEYDOWN, streamEnd);
   }

@@ -125,6 +125,24 @@ export const BUSY_COHERENCE = 0.98;
  * notes that swell or decay over the press fail).
  */
 export const BUSY_STEADINESS = 0.98;
+/**
+ * Allowance for noise in BUSY_COHERENCE: a tone whose bin also holds noise of power n (in the
+ * window's power units) at tone power P has a phase that jitters hop to hop, and its coherence
+ * loses ≈ n/P (the hop's in-bin S/N is half the window's; phase variance 1/S/N a pair). n is
+ * taken as the mean of the window's six other DTMF bins, P as the weaker tone's window power,
+ * and the coherence asked is lowered to 1 − BUSY_NOISE_LOSS·n/P where that is lower. White noise
+ * fills the other bins as it fills the key's; a note between the bins (2200 Hz) or a glide of
+ * the pair itself leaves them nearly empty, so the vibrato look-alikes of test/busy-line.test.ts
+ * stay out. Not applied to the steadiness: with it a 30 % tremolo at 35 Hz passed (its sidebands
+ * reach the other bins). `node bench/speech-lab.mjs` (reference, stale candidates included),
+ * before → 1 / 2 / 3: keys in white noise at S/N 3 dB 64.6 → 72.5 / 76.5 / 77.5 %; 3 let a
+ * 1.5 % vibrato at 10 Hz through. As landed (2, stale candidates without it), `node
+ * bench/speech-lab.mjs --core`: S/N 3 dB 64.6 → 76.3 %, speech and music ±0.1 %. Stale candidates get no allowance: with it (and the steadiness lowered
+ * too) 2 stale music pairs of coherence 0.916 and 0.933 became false keys in the bench corpus
+ * (drascula-track23 @ 73.6 s, hyperrogue-hr-savino-caribbean @ 55.2 s); without: talk-off
+ * bench corpus 1 known key, held-out 0 (`node bench/speech-lab.mjs talkoff,heldout --core`).
+ */
+export const BUSY_NOISE_LOSS = 2;
 
 // ─── Dial-tone filter (dialtone.ts; off unless DetectorTuning.dialToneFilter) ───────────────
 // A dial tone 350 + 440 Hz (ITU-T E.180 / North America) 10-20 dB above the keys leaks into the

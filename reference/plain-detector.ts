@@ -208,7 +208,7 @@ export class PlainDetector {
     if (this.state !== IDLE) {
       const end = this.hopStart + this.pos;
       if (!this.inGap && this.prevA >= this.r.COVER_FULL) this.toneEnd = end;
-      if (this.state === CANDIDATE && this.toneAccepted()) {
+      if (this.state === CANDIDATE && this.toneAccepted(false)) {
         this.state = ACTIVE;
         this.keydownAt = end;
       }
@@ -296,7 +296,7 @@ export class PlainDetector {
   }
 
   /** The confirmation tests: duration, phase pairs, frequencies, press purity. */
-  private toneAccepted(): boolean {
+  private toneAccepted(window = true): boolean {
     if (this.toneEnd - this.onset < this.minConfirm) return false;
     if (this.pairs < this.r.MIN_PHASE_PAIRS) return false;
     const tol = this.tuning.frequencyTolerancePct / 100;
@@ -304,8 +304,8 @@ export class PlainDetector {
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
     const busyLine = tone < (this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity) * this.pressTotal;
-    if (busyLine && (this.late || this.stale || !this.steadyPair(tone, rowErr, colErr))) return false;
-    if (this.stale && !this.steadyPair(tone, rowErr, colErr)) return false; // pure and a steady pair
+    if (busyLine && (this.late || this.stale || !this.steadyPair(tone, rowErr, colErr, window))) return false;
+    if (this.stale && !this.steadyPair(tone, rowErr, colErr, false)) return false; // pure and a steady pair, no noise allowance
     const { coherence, steadiness } = this.busyLineMeasures();
     this.onConfirm?.({
       digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, confirmSample: this.hopStart + this.pos, late: this.late, stale: this.stale, pressPurity: tone / this.pressTotal,
@@ -315,14 +315,25 @@ export class PlainDetector {
     return true;
   }
 
-  /** As assembly/press.ts steadyPair: on frequency, coherent and steady over a longer press. */
-  private steadyPair(tone: number, rowErr: number, colErr: number): boolean {
+  /**
+   * As assembly/press.ts steadyPair: on frequency, coherent and steady over a longer press; the
+   * coherence asked less what the noise in the current window's other six bins would take
+   * (`window`: the current window's powers are the tone's; not at the end of the stream).
+   */
+  private steadyPair(tone: number, rowErr: number, colErr: number, window: boolean): boolean {
     const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS } = this.r;
     if (this.fullHops < BUSY_MIN_FULL_HOPS) return false;
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return false;
     if (tone < BUSY_PRESS_PURITY * this.pressTotal) return false;
     const { coherence, steadiness } = this.busyLineMeasures();
-    return coherence >= BUSY_COHERENCE && steadiness >= BUSY_STEADINESS;
+    let need = BUSY_COHERENCE;
+    if (window) {
+      const P = this.power, r = this.key >> 2, c = 4 + (this.key & 3);
+      let rest = 0;
+      for (let i = 0; i < BINS; i++) if (i !== r && i !== c) rest += P[i];
+      need = Math.min(need, 1 - (this.r.BUSY_NOISE_LOSS * rest) / (6 * Math.min(P[r], P[c])));
+    }
+    return coherence >= need && steadiness >= BUSY_STEADINESS;
   }
 
   /** Phase coherence and amplitude steadiness of the less coherent / less steady tone (0 without data). */

@@ -54,6 +54,7 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   BUSY_FREQ_TOL: 0.012,
   BUSY_COHERENCE: 0.95,
   BUSY_STEADINESS: 0.95,
+  BUSY_NOISE_LOSS: 1,
 };
 
 let work: string;
