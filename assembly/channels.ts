@@ -73,7 +73,7 @@ export const MAG_HOP_BYTES: usize = 16;
   tPrevKey: i8;      // the key (row×4+col) tPrev was made for; −1: none (tones.ts)
   hasPending: u8;    // 1 while `pending` holds a sample (hop.ts)
   open: u8;          // 1 while open (index.ts)
-  late: u8;          // 1 if the tracked tone's onset lies at the far end of the history (press.ts)
+  flags: u8;         // FLAG_LATE, FLAG_STALE of the tracked tone; FLAG_REPORTED of the last press (press.ts)
   inGap: u8;         // 1 while the tracked key is missing (press.ts)
 }
 
@@ -103,7 +103,7 @@ export const CH_OPEN: usize = offsetof<Channel>("open");
 export const CH_HOPS: usize = offsetof<Channel>("hops");
 export const CH_STATE: usize = offsetof<Channel>("state");
 export const CH_KEY: usize = offsetof<Channel>("key");
-export const CH_LATE: usize = offsetof<Channel>("late");
+export const CH_FLAGS: usize = offsetof<Channel>("flags");
 export const CH_IN_GAP: usize = offsetof<Channel>("inGap");
 export const CH_REF: usize = offsetof<Channel>("ref");
 export const CH_REF_N: usize = offsetof<Channel>("refN");

@@ -13,19 +13,24 @@
 //                                                          ≤ 10 ms), otherwise the press ends
 //                                                          (keyup); another key ends it at once
 //
-// Start: the onset is found by walking back the magnitude history (history.ts). No candidate
-// starts if the key's tones fill the whole history (MAG_HOPS hops, the oldest ≥ STALE_COVER
-// full): a key press starts from the key's absence, while chords of music and speech
-// harmonics mostly grow into a DTMF-like pair out of a sound already there (`npm run bench`:
-// music false keys on the talk-off corpus 8 → 0; the price is keys 10 dB over speech,
-// 97.0 → 95.4 %, whose first windows failed and whose walk-back ran into speech at the key's
-// frequencies; the Q.24 battery is unchanged).
+// Start: the onset is found by walking back the magnitude history (history.ts). If the key's
+// tones fill the whole history (MAG_HOPS hops, the oldest ≥ STALE_COVER full) the candidate is
+// stale: a key press starts from the key's absence, while chords of music and speech harmonics
+// mostly grow into a DTMF-like pair out of a sound already there (`npm run bench`: music false
+// keys on the talk-off corpus 8 → 0 when stale candidates were dropped). But over speech a
+// genuine key is stale too when its first windows failed for five hops or more (speech holds
+// power the window purity counts): a stale candidate is therefore kept, and confirmed only if it
+// holds the press purity and is a steady pair as well (steadyPair); its onset is the largest
+// step up of the key's magnitude in the history (STALE_RISE), else the history's far end, and a
+// step up while it waits starts it anew. A stale candidate of the key just reported, within
+// STALE_REPEAT_HOPS of that press's end, is that press back after a gap: dropped.
 //
 // Confirmation (toneAccepted): the tone has lasted CFG_MIN_CONFIRM samples, its measured
 // frequencies (tones.ts) are within CFG_FREQ_TOL, and over its full hops the two tones hold
 // CFG_PRESS_PURITY of the power (LATE_PRESS_PURITY if the onset was found at the far end of
-// the history); a candidate that ends first is dropped: this is how tones of 23 ms and less
-// are rejected. A new confirmation test is one more early return in toneAccepted().
+// the history), or else (never for a late one) it is a steady pair (steadyPair, the busy-line
+// tests); a stale candidate must be both. A candidate that ends first is dropped: this is how
+// tones of 23 ms and less are rejected. A new confirmation test is one more early return in toneAccepted().
 //
 // Press purity: the window test (purity ≥ 60 %) lets a pair of speech harmonics through now
 // and then; averaged over the tone's full hops, with the powers corrected for the measured
@@ -38,16 +43,18 @@
 // full hop as reference the onset inside its first hop is hopEnd − a·H and the end inside its
 // last hop is hopStart + a·H. This is what brings onset and duration errors well below a hop.
 import {
-  CH_CONFIG, CH_IN_GAP, CH_KEY, CH_LATE, CH_ONSET,
+  CH_CONFIG, CH_FLAGS, CH_IN_GAP, CH_KEY, CH_ONSET,
   CH_PREV_A, CH_REF, CH_REF_N, CH_STATE, CH_TONE_END, U16_MAX, streamPosition,
 } from "./channels";
 import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./config";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
+import { WIN_POWER } from "./filterbank";
 import { hopsAvailable, keyMagnitude } from "./history";
 import { R_HOP, R_HZ } from "./rates";
 import {
-  BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
+  BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_NOISE_LOSS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
   COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MIN_PHASE_PAIRS, REF_FLOOR, REF_SHARE, STALE_COVER,
+  STALE_REPEAT_HOPS, STALE_RISE,
 } from "./rules";
 import {
   accumulate, amplitudeSteadiness, clearToneSums, colErrorHz, colPowerSum, fullHops, levelDbm0,
@@ -57,6 +64,12 @@ import {
 export const STATE_IDLE: i32 = 0;
 const STATE_CANDIDATE: i32 = 1;
 const STATE_ACTIVE: i32 = 2;
+
+// CH_FLAGS bits. LATE, STALE: of the tracked tone, set when its candidate starts. REPORTED:
+// the last press that ended was reported (a keydown), kept while the next one is tracked.
+const FLAG_LATE: u8 = 1;     // onset at the far end of the history: needs LATE_PRESS_PURITY
+const FLAG_STALE: u8 = 2;    // the tones filled the history: pure and a steady pair, or nothing
+const FLAG_REPORTED: u8 = 4;
 
 /** Hop coverage: magnitude `m` as a share of the full-hop reference `ref`, at most 1. */
 @inline function coverage(m: f32, ref: f32): f32 {
@@ -87,9 +100,9 @@ function emitKey(ch: usize, rate: usize, type: f64, decided: f64): void {
 /**
  * The confirmation tests: the tone has lasted CFG_MIN_CONFIRM, it has enough phase pairs, both
  * frequencies are in tolerance, and it holds CFG_PRESS_PURITY of the power (a late candidate
- * at least LATE_PRESS_PURITY).
+ * at least LATE_PRESS_PURITY) or else is a steady pair; a stale candidate must be both.
  */
-function toneAccepted(ch: usize, rate: usize): bool {
+function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   const cfg = ch + CH_CONFIG;
   if (load<f64>(ch, CH_TONE_END) - load<f64>(ch, CH_ONSET) < <f64>load<i32>(cfg, CFG_MIN_CONFIRM)) return false;
   if (phasePairs(ch) < MIN_PHASE_PAIRS) return false;
@@ -102,43 +115,63 @@ function toneAccepted(ch: usize, rate: usize): bool {
   if (Math.abs(rowErr) > tol * rowHz || Math.abs(colErr) > tol * colHz) return false;
   const tone = rowPowerSum(ch, rate, rowErr) + colPowerSum(ch, rate, colErr);
   const total = totalPowerSum(ch);
+  const onFrequency = Math.abs(rowErr) <= BUSY_FREQ_TOL * rowHz && Math.abs(colErr) <= BUSY_FREQ_TOL * colHz;
+  const flags = load<u8>(ch, CH_FLAGS);
   let purity = <f64>load<f32>(cfg, CFG_PRESS_PURITY);
-  if (load<u8>(ch, CH_LATE) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
+  if ((flags & FLAG_LATE) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
+  // A stale candidate must hold the press purity and be a steady pair as well, without the
+  // noise allowance (held notes of music: 2 talk-off false keys with it, BUSY_NOISE_LOSS).
+  if (flags & FLAG_STALE) return tone >= purity * total && steadyPair(ch, rate, key, tone, total, onFrequency, false);
   if (tone >= purity * total) return true;
   // A late candidate was sounding while its windows failed: it must be purer (LATE_PRESS_PURITY),
   // never less pure, so the busy line is not for it.
-  if (load<u8>(ch, CH_LATE)) return false;
-  return busyLineAccepted(ch, rate, tone, total,
-    Math.abs(rowErr) <= BUSY_FREQ_TOL * rowHz && Math.abs(colErr) <= BUSY_FREQ_TOL * colHz);
+  if (flags & FLAG_LATE) return false;
+  return steadyPair(ch, rate, key, tone, total, onFrequency, window);
 }
 
 /**
- * The second way to confirm a candidate, for a line that other sound shares (rules.ts, "Busy-
- * line confirmation"): it failed the press purity, but over at least BUSY_MIN_FULL_HOPS its two
- * tones hold BUSY_PRESS_PURITY of the power, sit within BUSY_FREQ_TOL of the key's frequencies
- * (`onFrequency`), and keep one frequency (BUSY_COHERENCE) and one amplitude (BUSY_STEADINESS).
- * Stale candidates never get here (startCandidate drops them), nor do late ones (toneAccepted).
+ * The steady-pair tests, for a line that other sound shares (rules.ts, "Busy-line
+ * confirmation"): over at least BUSY_MIN_FULL_HOPS the two tones hold BUSY_PRESS_PURITY of the
+ * power, sit within BUSY_FREQ_TOL of the key's frequencies (`onFrequency`), and keep one
+ * frequency (BUSY_COHERENCE, less what the noise in the window's other six bins would take from
+ * it: BUSY_NOISE_LOSS; `window` false at the end of the stream, where WIN_POWER may be another
+ * channel's) and one amplitude (BUSY_STEADINESS). The second way to confirm a
+ * candidate that failed the press purity, and the only way for a stale one; late candidates
+ * never get here (toneAccepted).
  */
-function busyLineAccepted(ch: usize, rate: usize, tone: f64, total: f64, onFrequency: bool): bool {
+function steadyPair(ch: usize, rate: usize, key: i32, tone: f64, total: f64, onFrequency: bool, window: bool): bool {
   if (fullHops(ch) < BUSY_MIN_FULL_HOPS || !onFrequency) return false;
   if (tone < BUSY_PRESS_PURITY * total) return false;
-  return phaseCoherence(ch) >= BUSY_COHERENCE && amplitudeSteadiness(ch, rate) >= BUSY_STEADINESS;
+  let need = BUSY_COHERENCE;
+  if (window) { // the current window's powers (WIN_POWER: rows, columns) are the tone's
+    const pr = <f64>load<f32>(WIN_POWER + (<usize>(key >> 2) << 2));
+    const pc = <f64>load<f32>(WIN_POWER + (<usize>(4 + (key & 3)) << 2));
+    let rest: f64 = 0;
+    for (let i = 0; i < 8; i++) rest += <f64>load<f32>(WIN_POWER + (<usize>i << 2));
+    rest -= pr + pc;
+    need = Math.min(need, 1.0 - BUSY_NOISE_LOSS * rest / (6.0 * Math.min(pr, pc)));
+  }
+  return phaseCoherence(ch) >= need && amplitudeSteadiness(ch, rate) >= BUSY_STEADINESS;
 }
 
 /** Ends the tracked press: a confirmed one is reported, a candidate is dropped. */
 function finish(ch: usize, rate: usize, decided: f64): void {
-  if (<i32>load<u8>(ch, CH_STATE) == STATE_ACTIVE) emitKey(ch, rate, EVENT_KEYUP, decided);
+  const reported = <i32>load<u8>(ch, CH_STATE) == STATE_ACTIVE;
+  if (reported) emitKey(ch, rate, EVENT_KEYUP, decided);
+  store<u8>(ch, reported ? FLAG_REPORTED : 0, CH_FLAGS);
   store<u8>(ch, STATE_IDLE, CH_STATE);
 }
 
 /**
- * Starts tracking `key`, found in the window that ends with the current hop, unless the key's
- * tones are stale: they already held the whole magnitude history (MAG_HOPS hops) with the
- * oldest hop at least STALE_COVER full, i.e. they were there for more than two hops before a
- * window first passed. A key press starts from the key's absence; the tones of a musical chord
- * or of speech usually grow into a DTMF-like pair out of a sound already present. If the onset
- * lies in the oldest hop but less than STALE_COVER of it, the candidate is late: it will need
- * LATE_PRESS_PURITY to be confirmed.
+ * Starts tracking `key`, found in the window that ends with the current hop. If the key's tones
+ * are stale (they already held the whole magnitude history, MAG_HOPS hops, with the oldest hop
+ * at least STALE_COVER full) the candidate is flagged stale, its onset put at the largest step
+ * up (STALE_RISE) or the far end of the history: a key press starts from the key's absence, and
+ * the tones of a musical chord or of speech usually grow into a DTMF-like pair out of a sound
+ * already present, so it will have to be a steady pair as well as pure to be confirmed; unless
+ * it is the key of the press just reported, ended within STALE_REPEAT_HOPS (CH_KEY and
+ * CH_TONE_END still hold that press's): then nothing starts. If the onset lies in the oldest hop but less than STALE_COVER of it, the candidate is
+ * late: it will need LATE_PRESS_PURITY to be confirmed.
  */
 function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64): void {
   const available = hopsAvailable(hops);
@@ -148,19 +181,34 @@ function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64)
   // Onset: back from the stronger of the two window hops while hops still hold the tone.
   let j = m0 >= m1 ? 0 : 1;
   while (j + 1 < available && keyMagnitude(ch, hops, j + 1, key) >= <f32>COVER_MIN * ref) j++;
-  const aOn = coverage(keyMagnitude(ch, hops, j, key), ref);
-  if (j == MAG_HOPS - 1 && aOn >= <f32>STALE_COVER) {
-    store<u8>(ch, STATE_IDLE, CH_STATE);
-    return;
+  let aOn = coverage(keyMagnitude(ch, hops, j, key), ref);
+  const H = <f64>hop;
+  let flags = load<u8>(ch, CH_FLAGS) & FLAG_REPORTED;
+  if (j == MAG_HOPS - 1) {
+    if (aOn < <f32>STALE_COVER) flags |= FLAG_LATE;
+    else if ((flags & FLAG_REPORTED) && <i32>load<u8>(ch, CH_KEY) == key && hopStart - load<f64>(ch, CH_TONE_END) < <f64>STALE_REPEAT_HOPS * H) {
+      store<u8>(ch, STATE_IDLE, CH_STATE);
+      return;
+    } else {
+      flags |= FLAG_STALE;
+      // Its onset: the hop where the key's magnitude stepped up most, by STALE_RISE at least (a
+      // key over other sound in its bins), else the far end of the history. The walk-back kept
+      // every older hop ≥ COVER_MIN·ref > 0, so the divisions are safe.
+      let rise = <f32>STALE_RISE;
+      for (let k = 0; k < MAG_HOPS - 1; k++) {
+        const step = keyMagnitude(ch, hops, k, key) / keyMagnitude(ch, hops, k + 1, key);
+        if (step >= rise) { rise = step; j = k; }
+      }
+      aOn = coverage(keyMagnitude(ch, hops, j, key), ref);
+    }
   }
   store<u8>(ch, STATE_CANDIDATE, CH_STATE);
   store<u8>(ch, key, CH_KEY);
-  store<u8>(ch, j == MAG_HOPS - 1 ? 1 : 0, CH_LATE);
+  store<u8>(ch, flags, CH_FLAGS);
   store<u8>(ch, 0, CH_IN_GAP);
   clearToneSums(ch);
   store<f32>(ch, ref, CH_REF);
   store<u16>(ch, 1, CH_REF_N);
-  const H = <f64>hop;
   store<f64>(ch, hopStart - <f64>j * H + (1.0 - <f64>aOn) * H, CH_ONSET);
   // End so far: inside the current hop if it holds the tone, else inside the previous one.
   const a0 = coverage(m0, ref);
@@ -185,6 +233,12 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   const key = <i32>load<u8>(ch, CH_KEY);
   const m = keyMagnitude(ch, hops, 0, key);
   let ref = load<f32>(ch, CH_REF);
+  // A stale candidate whose tones step up by STALE_RISE: a key starting over the sound that
+  // made the candidate (a pair in music or speech that passed a window alone). It starts anew.
+  if (state == STATE_CANDIDATE && hit == key && (load<u8>(ch, CH_FLAGS) & FLAG_STALE) && m >= <f32>STALE_RISE * ref) {
+    startCandidate(ch, hop, hops, key, hopStart);
+    return;
+  }
   if (hit == key && m >= <f32>REF_SHARE * ref) { // a hop the tone fills: refine the mean
     const n = min(<i32>load<u16>(ch, CH_REF_N) + 1, U16_MAX); // saturated: a running mean of the last 65,535 hops
     ref += (m - ref) / <f32>n;
@@ -197,7 +251,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     if (a >= <f32>COVER_MIN) store<f64>(ch, hopStart + (a >= <f32>COVER_FULL ? H : <f64>a * H), CH_TONE_END);
     accumulate(ch, rate, key, a);
     store<f32>(ch, a, CH_PREV_A);
-    if (state == STATE_CANDIDATE && toneAccepted(ch, rate)) {
+    if (state == STATE_CANDIDATE && toneAccepted(ch, rate, true)) {
       store<u8>(ch, STATE_ACTIVE, CH_STATE);
       emitKey(ch, rate, EVENT_KEYDOWN, hopEnd);
     }
@@ -231,7 +285,7 @@ export function endStream(ch: usize, rate: usize): void {
   if (!load<u8>(ch, CH_IN_GAP) && load<f32>(ch, CH_PREV_A) >= <f32>COVER_FULL) {
     store<f64>(ch, streamEnd, CH_TONE_END);
   }
-  if (state == STATE_CANDIDATE && toneAccepted(ch, rate)) {
+  if (state == STATE_CANDIDATE && toneAccepted(ch, rate, false)) { // WIN_POWER: another channel's, maybe
     store<u8>(ch, STATE_ACTIVE, CH_STATE);
     emitKey(ch, rate, EVENT_KEYDOWN, streamEnd);
   }

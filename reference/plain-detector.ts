@@ -40,11 +40,13 @@ export interface ConfirmedCandidate {
   confirmSample: number;
   /** Its onset lay at the far end of the magnitude history (assembly/press.ts). */
   late: boolean;
+  /** Its tones filled the whole history when it started: confirmed as a steady pair only (assembly/press.ts). */
+  stale: boolean;
   /** Share of the power the two tones held over the tone's full hops (linear). */
   pressPurity: number;
   lowErrorPct: number;
   highErrorPct: number;
-  /** Confirmed by the busy-line path (assembly/press.ts busyLineAccepted), not the press purity. */
+  /** Confirmed by the steady-pair tests (assembly/press.ts steadyPair), not the press purity. */
   busyLine: boolean;
   /** Phase coherence of the less coherent tone, |Σz|/Σ|z| (1: one frequency throughout). */
   coherence: number;
@@ -119,7 +121,9 @@ export class PlainDetector {
   private hops = 0;
   private energy = 0; private sum = 0; private prevEnergy = 0; private prevSum = 0;
   private state = IDLE; private key = 0; private onset = 0; private toneEnd = 0; private ref = 0; private refN = 0;
-  private inGap = false; private prevA = 0; private pairs = 0; private late = false;
+  private inGap = false; private prevA = 0; private pairs = 0; private late = false; private stale = false;
+  /** The last press that ended was reported (assembly/press.ts FLAG_REPORTED). */
+  private reported = false;
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
@@ -204,7 +208,7 @@ export class PlainDetector {
     if (this.state !== IDLE) {
       const end = this.hopStart + this.pos;
       if (!this.inGap && this.prevA >= this.r.COVER_FULL) this.toneEnd = end;
-      if (this.state === CANDIDATE && this.toneAccepted()) {
+      if (this.state === CANDIDATE && this.toneAccepted(false)) {
         this.state = ACTIVE;
         this.keydownAt = end;
       }
@@ -292,7 +296,7 @@ export class PlainDetector {
   }
 
   /** The confirmation tests: duration, phase pairs, frequencies, press purity. */
-  private toneAccepted(): boolean {
+  private toneAccepted(window = true): boolean {
     if (this.toneEnd - this.onset < this.minConfirm) return false;
     if (this.pairs < this.r.MIN_PHASE_PAIRS) return false;
     const tol = this.tuning.frequencyTolerancePct / 100;
@@ -300,24 +304,36 @@ export class PlainDetector {
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
     const busyLine = tone < (this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity) * this.pressTotal;
-    if (busyLine && (this.late || !this.busyLineAccepted(tone, rowErr, colErr))) return false;
+    if (busyLine && (this.late || this.stale || !this.steadyPair(tone, rowErr, colErr, window))) return false;
+    if (this.stale && !this.steadyPair(tone, rowErr, colErr, false)) return false; // pure and a steady pair, no noise allowance
     const { coherence, steadiness } = this.busyLineMeasures();
     this.onConfirm?.({
-      digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, confirmSample: this.hopStart + this.pos, late: this.late, pressPurity: tone / this.pressTotal,
+      digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, confirmSample: this.hopStart + this.pos, late: this.late, stale: this.stale, pressPurity: tone / this.pressTotal,
       lowErrorPct: (100 * rowErr) / ROW_HZ[this.key >> 2], highErrorPct: (100 * colErr) / COL_HZ[this.key & 3], busyLine,
       coherence, steadiness, fullHops: this.fullHops,
     });
     return true;
   }
 
-  /** As assembly/press.ts busyLineAccepted: on frequency, coherent and steady over a longer press. */
-  private busyLineAccepted(tone: number, rowErr: number, colErr: number): boolean {
+  /**
+   * As assembly/press.ts steadyPair: on frequency, coherent and steady over a longer press; the
+   * coherence asked less what the noise in the current window's other six bins would take
+   * (`window`: the current window's powers are the tone's; not at the end of the stream).
+   */
+  private steadyPair(tone: number, rowErr: number, colErr: number, window: boolean): boolean {
     const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS } = this.r;
     if (this.fullHops < BUSY_MIN_FULL_HOPS) return false;
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return false;
     if (tone < BUSY_PRESS_PURITY * this.pressTotal) return false;
     const { coherence, steadiness } = this.busyLineMeasures();
-    return coherence >= BUSY_COHERENCE && steadiness >= BUSY_STEADINESS;
+    let need = BUSY_COHERENCE;
+    if (window) {
+      const P = this.power, r = this.key >> 2, c = 4 + (this.key & 3);
+      let rest = 0;
+      for (let i = 0; i < BINS; i++) if (i !== r && i !== c) rest += P[i];
+      need = Math.min(need, 1 - (this.r.BUSY_NOISE_LOSS * rest) / (6 * Math.min(P[r], P[c])));
+    }
+    return coherence >= need && steadiness >= BUSY_STEADINESS;
   }
 
   /** Phase coherence and amplitude steadiness of the less coherent / less steady tone (0 without data). */
@@ -330,23 +346,34 @@ export class PlainDetector {
   }
 
   /**
-   * As assembly/press.ts: no candidate when the key's tones fill the whole history (stale);
-   * a candidate whose onset lies at the far end of the history must be purer (late).
+   * As assembly/press.ts: a candidate whose tones fill the whole history is stale (pure and a
+   * steady pair, or nothing), unless it is the key just reported, ended within STALE_REPEAT_HOPS (then no
+   * candidate); one whose onset lies at the far end of the history must be purer (late).
    */
   private startCandidate(key: number): void {
     const H = this.hop;
-    const { MAG_HOPS, COVER_MIN, COVER_FULL, STALE_COVER, REF_FLOOR } = this.r;
+    const { MAG_HOPS, COVER_MIN, COVER_FULL, STALE_COVER, STALE_REPEAT_HOPS, REF_FLOOR } = this.r;
     const available = Math.min(this.hops + 1, MAG_HOPS);
     const m0 = this.keyMag(0, key), m1 = available > 1 ? this.keyMag(1, key) : 0;
     const ref = Math.max(m0, m1, REF_FLOOR);
     let j = m0 >= m1 ? 0 : 1;
     while (j + 1 < available && this.keyMag(j + 1, key) >= COVER_MIN * ref) j++;
     const aOn = Math.min(this.keyMag(j, key) / ref, 1);
-    if (j === MAG_HOPS - 1 && aOn >= STALE_COVER) { this.state = IDLE; return; }
-    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0 });
+    const stale = j === MAG_HOPS - 1 && aOn >= STALE_COVER;
+    if (stale && this.reported && this.key === key && this.hopStart - this.toneEnd < STALE_REPEAT_HOPS * H) { this.state = IDLE; return; }
+    let on = j, aStart = aOn;
+    if (stale) { // the onset: the largest step up by STALE_RISE or more, else the far end
+      let rise = this.r.STALE_RISE;
+      for (let k = 0; k < MAG_HOPS - 1; k++) {
+        const step = this.keyMag(k, key) / this.keyMag(k + 1, key);
+        if (step >= rise) { rise = step; on = k; }
+      }
+      aStart = Math.min(this.keyMag(on, key) / ref, 1);
+    }
+    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0 });
     this.ref = ref;
     this.refN = 1;
-    this.onset = this.hopStart - j * H + (1 - aOn) * H;
+    this.onset = this.hopStart - on * H + (1 - aStart) * H;
     const a0 = Math.min(m0 / this.ref, 1), a1 = Math.min(m1 / this.ref, 1);
     this.toneEnd = a0 >= COVER_MIN ? this.hopStart + (a0 >= COVER_FULL ? H : a0 * H) : this.hopStart - H + (a1 >= COVER_FULL ? H : a1 * H);
     this.prevA = a1;
@@ -377,6 +404,7 @@ export class PlainDetector {
   }
 
   private finish(): void {
+    this.reported = this.state === ACTIVE;
     if (this.state === ACTIVE) {
       const loss = (err: number) => this.offsetLoss(err);
       const n = Math.max(this.fullHops, 1);
@@ -398,6 +426,7 @@ export class PlainDetector {
     const { COVER_MIN, COVER_FULL, REF_SHARE } = this.r;
     if (this.state === IDLE) { if (hit >= 0) this.startCandidate(hit); return; }
     const m = this.keyMag(0, this.key);
+    if (this.state === CANDIDATE && hit === this.key && this.stale && m >= this.r.STALE_RISE * this.ref) { this.startCandidate(hit); return; }
     if (hit === this.key && m >= REF_SHARE * this.ref) {
       this.refN++;
       this.ref += (m - this.ref) / this.refN;

@@ -1,5 +1,5 @@
 /**
- * The busy-line confirmation (assembly/rules.ts BUSY_*, assembly/press.ts busyLineAccepted): a
+ * The busy-line confirmation (assembly/rules.ts BUSY_*, assembly/press.ts steadyPair): a
  * key that shares the line with other sound holds less than the press purity, and is still a
  * key when its two tones sit on the key's frequencies and keep one frequency and one amplitude
  * over the press. What speech and music have instead (a glide, a swell, notes a little off the
@@ -81,5 +81,61 @@ describe("busy line: keys in white noise at S/N 2 dB", () => {
     const steady = found(0), off = found(1.2);
     expect(steady - off).toBeGreaterThanOrEqual(10);
     expect(wrong).toBe(0);
+  });
+});
+
+describe("stale candidates: a key whose first windows all failed", () => {
+  // A note 5 dB above each tone (2200 Hz, clear of every DTMF bin) over the key's first 50 ms:
+  // the pair holds ~ 39 % of the power, so every window fails the purity test (60 %) until the
+  // note stops, and by then the key's own tones fill the magnitude history (MAG_HOPS hops): the
+  // candidate is stale. The core before stale candidates were kept dropped it: no key at all.
+  const loudStart = (s: Float32Array) => { addTones(s, 50, 250, KEY_5); addTones(s, 0, 100, [[2200, -8]]); };
+
+  it("is confirmed as a steady pair once the windows pass", () => {
+    const found = presses(signal(loudStart));
+    expect(found.map((p) => p.digit)).toEqual(["5"]);
+    // Its onset is the far end of the history (the true one, at 50 ms, is older) and it ends with the tone.
+    expect(found[0].startMs).toBeGreaterThan(50);
+    expect(found[0].startMs).toBeLessThan(100);
+    expect(Math.abs(found[0].startMs + found[0].durationMs - 250)).toBeLessThan(2);
+  });
+
+  it("gives no key when the pair glides (a 1.5 % vibrato at 10 Hz, as a sung pair)", () => {
+    expect(presses(signal((s) => { addModulatedTones(s, 50, 250, KEY_5, { vibrato: 0.015, vibratoHz: 10 }); addTones(s, 0, 100, [[2200, -8]]); }))).toEqual([]);
+  });
+
+  it("gives no key when the pair sits 1 % off the key's frequencies (in the clean-line tolerance, not the busy one)", () => {
+    expect(presses(signal((s) => { addTones(s, 50, 250, [[770 * 1.01, -13], [1336 * 1.01, -13]]); addTones(s, 0, 100, [[2200, -8]]); }))).toEqual([]);
+  });
+
+  it("is not a second key when a reported press comes back within STALE_REPEAT_HOPS after its windows failed", () => {
+    // Key 5 over 50-240 ms, the note over 120-180 ms: the press ends (its windows failed for
+    // more than the 30 ms gap), and when they pass again the same key's tones fill the history;
+    // the tone ends 60 ms later, before 16 hops (102 ms) from the first press's end.
+    const found = presses(signal((s) => { addTones(s, 50, 240, KEY_5); addTones(s, 120, 180, [[2200, -8]]); }));
+    expect(found.map((p) => p.digit)).toEqual(["5"]);
+    expect(Math.abs(found[0].startMs - 50)).toBeLessThan(2);
+  });
+});
+
+describe("busy line in white noise: the coherence asked less what the noise in the other bins takes (BUSY_NOISE_LOSS)", () => {
+  // The interference part's noise row at S/N 3 dB (bench/parts/interference.mjs), 8 seeds of
+  // the 16 keys. Found: 86 of 128 by the core without the allowance, 96 with it (white noise of
+  // that S/N lowers a key's phase coherence to ≈ 0.98, the BUSY_COHERENCE asked).
+  it("finds ≥ 72 % of the keys at S/N 3 dB, and no wrong key", () => {
+    let found = 0, sent = 0, wrong = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const audio = generateDtmf({ keys: "0123456789*#ABCD", toneMs: 60, gapMs: 80, leadMs: 50 + seed * 1.37, seed: 300 + seed, snrDb: 3, levelDbm0: -8 - (seed % 5) * 4, twistDb: (seed % 7) - 4 });
+      const got = presses(audio.samples);
+      const used = new Set<number>();
+      for (const t of audio.tones) {
+        sent++;
+        const i = got.findIndex((p, j) => !used.has(j) && p.digit === t.digit && Math.abs(p.startMs - t.startMs) < 20);
+        if (i >= 0) { used.add(i); found++; }
+      }
+      wrong += got.length - used.size;
+    }
+    expect(wrong).toBe(0);
+    expect(found / sent).toBeGreaterThanOrEqual(0.72);
   });
 });

@@ -4,8 +4,9 @@
  * same presses, confirmed at the same sample, with edges within EDGE_MS and levels within
  * LEVEL_DB. The inputs reach every rule of the algorithm: keys over the standard's axes
  * (level, twist, frequency error, noise, rate), twist at the leak-discount edge, the talk-off
- * excerpts (as they are, 6 dB down under keys, and with relaxed tuning so that their
- * candidates reach the confirmation rules), and the synthetic stale, late and chord signals.
+ * excerpts (as they are, 6 dB down under keys, under quieter keys so that stale candidates
+ * reach the confirmation, and with relaxed tuning so that their candidates reach the
+ * confirmation rules), and the synthetic stale, late and chord signals.
  *
  * Used by test/reference.test.ts (no mismatch allowed) and by test/rules.perturb.ts (`npm run
  * perturb-rules`: each rule constant changed on one side must produce mismatches).
@@ -80,6 +81,9 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["swell, the note stops", (s) => { addTones(s, 50, 250, KEY_5, 40); addTones(s, 0, 90, [[2200, -9]]); }],
     ["abrupt under a note", (s) => { addTones(s, 50, 250, KEY_5); addTones(s, 0, 400, [[2200, -9]]); }],
     ["swells of 20-60 ms", (s) => { for (let i = 0; i < 5; i++) addTones(s, 40 + i * 110, 130 + i * 110, KEY_5, 20 + i * 10); }],
+    // A press masked for 60 ms, then stale when it comes back (STALE_REPEAT_HOPS; test/busy-line.test.ts).
+    ["a press masked by a note, back for 120 ms", (s) => { addTones(s, 50, 300, [[770, -13], [1336, -13]]); addTones(s, 120, 180, [[2200, -8]]); }],
+    ["a key whose first 50 ms a note hides", (s) => { addTones(s, 50, 250, [[770, -13], [1336, -13]]); addTones(s, 0, 100, [[2200, -8]]); }],
   ];
   // Swells hidden by a loud note until 80 ms: the onset lands in the oldest history hop with
   // every coverage from stale to late (rules.ts STALE_COVER, LATE_PRESS_PURITY, MAG_HOPS).
@@ -120,6 +124,15 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     const dtmf = generateDtmf({ keys, sampleRate, toneMs: 60, gapMs: (mixed.length / sampleRate * 1000 - 400) / keys.length - 60, leadMs: 200, tailMs: 0, levelDbm0: -9, twistDb: -2, seed: 9 });
     for (let i = 0; i < Math.min(mixed.length, dtmf.samples.length); i++) mixed[i] += dtmf.samples[i];
     cases.push({ name: `${file} −6 dB under keys`, sampleRate, samples: mixed });
+    // Keys at −20 dBm0 a tone over speech at full level (the pair ~ 0-5 dB over its active
+    // level): their first windows often fail, so many are stale candidates (assembly/press.ts),
+    // some of them a press coming back after a gap (STALE_REPEAT_HOPS).
+    if (file.startsWith("speech-")) {
+      const over = generateDtmf({ keys: "1470258*369#ABCD", sampleRate, toneMs: 90, gapMs: (samples.length / sampleRate * 1000 - 400) / 16 - 90, leadMs: 200, tailMs: 0, levelDbm0: -20, twistDb: -1, seed: 10 });
+      const busy = samples.slice();
+      for (let i = 0; i < Math.min(busy.length, over.samples.length); i++) busy[i] += over.samples[i];
+      cases.push({ name: `${file} under keys at −20 dBm0`, sampleRate, samples: busy });
+    }
   }
   return cases;
 }

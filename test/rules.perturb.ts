@@ -40,6 +40,8 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   REF_SHARE: 0.5,
   REF_FLOOR: 3,
   STALE_COVER: 0.5,
+  STALE_RISE: 1.5,
+  STALE_REPEAT_HOPS: 4, // the guard shorter than the gap a press needs to end and come back
   LATE_PRESS_PURITY: 0.7,
   MIN_PHASE_PAIRS: 3,
   OFFSET_LOSS_FLOOR: 0.995,
@@ -52,6 +54,7 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   BUSY_FREQ_TOL: 0.012,
   BUSY_COHERENCE: 0.95,
   BUSY_STEADINESS: 0.95,
+  BUSY_NOISE_LOSS: 1,
 };
 
 let work: string;
