@@ -2,13 +2,14 @@
 // samples, and at each hop's end the filter bank ends the hop (filterbank.ts), the window
 // tests judge the window (window.ts), the tone measurement corrects the tracked pair
 // (tones.ts), and the press state machine moves (press.ts), which emits events (events.ts).
-import { CH_HAS_PENDING, CH_HOP_POS, CH_HOP_START, CH_HOPS, CH_PENDING } from "./channels";
+import { CH_DIAL_MODE, CH_HAS_PENDING, CH_HOP_POS, CH_HOP_START, CH_HOPS, CH_PENDING } from "./channels";
+import { dialToneFiltering, dialToneHop, filterDialTone } from "./dialtone";
 import { endBankHop, runBank, runBankOne } from "./filterbank";
 import { advanceHop } from "./history";
 import { track, trackedKey, tracking } from "./press";
 import { R_HOP } from "./rates";
 import { clearPair, correctPair, shiftPair } from "./tones";
-import { classify } from "./window";
+import { DIAL_LIKE, classify } from "./window";
 
 /** Called when the current hop is complete: filter bank, window tests, tones, state machine. */
 function endHop(ch: usize, rate: usize): void {
@@ -20,6 +21,8 @@ function endHop(ch: usize, rate: usize): void {
   const tracked = tracking(ch);
   if (tracked || hit >= 0) correctPair(rate, tracked ? trackedKey(ch) : hit);
   else clearPair();
+  // Dial-tone engagement (dialtone.ts): mode and count read as one u16, 0 while merely watching.
+  if (!tracked && (hit == DIAL_LIKE || load<u16>(ch, CH_DIAL_MODE) != 0)) dialToneHop(ch, rate, hit == DIAL_LIKE);
   const hopStart = load<f64>(ch, CH_HOP_START);
   track(ch, rate, hit, hops, hopStart);
   shiftPair(ch);
@@ -44,6 +47,11 @@ export function feed(ch: usize, rate: usize, src: usize, samples: i32): void {
     const pos = load<i32>(ch, CH_HOP_POS);
     const take = min(hop - pos, total - done);
     const pairs = take & ~1;
+    // The dial-tone filter over this hop's new samples (a held-back one went through it already).
+    if (dialToneFiltering(ch)) {
+      const skip = done == 0 ? pending : 0;
+      filterDialTone(ch, rate, first + (<usize>(done + skip) << 2), take - skip, tracking(ch), pos == 0 && skip == 0);
+    }
     runBank(ch, rate, first + (<usize>done << 2), pairs);
     if (pos + take == hop) {
       if (take != pairs) runBankOne(ch, rate, load<f32>(first + (<usize>(done + pairs) << 2)));
