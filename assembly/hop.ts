@@ -4,7 +4,7 @@
 // (tones.ts), and the press state machine moves (press.ts), which emits events (events.ts).
 import { CH_DIAL_MODE, CH_HAS_PENDING, CH_HOP_POS, CH_HOP_START, CH_HOPS, CH_PENDING } from "./channels";
 import { dialToneFiltering, dialToneHop, filterDialTone } from "./dialtone";
-import { endBankHop, runBank, runBankOne } from "./filterbank";
+import { endBankHop, runBank, runBankOne, shiftBank } from "./filterbank";
 import { advanceHop } from "./history";
 import { track, trackedKey, tracking } from "./press";
 import { R_HOP } from "./rates";
@@ -19,8 +19,9 @@ function endHop(ch: usize, rate: usize): void {
   // T is needed only while a key is tracked or about to be (its first phase pair uses the
   // previous hop's T); in speech, music and silence the correction is skipped.
   const tracked = tracking(ch);
-  if (tracked || hit >= 0) correctPair(rate, tracked ? trackedKey(ch) : hit);
+  if (tracked || hit >= 0) correctPair(ch, rate, tracked ? trackedKey(ch) : hit);
   else clearPair();
+  shiftBank(ch);
   // Dial-tone engagement (dialtone.ts): mode and count read as one u16, 0 while merely watching.
   if (!tracked && (hit == DIAL_LIKE || load<u16>(ch, CH_DIAL_MODE) != 0)) dialToneHop(ch, rate, hit == DIAL_LIKE);
   const hopStart = load<f64>(ch, CH_HOP_START);
