@@ -160,3 +160,10 @@ export const THIRD_OFF_GRID = 0.035;
  * the amplitudes' leak bounds, squared) from which its content is a third tone, not leakage.
  */
 export const THIRD_LEAK_RATIO = 4.0;
+/**
+ * Least power of that bin, as a share of the weaker key tone's (hop |Y|²: −20 dB), for it to be
+ * looked at: white noise at S/N 15 dB puts ≈ 0.3 % into a bin, and the phase and kernel
+ * arithmetic after it is kept off ordinary keys (`node bench/ab-cores.mjs`: 0.87× without it).
+ * 1 kHz 10 dB under the keys puts ≈ 4 % into the 941 Hz bin.
+ */
+export const THIRD_MIN_SHARE = 0.01;

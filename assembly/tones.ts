@@ -18,7 +18,7 @@ import { Y_IM, Y_RE } from "./filterbank";
 import {
   R_COST, R_HOP, R_HOP_NORM, R_HZ, R_INV_HOP, R_KDIFF, R_KMAG, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_RATE, R_SINT,
 } from "./rates";
-import { COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR, THIRD_LEAK_RATIO, THIRD_OFF_GRID } from "./rules";
+import { COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR, THIRD_LEAK_RATIO, THIRD_MIN_SHARE, THIRD_OFF_GRID } from "./rules";
 
 // T: the corrected hop DFT of the tracked (or window's peak) row and column (re, im, re, im).
 const T = memory.data(16, 16);
@@ -31,7 +31,7 @@ let pairKey: i32 = 0;
  * ≤ 15 %, so what remains is ≤ 2 %). Without it, pairs such as 941/1336 Hz (2.5 bins apart)
  * swing the magnitudes ±12 % from hop to hop and bias the measured frequency by up to 5 Hz.
  */
-export function correctPair(ch: usize, rate: usize, key: i32): void {
+export function correctPair(ch: usize, rate: usize, key: i32, third: bool): void {
   pairKey = key;
   const r = <usize>(key >> 2) << 2, c = <usize>(4 + (key & 3)) << 2;
   const yrRe = load<f32>(Y_RE + r), yrIm = load<f32>(Y_IM + r);
@@ -47,7 +47,10 @@ export function correctPair(ch: usize, rate: usize, key: i32): void {
   // column: Y_c − conj(K_d)·Y_r − K_s·conj(Y_r) − K_c·conj(Y_c)
   store<f32>(T, ycRe - (dRe * yrRe + dIm * yrIm) - (sRe * yrRe + sIm * yrIm) - (cRe * ycRe + cIm * ycIm), 8);
   store<f32>(T, ycIm - (dRe * yrIm - dIm * yrRe) - (sIm * yrRe - sRe * yrIm) - (cIm * ycRe - cRe * ycIm), 12);
-  cancelThird(ch, rate, <i32>r >> 2, <i32>c >> 2);
+  // Only on hops whose window holds the key: the others (a press's gaps and tail) never enter
+  // the tone sums (press.ts accumulates hit hops; a phase pair needs two), and there T is small
+  // and a noise bin would pass the gates and cost the phase and kernel arithmetic.
+  if (third) cancelThird(ch, rate, <i32>r >> 2, <i32>c >> 2);
 }
 
 /** K(Δ) = (1/H) Σ_{n<H} e^{jΔn} = e^{jΔ(H−1)/2} · sin(ΔH/2) / (H sin(Δ/2)): re into kRe, im into kIm. */
@@ -63,7 +66,8 @@ function kernelAt(delta: f64, hop: i32): void {
 
 /**
  * A third tone (rules.ts THIRD_*): if the strongest bin outside the key (`row`, `col` 0-7) holds
- * more than THIRD_LEAK_RATIO × what the key's tones can leak into it, and its phase advance since
+ * THIRD_MIN_SHARE of the weaker key tone's |T|² and more than THIRD_LEAK_RATIO × what the key's
+ * tones can leak into it, and its phase advance since
  * the previous hop puts its content more than THIRD_OFF_GRID off that bin's frequency, its
  * complex amplitude A = Y_b / K(ω_x − ω_b) at the measured ω_x and its leakage A·K(ω_x − ω_k)
  * come off T_row and T_col.
@@ -77,10 +81,11 @@ function cancelThird(ch: usize, rate: usize, row: i32, col: i32): void {
     const p = re * re + im * im;
     if (p > bestP) { bestP = p; best = b; }
   }
-  if (best < 0) return;
   const trRe = load<f32>(T), trIm = load<f32>(T, 4), tcRe = load<f32>(T, 8), tcIm = load<f32>(T, 12);
-  const leak = Mathf.sqrt(trRe * trRe + trIm * trIm) * load<f32>(rate + R_KMAG + (<usize>((row << 3) | best) << 2)) +
-    Mathf.sqrt(tcRe * tcRe + tcIm * tcIm) * load<f32>(rate + R_KMAG + (<usize>((col << 3) | best) << 2));
+  const pr = trRe * trRe + trIm * trIm, pc = tcRe * tcRe + tcIm * tcIm;
+  if (best < 0 || bestP < <f32>THIRD_MIN_SHARE * min(pr, pc)) return; // noise, or nothing that matters
+  const leak = Mathf.sqrt(pr) * load<f32>(rate + R_KMAG + (<usize>((row << 3) | best) << 2)) +
+    Mathf.sqrt(pc) * load<f32>(rate + R_KMAG + (<usize>((col << 3) | best) << 2));
   if (bestP < <f32>THIRD_LEAK_RATIO * leak * leak) return;
   // Phase advance of bin `best` since the previous hop, less its own: 2πδH/fs.
   const at = <usize>best << 2;

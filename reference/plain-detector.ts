@@ -243,7 +243,7 @@ export class PlainDetector {
     const total = Math.max((e - (s * s) / L) / L, 0);
     const hit = this.classify(total);
     const tracked = this.state !== IDLE;
-    if (tracked || hit >= 0) this.correct(tracked ? this.key : hit);
+    if (tracked || hit >= 0) this.correct(tracked ? this.key : hit, hit);
     else this.tKey = -1;
     if (!tracked) this.dialToneHop(total);
     this.track(hit);
@@ -317,7 +317,7 @@ export class PlainDetector {
     return Math.abs(Math.atan2(zIm, zRe) / H) > this.r.THIRD_OFF_GRID * w;
   }
 
-  private correct(key: number): void {
+  private correct(key: number, hit: number): void {
     this.tKey = key;
     const r = key >> 2, c = 4 + (key & 3);
     const [yrRe, yrIm, ycRe, ycIm] = [this.yRe[r], this.yIm[r], this.yRe[c], this.yIm[c]];
@@ -329,7 +329,7 @@ export class PlainDetector {
       ycRe - (dRe * yrRe + dIm * yrIm) - (sRe * yrRe + sIm * yrIm) - (cRe * ycRe + cIm * ycIm),
       ycIm - (dRe * yrIm - dIm * yrRe) - (sIm * yrRe - sRe * yrIm) - (cIm * ycRe - cRe * ycIm),
     ];
-    this.cancelThird(r, c);
+    if (hit === key) this.cancelThird(r, c); // as assembly/tones.ts: hops whose window holds the key
   }
 
   /** As assembly/tones.ts cancelThird: the leakage of a steady third tone off the key's tones. */
@@ -341,8 +341,8 @@ export class PlainDetector {
       const p = this.yRe[b] ** 2 + this.yIm[b] ** 2;
       if (p > bestP) { bestP = p; best = b; }
     }
-    if (best < 0) return;
     const [trRe, trIm, tcRe, tcIm] = this.t;
+    if (best < 0 || bestP < this.r.THIRD_MIN_SHARE * Math.min(trRe ** 2 + trIm ** 2, tcRe ** 2 + tcIm ** 2)) return;
     const leak = Math.hypot(trRe, trIm) * this.kmag[r][best] + Math.hypot(tcRe, tcIm) * this.kmag[c][best];
     if (bestP < this.r.THIRD_LEAK_RATIO * leak * leak) return;
     if (!this.offGrid(best)) return;

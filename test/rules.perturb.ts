@@ -49,6 +49,7 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   NOTCH_Q: 2.0,
   THIRD_OFF_GRID: 0.07,
   THIRD_LEAK_RATIO: 8.0,
+  THIRD_MIN_SHARE: 0.5,
   DIAL_BIN_SHARE: 0.02,
   DIAL_WATCH_HOPS: 5,
   DIAL_TRIAL_HOPS: 1,
