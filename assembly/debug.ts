@@ -1,7 +1,7 @@
 // The debug build (`npm run build:wasm`, build/dtmf.debug.wasm): the release ABI plus probes
 // for the tests (test/g711.test.ts, test/engine.test.ts). Nothing here is in the release core.
 import { allocateSlot, channelAddress, releaseSlot } from "./channels";
-import { Y_RE, endBankHop, runBank, runBankOne, shiftBank } from "./filterbank";
+import { Y_RE, endBankHop, runBank, runBankOne } from "./filterbank";
 import { alawCodeToLinear, ulawCodeToLinear } from "./g711";
 import { INPUT_BYTES, inputAddress } from "./index";
 import { decodeInput } from "./input";
@@ -40,7 +40,6 @@ export function bankProbe(rate: i32, hops: i32): usize {
     runBank(ch, rec, src, hop & ~1);
     if (hop & 1) runBankOne(ch, rec, load<f32>(src + (<usize>(hop - 1) << 2)));
     endBankHop(ch, rec);
-    shiftBank(ch);
   }
   releaseSlot(handle);
   releaseRate(rec);

@@ -162,9 +162,8 @@ function hopEnergy(ch: usize): void {
 
 /**
  * Ends the filter bank's part of a hop: Y (Y_RE, Y_IM), the window's power per bin
- * (WIN_POWER), the hop's |Y|² into the magnitude history, and the hop's energy becomes the
- * previous one for the next window (its Y too, by shiftBank() after the tone measurement).
- * Returns the window's total mean power less DC (≥ 0).
+ * (WIN_POWER), the hop's |Y|² into the magnitude history, and the hop becomes the previous
+ * one for the next window. Returns the window's total mean power less DC (≥ 0).
  */
 export function endBankHop(ch: usize, rate: usize): f32 {
   hopDft(ch, rate, 0, Y_RE, Y_IM);
@@ -178,18 +177,12 @@ export function endBankHop(ch: usize, rate: usize): f32 {
   const energy = load<f32>(ch, CH_E_PREV) + load<f32>(ch, CH_E);
   const sum = load<f32>(ch, CH_S_PREV) + load<f32>(ch, CH_S);
   const ac = (energy - sum * sum * perSample) * perSample; // mean power less DC, ≥ 0 but for rounding
-  store<f32>(ch, load<f32>(ch, CH_E), CH_E_PREV);
-  store<f32>(ch, load<f32>(ch, CH_S), CH_S_PREV);
-  return ac > 0 ? ac : <f32>0;
-}
-
-/**
- * The hop's Y becomes the previous one (CH_YPREV), once the tone measurement has read the
- * previous one (tones.ts: a third tone's phase advance).
- */
-export function shiftBank(ch: usize): void {
+  // Shift: this hop becomes the previous one.
   for (let lane: usize = 0; lane < 32; lane += 16) {
     v128.store(ch + CH_YPREV_RE + lane, v128.load(Y_RE + lane));
     v128.store(ch + CH_YPREV_IM + lane, v128.load(Y_IM + lane));
   }
+  store<f32>(ch, load<f32>(ch, CH_E), CH_E_PREV);
+  store<f32>(ch, load<f32>(ch, CH_S), CH_S_PREV);
+  return ac > 0 ? ac : <f32>0;
 }

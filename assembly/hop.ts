@@ -4,7 +4,7 @@
 // (tones.ts), and the press state machine moves (press.ts), which emits events (events.ts).
 import { CH_DIAL_MODE, CH_HAS_PENDING, CH_HOP_POS, CH_HOP_START, CH_HOPS, CH_PENDING } from "./channels";
 import { dialToneFiltering, dialToneHop, filterDialTone } from "./dialtone";
-import { endBankHop, runBank, runBankOne, shiftBank } from "./filterbank";
+import { endBankHop, runBank, runBankOne } from "./filterbank";
 import { advanceHop } from "./history";
 import { track, trackedKey, tracking } from "./press";
 import { R_HOP } from "./rates";
@@ -19,11 +19,8 @@ function endHop(ch: usize, rate: usize): void {
   // T is needed only while a key is tracked or about to be (its first phase pair uses the
   // previous hop's T); in speech, music and silence the correction is skipped.
   const tracked = tracking(ch);
-  if (tracked || hit >= 0) {
-    const key = tracked ? trackedKey(ch) : hit;
-    correctPair(ch, rate, key, hit == key);
-  } else clearPair();
-  shiftBank(ch);
+  if (tracked || hit >= 0) correctPair(rate, tracked ? trackedKey(ch) : hit);
+  else clearPair();
   // Dial-tone engagement (dialtone.ts): mode and count read as one u16, 0 while merely watching.
   if (!tracked && (hit == DIAL_LIKE || load<u16>(ch, CH_DIAL_MODE) != 0)) dialToneHop(ch, rate, hit == DIAL_LIKE);
   const hopStart = load<f64>(ch, CH_HOP_START);
@@ -52,8 +49,8 @@ export function feed(ch: usize, rate: usize, src: usize, samples: i32): void {
     const pairs = take & ~1;
     // The dial-tone filter over this hop's new samples (a held-back one went through it already).
     if (dialToneFiltering(ch)) {
-      if (done == 0 && pending) filterDialTone(ch, rate, src, take - 1, tracking(ch), false);
-      else filterDialTone(ch, rate, first + (<usize>done << 2), take, tracking(ch), pos == 0);
+      const skip = done == 0 ? pending : 0;
+      filterDialTone(ch, rate, first + (<usize>(done + skip) << 2), take - skip, tracking(ch), pos == 0 && skip == 0);
     }
     runBank(ch, rate, first + (<usize>done << 2), pairs);
     if (pos + take == hop) {

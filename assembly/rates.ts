@@ -37,10 +37,7 @@ export const R_KSELF: usize = 544;  // [bin]      K(−2ω_bin)
 export const R_LEAK: usize = 640;
 // The dial-tone filter's two notch sections (dialtone.ts): b0, b1, b2, a1, a2 (a0 = 1) each, f32.
 export const R_NOTCH: usize = 800;
-// |K(ω_a − ω_b)| for every pair of bins [a][b] f32: the most a tone on bin a leaks into bin b's
-// hop DFT, relative to its own (tones.ts, third tone).
-export const R_KMAG: usize = 848;
-const RATE_RECORD_BYTES: usize = 1104;
+const RATE_RECORD_BYTES: usize = 840;
 export const MAX_RATES: i32 = 64;
 
 let rateTable: usize = 0;
@@ -119,12 +116,6 @@ function makeRecord(r: usize, rate: i32): void {
     for (let k = 0; k < 4; k++) {
       const bin = t < 4 ? 4 + k : k;
       store<f32>(r + R_LEAK + (<usize>((t << 2) | k) << 2), <f32>leakBound(binHz(t), binHz(bin), rate, hop << 1) * <f32>LEAK_SHARE);
-    }
-  }
-  for (let a = 0; a < BINS; a++) {
-    for (let b = 0; b < BINS; b++) {
-      const d = 2.0 * Math.PI * (binHz(a) - binHz(b)) / <f64>rate;
-      store<f32>(r + R_KMAG + (<usize>((a << 3) | b) << 2), <f32>kernelAmplitude(d, hop));
     }
   }
   storeNotch(r + R_NOTCH, NOTCH_LOW_HZ, rate);

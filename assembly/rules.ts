@@ -140,30 +140,3 @@ export const DIAL_RETRY_HOPS = 16;
 export const OFFSET_LOSS_FLOOR = 0.25;
 /** Floor for levels, full-scale² units, so that silence reports a finite dBm0 (−136), never −Infinity. */
 export const POWER_FLOOR = 1e-15;
-// A third tone sharing the line (issue #14): a 1 kHz tone sits 59 Hz from 941 Hz, in the main
-// lobe of that bin, and its hop-DFT sidelobes reach the key's own bins: at the key's level it
-// swings the 770 Hz and 1209 Hz tones' phase from hop to hop (phase coherence 0.91-0.97 where the
-// busy-line test asks 0.98) and keys on those rows and columns were lost. When the strongest bin
-// outside the tracked key holds far more than the key's tones can leak into it and its own phase
-// advance puts it off that bin's frequency, it is taken as one steady tone: its amplitude is
-// measured in that bin and its leakage removed from the key's tones (tones.ts correctPair).
-// `node bench/tone-sweep.mjs`: keys under 1 kHz at their own level 50.6 → 73.8 %, at +1 dB 25.0 → 42.5 %; the 941 Hz row
-// is left (the tone shares that bin with the key: 59 Hz apart, a hop resolves 157 Hz).
-/**
- * Frequency error (fraction of the bin's frequency) beyond which the strongest other bin's content
- * is taken as a third tone: the Q.24 reject band, 3.5 % (a DTMF tone is never that far off; 1 kHz
- * is 6.3 % from 941 Hz).
- */
-export const THIRD_OFF_GRID = 0.035;
-/**
- * Power of the strongest other bin over the most the key's two tones can leak into it (sum of
- * the amplitudes' leak bounds, squared) from which its content is a third tone, not leakage.
- */
-export const THIRD_LEAK_RATIO = 4.0;
-/**
- * Least power of that bin, as a share of the weaker key tone's (hop |Y|²: −20 dB), for it to be
- * looked at: white noise at S/N 15 dB puts ≈ 0.3 % into a bin, and the phase and kernel
- * arithmetic after it is kept off ordinary keys (`node bench/ab-cores.mjs`: 0.87× without it).
- * 1 kHz 10 dB under the keys puts ≈ 4 % into the 941 Hz bin.
- */
-export const THIRD_MIN_SHARE = 0.01;

@@ -11,14 +11,12 @@
 // DTMF frequencies, the main source of talk-off in the bench corpus).
 import {
   CH_ABS_TC, CH_ABS_TR, CH_ABS_ZC, CH_ABS_ZR, CH_E, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R, CH_PRESS_TOTAL, CH_PREV_A, CH_S, CH_TPREV,
-  CH_TPREV_KEY, CH_YPREV_IM, CH_YPREV_RE, U16_MAX, CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
+  CH_TPREV_KEY, U16_MAX, CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
 } from "./channels";
 import { DBM0_REF_POWER } from "../src/conventions";
 import { Y_IM, Y_RE } from "./filterbank";
-import {
-  R_COST, R_HOP, R_HOP_NORM, R_HZ, R_INV_HOP, R_KDIFF, R_KMAG, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_RATE, R_SINT,
-} from "./rates";
-import { COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR, THIRD_LEAK_RATIO, THIRD_MIN_SHARE, THIRD_OFF_GRID } from "./rules";
+import { R_COST, R_HOP_NORM, R_INV_HOP, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT } from "./rates";
+import { COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR } from "./rules";
 
 // T: the corrected hop DFT of the tracked (or window's peak) row and column (re, im, re, im).
 const T = memory.data(16, 16);
@@ -31,7 +29,7 @@ let pairKey: i32 = 0;
  * ≤ 15 %, so what remains is ≤ 2 %). Without it, pairs such as 941/1336 Hz (2.5 bins apart)
  * swing the magnitudes ±12 % from hop to hop and bias the measured frequency by up to 5 Hz.
  */
-export function correctPair(ch: usize, rate: usize, key: i32, third: bool): void {
+export function correctPair(rate: usize, key: i32): void {
   pairKey = key;
   const r = <usize>(key >> 2) << 2, c = <usize>(4 + (key & 3)) << 2;
   const yrRe = load<f32>(Y_RE + r), yrIm = load<f32>(Y_IM + r);
@@ -47,71 +45,6 @@ export function correctPair(ch: usize, rate: usize, key: i32, third: bool): void
   // column: Y_c − conj(K_d)·Y_r − K_s·conj(Y_r) − K_c·conj(Y_c)
   store<f32>(T, ycRe - (dRe * yrRe + dIm * yrIm) - (sRe * yrRe + sIm * yrIm) - (cRe * ycRe + cIm * ycIm), 8);
   store<f32>(T, ycIm - (dRe * yrIm - dIm * yrRe) - (sIm * yrRe - sRe * yrIm) - (cIm * ycRe - cRe * ycIm), 12);
-  // Only on hops whose window holds the key: the others (a press's gaps and tail) never enter
-  // the tone sums (press.ts accumulates hit hops; a phase pair needs two), and there T is small
-  // and a noise bin would pass the gates and cost the phase and kernel arithmetic.
-  if (third) cancelThird(ch, rate, <i32>r >> 2, <i32>c >> 2);
-}
-
-/** K(Δ) = (1/H) Σ_{n<H} e^{jΔn} = e^{jΔ(H−1)/2} · sin(ΔH/2) / (H sin(Δ/2)): re into kRe, im into kIm. */
-let kRe: f64 = 0, kIm: f64 = 0;
-function kernelAt(delta: f64, hop: i32): void {
-  const h = <f64>hop;
-  const half = Math.sin(delta * 0.5);
-  const amp = Math.abs(half) < 1e-12 ? 1.0 : Math.sin(delta * h * 0.5) / (h * half);
-  const phase = delta * (h - 1.0) * 0.5;
-  kRe = amp * Math.cos(phase);
-  kIm = amp * Math.sin(phase);
-}
-
-/**
- * A third tone (rules.ts THIRD_*): if the strongest bin outside the key (`row`, `col` 0-7) holds
- * THIRD_MIN_SHARE of the weaker key tone's |T|² and more than THIRD_LEAK_RATIO × what the key's
- * tones can leak into it, and its phase advance since
- * the previous hop puts its content more than THIRD_OFF_GRID off that bin's frequency, its
- * complex amplitude A = Y_b / K(ω_x − ω_b) at the measured ω_x and its leakage A·K(ω_x − ω_k)
- * come off T_row and T_col.
- */
-function cancelThird(ch: usize, rate: usize, row: i32, col: i32): void {
-  let best = -1;
-  let bestP: f32 = 0;
-  for (let b = 0; b < 8; b++) {
-    if (b == row || b == col) continue;
-    const re = load<f32>(Y_RE + (<usize>b << 2)), im = load<f32>(Y_IM + (<usize>b << 2));
-    const p = re * re + im * im;
-    if (p > bestP) { bestP = p; best = b; }
-  }
-  const trRe = load<f32>(T), trIm = load<f32>(T, 4), tcRe = load<f32>(T, 8), tcIm = load<f32>(T, 12);
-  const pr = trRe * trRe + trIm * trIm, pc = tcRe * tcRe + tcIm * tcIm;
-  if (best < 0 || bestP < <f32>THIRD_MIN_SHARE * min(pr, pc)) return; // noise, or nothing that matters
-  const leak = Mathf.sqrt(pr) * load<f32>(rate + R_KMAG + (<usize>((row << 3) | best) << 2)) +
-    Mathf.sqrt(pc) * load<f32>(rate + R_KMAG + (<usize>((col << 3) | best) << 2));
-  if (bestP < <f32>THIRD_LEAK_RATIO * leak * leak) return;
-  // Phase advance of bin `best` since the previous hop, less its own: 2πδH/fs.
-  const at = <usize>best << 2;
-  const yRe = <f64>load<f32>(Y_RE + at), yIm = <f64>load<f32>(Y_IM + at);
-  const pRe = <f64>load<f32>(ch + CH_YPREV_RE + at), pIm = <f64>load<f32>(ch + CH_YPREV_IM + at);
-  const tw = <f64>load<f32>(rate + R_COST + at), ts = <f64>load<f32>(rate + R_SINT + at);
-  const aRe = tw * yRe + ts * yIm, aIm = tw * yIm - ts * yRe;
-  const zRe = aRe * pRe + aIm * pIm, zIm = aIm * pRe - aRe * pIm;
-  if (zRe == 0 && zIm == 0) return;
-  const radPerHz = <f64>load<f32>(rate, R_RAD_PER_HZ);
-  const errHz = Math.atan2(zIm, zRe) / radPerHz;
-  const binFreq = <f64>load<f32>(rate + R_HZ + at);
-  if (Math.abs(errHz) <= THIRD_OFF_GRID * binFreq) return;
-  const hop = load<i32>(rate, R_HOP);
-  const perHz = 2.0 * Math.PI / <f64>load<i32>(rate, R_RATE); // ω per Hz
-  const fx = binFreq + errHz;
-  kernelAt((fx - binFreq) * perHz, hop);
-  const den = kRe * kRe + kIm * kIm;
-  if (den <= 0) return;
-  const xRe = (yRe * kRe + yIm * kIm) / den, xIm = (yIm * kRe - yRe * kIm) / den; // A
-  kernelAt((fx - <f64>load<f32>(rate + R_HZ + (<usize>row << 2))) * perHz, hop);
-  store<f32>(T, <f32>(<f64>trRe - (xRe * kRe - xIm * kIm)));
-  store<f32>(T, <f32>(<f64>trIm - (xRe * kIm + xIm * kRe)), 4);
-  kernelAt((fx - <f64>load<f32>(rate + R_HZ + (<usize>col << 2))) * perHz, hop);
-  store<f32>(T, <f32>(<f64>tcRe - (xRe * kRe - xIm * kIm)), 8);
-  store<f32>(T, <f32>(<f64>tcIm - (xRe * kIm + xIm * kRe)), 12);
 }
 
 /** No key this hop: T holds nothing (in speech, music and silence the correction is skipped). */

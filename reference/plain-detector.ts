@@ -95,8 +95,6 @@ export class PlainDetector {
   private readonly kdiff: Complex[] = [];
   private readonly ksum: Complex[] = [];
   private readonly kself: Complex[] = [];
-  /** [bin a][bin b]: |K(ω_a − ω_b)| over a hop (the third-tone gate, assembly/rates.ts R_KMAG). */
-  private readonly kmag: number[][] = [];
   /** [tone bin][bin of the other group]: leakBound. */
   private readonly leak: number[][] = [];
   private readonly tuning: Required<DetectorTuning>;
@@ -164,7 +162,6 @@ export class PlainDetector {
       }
     }
     for (let b = 0; b < BINS; b++) this.kself.push(kernel(-2 * this.w[b], this.hop));
-    for (let a = 0; a < BINS; a++) this.kmag.push(Array.from(this.w, (wb) => Math.hypot(...kernel(this.w[a] - wb, this.hop))));
     for (let t = 0; t < BINS; t++) {
       this.leak.push([0, 1, 2, 3].map((k) => this.r.LEAK_SHARE * leakBound(hz[t], hz[t < 4 ? 4 + k : k], sampleRate, 2 * this.hop, this.r)));
     }
@@ -243,7 +240,7 @@ export class PlainDetector {
     const total = Math.max((e - (s * s) / L) / L, 0);
     const hit = this.classify(total);
     const tracked = this.state !== IDLE;
-    if (tracked || hit >= 0) this.correct(tracked ? this.key : hit, hit);
+    if (tracked || hit >= 0) this.correct(tracked ? this.key : hit);
     else this.tKey = -1;
     if (!tracked) this.dialToneHop(total);
     this.track(hit);
@@ -307,17 +304,7 @@ export class PlainDetector {
     return (this.keyMask >> key) & 1 ? key : -1;
   }
 
-  /** Bin `b`'s content is off its frequency by more than THIRD_OFF_GRID (phase advance since the previous hop). */
-  private offGrid(b: number): boolean {
-    const H = this.hop, w = this.w[b], tw = Math.cos(w * H), ts = Math.sin(w * H);
-    const [yRe, yIm, pRe, pIm] = [this.yRe[b], this.yIm[b], this.prevRe[b], this.prevIm[b]];
-    const aRe = tw * yRe + ts * yIm, aIm = tw * yIm - ts * yRe;
-    const zRe = aRe * pRe + aIm * pIm, zIm = aIm * pRe - aRe * pIm;
-    if (zRe === 0 && zIm === 0) return false;
-    return Math.abs(Math.atan2(zIm, zRe) / H) > this.r.THIRD_OFF_GRID * w;
-  }
-
-  private correct(key: number, hit: number): void {
+  private correct(key: number): void {
     this.tKey = key;
     const r = key >> 2, c = 4 + (key & 3);
     const [yrRe, yrIm, ycRe, ycIm] = [this.yRe[r], this.yIm[r], this.yRe[c], this.yIm[c]];
@@ -329,41 +316,6 @@ export class PlainDetector {
       ycRe - (dRe * yrRe + dIm * yrIm) - (sRe * yrRe + sIm * yrIm) - (cRe * ycRe + cIm * ycIm),
       ycIm - (dRe * yrIm - dIm * yrRe) - (sIm * yrRe - sRe * yrIm) - (cIm * ycRe - cRe * ycIm),
     ];
-    if (hit === key) this.cancelThird(r, c); // as assembly/tones.ts: hops whose window holds the key
-  }
-
-  /** As assembly/tones.ts cancelThird: the leakage of a steady third tone off the key's tones. */
-  private cancelThird(r: number, c: number): void {
-    const H = this.hop;
-    let best = -1, bestP = 0;
-    for (let b = 0; b < BINS; b++) {
-      if (b === r || b === c) continue;
-      const p = this.yRe[b] ** 2 + this.yIm[b] ** 2;
-      if (p > bestP) { bestP = p; best = b; }
-    }
-    const [trRe, trIm, tcRe, tcIm] = this.t;
-    if (best < 0 || bestP < this.r.THIRD_MIN_SHARE * Math.min(trRe ** 2 + trIm ** 2, tcRe ** 2 + tcIm ** 2)) return;
-    const leak = Math.hypot(trRe, trIm) * this.kmag[r][best] + Math.hypot(tcRe, tcIm) * this.kmag[c][best];
-    if (bestP < this.r.THIRD_LEAK_RATIO * leak * leak) return;
-    if (!this.offGrid(best)) return;
-    const w = this.w[best], tw = Math.cos(w * H), ts = Math.sin(w * H);
-    const [yRe, yIm, pRe, pIm] = [this.yRe[best], this.yIm[best], this.prevRe[best], this.prevIm[best]];
-    const aRe = tw * yRe + ts * yIm, aIm = tw * yIm - ts * yRe;
-    const zRe = aRe * pRe + aIm * pIm, zIm = aIm * pRe - aRe * pIm;
-    const dw = Math.atan2(zIm, zRe) / H; // ω_x − ω_b, rad/sample
-    const wx = w + dw;
-    const K = (d: number): Complex => {
-      const half = Math.sin(d / 2);
-      const amp = Math.abs(half) < 1e-12 ? 1 : Math.sin((d * H) / 2) / (H * half);
-      return [amp * Math.cos((d * (H - 1)) / 2), amp * Math.sin((d * (H - 1)) / 2)];
-    };
-    const [kb, kbIm] = K(wx - w);
-    const den = kb * kb + kbIm * kbIm;
-    if (den <= 0) return;
-    const xRe = (yRe * kb + yIm * kbIm) / den, xIm = (yIm * kb - yRe * kbIm) / den;
-    const [krRe, krIm] = K(wx - this.w[r]);
-    const [kcRe, kcIm] = K(wx - this.w[c]);
-    this.t = [trRe - (xRe * krRe - xIm * krIm), trIm - (xRe * krIm + xIm * krRe), tcRe - (xRe * kcRe - xIm * kcIm), tcIm - (xRe * kcIm + xIm * kcRe)];
   }
 
   private keyMag(back: number, key: number): number {

@@ -110,8 +110,6 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
   const dial = (db: number) => [{ hz: 350, levelDbm0: -20 + db }, { hz: 440, levelDbm0: -20 + db }];
   for (const db of [10, 15]) cases.push({ ...generated(`dial tone +${db} dB, filter on`, { seed: 11, levelDbm0: -20, toneMs: 60, interference: dial(db) }), tuning: { dialToneFilter: true } });
   cases.push({ ...generated("clean, filter on", { seed: 12, levelDbm0: -20, toneMs: 60 }), tuning: { dialToneFilter: true } });
-  // A third tone (rules.ts THIRD_*): 1 kHz at the keys' level, its leakage off the key's tones.
-  for (const seed of [1, 2]) cases.push(generated(`1 kHz at the keys' level, seed ${seed}`, { seed, levelDbm0: -20, toneMs: 60, gapMs: 60, interference: [{ hz: 1000, levelDbm0: -20 }] }));
   // The filter's engagement by default (rules.ts DIAL_*): a dial tone +10 dB and −1 dB (each key's
   // first hop may fail the removed share once: DIAL_OFF_HOPS, DIAL_TRIAL_HOPS), a key 28 ms into
   // the dial tone (DIAL_WATCH_HOPS), a 2500 Hz tone that leaves the filter 90 % of the power
