@@ -7,14 +7,14 @@
 //
 // When it runs: always with DetectorTuning.dialToneFilter; by default only while a dial tone is
 // on the line (rules.ts "Dial-tone engagement"): dialToneHop() decides at each hop's end, from
-// the window tests' verdict (window.ts DIAL_LIKE) and the hop's energy before and after the
-// filter, whether the next hop is filtered. hop.ts filters hop by hop, so the decision falls on the same sample whatever
+// the window's powers and the hop's energy before and after the filter, whether the next hop
+// is filtered. hop.ts filters hop by hop, so the decision falls on the same sample whatever
 // the chunking.
 import { CH_CONFIG, CH_DIAL_COUNT, CH_DIAL_MODE, CH_DIAL_RAW, CH_E, CH_NOTCH } from "./channels";
-import { CFG_DIAL_TONE_FILTER } from "./config";
-import { Y_IM, Y_RE } from "./filterbank";
+import { CFG_DIAL_TONE_FILTER, CFG_MIN_POWER } from "./config";
+import { WIN_POWER, Y_IM, Y_RE } from "./filterbank";
 import { R_HOP, R_NOTCH } from "./rates";
-import { DIAL_OFF_HOPS, DIAL_REMOVED_SHARE, DIAL_RETRY_HOPS, DIAL_TRIAL_HOPS, DIAL_WATCH_HOPS } from "./rules";
+import { DIAL_BIN_SHARE, DIAL_OFF_HOPS, DIAL_REMOVED_SHARE, DIAL_RETRY_HOPS, DIAL_TRIAL_HOPS, DIAL_WATCH_HOPS } from "./rules";
 
 // Modes (CH_DIAL_MODE): bit 0 set <=> the filter runs.
 /** Watching for a dial tone: the filter is off. */
@@ -72,21 +72,29 @@ export function filterDialTone(ch: usize, rate: usize, buf: usize, n: i32, track
 }
 
 /**
- * The engagement at the end of a hop whose window looks like a dial tone or not (`like`:
- * window.ts DIAL_LIKE); called only while no key is tracked (a tracked key keeps the filter as
- * it is, and CH_DIAL_RAW is then the press's) and something may change (hop.ts: `like`, or
- * mode and count not both 0). The filter's state stays as it is while it is off, so a
- * dial tone that comes back finds it settled to its last input.
+ * The engagement at the end of a hop whose window has total power `total` (WIN_POWER holds its
+ * bins); called only while no key is tracked (a tracked key keeps the filter as it is, and
+ * CH_DIAL_RAW is then the press's). While watching, a window that does not look like a dial
+ * tone and no count to reset cost a load and two compares.
  */
-export function dialToneHop(ch: usize, rate: usize, like: bool): void {
+export function dialToneHop(ch: usize, rate: usize, total: f32): void {
   let mode = <i32>load<u8>(ch, CH_DIAL_MODE);
   let count = <i32>load<u8>(ch, CH_DIAL_COUNT);
-  if (mode == DIAL_ALWAYS) return;
-  if (mode == DIAL_WAIT) {
-    if (--count <= 0) { mode = DIAL_WATCH; count = 0; }
-  } else if (mode == DIAL_WATCH) {
+  if (mode == DIAL_WATCH) {
+    // A window that looks like a dial tone: loud, its eight bins holding at most DIAL_BIN_SHARE
+    // of its power (no key: the purity test, CFG_TONE_TOTAL ≥ 0.1, fails on it).
+    let like = total >= load<f32>(ch + CH_CONFIG, CFG_MIN_POWER);
+    if (like) {
+      const s = f32x4.add(v128.load(WIN_POWER), v128.load(WIN_POWER + 16));
+      like = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) <= <f32>DIAL_BIN_SHARE * total;
+    }
+    if (!like && count == 0) return; // the common case: nothing changes
     count = like ? count + 1 : 0;
     if (count >= DIAL_WATCH_HOPS) { mode = DIAL_TRIAL; count = 0; }
+  } else if (mode == DIAL_ALWAYS) {
+    return;
+  } else if (mode == DIAL_WAIT) {
+    if (--count <= 0) { mode = DIAL_WATCH; count = 0; }
   } else {
     // The filter ran over this hop: CH_E is its energy after the filter, CH_DIAL_RAW before,
     // both less the energy of the hop's strongest pair of bins (a key starting under the dial

@@ -2,14 +2,14 @@
 // samples, and at each hop's end the filter bank ends the hop (filterbank.ts), the window
 // tests judge the window (window.ts), the tone measurement corrects the tracked pair
 // (tones.ts), and the press state machine moves (press.ts), which emits events (events.ts).
-import { CH_DIAL_MODE, CH_HAS_PENDING, CH_HOP_POS, CH_HOP_START, CH_HOPS, CH_PENDING } from "./channels";
+import { CH_HAS_PENDING, CH_HOP_POS, CH_HOP_START, CH_HOPS, CH_PENDING } from "./channels";
 import { dialToneFiltering, dialToneHop, filterDialTone } from "./dialtone";
 import { endBankHop, runBank, runBankOne } from "./filterbank";
 import { advanceHop } from "./history";
 import { track, trackedKey, tracking } from "./press";
 import { R_HOP } from "./rates";
 import { clearPair, correctPair, shiftPair } from "./tones";
-import { DIAL_LIKE, classify } from "./window";
+import { classify } from "./window";
 
 /** Called when the current hop is complete: filter bank, window tests, tones, state machine. */
 function endHop(ch: usize, rate: usize): void {
@@ -21,8 +21,7 @@ function endHop(ch: usize, rate: usize): void {
   const tracked = tracking(ch);
   if (tracked || hit >= 0) correctPair(rate, tracked ? trackedKey(ch) : hit);
   else clearPair();
-  // Dial-tone engagement (dialtone.ts): mode and count read as one u16, 0 while merely watching.
-  if (!tracked && (hit == DIAL_LIKE || load<u16>(ch, CH_DIAL_MODE) != 0)) dialToneHop(ch, rate, hit == DIAL_LIKE);
+  if (!tracked) dialToneHop(ch, rate, total); // dial-tone engagement (dialtone.ts)
   const hopStart = load<f64>(ch, CH_HOP_START);
   track(ch, rate, hit, hops, hopStart);
   shiftPair(ch);

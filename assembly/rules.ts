@@ -115,7 +115,7 @@ export const NOTCH_Q = 4.0;
 // default it runs only while a dial tone is on the line. The core watches for one from what the
 // filter bank measures anyway: a loud window (total power ≥ the key level floor, CFG_MIN_POWER)
 // whose eight DTMF bins hold almost none of its power (a dial tone leaks ≈ 1 % into them, white
-// noise 16 %, a key most of it; window.ts DIAL_LIKE). After DIAL_WATCH_HOPS such windows in a row the filter is tried
+// noise 16 %, a key most of it). After DIAL_WATCH_HOPS such windows in a row the filter is tried
 // for DIAL_TRIAL_HOPS hops; it stays on while, hop by hop, it removes at least DIAL_REMOVED_SHARE
 // of the hop's energy (a dial tone: ≈ 99 %; speech and music: a fraction), and a failed trial
 // waits DIAL_RETRY_HOPS before the next. While a key is tracked nothing changes.

@@ -16,10 +16,6 @@ import {
 import { CH_CONFIG } from "./channels";
 import { WIN_POWER } from "./filterbank";
 import { R_LEAK } from "./rates";
-import { DIAL_BIN_SHARE } from "./rules";
-
-/** classify()'s verdict for a window with no key that looks like a dial tone (dialtone.ts). */
-export const DIAL_LIKE: i32 = -2;
 
 /**
  * The largest of a vector's four lanes (two shuffles, two maxima: no branches). The lanes are
@@ -37,19 +33,8 @@ export const DIAL_LIKE: i32 = -2;
 }
 
 /**
- * Verdict of a window that holds no key (bins `lo`, `hi`): DIAL_LIKE if it looks like a dial
- * tone (loud, its eight bins holding at most DIAL_BIN_SHARE of its power), else −1.
- */
-@inline function dialLike(lo: v128, hi: v128, totalPower: f32, minPower: f32): i32 {
-  if (totalPower < minPower) return -1;
-  const s = f32x4.add(lo, hi);
-  const bins = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
-  return bins <= <f32>DIAL_BIN_SHARE * totalPower ? DIAL_LIKE : -1;
-}
-
-/**
  * The window tests on the window's powers (WIN_POWER: rows, columns) and its total power
- * `totalPower`: the key 0-15 the window holds, or −1 (DIAL_LIKE: none, but it looks like a dial tone).
+ * `totalPower`: the key 0-15 the window holds, or −1.
  */
 export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
   const cfg = ch + CH_CONFIG;
@@ -58,10 +43,8 @@ export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
   const pr = laneMax(lo);
   const pc = laneMax(hi);
   const minPower = load<f32>(cfg, CFG_MIN_POWER);
-  // A window that fails here may look like a dial tone (dialtone.ts): loud, and its bins hold
-  // at most DIAL_BIN_SHARE of it (which the purity test, CFG_TONE_TOTAL ≥ 0.1, always fails).
-  if (pr < minPower || pc < minPower) return dialLike(lo, hi, totalPower, minPower);
-  if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return dialLike(lo, hi, totalPower, minPower);
+  if (pr < minPower || pc < minPower) return -1;
+  if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return -1;
   if (pc < load<f32>(cfg, CFG_TWIST_LO) * pr || pc > load<f32>(cfg, CFG_TWIST_HI) * pr) return -1;
   const row = laneOf(lo, pr);
   const col = laneOf(hi, pc);
