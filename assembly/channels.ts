@@ -75,6 +75,9 @@ export const MAG_HOP_BYTES: usize = 16;
   open: u8;          // 1 while open (index.ts)
   flags: u8;         // FLAG_LATE, FLAG_STALE of the tracked tone; FLAG_REPORTED of the last press (press.ts)
   inGap: u8;         // 1 while the tracked key is missing (press.ts)
+  // Dial-tone engagement (dialtone.ts): the two bytes left before the configuration block.
+  dialMode: u8;      // DIAL_WATCH, DIAL_TRIAL, DIAL_WAIT, DIAL_ON, DIAL_ALWAYS (hop.ts reads it with dialCount as one u16)
+  dialCount: u8;     // WATCH: dial-tone-like windows in a row; TRIAL: hops run; ON: failing hops in a row; WAIT: hops left
 }
 
 export const CH_EVEN1: usize = offsetof<Channel>("even1Lo");  // +16: the columns' vector
@@ -123,6 +126,14 @@ export const CH_ABS_TR: usize = offsetof<Channel>("absTr");
 export const CH_ABS_TC: usize = offsetof<Channel>("absTc");
 export const CH_ABS_ZR: usize = offsetof<Channel>("absZr");
 export const CH_ABS_ZC: usize = offsetof<Channel>("absZc");
+export const CH_DIAL_MODE: usize = offsetof<Channel>("dialMode");
+export const CH_DIAL_COUNT: usize = offsetof<Channel>("dialCount");
+/**
+ * Σx² of the current hop before the dial-tone filter, while the filter runs and no key is
+ * tracked (dialtone.ts). It shares `pressTotal`, which only a tracked key uses (press.ts clears
+ * it when a candidate starts); the record has no 4 bytes left.
+ */
+export const CH_DIAL_RAW: usize = CH_PRESS_TOTAL;
 /** The configuration block (config.ts), 16-byte aligned after the fields. */
 export const CH_CONFIG: usize = (offsetof<Channel>() + 15) & ~15;
 /** The magnitude history ring (history.ts): MAG_HOPS slots of MAG_HOP_BYTES, 16-byte aligned. */
@@ -148,6 +159,7 @@ export function initChannels(): void {
   // The layout checks (offsets come from the compiler, so fields cannot overlap): the record
   // fits its budget, and the vector fields and the ring are 16-byte aligned.
   assert(SLOT_BYTES <= SLOT_MAX_BYTES, "channels.ts: the channel record is longer than 512 bytes");
+  assert(CH_DIAL_COUNT == CH_DIAL_MODE + 1 && (CH_DIAL_MODE & 1) == 0, "channels.ts: dialMode and dialCount are not one aligned u16");
   assert(((CH_EVEN1 | CH_EVEN2 | CH_ODD1 | CH_ODD2 | CH_YPREV_RE | CH_YPREV_IM | CH_ACC_E | CH_ACC_S | CH_TPREV | CH_MAG | CH_CONFIG) & 15) == 0,
     "channels.ts: a vector field of the channel record is not 16-byte aligned");
   slabs = heap.alloc(<usize>MAX_SLABS << 2);

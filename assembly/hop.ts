@@ -3,6 +3,7 @@
 // tests judge the window (window.ts), the tone measurement corrects the tracked pair
 // (tones.ts), and the press state machine moves (press.ts), which emits events (events.ts).
 import { CH_HAS_PENDING, CH_HOP_POS, CH_HOP_START, CH_HOPS, CH_PENDING } from "./channels";
+import { dialToneFiltering, dialToneHop, filterDialTone } from "./dialtone";
 import { endBankHop, runBank, runBankOne } from "./filterbank";
 import { advanceHop } from "./history";
 import { track, trackedKey, tracking } from "./press";
@@ -20,6 +21,7 @@ function endHop(ch: usize, rate: usize): void {
   const tracked = tracking(ch);
   if (tracked || hit >= 0) correctPair(rate, tracked ? trackedKey(ch) : hit);
   else clearPair();
+  if (!tracked) dialToneHop(ch, rate, total); // dial-tone engagement (dialtone.ts)
   const hopStart = load<f64>(ch, CH_HOP_START);
   track(ch, rate, hit, hops, hopStart);
   shiftPair(ch);
@@ -44,6 +46,11 @@ export function feed(ch: usize, rate: usize, src: usize, samples: i32): void {
     const pos = load<i32>(ch, CH_HOP_POS);
     const take = min(hop - pos, total - done);
     const pairs = take & ~1;
+    // The dial-tone filter over this hop's new samples (a held-back one went through it already).
+    if (dialToneFiltering(ch)) {
+      const skip = done == 0 ? pending : 0;
+      filterDialTone(ch, rate, first + (<usize>(done + skip) << 2), take - skip, tracking(ch), pos == 0 && skip == 0);
+    }
     runBank(ch, rate, first + (<usize>done << 2), pairs);
     if (pos + take == hop) {
       if (take != pairs) runBankOne(ch, rate, load<f32>(first + (<usize>(done + pairs) << 2)));

@@ -18,7 +18,7 @@ import {
   channelAddress, initChannels, openChannels, releaseSlot, streamPosition,
 } from "./channels";
 import { CFG_DIAL_TONE_FILTER, CONFIG_BYTES } from "./config";
-import { filterDialTone } from "./dialtone";
+import { configureDialTone } from "./dialtone";
 import { clearEvents, eventCount, initEvents } from "./events";
 import { initG711 } from "./g711";
 import { feed } from "./hop";
@@ -82,6 +82,7 @@ export function open(rate: i32, encoding: i32): i32 {
   store<i32>(ch, <i32>rec, CH_RATE_REC);
   store<u8>(ch, encoding, CH_ENCODING);
   memory.copy(ch + CH_CONFIG, config, CONFIG_BYTES);
+  configureDialTone(ch);
   return handle;
 }
 
@@ -90,6 +91,7 @@ export function configure(handle: i32): i32 {
   const ch = channelAddress(handle);
   if (ch == 0) return ERR_HANDLE;
   memory.copy(ch + CH_CONFIG, config, CONFIG_BYTES);
+  configureDialTone(ch);
   return 0;
 }
 
@@ -115,6 +117,7 @@ export function reset(handle: i32): i32 {
   store<u8>(ch, encoding, CH_ENCODING);
   store<u16>(ch, gen, CH_GEN);
   store<u8>(ch, 1, CH_OPEN);
+  configureDialTone(ch);
   return 0;
 }
 
@@ -133,7 +136,6 @@ export function process(handle: i32, samples: i32): i32 {
   clearEvents();
   decodeInput(encoding, input, scratch + 4, samples);
   const rate = <usize>load<i32>(ch, CH_RATE_REC);
-  if (load<u8>(ch + CH_CONFIG, CFG_DIAL_TONE_FILTER)) filterDialTone(ch, rate, scratch + 4, samples);
   feed(ch, rate, scratch + 4, samples);
   return eventCount();
 }

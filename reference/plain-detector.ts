@@ -21,6 +21,7 @@ export type Rules = { -readonly [K in keyof typeof RULES]: number };
 export const LATE_PRESS_PURITY = RULES.LATE_PRESS_PURITY;
 const BINS = ROW_HZ.length + COL_HZ.length;
 const IDLE = 0, CANDIDATE = 1, ACTIVE = 2;
+const DIAL_WATCH = 0, DIAL_TRIAL = 1, DIAL_ON = 2, DIAL_WAIT = 3;
 
 export interface PlainPress {
   digit: DtmfDigit;
@@ -127,7 +128,9 @@ export class PlainDetector {
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
-  /** The dial-tone filter's sections (assembly/dialtone.ts): [b0, b1, b2, a1, a2] and states [z1, z2]; none when off. */
+  /** Dial-tone engagement (assembly/dialtone.ts): mode, its counter, the hop's Σx² before the filter. */
+  private dialMode = DIAL_WATCH; private dialCount = 0; private dialRaw = 0;
+  /** The dial-tone filter's sections (assembly/dialtone.ts): [b0, b1, b2, a1, a2] and states [z1, z2]. */
   private readonly notches: { c: number[]; z: [number, number] }[] = [];
   private t: [number, number, number, number] = [0, 0, 0, 0];
   private tPrev: [number, number, number, number] = [0, 0, 0, 0];
@@ -147,7 +150,7 @@ export class PlainDetector {
     this.onConfirm = probe.onConfirm;
     this.mag = new Float64Array(BINS * this.r.MAG_HOPS);
     this.hop = Math.round((sampleRate * this.r.HOP_MS) / 1000);
-    if (this.tuning.dialToneFilter) {
+    {
       for (const hz of [this.r.NOTCH_LOW_HZ, this.r.NOTCH_HIGH_HZ]) {
         const w = (2 * Math.PI * hz) / sampleRate, alpha = Math.sin(w) / (2 * this.r.NOTCH_Q), a0 = 1 + alpha;
         this.notches.push({ c: [1 / a0, (-2 * Math.cos(w)) / a0, 1 / a0, (-2 * Math.cos(w)) / a0, (1 - alpha) / a0], z: [0, 0] });
@@ -184,11 +187,14 @@ export class PlainDetector {
     for (let i = 0; i < samples.length; i++) {
       let x = samples[i];
       x = x !== x ? 0 : x > 1 ? 1 : x < -1 ? -1 : x;
-      for (const { c, z } of this.notches) { // transposed direct form II, as assembly/dialtone.ts
-        const y = c[0] * x + z[0];
-        z[0] = c[1] * x - c[3] * y + z[1];
-        z[1] = c[2] * x - c[4] * y;
-        x = y;
+      if (this.tuning.dialToneFilter || this.dialMode === DIAL_TRIAL || this.dialMode === DIAL_ON) {
+        if (!this.tuning.dialToneFilter && this.state === IDLE) this.dialRaw += x * x;
+        for (const { c, z } of this.notches) { // transposed direct form II, as assembly/dialtone.ts
+          const y = c[0] * x + z[0];
+          z[0] = c[1] * x - c[3] * y + z[1];
+          z[1] = c[2] * x - c[4] * y;
+          x = y;
+        }
       }
       for (let b = 0; b < BINS; b++) {
         const s = x + this.coef[b] * this.s1[b] - this.s2[b];
@@ -240,7 +246,9 @@ export class PlainDetector {
     const tracked = this.state !== IDLE;
     if (tracked || hit >= 0) this.correct(tracked ? this.key : hit);
     else this.tKey = -1;
+    if (!tracked) this.dialToneHop(total);
     this.track(hit);
+    if (this.state === IDLE) this.dialRaw = 0;
     this.prevRe.set(this.yRe);
     this.prevIm.set(this.yIm);
     this.tPrev = [...this.t];
@@ -249,6 +257,39 @@ export class PlainDetector {
     this.hops++;
     this.hopStart += H;
     this.pos = 0;
+  }
+
+  /**
+   * As assembly/dialtone.ts dialToneHop: by default the dial-tone filter runs only while a dial
+   * tone is on the line (watch, trial, on, wait); called at a hop's end while no key is tracked.
+   */
+  private dialToneHop(total: number): void {
+    if (this.tuning.dialToneFilter) return;
+    const { DIAL_BIN_SHARE, DIAL_OFF_HOPS, DIAL_WATCH_HOPS, DIAL_TRIAL_HOPS, DIAL_REMOVED_SHARE, DIAL_RETRY_HOPS } = this.r;
+    const P = this.power;
+    if (this.dialMode === DIAL_WAIT) {
+      if (--this.dialCount <= 0) { this.dialMode = DIAL_WATCH; this.dialCount = 0; }
+    } else if (this.dialMode === DIAL_WATCH) {
+      const like = total >= this.minPower && P.reduce((a, b) => a + b, 0) <= DIAL_BIN_SHARE * total;
+      this.dialCount = like ? this.dialCount + 1 : 0;
+      if (this.dialCount >= DIAL_WATCH_HOPS) { this.dialMode = DIAL_TRIAL; this.dialCount = 0; }
+    } else {
+      const hp = (b: number) => this.yRe[b] ** 2 + this.yIm[b] ** 2; // the hop's |Y|²
+      const pair = ((Math.max(hp(0), hp(1), hp(2), hp(3)) + Math.max(hp(4), hp(5), hp(6), hp(7))) * 2) / this.hop;
+      const after = this.energy - pair, before = this.dialRaw - pair;
+      const kept = before > 0 && after <= (1 - DIAL_REMOVED_SHARE) * before;
+      if (this.dialMode === DIAL_TRIAL) {
+        if (++this.dialCount >= DIAL_TRIAL_HOPS) {
+          this.dialMode = kept ? DIAL_ON : DIAL_WAIT;
+          this.dialCount = kept ? 0 : DIAL_RETRY_HOPS;
+        }
+      } else if (kept) {
+        this.dialCount = 0;
+      } else if (++this.dialCount >= DIAL_OFF_HOPS) {
+        this.dialMode = DIAL_WATCH;
+        this.dialCount = 0;
+      }
+    }
   }
 
   private classify(total: number): number {

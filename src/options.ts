@@ -71,12 +71,15 @@ export interface DetectorTuning {
   /** Keys that may be reported. Default all 16: "0123456789*#ABCD". */
   keys?: string;
   /**
-   * Runs a dial-tone filter before the filter bank: notches at 350 and 440 Hz (assembly/rules.ts
-   * NOTCH_*), as hardware receivers and spandsp's dial-tone filter have, for lines where a dial
-   * tone or another steady low tone sits over the keys (with it, keys decode with the 350 +
-   * 440 Hz tones 10 dB and more above them: `npm run bench -- --only interference`). Default
-   * false: it costs two biquad sections a sample (the plain path is unchanged), and the low
-   * group loses 0.4 dB at 697 Hz.
+   * Always runs the dial-tone filter before the filter bank: notches at 350 and 440 Hz
+   * (assembly/rules.ts NOTCH_*), as hardware receivers and spandsp's dial-tone filter have.
+   * Default false: the filter then runs only while a 350 + 440 Hz dial tone is on the line (the
+   * core watches for one and switches the filter in and out: rules.ts DIAL_*), so keys decode
+   * with the dial tone up to 18 dB above them either way (`npm run bench -- --only
+   * interference`), while speech and music keep their 300-500 Hz energy in the purity tests
+   * (always on, the filter costs talk-off) and a line without a dial tone pays nothing. True
+   * for lines where another steady low tone near 350-440 Hz sits over the keys; it costs two
+   * biquad sections a sample, and the low group loses 0.4 dB at 697 Hz.
    */
   dialToneFilter?: boolean;
 }

@@ -114,6 +114,15 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
   const dial = (db: number) => [{ hz: 350, levelDbm0: -20 + db }, { hz: 440, levelDbm0: -20 + db }];
   for (const db of [10, 15]) cases.push({ ...generated(`dial tone +${db} dB, filter on`, { seed: 11, levelDbm0: -20, toneMs: 60, interference: dial(db) }), tuning: { dialToneFilter: true } });
   cases.push({ ...generated("clean, filter on", { seed: 12, levelDbm0: -20, toneMs: 60 }), tuning: { dialToneFilter: true } });
+  // The filter's engagement by default (rules.ts DIAL_*): a dial tone +10 dB and −1 dB (each key's
+  // first hop may fail the removed share once: DIAL_OFF_HOPS, DIAL_TRIAL_HOPS), a key 28 ms into
+  // the dial tone (DIAL_WATCH_HOPS), a 2500 Hz tone that leaves the filter 90 % of the power
+  // (DIAL_REMOVED_SHARE) or, louder, fails its first trial until 80 ms (DIAL_RETRY_HOPS).
+  cases.push(generated("dial tone +10 dB, default", { seed: 11, levelDbm0: -20, toneMs: 60, interference: dial(10) }));
+  cases.push(generated("dial tone −1 dB, default", { seed: 5, levelDbm0: -20, toneMs: 60, gapMs: 60, leadMs: 56.85, interference: dial(-1) }));
+  cases.push(synthetic("key 28 ms into a dial tone", (s) => { addTones(s, 0, 300, [[350, -10], [440, -10]]); addTones(s, 28, 100, [[770, -20], [1336, -20]]); }));
+  cases.push(synthetic("dial tone and a 2500 Hz tone 9.5 dB under it", (s) => { addTones(s, 0, 400, [[350, -14], [440, -14], [2500, -20.5]]); addTones(s, 200, 280, [[770, -14], [1336, -14]]); }));
+  cases.push(synthetic("dial tone, a 2500 Hz tone over it until 80 ms", (s) => { addTones(s, 0, 300, [[350, -10], [440, -10]]); addTones(s, 0, 80, [[2500, -8]]); addTones(s, 120, 200, [[770, -20], [1336, -20]]); }));
   // Talk-off excerpts.
   const dir = new URL("../audio-fixtures/talkoff/", import.meta.url);
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".wav")).sort()) {

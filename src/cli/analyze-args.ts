@@ -75,7 +75,7 @@ detector:
       --freq-tolerance PCT  largest frequency error accepted, % (default ${d.frequencyTolerancePct})
       --min-tone MS      tone length that confirms a key press, ms (default ${d.minToneMs})
       --min-gap MS       silence that ends a key press, ms (default ${d.gapMs})
-      --dial-tone-filter notch out a 350 + 440 Hz dial tone before detection (default off)
+      --dial-tone-filter always notch out 350 + 440 Hz before detection (default: only while a dial tone is on)
 
   -h, --help             this help
 
