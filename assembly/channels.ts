@@ -75,6 +75,8 @@ export const MAG_HOP_BYTES: usize = 16;
   open: u8;          // 1 while open (index.ts)
   late: u8;          // 1 if the tracked tone's onset lies at the far end of the history (press.ts)
   inGap: u8;         // 1 while the tracked key is missing (press.ts)
+  refLow: u8;        // hops in a row holding the key under REF_SHARE of `ref` (press.ts, REF_RESET_HOPS)
+  twisted: u8;       // 1 once a twisted window (window.ts) took part in the tracked tone (press.ts)
 }
 
 export const CH_EVEN1: usize = offsetof<Channel>("even1Lo");  // +16: the columns' vector
@@ -105,6 +107,8 @@ export const CH_STATE: usize = offsetof<Channel>("state");
 export const CH_KEY: usize = offsetof<Channel>("key");
 export const CH_LATE: usize = offsetof<Channel>("late");
 export const CH_IN_GAP: usize = offsetof<Channel>("inGap");
+export const CH_REF_LOW: usize = offsetof<Channel>("refLow");
+export const CH_TWISTED: usize = offsetof<Channel>("twisted");
 export const CH_REF: usize = offsetof<Channel>("ref");
 export const CH_REF_N: usize = offsetof<Channel>("refN");
 export const CH_PREV_A: usize = offsetof<Channel>("prevA");
