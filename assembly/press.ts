@@ -21,7 +21,7 @@
 // 97.0 → 95.4 %, whose first windows failed and whose walk-back ran into speech at the key's
 // frequencies; the Q.24 battery is unchanged).
 //
-// Codec onsets (rules.ts TWIST_SPAN_DB, TWISTED_PRESS_PURITY, REF_RESET_HOPS): a window that
+// Codec onsets (rules.ts TWIST_SPAN, TWISTED_PRESS_PURITY, REF_RESET_HOPS): a window that
 // fails the twist test alone (window.ts, TWISTED + key) starts a candidate, and for the tracked
 // key counts as the tone going on and is measured, but never confirms; a candidate that took
 // such windows needs TWISTED_PRESS_PURITY and has no busy line. Two hops in a row under
@@ -197,7 +197,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   }
   const key = <i32>load<u8>(ch, CH_KEY);
   // A twisted window of the tracked key (window.ts) holds its tones off balance, as a codec's
-  // onset leaves them (rules.ts TWIST_SPAN_DB): the tone goes on and is measured, but only a
+  // onset leaves them (rules.ts TWIST_SPAN): the tone goes on and is measured, but only a
   // window within the twist limits confirms it, at TWISTED_PRESS_PURITY.
   const on = hit == key || hit == TWISTED + key;
   if (hit >= TWISTED && !on) hit = -1;

@@ -28,18 +28,20 @@ export const LEAK_OFFSET_STEP = 0.001;
 export const LEAK_SHARE = 0.2;
 
 /**
- * Twist beyond the window limits (CFG_TWIST_LO, CFG_TWIST_HI), dB, within which a window that
- * fails the twist test alone is "twisted" (window.ts): the key's two tones, pure and peaked, off
- * balance. Lossy codecs do this at a key's onset: through GSM 06.10 the first windows of keys sent
- * at −8 … 0 dB twist measured −12 … −27 dB, settling within 20-40 ms; the first window
- * within the limits then comes when the tones already fill the magnitude history, and the key
- * was dropped as stale (GSM: 48 of the 61 keys lost, `node bench/codec-misses.mjs gsm`). A
- * twisted window may start a candidate and carries it on (press.ts); only a window within the
- * limits confirms. GSM keys found as this span grows (reference, same command with `--rules`):
- * 0 dB 92.8 % (the REF_RESET_HOPS rule alone), 4 dB 99.2 %, 6 dB 99.3 %, 10 dB 99.5 %, 20 dB 99.3 %;
- * G.723.1 96.1 % at 4 dB, 97.5 % from 10 dB. No false key on the talk-off corpus at any of them.
+ * Twist beyond the window limits (CFG_TWIST_LO, CFG_TWIST_HI), as a power ratio (10 = 10 dB; a
+ * linear figure, so that the core needs no pow), within which a window that fails the twist
+ * test alone is "twisted" (window.ts): the key's two tones, pure and peaked, off balance. Lossy
+ * codecs do this at a key's onset: through GSM 06.10 the first windows of keys sent at −8 … 0 dB
+ * twist measured −12 … −27 dB, settling within 20-40 ms; the first window within the limits then
+ * came when the tones already filled the magnitude history, and the key was dropped as stale
+ * (GSM: 48 of the 61 keys lost, `node bench/codec-misses.mjs gsm`). A twisted window may start
+ * a candidate and carries it on (press.ts); only a window within the limits confirms. GSM keys
+ * found as the span grows (reference; same command with `--rules TWIST_SPAN=<ratio>`): none
+ * (ratio 1) 92.8 % (the REF_RESET_HOPS rule alone), 4 dB 99.2 %, 6 dB 99.3 %, 10 dB 99.5 %,
+ * 20 dB 99.3 %; G.723.1 96.1 % at 4 dB, 97.5 % from 10 dB. No false key on the talk-off corpus
+ * (bench/work/talkoff, 354 min) at any of them.
  */
-export const TWIST_SPAN_DB = 10.0;
+export const TWIST_SPAN = 10.0;
 
 // ─── Magnitude history and edges (history.ts, press.ts) ─────────────────────────────────────
 /** Hops of per-bin |Y|² the channel keeps: how far back an onset is searched (31.9 ms). */
@@ -82,10 +84,10 @@ export const STALE_COVER = 0.35;
 export const LATE_PRESS_PURITY = 0.8;
 /**
  * Press purity (linear power share, 0.85 = −0.71 dB) a candidate needs once a twisted window
- * (TWIST_SPAN_DB) took part in it; such a candidate never takes the busy line either. A codec
+ * (TWIST_SPAN) took part in it; such a candidate never takes the busy line either. A codec
  * leaves the key alone on the line: the keys confirmed with twisted windows through GSM, G.723.1,
  * AMR-NB, Opus 8-12 and Speex 8 held ≥ 0.868 (the least pure: Opus 8 kbit/s). Without this rule
- * (TWIST_SPAN_DB at 20 dB) the twisted windows let 3 chords of music through on the talk-off corpus (drascula-track23,
+ * (TWIST_SPAN at 20 dB) the twisted windows let 3 chords of music through on the talk-off corpus (drascula-track23,
  * pingus-9, wesnoth-silvan_sanctuary), at press purities of 0.80-0.81.
  */
 export const TWISTED_PRESS_PURITY = 0.85;

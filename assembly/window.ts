@@ -5,7 +5,7 @@
 //   purity     (P_row + P_col) ≥ CFG_TONE_TOTAL × P_total, P_total measured without DC
 //              (white noise at S/N 10 dB leaves 0.91; speech and music rarely reach it)
 //   twist      P_col/P_row within [CFG_TWIST_LO, CFG_TWIST_HI] (Q.24: +4 dB reverse, 8 dB normal);
-//              a window that fails the twist alone, by at most TWIST_SPAN_DB, is "twisted": the
+//              a window that fails the twist alone, by at most TWIST_SPAN, is "twisted": the
 //              key's tones off balance, as a codec's onset leaves them (press.ts, rules.ts)
 //   peaks      the second bin of each group ≤ CFG_REL_PEAK × the peak (frequency selectivity),
 //              on amplitudes less the other group's leak (rates.ts R_LEAK, rules.ts LEAK_SHARE)
@@ -18,13 +18,13 @@ import {
 import { CH_CONFIG } from "./channels";
 import { WIN_POWER } from "./filterbank";
 import { R_LEAK } from "./rates";
-import { TWIST_SPAN_DB } from "./rules";
+import { TWIST_SPAN } from "./rules";
 
 /** classify's verdict for a window of key k that fails the twist test alone: TWISTED + k. */
 export const TWISTED: i32 = 16;
-/** TWIST_SPAN_DB as power ratios, below the normal and above the reverse twist limit. */
-const TWIST_SPAN_UP: f32 = <f32>Math.pow(10.0, TWIST_SPAN_DB / 10.0);
-const TWIST_SPAN_DOWN: f32 = <f32>1 / TWIST_SPAN_UP;
+/** TWIST_SPAN above the reverse twist limit and below the normal one. */
+const TWIST_SPAN_UP: f32 = <f32>TWIST_SPAN;
+const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
 
 /**
  * The largest of a vector's four lanes (two shuffles, two maxima: no branches). The lanes are
@@ -44,7 +44,7 @@ const TWIST_SPAN_DOWN: f32 = <f32>1 / TWIST_SPAN_UP;
 /**
  * The window tests on the window's powers (WIN_POWER: rows, columns) and its total power
  * `totalPower`: the key 0-15 the window holds, TWISTED + key if it fails the twist test alone
- * (within TWIST_SPAN_DB), or −1.
+ * (within TWIST_SPAN), or −1.
  */
 export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
   const cfg = ch + CH_CONFIG;
@@ -55,11 +55,14 @@ export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
   const minPower = load<f32>(cfg, CFG_MIN_POWER);
   if (pr < minPower || pc < minPower) return -1;
   if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return -1;
-  // Twist: a window within TWIST_SPAN_DB beyond the limits still goes through the peak test, and
+  // Twist: a window within TWIST_SPAN beyond the limits still goes through the peak test, and
   // a key found there is reported as TWISTED + key (the state machine's use: press.ts).
   const twistLo = load<f32>(cfg, CFG_TWIST_LO) * pr, twistHi = load<f32>(cfg, CFG_TWIST_HI) * pr;
-  const twisted = pc < twistLo || pc > twistHi;
-  if (twisted && (pc < twistLo * TWIST_SPAN_DOWN || pc > twistHi * TWIST_SPAN_UP)) return -1;
+  let twisted = 0;
+  if (pc < twistLo || pc > twistHi) {
+    if (pc < twistLo * TWIST_SPAN_DOWN || pc > twistHi * TWIST_SPAN_UP) return -1;
+    twisted = TWISTED;
+  }
   const row = laneOf(lo, pr);
   const col = laneOf(hi, pc);
   // The second strongest of each group, on amplitudes less part of what the other group's
@@ -75,6 +78,5 @@ export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
   const relPeak = load<f32>(cfg, CFG_REL_PEAK);
   if (rowSecond > relPeak * pr || colSecond > relPeak * pc) return -1;
   const key = (row << 2) | col;
-  if (!((load<i32>(cfg, CFG_KEY_MASK) >> key) & 1)) return -1;
-  return twisted ? TWISTED + key : key;
+  return (load<i32>(cfg, CFG_KEY_MASK) >> key) & 1 ? twisted + key : -1;
 }

@@ -172,8 +172,8 @@ export class PlainDetector {
     this.minPower = dbm0ToPower(t.minLevelDbm0);
     this.twistLo = 10 ** (-t.normalTwistDb / 10);
     this.twistHi = 10 ** (t.reverseTwistDb / 10);
-    this.onsetTwistLo = 10 ** (-(t.normalTwistDb + this.r.TWIST_SPAN_DB) / 10);
-    this.onsetTwistHi = 10 ** ((t.reverseTwistDb + this.r.TWIST_SPAN_DB) / 10);
+    this.onsetTwistLo = this.twistLo / this.r.TWIST_SPAN;
+    this.onsetTwistHi = this.twistHi * this.r.TWIST_SPAN;
     this.relPeak = 10 ** (-t.peakRatioDb / 10);
     this.purity = 10 ** (t.purityDb / 10);
     this.pressPurity = 10 ** (t.pressPurityDb / 10);
@@ -270,7 +270,7 @@ export class PlainDetector {
     if (P[row] + P[col] < this.purity * total) return -1;
     const key = (row << 2) | (col - 4);
     if (!((this.keyMask >> key) & 1)) return -1;
-    // A window that fails the twist alone (within TWIST_SPAN_DB more): the key's tones, off balance.
+    // A window that fails the twist alone (within TWIST_SPAN more): the key's tones, off balance.
     return twisted ? TWISTED + key : key;
   }
 

@@ -2,7 +2,7 @@
  * Keys through a lossy codec (issue #14), made here: GSM 06.10 full rate, encoded and decoded by
  * sox (skipped, naming what is missing, without it). GSM's onset unbalances a key's two tones
  * for 20-40 ms (the first windows 12-27 dB off the sent twist) and can overshoot its first hop;
- * assembly/rules.ts TWIST_SPAN_DB, TWISTED_PRESS_PURITY and REF_RESET_HOPS are what find these
+ * assembly/rules.ts TWIST_SPAN, TWISTED_PRESS_PURITY and REF_RESET_HOPS are what find these
  * keys (`node bench/codec-misses.mjs gsm` shows which test lost each key before them). The bench
  * measures far more audio and every codec: `npm run bench -- --only codecs`.
  */

@@ -40,7 +40,7 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   REF_SHARE: 0.5,
   REF_FLOOR: 3,
   REF_RESET_HOPS: 3,
-  TWIST_SPAN_DB: 15.0,
+  TWIST_SPAN: 31.6, // 15 dB
   STALE_COVER: 0.5,
   LATE_PRESS_PURITY: 0.7,
   TWISTED_PRESS_PURITY: 0.75,
