@@ -24,10 +24,11 @@
 // Codec onsets (rules.ts TWIST_SPAN, TWISTED_PRESS_PURITY, REF_RESET_HOPS): a window that
 // fails the twist test alone (window.ts, TWISTED + key) starts a candidate, and for the tracked
 // key counts as the tone going on and is measured, but never confirms; a candidate that took
-// such windows needs TWISTED_PRESS_PURITY and has no busy line. Two hops in a row under
-// REF_SHARE of the reference restart it (an onset overshoot). Lossy codecs (GSM 06.10 above all)
-// unbalance a key's tones and overshoot its level for the first 20-40 ms, until then every window
-// failed and the key was dropped as stale (`npm run bench -- --only codecs`: GSM 92.1 → 99.5 %).
+// such windows (the one that started it included) needs TWISTED_PRESS_PURITY and has no busy
+// line. Two hops in a row under REF_SHARE of the reference restart it (an onset overshoot).
+// Lossy codecs (GSM 06.10 above all) unbalance a key's tones and overshoot its level for the
+// first 20-40 ms; every window failed until then, and the key was dropped as stale (`npm run
+// bench -- --only codecs`: GSM 92.1 → 99.5 %).
 //
 // Confirmation (toneAccepted): the tone has lasted CFG_MIN_CONFIRM samples, its measured
 // frequencies (tones.ts) are within CFG_FREQ_TOL, and over its full hops the two tones hold
@@ -192,7 +193,11 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   const hopEnd = hopStart + H;
   let state = <i32>load<u8>(ch, CH_STATE);
   if (state == STATE_IDLE) {
-    if (hit >= 0) startCandidate(ch, hop, hops, hit & (TWISTED - 1), hopStart);
+    if (hit < 0) return;
+    startCandidate(ch, hop, hops, hit & (TWISTED - 1), hopStart);
+    // Started by a twisted window: it takes part (a stale start leaves the channel idle, and the
+    // next candidate clears the flag).
+    if (hit >= TWISTED) store<u8>(ch, 1, CH_TWISTED);
     return;
   }
   const key = <i32>load<u8>(ch, CH_KEY);

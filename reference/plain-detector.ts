@@ -412,7 +412,12 @@ export class PlainDetector {
   private track(hit: number): void {
     const H = this.hop, hopEnd = this.hopStart + H;
     const { COVER_MIN, COVER_FULL, REF_SHARE } = this.r;
-    if (this.state === IDLE) { if (hit >= 0) this.startCandidate(hit & (TWISTED - 1)); return; }
+    if (this.state === IDLE) {
+      if (hit < 0) return;
+      this.startCandidate(hit & (TWISTED - 1));
+      if (hit >= TWISTED) this.twistedHops = 1; // started by a twisted window: it takes part
+      return;
+    }
     // A twisted window of the key (classify) holds its tones off balance, as a codec's onset
     // leaves them: the tone goes on and is measured, but only a window within the twist limits
     // confirms it.
