@@ -76,7 +76,7 @@ export const MAG_HOP_BYTES: usize = 16;
   late: u8;          // 1 if the tracked tone's onset lies at the far end of the history (press.ts)
   inGap: u8;         // 1 while the tracked key is missing (press.ts)
   refLow: u8;        // hops in a row holding the key under REF_SHARE of `ref` (press.ts, REF_RESET_HOPS)
-  twisted: u8;       // 1 once a twisted window (window.ts) took part in the tracked tone (press.ts)
+  twisted: u8;       // 0; once a twisted window (window.ts) took part in the tone, 1 + windows within the twist limits since (press.ts)
 }
 
 export const CH_EVEN1: usize = offsetof<Channel>("even1Lo");  // +16: the columns' vector

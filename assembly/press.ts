@@ -24,8 +24,8 @@
 // Codec onsets (rules.ts TWIST_SPAN, TWISTED_PRESS_PURITY, REF_RESET_HOPS): a window that
 // fails the twist test alone (window.ts, TWISTED + key) starts a candidate, and for the tracked
 // key counts as the tone going on and is measured, but never confirms; a candidate that took
-// such windows (the one that started it included) needs TWISTED_PRESS_PURITY and has no busy
-// line. Two hops in a row under REF_SHARE of the reference restart it (an onset overshoot).
+// such windows (the one that started it included) needs TWISTED_PRESS_PURITY, confirms only
+// after TWISTED_CONFIRM_HITS windows in a row within the limits, and has no busy line. Two hops in a row under REF_SHARE of the reference restart it (an onset overshoot).
 // Lossy codecs (GSM 06.10 above all) unbalance a key's tones and overshoot its level for the
 // first 20-40 ms; every window failed until then, and the key was dropped as stale (`npm run
 // bench -- --only codecs`: GSM 92.1 → 99.5 %).
@@ -58,7 +58,7 @@ import { R_HOP, R_HZ } from "./rates";
 import {
   BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
   COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MIN_PHASE_PAIRS, REF_FLOOR, REF_RESET_HOPS, REF_SHARE,
-  STALE_COVER, TWISTED_PRESS_PURITY,
+  STALE_COVER, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
 } from "./rules";
 import {
   accumulate, amplitudeSteadiness, clearToneSums, colErrorHz, colPowerSum, fullHops, levelDbm0,
@@ -233,16 +233,20 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     if (a >= <f32>COVER_MIN) store<f64>(ch, hopStart + (a >= <f32>COVER_FULL ? H : <f64>a * H), CH_TONE_END);
     accumulate(ch, rate, key, a);
     store<f32>(ch, a, CH_PREV_A);
+    // CH_TWISTED: 0, or 1 + the windows within the twist limits in a row since the last twisted one.
+    const twisted = <i32>load<u8>(ch, CH_TWISTED);
     if (hit != key) {
       store<u8>(ch, 1, CH_TWISTED);
       return;
     }
-    if (state == STATE_CANDIDATE && toneAccepted(ch, rate)) {
+    if (twisted > 0 && twisted < 255) store<u8>(ch, <u8>(twisted + 1), CH_TWISTED);
+    if (state == STATE_CANDIDATE && (twisted == 0 || twisted >= TWISTED_CONFIRM_HITS) && toneAccepted(ch, rate)) {
       store<u8>(ch, STATE_ACTIVE, CH_STATE);
       emitKey(ch, rate, EVENT_KEYDOWN, hopEnd);
     }
     return;
   }
+  if (load<u8>(ch, CH_TWISTED)) store<u8>(ch, 1, CH_TWISTED); // the run of windows within the limits ends
   if (!load<u8>(ch, CH_IN_GAP)) {
     store<u8>(ch, 1, CH_IN_GAP);
     if (a >= <f32>COVER_MIN) { // the tone's tail inside this hop

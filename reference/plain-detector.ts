@@ -125,7 +125,7 @@ export class PlainDetector {
   private hops = 0;
   private energy = 0; private sum = 0; private prevEnergy = 0; private prevSum = 0;
   private state = IDLE; private key = 0; private onset = 0; private toneEnd = 0; private ref = 0; private refN = 0;
-  private inGap = false; private prevA = 0; private pairs = 0; private late = false; private refLow = 0; private twistedHops = 0;
+  private inGap = false; private prevA = 0; private pairs = 0; private late = false; private refLow = 0; private twistedHops = 0; private hitRun = 0;
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
@@ -362,6 +362,7 @@ export class PlainDetector {
     this.refN = 1;
     this.refLow = 0;
     this.twistedHops = 0;
+    this.hitRun = 0;
     this.onset = this.hopStart - j * H + (1 - aOn) * H;
     const a0 = Math.min(m0 / this.ref, 1), a1 = Math.min(m1 / this.ref, 1);
     this.toneEnd = a0 >= COVER_MIN ? this.hopStart + (a0 >= COVER_FULL ? H : a0 * H) : this.hopStart - H + (a1 >= COVER_FULL ? H : a1 * H);
@@ -441,13 +442,14 @@ export class PlainDetector {
       if (a >= COVER_MIN) this.toneEnd = this.hopStart + (a >= COVER_FULL ? H : a * H);
       this.accumulate(a);
       this.prevA = a;
-      if (hit !== this.key) this.twistedHops++;
-      if (this.state === CANDIDATE && hit === this.key && this.toneAccepted()) {
+      if (hit !== this.key) { this.twistedHops++; this.hitRun = 0; } else this.hitRun++;
+      if (this.state === CANDIDATE && hit === this.key && (this.twistedHops === 0 || this.hitRun >= this.r.TWISTED_CONFIRM_HITS) && this.toneAccepted()) {
         this.state = ACTIVE;
         this.keydownAt = hopEnd;
       }
       return;
     }
+    this.hitRun = 0;
     if (!this.inGap) {
       this.inGap = true;
       if (a >= COVER_MIN) this.toneEnd = Math.max(this.toneEnd, this.hopStart + a * H);

@@ -114,6 +114,9 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["first 8 ms at twice the level (REF_RESET_HOPS)", (s) => { addTones(s, 50, 58, [[770, -4], [1336, -4]]); addTones(s, 58, 200, [[770, -10], [1336, -10]]); }],
   ];
   for (const [name, make] of codec) cases.push(synthetic(name, make));
+  // Keys sent beyond the twist limit, twisted throughout with a window within it now and then
+  // (TWISTED_CONFIRM_HITS: some of the −11 dB keys confirm, none of the −12 dB ones).
+  for (const seed of [1, 2]) cases.push(generated(`twist −11 dB, seed ${seed}`, { seed, twistDb: -11 }), generated(`twist −12 dB, seed ${seed}`, { seed, twistDb: -12 }));
   for (const seed of [1, 2, 3]) cases.push(generated(`S/N 3 dB, seed ${seed}`, { seed, snrDb: 3 }));
   // The dial-tone filter (rules.ts NOTCH_*): keys under a dial tone above them, and a clean line
   // (where the 697 Hz level shows the sections' width).
