@@ -38,8 +38,8 @@ export const LEAK_SHARE = 0.2;
  * a candidate and carries it on (press.ts); only a window within the limits confirms. GSM keys
  * found as the span grows (reference; same command with `--rules TWIST_SPAN=<ratio>`): none
  * (ratio 1) 92.8 % (the REF_RESET_HOPS rule alone), 4 dB 99.2 %, 6 dB 99.3 %, 10 dB 99.5 %,
- * 20 dB 99.3 %; G.723.1 96.1 % at 4 dB, 97.5 % from 10 dB. No false key on the talk-off corpus
- * (bench/work/talkoff, 354 min) at any of them.
+ * 20 dB 99.3 %; G.723.1 96.1 % at 4 dB, 97.5 % from 10 dB. No false key on either talk-off
+ * corpus (354 and 262 min) at 4, 6, 10 or 20 dB (the same command with `--talkoff`).
  */
 export const TWIST_SPAN = 10.0;
 
@@ -86,9 +86,11 @@ export const LATE_PRESS_PURITY = 0.8;
  * Press purity (linear power share, 0.85 = −0.71 dB) a candidate needs once a twisted window
  * (TWIST_SPAN) took part in it; such a candidate never takes the busy line either. A codec
  * leaves the key alone on the line: the keys confirmed with twisted windows through GSM, G.723.1,
- * AMR-NB, Opus 8-12 and Speex 8 held ≥ 0.868 (the least pure: Opus 8 kbit/s). Without this rule
- * (TWIST_SPAN at 20 dB) the twisted windows let 3 chords of music through on the talk-off corpus (drascula-track23,
- * pingus-9, wesnoth-silvan_sanctuary), at press purities of 0.80-0.81.
+ * AMR-NB, Opus 8-12 and Speex 8 held ≥ 0.868 (the least pure: Opus 8 kbit/s). Without it the
+ * twisted windows let chords of music through the talk-off corpus at press purities of 0.80-0.81:
+ * 3 (drascula-track23, pingus-9, wesnoth-silvan_sanctuary) before TWISTED_CONFIRM_HITS, 1
+ * (silvan_sanctuary '2' @ 117.3 s) with it (`node bench/codec-misses.mjs gsm --talkoff --rules
+ * TWISTED_PRESS_PURITY=0`).
  */
 export const TWISTED_PRESS_PURITY = 0.85;
 /**

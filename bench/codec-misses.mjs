@@ -15,9 +15,15 @@
  *   - confirm: the last reason toneAccepted gave (too short, too few phase pairs, frequency, press
  *     purity, and, on the busy-line path, which of its tests failed).
  * `--rules` replaces rule constants on the reference side (assembly/rules.ts names) to see what a
- * change recovers. Needs `npm run build`.
+ * change recovers, `--tuning` a DetectorTuning option; `--talkoff` then also counts the
+ * reference's false keys with the same rules over the talk-off corpora present
+ * (bench/work/talkoff, bench/work/talkoff-heldout). Needs `npm run build`.
  */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PlainDetector } from "../build/reference/reference/plain-detector.js";
+import { readWav } from "./lib/audio.mjs";
 import { CODECS, missingTools, roundTrip } from "./lib/codecs.mjs";
 import { codecStream, keysOf, LEVELS } from "./parts/codecs.mjs";
 import { scoreStream } from "./lib/match.mjs";
@@ -191,4 +197,23 @@ for (const id of wanted) {
   console.log(`\n${codec.label}: reference ${(100 * (1 - missed / total)).toFixed(1)} % (${total - missed}/${total}), ${falseKeys} false${Object.keys(rules).length ? `; rules ${JSON.stringify(rules)}` : ""}${Object.keys(tuning).length ? `; tuning ${JSON.stringify(tuning)}` : ""}`);
   console.log("| level dBm0 | keys | missed | why (keys) |\n|---:|---:|---:|---|");
   for (const [level, L] of perLevel) console.log(`| ${level} | ${L.total} | ${L.missed} | ${[...L.reasons].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join("; ")} |`);
+}
+
+if (args.includes("--talkoff")) {
+  for (const name of ["talkoff", "talkoff-heldout"]) {
+    const dir = fileURLToPath(new URL(`work/${name}/`, import.meta.url));
+    if (!existsSync(dir)) { console.log(`\nbench/work/${name}: absent (scripts/talkoff-corpus.sh builds it)`); continue; }
+    let files = 0, seconds = 0;
+    const found = [];
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(".wav")).sort()) {
+      const wav = await readWav(join(dir, f));
+      if (wav.sampleRate !== RATE) continue;
+      const d = new PlainDetector(RATE, tuning, { rules });
+      const samples = Float32Array.from(wav.samples, (v) => v / 32768);
+      for (const p of [...d.process(samples), ...d.flush()]) found.push(`${f} ${p.digit} @ ${(p.startSample / RATE).toFixed(1)} s`);
+      files++;
+      seconds += samples.length / RATE;
+    }
+    console.log(`\nbench/work/${name}: ${files} files, ${(seconds / 60).toFixed(0)} min, ${found.length} false keys (reference)${found.map((k) => `\n  ${k}`).join("")}`);
+  }
 }
