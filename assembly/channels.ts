@@ -9,7 +9,7 @@
 // own files. Adding a field is one line in `Channel` and one CH_ line; initChannels() checks
 // at start-up that the whole record fits SLOT_BYTES and that its vectors are aligned.
 import { CONFIG_BYTES } from "./config";
-import { MAG_HOPS } from "./rules";
+import { MAG_HOPS, REF_RESET_HOPS, TWISTED_CONFIRM_HITS } from "./rules";
 
 /** Largest value of the u16 counters (refN, pairs): 65,535 hops, 7 min of one press at any rate. */
 export const U16_MAX: i32 = 0xffff;
@@ -66,15 +66,18 @@ export const MAG_HOP_BYTES: usize = 16;
   // Small fields last, so that they pack (the record stays within SLOT_MAX_BYTES).
   refN: u16;         // hops averaged into `ref` (saturates at U16_MAX, press.ts)
   pairs: u16;        // phase pairs accumulated (saturates at U16_MAX, tones.ts)
-  gen: u16;          // generation of the slot (15 bits)
+  gen: u16;          // generation of the slot (15 bits; bit 15, OPEN_BIT: the slot is open)
   encoding: u8;
   state: u8;         // IDLE, CANDIDATE, ACTIVE (press.ts)
   key: u8;           // key being tracked, 0-15
   tPrevKey: i8;      // the key (row×4+col) tPrev was made for; −1: none (tones.ts)
   hasPending: u8;    // 1 while `pending` holds a sample (hop.ts)
-  open: u8;          // 1 while open (index.ts)
   flags: u8;         // FLAG_LATE, FLAG_STALE of the tracked tone; FLAG_REPORTED of the last press (press.ts)
   inGap: u8;         // 1 while the tracked key is missing (press.ts)
+  // Codec onsets (press.ts): low nibble, the twisted-window run (0: none taken; 1 + windows within
+  // the twist limits in a row since the last twisted one, saturating at 15); high nibble, hops in
+  // a row holding the key under REF_SHARE of `ref` (REF_RESET_HOPS).
+  codecRun: u8;
   // Dial-tone engagement (dialtone.ts): the two bytes left before the configuration block.
   dialMode: u8;      // DIAL_WATCH, DIAL_TRIAL, DIAL_WAIT, DIAL_ON, DIAL_ALWAYS (hop.ts reads it with dialCount as one u16)
   dialCount: u8;     // WATCH: dial-tone-like windows in a row; TRIAL: hops run; ON: failing hops in a row; WAIT: hops left
@@ -102,12 +105,12 @@ export const CH_HAS_PENDING: usize = offsetof<Channel>("hasPending");
 export const CH_RATE_REC: usize = offsetof<Channel>("rateRec");
 export const CH_ENCODING: usize = offsetof<Channel>("encoding");
 export const CH_GEN: usize = offsetof<Channel>("gen");
-export const CH_OPEN: usize = offsetof<Channel>("open");
 export const CH_HOPS: usize = offsetof<Channel>("hops");
 export const CH_STATE: usize = offsetof<Channel>("state");
 export const CH_KEY: usize = offsetof<Channel>("key");
 export const CH_FLAGS: usize = offsetof<Channel>("flags");
 export const CH_IN_GAP: usize = offsetof<Channel>("inGap");
+export const CH_CODEC_RUN: usize = offsetof<Channel>("codecRun");
 export const CH_REF: usize = offsetof<Channel>("ref");
 export const CH_REF_N: usize = offsetof<Channel>("refN");
 export const CH_PREV_A: usize = offsetof<Channel>("prevA");
@@ -148,6 +151,8 @@ const SLOTS_PER_SLAB: i32 = 64;
 const MAX_SLABS: i32 = 1024;
 export const MAX_CHANNELS: i32 = SLOTS_PER_SLAB * MAX_SLABS; // 65,536
 const GEN_MASK: i32 = 0x7fff;
+/** Bit 15 of the record's `gen`: set while the slot is open. */
+export const OPEN_BIT: i32 = 0x8000;
 
 let slabs: usize = 0;       // MAX_SLABS addresses
 let slotCount: i32 = 0;     // slots made so far
@@ -159,6 +164,7 @@ export function initChannels(): void {
   // The layout checks (offsets come from the compiler, so fields cannot overlap): the record
   // fits its budget, and the vector fields and the ring are 16-byte aligned.
   assert(SLOT_BYTES <= SLOT_MAX_BYTES, "channels.ts: the channel record is longer than 512 bytes");
+  assert(TWISTED_CONFIRM_HITS < 15 && REF_RESET_HOPS <= 15, "channels.ts: codecRun's nibbles cannot count to TWISTED_CONFIRM_HITS or REF_RESET_HOPS");
   assert(CH_DIAL_COUNT == CH_DIAL_MODE + 1 && (CH_DIAL_MODE & 1) == 0, "channels.ts: dialMode and dialCount are not one aligned u16");
   assert(((CH_EVEN1 | CH_EVEN2 | CH_ODD1 | CH_ODD2 | CH_YPREV_RE | CH_YPREV_IM | CH_ACC_E | CH_ACC_S | CH_TPREV | CH_MAG | CH_CONFIG) & 15) == 0,
     "channels.ts: a vector field of the channel record is not 16-byte aligned");
@@ -186,10 +192,9 @@ export function allocateSlot(): i32 {
     }
   }
   const ch = slotAddress(slot);
-  const gen = ((<i32>load<u16>(ch, CH_GEN) + 1) & GEN_MASK) | 1;
+  const gen = (((<i32>load<u16>(ch, CH_GEN) & GEN_MASK) + 1) & GEN_MASK) | 1;
   memory.fill(ch, 0, SLOT_BYTES);
-  store<u16>(ch, gen, CH_GEN);
-  store<u8>(ch, 1, CH_OPEN);
+  store<u16>(ch, gen | OPEN_BIT, CH_GEN);
   openCount++;
   return (gen << 16) | slot;
 }
@@ -200,14 +205,14 @@ export function channelAddress(handle: i32): usize {
   const slot = handle & 0xffff;
   if (slot >= slotCount) return 0;
   const ch = slotAddress(slot);
-  if (load<u8>(ch, CH_OPEN) != 1 || <i32>load<u16>(ch, CH_GEN) != (handle >>> 16)) return 0;
+  if (<i32>load<u16>(ch, CH_GEN) != ((handle >>> 16) | OPEN_BIT)) return 0;
   return ch;
 }
 
 export function releaseSlot(handle: i32): bool {
   const ch = channelAddress(handle);
   if (ch == 0) return false;
-  store<u8>(ch, 0, CH_OPEN);
+  store<u16>(ch, <i32>load<u16>(ch, CH_GEN) & GEN_MASK, CH_GEN);
   store<i32>(freeList + (<usize>freeCount << 2), handle & 0xffff);
   freeCount++;
   openCount--;

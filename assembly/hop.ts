@@ -9,7 +9,7 @@ import { advanceHop } from "./history";
 import { track, trackedKey, tracking } from "./press";
 import { R_HOP } from "./rates";
 import { clearPair, correctPair, shiftPair } from "./tones";
-import { classify } from "./window";
+import { TWISTED, classify } from "./window";
 
 /** Called when the current hop is complete: filter bank, window tests, tones, state machine. */
 function endHop(ch: usize, rate: usize): void {
@@ -19,7 +19,7 @@ function endHop(ch: usize, rate: usize): void {
   // T is needed only while a key is tracked or about to be (its first phase pair uses the
   // previous hop's T); in speech, music and silence the correction is skipped.
   const tracked = tracking(ch);
-  if (tracked || hit >= 0) correctPair(rate, tracked ? trackedKey(ch) : hit);
+  if (tracked || hit >= 0) correctPair(rate, tracked ? trackedKey(ch) : hit & (TWISTED - 1));
   else clearPair();
   if (!tracked) dialToneHop(ch, rate, total); // dial-tone engagement (dialtone.ts)
   const hopStart = load<f64>(ch, CH_HOP_START);

@@ -14,7 +14,7 @@
 // channel record (channels.ts) holds all of a channel's state.
 
 import {
-  CH_CONFIG, CH_ENCODING, CH_GEN, CH_OPEN, CH_RATE_REC, MAX_CHANNELS, SLOT_BYTES, allocateSlot,
+  CH_CONFIG, CH_ENCODING, CH_GEN, CH_RATE_REC, MAX_CHANNELS, SLOT_BYTES, allocateSlot,
   channelAddress, initChannels, openChannels, releaseSlot, streamPosition,
 } from "./channels";
 import { CFG_DIAL_TONE_FILTER, CONFIG_BYTES } from "./config";
@@ -109,14 +109,13 @@ export function reset(handle: i32): i32 {
   if (ch == 0) return ERR_HANDLE;
   const rec = load<i32>(ch, CH_RATE_REC);
   const encoding = <i32>load<u8>(ch, CH_ENCODING);
-  const gen = <i32>load<u16>(ch, CH_GEN);
+  const gen = <i32>load<u16>(ch, CH_GEN); // with OPEN_BIT
   memory.copy(config, ch + CH_CONFIG, CONFIG_BYTES); // the block is scratch: keep the channel's
   memory.fill(ch, 0, SLOT_BYTES);
   memory.copy(ch + CH_CONFIG, config, CONFIG_BYTES);
   store<i32>(ch, rec, CH_RATE_REC);
   store<u8>(ch, encoding, CH_ENCODING);
   store<u16>(ch, gen, CH_GEN);
-  store<u8>(ch, 1, CH_OPEN);
   configureDialTone(ch);
   return 0;
 }

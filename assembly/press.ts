@@ -25,6 +25,15 @@
 // step up while it waits starts it anew. A stale candidate of the key just reported, within
 // STALE_REPEAT_HOPS of that press's end, is that press back after a gap: dropped.
 //
+// Codec onsets (rules.ts TWIST_SPAN, TWISTED_PRESS_PURITY, REF_RESET_HOPS): a window that
+// fails the twist test alone (window.ts, TWISTED + key) starts a candidate, and for the tracked
+// key counts as the tone going on and is measured, but never confirms; a candidate that took
+// such windows (the one that started it included) needs TWISTED_PRESS_PURITY, confirms only
+// after TWISTED_CONFIRM_HITS windows in a row within the limits, and has no busy line. Two hops in a row under REF_SHARE of the reference restart it (an onset overshoot).
+// Lossy codecs (GSM 06.10 above all) unbalance a key's tones and overshoot its level for the
+// first 20-40 ms; every window failed until then, and the key was dropped as stale (`npm run
+// bench -- --only codecs`: GSM 92.1 → 99.5 %).
+//
 // Confirmation (toneAccepted): the tone has lasted CFG_MIN_CONFIRM samples, its measured
 // frequencies (tones.ts) are within CFG_FREQ_TOL, and over its full hops the two tones hold
 // CFG_PRESS_PURITY of the power (LATE_PRESS_PURITY if the onset was found at the far end of
@@ -43,18 +52,19 @@
 // full hop as reference the onset inside its first hop is hopEnd − a·H and the end inside its
 // last hop is hopStart + a·H. This is what brings onset and duration errors well below a hop.
 import {
-  CH_CONFIG, CH_FLAGS, CH_IN_GAP, CH_KEY, CH_ONSET,
+  CH_CODEC_RUN, CH_CONFIG, CH_FLAGS, CH_IN_GAP, CH_KEY, CH_ONSET,
   CH_PREV_A, CH_REF, CH_REF_N, CH_STATE, CH_TONE_END, U16_MAX, streamPosition,
 } from "./channels";
 import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./config";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import { WIN_POWER } from "./filterbank";
+import { TWISTED } from "./window";
 import { hopsAvailable, keyMagnitude } from "./history";
 import { R_HOP, R_HZ } from "./rates";
 import {
   BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_NOISE_LOSS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
-  COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MIN_PHASE_PAIRS, REF_FLOOR, REF_SHARE, STALE_COVER,
-  STALE_REPEAT_HOPS, STALE_RISE,
+  COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MIN_PHASE_PAIRS, REF_FLOOR, REF_RESET_HOPS, REF_SHARE,
+  STALE_COVER, STALE_REPEAT_HOPS, STALE_RISE, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
 } from "./rules";
 import {
   accumulate, amplitudeSteadiness, clearToneSums, colErrorHz, colPowerSum, fullHops, levelDbm0,
@@ -70,6 +80,20 @@ const STATE_ACTIVE: i32 = 2;
 const FLAG_LATE: u8 = 1;     // onset at the far end of the history: needs LATE_PRESS_PURITY
 const FLAG_STALE: u8 = 2;    // the tones filled the history: pure and a steady pair, or nothing
 const FLAG_REPORTED: u8 = 4;
+
+// CH_CODEC_RUN (channels.ts), one byte for two small counters of the codec-onset rules: the
+// twisted-window run in the low nibble (0: no twisted window taken; 1 + the windows within the
+// twist limits in a row since the last twisted one, saturating at TWIST_RUN_MAX), the hops in a
+// row under REF_SHARE of the reference in the high nibble (< REF_RESET_HOPS ≤ 15).
+const TWIST_RUN_MAX: i32 = 0x0f;
+@inline function twistRun(ch: usize): i32 { return <i32>load<u8>(ch, CH_CODEC_RUN) & TWIST_RUN_MAX; }
+@inline function setTwistRun(ch: usize, run: i32): void {
+  store<u8>(ch, <u8>((<i32>load<u8>(ch, CH_CODEC_RUN) & ~TWIST_RUN_MAX) | run), CH_CODEC_RUN);
+}
+@inline function refLowHops(ch: usize): i32 { return <i32>load<u8>(ch, CH_CODEC_RUN) >> 4; }
+@inline function setRefLowHops(ch: usize, hops: i32): void {
+  store<u8>(ch, <u8>((<i32>load<u8>(ch, CH_CODEC_RUN) & TWIST_RUN_MAX) | (hops << 4)), CH_CODEC_RUN);
+}
 
 /** Hop coverage: magnitude `m` as a share of the full-hop reference `ref`, at most 1. */
 @inline function coverage(m: f32, ref: f32): f32 {
@@ -119,13 +143,15 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   const flags = load<u8>(ch, CH_FLAGS);
   let purity = <f64>load<f32>(cfg, CFG_PRESS_PURITY);
   if ((flags & FLAG_LATE) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
+  const twisted = twistRun(ch) != 0;
+  if (twisted && purity < TWISTED_PRESS_PURITY) purity = TWISTED_PRESS_PURITY;
   // A stale candidate must hold the press purity and be a steady pair as well, without the
   // noise allowance (held notes of music: 2 talk-off false keys with it, BUSY_NOISE_LOSS).
   if (flags & FLAG_STALE) return tone >= purity * total && steadyPair(ch, rate, key, tone, total, onFrequency, false);
   if (tone >= purity * total) return true;
   // A late candidate was sounding while its windows failed: it must be purer (LATE_PRESS_PURITY),
-  // never less pure, so the busy line is not for it.
-  if (flags & FLAG_LATE) return false;
+  // never less pure, so the busy line is not for it; nor for one that took twisted windows.
+  if ((flags & FLAG_LATE) || twisted) return false;
   return steadyPair(ch, rate, key, tone, total, onFrequency, window);
 }
 
@@ -206,6 +232,7 @@ function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64)
   store<u8>(ch, key, CH_KEY);
   store<u8>(ch, flags, CH_FLAGS);
   store<u8>(ch, 0, CH_IN_GAP);
+  store<u8>(ch, 0, CH_CODEC_RUN);
   clearToneSums(ch);
   store<f32>(ch, ref, CH_REF);
   store<u16>(ch, 1, CH_REF_N);
@@ -227,10 +254,19 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   const hopEnd = hopStart + H;
   let state = <i32>load<u8>(ch, CH_STATE);
   if (state == STATE_IDLE) {
-    if (hit >= 0) startCandidate(ch, hop, hops, hit, hopStart);
+    if (hit < 0) return;
+    startCandidate(ch, hop, hops, hit & (TWISTED - 1), hopStart);
+    // Started by a twisted window: it takes part (a stale start leaves the channel idle, and the
+    // next candidate clears the flag).
+    if (hit >= TWISTED) setTwistRun(ch, 1);
     return;
   }
   const key = <i32>load<u8>(ch, CH_KEY);
+  // A twisted window of the tracked key (window.ts) holds its tones off balance, as a codec's
+  // onset leaves them (rules.ts TWIST_SPAN): the tone goes on and is measured, but only a
+  // window within the twist limits confirms it, at TWISTED_PRESS_PURITY.
+  const on = hit == key || hit == TWISTED + key;
+  if (hit >= TWISTED && !on) hit = -1;
   const m = keyMagnitude(ch, hops, 0, key);
   let ref = load<f32>(ch, CH_REF);
   // A stale candidate whose tones step up by STALE_RISE: a key starting over the sound that
@@ -239,24 +275,45 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     startCandidate(ch, hop, hops, key, hopStart);
     return;
   }
-  if (hit == key && m >= <f32>REF_SHARE * ref) { // a hop the tone fills: refine the mean
+  if (!on) {
+    setRefLowHops(ch, 0);
+  } else if (m >= <f32>REF_SHARE * ref) { // a hop the tone fills: refine the mean
     const n = min(<i32>load<u16>(ch, CH_REF_N) + 1, U16_MAX); // saturated: a running mean of the last 65,535 hops
     ref += (m - ref) / <f32>n;
     store<f32>(ch, ref, CH_REF);
     store<u16>(ch, n, CH_REF_N);
+    setRefLowHops(ch, 0);
+  } else {
+    const low = refLowHops(ch) + 1;
+    if (low >= REF_RESET_HOPS) { // the reference came from an onset overshoot: restart it here
+      ref = m;
+      store<f32>(ch, ref, CH_REF);
+      store<u16>(ch, 1, CH_REF_N);
+      setRefLowHops(ch, 0);
+    } else {
+      setRefLowHops(ch, low);
+    }
   }
   const a = coverage(m, ref);
-  if (hit == key) {
+  if (on) {
     store<u8>(ch, 0, CH_IN_GAP);
     if (a >= <f32>COVER_MIN) store<f64>(ch, hopStart + (a >= <f32>COVER_FULL ? H : <f64>a * H), CH_TONE_END);
     accumulate(ch, rate, key, a);
     store<f32>(ch, a, CH_PREV_A);
-    if (state == STATE_CANDIDATE && toneAccepted(ch, rate, true)) {
+    // The twisted-window run: 0, or 1 + the windows within the twist limits in a row since the last twisted one.
+    const twisted = twistRun(ch);
+    if (hit != key) {
+      setTwistRun(ch, 1);
+      return;
+    }
+    if (twisted > 0 && twisted < TWIST_RUN_MAX) setTwistRun(ch, twisted + 1);
+    if (state == STATE_CANDIDATE && (twisted == 0 || twisted >= TWISTED_CONFIRM_HITS) && toneAccepted(ch, rate, true)) {
       store<u8>(ch, STATE_ACTIVE, CH_STATE);
       emitKey(ch, rate, EVENT_KEYDOWN, hopEnd);
     }
     return;
   }
+  if (twistRun(ch)) setTwistRun(ch, 1); // the run of windows within the limits ends
   if (!load<u8>(ch, CH_IN_GAP)) {
     store<u8>(ch, 1, CH_IN_GAP);
     if (a >= <f32>COVER_MIN) { // the tone's tail inside this hop

@@ -27,6 +27,22 @@ export const LEAK_OFFSET_STEP = 0.001;
  */
 export const LEAK_SHARE = 0.2;
 
+/**
+ * Twist beyond the window limits (CFG_TWIST_LO, CFG_TWIST_HI), as a power ratio (10 = 10 dB; a
+ * linear figure, so that the core needs no pow), within which a window that fails the twist
+ * test alone is "twisted" (window.ts): the key's two tones, pure and peaked, off balance. Lossy
+ * codecs do this at a key's onset: through GSM 06.10 the first windows of keys sent at −8 … 0 dB
+ * twist measured −12 … −27 dB, settling within 20-40 ms; the first window within the limits then
+ * came when the tones already filled the magnitude history, and the key was dropped as stale
+ * (GSM: 48 of the 61 keys lost, `node bench/codec-misses.mjs gsm`). A twisted window may start
+ * a candidate and carries it on (press.ts); only a window within the limits confirms. GSM keys
+ * found as the span grows (reference; same command with `--rules TWIST_SPAN=<ratio>`): none
+ * (ratio 1) 92.8 % (the REF_RESET_HOPS rule alone), 4 dB 99.2 %, 6 dB 99.3 %, 10 dB 99.5 %,
+ * 20 dB 99.3 %; G.723.1 96.1 % at 4 dB, 97.5 % from 10 dB. No false key on either talk-off
+ * corpus (354 and 262 min) at 4, 6, 10 or 20 dB (the same command with `--talkoff`).
+ */
+export const TWIST_SPAN = 10.0;
+
 // ─── Magnitude history and edges (history.ts, press.ts) ─────────────────────────────────────
 /** Hops of per-bin |Y|² the channel keeps: how far back an onset is searched (31.9 ms). */
 export const MAG_HOPS = 5;
@@ -36,6 +52,15 @@ export const COVER_MIN = 0.2;
 export const COVER_FULL = 0.8;
 /** Share of the reference magnitude from which a hop joins the reference mean. */
 export const REF_SHARE = 0.7;
+/**
+ * Hops in a row whose windows hold the tracked key with a magnitude under REF_SHARE of the
+ * reference, after which the reference restarts from the current hop: it came from an onset
+ * overshoot. A GSM 06.10 decoder (its long-term predictor starting from silence) can give a
+ * key's first hop 1.5-2.3 times the steady magnitude; the reference, the larger of the first two
+ * hops, then stays above every later hop, no hop counts as full and no phase pair forms (`node
+ * bench/codec-misses.mjs gsm --verbose`: "pairs"). A key's tail is one partial hop, never two in a row.
+ */
+export const REF_RESET_HOPS = 2;
 /** Smallest reference magnitude: keeps the coverage of an all-zero window finite. */
 export const REF_FLOOR = 1e-20;
 
@@ -86,6 +111,27 @@ export const STALE_REPEAT_HOPS = 16;
  * candidate and was reported 33 ms early (test/interference.test.ts, onset within 20 ms).
  */
 export const STALE_RISE = 2.0;
+/**
+ * Press purity (linear power share, 0.85 = −0.71 dB) a candidate needs once a twisted window
+ * (TWIST_SPAN) took part in it; such a candidate never takes the busy line either. A codec
+ * leaves the key alone on the line: the keys confirmed with twisted windows through GSM, G.723.1,
+ * AMR-NB, Opus 8-12 and Speex 8 held ≥ 0.868 (the least pure: Opus 8 kbit/s). Without it the
+ * twisted windows let chords of music through the talk-off corpus at press purities of 0.80-0.81:
+ * 3 (drascula-track23, pingus-9, wesnoth-silvan_sanctuary) before TWISTED_CONFIRM_HITS, 1
+ * (silvan_sanctuary '2' @ 117.3 s) with it (`node bench/codec-misses.mjs gsm --talkoff --rules
+ * TWISTED_PRESS_PURITY=0`).
+ */
+export const TWISTED_PRESS_PURITY = 0.85;
+/**
+ * Windows in a row within the twist limits that a candidate which took twisted windows needs
+ * before it confirms. A codec's onset gives twisted windows first and then a run within the
+ * limits; a key sent beyond the limits (Q.24 test: −12 dB twist must be rejected) is twisted
+ * throughout, with a window inside them now and then, where the leak of its strong tone adds to
+ * the weak one's bin. Keys found of 128 (8 seeds of the 16 keys, float64 reference, 1 / 2 / 3
+ * windows): −12 dB twist 11 / 0 / 0, −11 dB 32 / 15 / 0, −9 dB 128 / 128 / 124; GSM (`node
+ * bench/codec-misses.mjs gsm --rules TWISTED_CONFIRM_HITS=n`) 99.5 / 99.5 / 98.7 %.
+ */
+export const TWISTED_CONFIRM_HITS = 2;
 /** Hop-to-hop phase pairs needed before a frequency verdict (2 pairs: 3 full hops, 19 ms). */
 export const MIN_PHASE_PAIRS = 2;
 

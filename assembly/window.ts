@@ -4,7 +4,9 @@
 //   level      each tone's power ≥ CFG_MIN_POWER             (Q.24 operate range 0 .. −25 dBm0)
 //   purity     (P_row + P_col) ≥ CFG_TONE_TOTAL × P_total, P_total measured without DC
 //              (white noise at S/N 10 dB leaves 0.91; speech and music rarely reach it)
-//   twist      P_col/P_row within [CFG_TWIST_LO, CFG_TWIST_HI] (Q.24: +4 dB reverse, 8 dB normal)
+//   twist      P_col/P_row within [CFG_TWIST_LO, CFG_TWIST_HI] (Q.24: +4 dB reverse, 8 dB normal);
+//              a window that fails the twist alone, by at most TWIST_SPAN, is "twisted": the
+//              key's tones off balance, as a codec's onset leaves them (press.ts, rules.ts)
 //   peaks      the second bin of each group ≤ CFG_REL_PEAK × the peak (frequency selectivity),
 //              on amplitudes less the other group's leak (rates.ts R_LEAK, rules.ts LEAK_SHARE)
 //   keys       the key is in CFG_KEY_MASK
@@ -16,6 +18,13 @@ import {
 import { CH_CONFIG } from "./channels";
 import { WIN_POWER } from "./filterbank";
 import { R_LEAK } from "./rates";
+import { TWIST_SPAN } from "./rules";
+
+/** classify's verdict for a window of key k that fails the twist test alone: TWISTED + k. */
+export const TWISTED: i32 = 16;
+/** TWIST_SPAN above the reverse twist limit and below the normal one. */
+const TWIST_SPAN_UP: f32 = <f32>TWIST_SPAN;
+const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
 
 /**
  * The largest of a vector's four lanes (two shuffles, two maxima: no branches). The lanes are
@@ -34,7 +43,8 @@ import { R_LEAK } from "./rates";
 
 /**
  * The window tests on the window's powers (WIN_POWER: rows, columns) and its total power
- * `totalPower`: the key 0-15 the window holds, or −1.
+ * `totalPower`: the key 0-15 the window holds, TWISTED + key if it fails the twist test alone
+ * (within TWIST_SPAN), or −1.
  */
 export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
   const cfg = ch + CH_CONFIG;
@@ -45,7 +55,14 @@ export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
   const minPower = load<f32>(cfg, CFG_MIN_POWER);
   if (pr < minPower || pc < minPower) return -1;
   if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return -1;
-  if (pc < load<f32>(cfg, CFG_TWIST_LO) * pr || pc > load<f32>(cfg, CFG_TWIST_HI) * pr) return -1;
+  // Twist: a window within TWIST_SPAN beyond the limits still goes through the peak test, and
+  // a key found there is reported as TWISTED + key (the state machine's use: press.ts).
+  const twistLo = load<f32>(cfg, CFG_TWIST_LO) * pr, twistHi = load<f32>(cfg, CFG_TWIST_HI) * pr;
+  let twisted = 0;
+  if (pc < twistLo || pc > twistHi) {
+    if (pc < twistLo * TWIST_SPAN_DOWN || pc > twistHi * TWIST_SPAN_UP) return -1;
+    twisted = TWISTED;
+  }
   const row = laneOf(lo, pr);
   const col = laneOf(hi, pc);
   // The second strongest of each group, on amplitudes less part of what the other group's
@@ -61,5 +78,5 @@ export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
   const relPeak = load<f32>(cfg, CFG_REL_PEAK);
   if (rowSecond > relPeak * pr || colSecond > relPeak * pc) return -1;
   const key = (row << 2) | col;
-  return (load<i32>(cfg, CFG_KEY_MASK) >> key) & 1 ? key : -1;
+  return (load<i32>(cfg, CFG_KEY_MASK) >> key) & 1 ? twisted + key : -1;
 }

@@ -22,6 +22,8 @@ export const LATE_PRESS_PURITY = RULES.LATE_PRESS_PURITY;
 const BINS = ROW_HZ.length + COL_HZ.length;
 const IDLE = 0, CANDIDATE = 1, ACTIVE = 2;
 const DIAL_WATCH = 0, DIAL_TRIAL = 1, DIAL_ON = 2, DIAL_WAIT = 3;
+/** classify's verdict for a window of key k that fails the twist test alone: TWISTED + k. */
+const TWISTED = 16;
 
 export interface PlainPress {
   digit: DtmfDigit;
@@ -55,6 +57,8 @@ export interface ConfirmedCandidate {
   steadiness: number;
   /** Full hops behind the levels and the purity. */
   fullHops: number;
+  /** Hops of the tone whose windows failed the twist alone (classify's TWISTED verdict). */
+  twistedHops: number;
 }
 
 /** Hooks for studying the confirmation tests (bench/candidates.mjs) and the rules (test/rules.perturb.ts). */
@@ -103,6 +107,8 @@ export class PlainDetector {
   private readonly minPower: number;
   private readonly twistLo: number;
   private readonly twistHi: number;
+  private readonly onsetTwistLo: number;
+  private readonly onsetTwistHi: number;
   private readonly relPeak: number;
   private readonly purity: number;
   private readonly pressPurity: number;
@@ -123,6 +129,7 @@ export class PlainDetector {
   private energy = 0; private sum = 0; private prevEnergy = 0; private prevSum = 0;
   private state = IDLE; private key = 0; private onset = 0; private toneEnd = 0; private ref = 0; private refN = 0;
   private inGap = false; private prevA = 0; private pairs = 0; private late = false; private stale = false;
+  private refLow = 0; private twistedHops = 0; private hitRun = 0;
   /** The last press that ended was reported (assembly/press.ts FLAG_REPORTED). */
   private reported = false;
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
@@ -173,6 +180,8 @@ export class PlainDetector {
     this.minPower = dbm0ToPower(t.minLevelDbm0);
     this.twistLo = 10 ** (-t.normalTwistDb / 10);
     this.twistHi = 10 ** (t.reverseTwistDb / 10);
+    this.onsetTwistLo = this.twistLo / this.r.TWIST_SPAN;
+    this.onsetTwistHi = this.twistHi * this.r.TWIST_SPAN;
     this.relPeak = 10 ** (-t.peakRatioDb / 10);
     this.purity = 10 ** (t.purityDb / 10);
     this.pressPurity = 10 ** (t.pressPurityDb / 10);
@@ -244,7 +253,7 @@ export class PlainDetector {
     const total = Math.max((e - (s * s) / L) / L, 0);
     const hit = this.classify(total);
     const tracked = this.state !== IDLE;
-    if (tracked || hit >= 0) this.correct(tracked ? this.key : hit);
+    if (tracked || hit >= 0) this.correct(tracked ? this.key : hit & (TWISTED - 1));
     else this.tKey = -1;
     if (!tracked) this.dialToneHop(total);
     this.track(hit);
@@ -299,13 +308,16 @@ export class PlainDetector {
     for (let i = 5; i < 8; i++) if (P[i] > P[col]) col = i;
     this.peakRow = row; this.peakCol = col;
     if (P[row] < this.minPower || P[col] < this.minPower) return -1;
-    if (P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row]) return -1;
+    const twisted = P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row];
+    if (twisted && (P[col] < this.onsetTwistLo * P[row] || P[col] > this.onsetTwistHi * P[row])) return -1;
     const rest = (p: number, leak: number, other: number) => Math.max(0, Math.sqrt(p) - leak * Math.sqrt(other)) ** 2;
     for (let i = 0; i < 4; i++) if (i !== row && rest(P[i], this.leak[col][i], P[col]) > this.relPeak * P[row]) return -1;
     for (let i = 4; i < 8; i++) if (i !== col && rest(P[i], this.leak[row][i - 4], P[row]) > this.relPeak * P[col]) return -1;
     if (P[row] + P[col] < this.purity * total) return -1;
     const key = (row << 2) | (col - 4);
-    return (this.keyMask >> key) & 1 ? key : -1;
+    if (!((this.keyMask >> key) & 1)) return -1;
+    // A window that fails the twist alone (within TWIST_SPAN more): the key's tones, off balance.
+    return twisted ? TWISTED + key : key;
   }
 
   private correct(key: number): void {
@@ -344,14 +356,17 @@ export class PlainDetector {
     const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
-    const busyLine = tone < (this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity) * this.pressTotal;
-    if (busyLine && (this.late || this.stale || !this.steadyPair(tone, rowErr, colErr, window))) return false;
+    let purity = this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
+    const twisted = this.twistedHops > 0;
+    if (twisted) purity = Math.max(purity, this.r.TWISTED_PRESS_PURITY);
+    const busyLine = tone < purity * this.pressTotal;
+    if (busyLine && (this.late || this.stale || twisted || !this.steadyPair(tone, rowErr, colErr, window))) return false;
     if (this.stale && !this.steadyPair(tone, rowErr, colErr, false)) return false; // pure and a steady pair, no noise allowance
     const { coherence, steadiness } = this.busyLineMeasures();
     this.onConfirm?.({
       digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, confirmSample: this.hopStart + this.pos, late: this.late, stale: this.stale, pressPurity: tone / this.pressTotal,
       lowErrorPct: (100 * rowErr) / ROW_HZ[this.key >> 2], highErrorPct: (100 * colErr) / COL_HZ[this.key & 3], busyLine,
-      coherence, steadiness, fullHops: this.fullHops,
+      coherence, steadiness, fullHops: this.fullHops, twistedHops: this.twistedHops,
     });
     return true;
   }
@@ -414,6 +429,9 @@ export class PlainDetector {
     Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0 });
     this.ref = ref;
     this.refN = 1;
+    this.refLow = 0;
+    this.twistedHops = 0;
+    this.hitRun = 0;
     this.onset = this.hopStart - on * H + (1 - aStart) * H;
     const a0 = Math.min(m0 / this.ref, 1), a1 = Math.min(m1 / this.ref, 1);
     this.toneEnd = a0 >= COVER_MIN ? this.hopStart + (a0 >= COVER_FULL ? H : a0 * H) : this.hopStart - H + (a1 >= COVER_FULL ? H : a1 * H);
@@ -465,25 +483,44 @@ export class PlainDetector {
   private track(hit: number): void {
     const H = this.hop, hopEnd = this.hopStart + H;
     const { COVER_MIN, COVER_FULL, REF_SHARE } = this.r;
-    if (this.state === IDLE) { if (hit >= 0) this.startCandidate(hit); return; }
+    if (this.state === IDLE) {
+      if (hit < 0) return;
+      this.startCandidate(hit & (TWISTED - 1));
+      if (hit >= TWISTED) this.twistedHops = 1; // started by a twisted window: it takes part
+      return;
+    }
+    // A twisted window of the key (classify) holds its tones off balance, as a codec's onset
+    // leaves them: the tone goes on and is measured, but only a window within the twist limits
+    // confirms it.
+    const on = hit === this.key || hit === TWISTED + this.key;
+    if (hit >= TWISTED && !on) hit = -1;
     const m = this.keyMag(0, this.key);
     if (this.state === CANDIDATE && hit === this.key && this.stale && m >= this.r.STALE_RISE * this.ref) { this.startCandidate(hit); return; }
-    if (hit === this.key && m >= REF_SHARE * this.ref) {
+    if (!on) this.refLow = 0;
+    else if (m >= REF_SHARE * this.ref) {
       this.refN++;
       this.ref += (m - this.ref) / this.refN;
+      this.refLow = 0;
+    } else if (++this.refLow >= this.r.REF_RESET_HOPS) {
+      // The reference came from an onset overshoot: restart it from this hop.
+      this.ref = m;
+      this.refN = 1;
+      this.refLow = 0;
     }
     const a = Math.min(m / this.ref, 1);
-    if (hit === this.key) {
+    if (on) {
       this.inGap = false;
       if (a >= COVER_MIN) this.toneEnd = this.hopStart + (a >= COVER_FULL ? H : a * H);
       this.accumulate(a);
       this.prevA = a;
-      if (this.state === CANDIDATE && this.toneAccepted()) {
+      if (hit !== this.key) { this.twistedHops++; this.hitRun = 0; } else this.hitRun++;
+      if (this.state === CANDIDATE && hit === this.key && (this.twistedHops === 0 || this.hitRun >= this.r.TWISTED_CONFIRM_HITS) && this.toneAccepted()) {
         this.state = ACTIVE;
         this.keydownAt = hopEnd;
       }
       return;
     }
+    this.hitRun = 0;
     if (!this.inGap) {
       this.inGap = true;
       if (a >= COVER_MIN) this.toneEnd = Math.max(this.toneEnd, this.hopStart + a * H);

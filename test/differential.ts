@@ -108,6 +108,19 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["key 5 dB under a note, windows relaxed (BUSY_PRESS_PURITY)", (s) => { addTones(s, 50, 150, KEY_5_LOW); note(s, -8); }, { purityDb: -6 }],
   ];
   for (const [name, make, tuning] of busy) cases.push(synthetic(name, make, tuning));
+  // A codec's onset (rules.ts TWIST_SPAN, TWISTED_PRESS_PURITY, REF_RESET_HOPS): through GSM
+  // 06.10 a key's high tone can start 15-25 dB under its low one and settle within 20-40 ms, and
+  // its first hop can overshoot the steady level twice over (bench/codec-misses.mjs).
+  const codec: [string, (s: Float32Array) => void][] = [
+    ["high tone 18 dB down for 30 ms (TWIST_SPAN: twisted)", (s) => { addTones(s, 50, 250, [[770, -8]]); addTones(s, 50, 80, [[1336, -26]]); addTones(s, 80, 250, [[1336, -12]]); }],
+    ["high tone 24 dB down for 30 ms (TWIST_SPAN: beyond, stale)", (s) => { addTones(s, 50, 250, [[770, -8]]); addTones(s, 50, 80, [[1336, -32]]); addTones(s, 80, 250, [[1336, -12]]); }],
+    ["the first under a note, press purity 79 % (TWISTED_PRESS_PURITY)", (s) => { addTones(s, 50, 250, [[770, -8]]); addTones(s, 50, 80, [[1336, -26]]); addTones(s, 80, 250, [[1336, -12]]); addTones(s, 0, 400, [[2200, -13]]); }],
+    ["first 8 ms at twice the level (REF_RESET_HOPS)", (s) => { addTones(s, 50, 58, [[770, -4], [1336, -4]]); addTones(s, 58, 200, [[770, -10], [1336, -10]]); }],
+  ];
+  for (const [name, make] of codec) cases.push(synthetic(name, make));
+  // Keys sent beyond the twist limit, twisted throughout with a window within it now and then
+  // (TWISTED_CONFIRM_HITS: some of the −11 dB keys confirm, none of the −12 dB ones).
+  for (const seed of [1, 2]) cases.push(generated(`twist −11 dB, seed ${seed}`, { seed, twistDb: -11 }), generated(`twist −12 dB, seed ${seed}`, { seed, twistDb: -12 }));
   for (const seed of [1, 2, 3]) cases.push(generated(`S/N 3 dB, seed ${seed}`, { seed, snrDb: 3 }));
   // The dial-tone filter (rules.ts NOTCH_*): keys under a dial tone above them, and a clean line
   // (where the 697 Hz level shows the sections' width).

@@ -39,10 +39,14 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   COVER_FULL: 0.7,
   REF_SHARE: 0.5,
   REF_FLOOR: 3,
+  REF_RESET_HOPS: 3,
+  TWIST_SPAN: 31.6, // 15 dB
   STALE_COVER: 0.5,
   STALE_RISE: 1.5,
   STALE_REPEAT_HOPS: 4, // the guard shorter than the gap a press needs to end and come back
   LATE_PRESS_PURITY: 0.7,
+  TWISTED_PRESS_PURITY: 0.75,
+  TWISTED_CONFIRM_HITS: 3,
   MIN_PHASE_PAIRS: 3,
   OFFSET_LOSS_FLOOR: 0.995,
   POWER_FLOOR: 1e-3,

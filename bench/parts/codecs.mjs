@@ -17,7 +17,7 @@ import { fmt, round } from "../lib/stats.mjs";
 
 const ALL = "0123456789*#ABCD";
 /** Mean level of the two tones, dBm0 (each tone within ±4 dB of it by the twist). */
-const LEVELS = [-5, -10, -15, -20, -25, -30];
+export const LEVELS = [-5, -10, -15, -20, -25, -30];
 /** Q.24's twist range (high − low group), dB: the level is split around the key's mean level. */
 const TWIST = [-8, 4];
 /** Issue #14's target: ≥ 99 % through these codecs (and the references), no false keys. */
@@ -25,7 +25,7 @@ const TARGET = new Set(["linear", "mulaw", "alaw", "gsm", "g722", "opus-16", "op
 const TARGET_SHARE = 0.99;
 
 /** 16 keys in a seeded order, press and gap lengths of a person, twist within Q.24. */
-function keysOf(level, seed) {
+export function keysOf(level, seed) {
   const random = seededRandom(9000 + seed * 97 + (level + 100));
   const digits = [...ALL].sort(() => random() - 0.5);
   return digits.map((digit) => {
@@ -34,16 +34,21 @@ function keysOf(level, seed) {
   });
 }
 
-export async function runCodecs(ctx) {
-  const part = rowCollector(ctx);
-  const detectors = ctx.detectors.filter((d) => d.available.ok);
-  const seeds = ctx.quick ? 2 : 8;
+/** The part's stream: 16 keys × `seeds` at each of LEVELS, end to end (also bench/codec-misses.mjs). */
+export function codecStream(seeds) {
   const builder = new StreamBuilder();
   for (const level of LEVELS) for (let seed = 1; seed <= seeds; seed++) {
     const audio = generateDtmf({ keys: keysOf(level, seed), leadMs: 100 + seed * 1.37, tailMs: 100, seed: 9000 + seed });
     builder.add({ point: level }, audio.samples, audio.tones);
   }
-  const stream = builder.finish();
+  return builder.finish();
+}
+
+export async function runCodecs(ctx) {
+  const part = rowCollector(ctx);
+  const detectors = ctx.detectors.filter((d) => d.available.ok);
+  const stream = codecStream(ctx.quick ? 2 : 8);
+  const seeds = ctx.quick ? 2 : 8;
   const keysPerCodec = stream.tones.length - 1; // less the sentinel
   const codecs = [];
   const bars = [];
