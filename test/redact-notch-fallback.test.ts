@@ -18,7 +18,7 @@ import type { DtmfEngine } from "../src/engine.js";
 import { generateDtmf } from "../src/generator.js";
 import type { RedactAudit } from "../src/redact/audit.js";
 import { redactFile } from "../src/redact/offline.js";
-import { NOTCH_CHECK_TUNING } from "../src/redact/spans.js";
+import { NOTCH_CHECK_RESIDUAL_DB, NOTCH_CHECK_TUNING } from "../src/redact/spans.js";
 import { encodeWav } from "../src/wav/write.js";
 import { testEngine } from "./helpers.js";
 
@@ -74,6 +74,10 @@ describe("notch with its fallback", () => {
     expect(audit.notch_fallback).toBe("none");
     expect(audit.spans.map((s) => s.method)).toEqual(["notch"]);
     expect(audit.spans[0].fallback_reason).toBeUndefined();
+    // What the notch leaves at the tones' frequencies (speech included) is far under the
+    // residual backstop: no level threshold catches this key; the detector check does.
+    expect(audit.spans[0].residual_db).toBeLessThan(NOTCH_CHECK_RESIDUAL_DB - 20);
+    expect(audit.spans[0].residual_db).toBeCloseTo(-43.3, 0);
     expect(sensitiveKeys(readFileSync(`${path}.none.wav`))).toBe(1);
     expect(audit.verification.passed).toBe(false);
   });

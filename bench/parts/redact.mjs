@@ -35,7 +35,8 @@ import { encodeWav } from "../../dist/wav/write.js";
 import { readWav } from "../lib/audio.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const WORK = join(ROOT, "bench/work/redact");
+/** Scratch and the hour-long files (DTMF_REDACT_WORK: elsewhere, so that two runs do not share them). */
+const WORK = process.env.DTMF_REDACT_WORK ?? join(ROOT, "bench/work/redact");
 const TALKOFF = join(ROOT, "audio-fixtures/talkoff");
 const RATE = 8000;
 /** Each case's length: 2 s rounded to whole analysis hops (51 samples), so every case meets the detector at the same hop phase as alone. */
