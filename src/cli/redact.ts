@@ -49,9 +49,9 @@ redaction:
                            silence  digital silence
                            noise    comfort noise at the surrounding level (no DTMF frequencies in it)
                            tone     a 440 Hz masking tone at -20 dBm0 (or 10 dB under the key)
-      --notch-fallback M ${NOTCH_FALLBACKS.join(", ")} (default ${DEFAULT_NOTCH_FALLBACK}): a notched span in which a
-                           most-sensitive detector still finds a key (or the tones are left) is redacted
-                           again with M; none keeps it (the verification then fails the file)
+      --notch-fallback M ${NOTCH_FALLBACKS.join(", ")} (default ${DEFAULT_NOTCH_FALLBACK}), with --method notch:
+                           a notched span where the most sensitive detector still finds a key
+                           is redacted again with M; none keeps it (verification then fails)
       --guard-before MS  redact from this long before each onset (default ${GUARD_BEFORE_MS})
       --guard-after MS   … to this long after each end (default ${GUARD_AFTER_MS})
       --fragments        also redact any DTMF-like pair shorter than a key (a missed key's fragment)
