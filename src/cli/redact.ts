@@ -15,6 +15,7 @@ import { type RedactAudit, auditSummary } from "../redact/audit.js";
 import { DEFAULT_METHOD, METHODS, type RedactMethod } from "../redact/methods.js";
 import type { RedactOutcome, RedactTask } from "../redact/worker.js";
 import { runRedactions } from "../redact/pool.js";
+import { DEFAULT_NOTCH_FALLBACK, NOTCH_FALLBACKS, type NotchFallback } from "../redact/offline.js";
 import { FRAGMENT_LEVEL_DBM0, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS } from "../redact/spans.js";
 import { RAW_ENCODINGS, type RawEncoding, type RawOptions, rawEncodingOf } from "../wav/raw.js";
 import { MAX_CHANNELS } from "../wav/riff.js";
@@ -48,6 +49,9 @@ redaction:
                            silence  digital silence
                            noise    comfort noise at the surrounding level (no DTMF frequencies in it)
                            tone     a 440 Hz masking tone at -20 dBm0 (or 10 dB under the key)
+      --notch-fallback M ${NOTCH_FALLBACKS.join(", ")} (default ${DEFAULT_NOTCH_FALLBACK}), with --method notch:
+                           a notched span where the most sensitive detector still finds a key
+                           is redacted again with M; none keeps it (verification then fails)
       --guard-before MS  redact from this long before each onset (default ${GUARD_BEFORE_MS})
       --guard-after MS   … to this long after each end (default ${GUARD_AFTER_MS})
       --fragments        also redact any DTMF-like pair shorter than a key (a missed key's fragment)
@@ -81,6 +85,7 @@ const OPTIONS = {
   "keep-digits": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   method: { type: "string", short: "m" },
+  "notch-fallback": { type: "string" },
   "guard-before": { type: "string" },
   "guard-after": { type: "string" },
   fragments: { type: "boolean" },
@@ -104,6 +109,8 @@ function parse(args: string[], io: CliIo): { help: true } | { help: false; jobs:
   if (v.output !== undefined && positionals.length > 1) throw new UsageError(`-o names one output but ${positionals.length} inputs were given: use --out-dir DIR`);
   if (v.audit !== undefined && positionals.length > 1) throw new UsageError("--audit names one file: with several inputs each audit goes beside its output");
   const method = v.method === undefined ? DEFAULT_METHOD : choiceFlag<RedactMethod>("--method", v.method, METHODS);
+  const notchFallback = v["notch-fallback"] === undefined ? DEFAULT_NOTCH_FALLBACK : choiceFlag<NotchFallback>("--notch-fallback", v["notch-fallback"], NOTCH_FALLBACKS);
+  if (v["notch-fallback"] !== undefined && method !== "notch") throw new UsageError("--notch-fallback is what --method notch falls back to: give --method notch too");
   const guardBeforeMs = v["guard-before"] === undefined ? GUARD_BEFORE_MS : numberFlag("--guard-before", v["guard-before"], 0, MAX_GUARD_MS);
   const guardAfterMs = v["guard-after"] === undefined ? GUARD_AFTER_MS : numberFlag("--guard-after", v["guard-after"], 0, MAX_GUARD_MS);
   const fragmentLevelDbm0 = v["fragment-level"] === undefined ? FRAGMENT_LEVEL_DBM0 : numberFlag("--fragment-level", v["fragment-level"], -70, 0);
@@ -130,7 +137,7 @@ function parse(args: string[], io: CliIo): { help: true } | { help: false; jobs:
     const auditName = v.audit ?? `${outputName}.audit.json`;
     return {
       index, input: resolve(io.cwd, file), output, auditPath: resolve(io.cwd, auditName),
-      options: { method, guardBeforeMs, guardAfterMs, fragments: v.fragments ?? false, fragmentLevelDbm0, tuning, keepDigits: v["keep-digits"] ?? false, raw, inputName: file, outputName },
+      options: { method, ...(method === "notch" ? { notchFallback } : {}), guardBeforeMs, guardAfterMs, fragments: v.fragments ?? false, fragmentLevelDbm0, tuning, keepDigits: v["keep-digits"] ?? false, raw, inputName: file, outputName },
     };
   });
   return { help: false, jobs, threads, quiet: v.quiet ?? false };

@@ -10,7 +10,12 @@ export interface AuditSpan {
   end_sample: number;
   start_ms: number;
   end_ms: number;
+  /** The method finally applied: a notched span that failed its check reads "notch→noise" (or →silence, →tone). */
   method: string;
+  /** Only on a span that fell back: why the notch was not kept (never the digits). */
+  fallback_reason?: string;
+  /** Only on a span that fell back: residual_db as the notch left it, dB. */
+  notch_residual_db?: number;
   /** "key" (a confirmed key press) or "fragment" (a DTMF-like pair shorter than a key). */
   kind: "key" | "fragment";
   /** Keys inside the span (back-to-back keys share one). */
@@ -39,6 +44,8 @@ export interface RedactAudit {
   input: { file: string; sha256: string; bytes: number; format: string };
   output: { file: string; sha256: string; bytes: number };
   method: string;
+  /** method "notch" only: what a notched span that fails its check is redacted with ("none": kept as notched). */
+  notch_fallback?: string;
   guard_before_ms: number;
   guard_after_ms: number;
   fragments: boolean;
@@ -67,9 +74,10 @@ export function auditSummary(audit: RedactAudit): string {
   const worst = audit.spans.reduce((m, s) => Math.max(m, s.residual_db), Number.NEGATIVE_INFINITY);
   const residual = audit.spans.length ? `, residual ≤ ${worst.toFixed(1)} dB` : "";
   const fragments = audit.spans.filter((s) => s.kind === "fragment").length;
+  const fellBack = audit.spans.filter((s) => s.fallback_reason !== undefined).length;
   const verdict = v.passed
     ? "verified: no key left"
     : `VERIFICATION FAILED: ${v.keys_found} key(s) found in the output${v.outside_spans_identical ? "" : ", bytes outside the spans changed"}`;
-  return `${audit.input.file} -> ${audit.output.file}: ${audit.spans.length} span(s) (${audit.method}${fragments ? `, ${fragments} fragment(s)` : ""})${residual}; ` +
+  return `${audit.input.file} -> ${audit.output.file}: ${audit.spans.length} span(s) (${audit.method}${fellBack ? `, ${fellBack} fell back to ${audit.notch_fallback}` : ""}${fragments ? `, ${fragments} fragment(s)` : ""})${residual}; ` +
     `${verdict}; sha256 ${short(audit.input.sha256)} -> ${short(audit.output.sha256)}`;
 }

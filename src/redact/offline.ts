@@ -37,8 +37,8 @@ import type { AuditFinding, AuditSpan, RedactAudit } from "./audit.js";
 import { type SampleCodec, sampleCodec } from "./codec.js";
 import { DEFAULT_METHOD, type KeyJob, type KeyMeasure, METHODS, type RedactMethod, applyMethod, surroundingRms } from "./methods.js";
 import {
-  FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, type Span,
-  VERIFY_TUNING, foundKey, msToSamples, planSpans,
+  FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, NOTCH_CHECK_RESIDUAL_DB,
+  NOTCH_CHECK_SLACK_MS, NOTCH_CHECK_TUNING, type Span, VERIFY_TUNING, foundKey, msToSamples, planSpans,
 } from "./spans.js";
 
 export interface RedactFileOptions {
@@ -64,9 +64,21 @@ export interface RedactFileOptions {
   outputName?: string;
   /** File bytes per block while reading (default 64 KiB). */
   chunkBytes?: number;
+  /**
+   * method "notch" only: each notched span is checked (a key found there by NOTCH_CHECK_TUNING,
+   * or the key's tones left within NOTCH_CHECK_RESIDUAL_DB of the key) and, if it fails,
+   * redacted again with this method; "none" keeps the notch whatever is left (the verification
+   * then fails the file if a key is found). Default "noise".
+   */
+  notchFallback?: NotchFallback;
 }
 
-const KNOWN = new Set(["method", "guardBeforeMs", "guardAfterMs", "fragments", "fragmentLevelDbm0", "tuning", "verifyTuning", "keepDigits", "raw", "inputName", "outputName", "chunkBytes"]);
+export const NOTCH_FALLBACKS = ["noise", "silence", "tone", "none"] as const;
+export type NotchFallback = (typeof NOTCH_FALLBACKS)[number];
+/** Comfort noise: of the methods that replace a span, the one that sounds least like a gap in the speech it replaces. */
+export const DEFAULT_NOTCH_FALLBACK: NotchFallback = "noise";
+
+const KNOWN = new Set(["method", "guardBeforeMs", "guardAfterMs", "fragments", "fragmentLevelDbm0", "tuning", "verifyTuning", "keepDigits", "raw", "inputName", "outputName", "chunkBytes", "notchFallback"]);
 
 /** Context read around a span for the surrounding level (noise method), ms. */
 const NOISE_CONTEXT_MS = 200;
@@ -95,6 +107,7 @@ export interface ResolvedRedactOptions {
   tuning: DetectorTuning;
   verifyTuning: DetectorTuning;
   keepDigits: boolean;
+  notchFallback: NotchFallback;
 }
 
 /** Checks the options (DtmfOptionError naming the option, its range and the value). */
@@ -107,13 +120,15 @@ export function resolveRedactOptions(options: Omit<RedactFileOptions, "raw" | "i
   resolveTuning(tuning);
   const verifyTuning = { ...VERIFY_TUNING, ...(options.verifyTuning ?? {}) };
   resolveTuning(verifyTuning);
+  const notchFallback = options.notchFallback ?? DEFAULT_NOTCH_FALLBACK;
+  if (!NOTCH_FALLBACKS.includes(notchFallback)) throw new DtmfOptionError("notchFallback", `one of ${NOTCH_FALLBACKS.join(", ")}`, notchFallback);
   return {
     method,
     guardBeforeMs: checkNumber("guardBeforeMs", options.guardBeforeMs ?? GUARD_BEFORE_MS, 0, MAX_GUARD_MS),
     guardAfterMs: checkNumber("guardAfterMs", options.guardAfterMs ?? GUARD_AFTER_MS, 0, MAX_GUARD_MS),
     fragments: options.fragments ?? false,
     fragmentLevelDbm0: checkNumber("fragmentLevelDbm0", options.fragmentLevelDbm0 ?? FRAGMENT_LEVEL_DBM0, -70, 0),
-    tuning, verifyTuning, keepDigits: options.keepDigits ?? false,
+    tuning, verifyTuning, keepDigits: options.keepDigits ?? false, notchFallback,
   };
 }
 
@@ -134,9 +149,33 @@ export async function redactFile(input: string, output: string, engine: DtmfEngi
   await followKeys(input, inputName, found);
   const spans = found.keys.map((keys) => planSpans(keys, msToSamples(o.guardBeforeMs, rate), msToSamples(o.guardAfterMs, rate), found.frames));
 
-  const auditSpans = await patch(output, outputName, found, spans, o);
+  const patched = await patch(output, outputName, found, spans, o, () => o.method);
+  if (o.method === "notch" && o.notchFallback !== "none") {
+    // Check every notched span, and redact the ones that fail again with the fallback.
+    const fallback = o.notchFallback;
+    const checked = await verify(output, outputName, engine, NOTCH_CHECK_TUNING, raw, chunkBytes);
+    const slack = msToSamples(NOTCH_CHECK_SLACK_MS, rate);
+    const reasons = new Map<string, string>();
+    for (const p of patched) {
+      const span = spans[p.channel][p.index];
+      const hit = checked.some((e) => e.channel === p.channel && e.t0 < span.end + slack && e.t1 > span.start - slack);
+      if (hit) reasons.set(`${p.channel}:${p.index}`, "key found in the notched span by the check");
+      else if (p.audit.residual_db > NOTCH_CHECK_RESIDUAL_DB) reasons.set(`${p.channel}:${p.index}`, `tones left ${p.audit.residual_db} dB against the key (over ${NOTCH_CHECK_RESIDUAL_DB} dB)`);
+    }
+    if (reasons.size > 0) {
+      const again = await patch(output, outputName, found, spans, o, (c, i) => (reasons.has(`${c}:${i}`) ? fallback : undefined));
+      for (const a of again) {
+        const first = patched.find((p) => p.channel === a.channel && p.index === a.index) as Patched;
+        a.audit.method = `notch→${fallback}`;
+        a.audit.fallback_reason = reasons.get(`${a.channel}:${a.index}`);
+        a.audit.notch_residual_db = first.audit.residual_db;
+        first.audit = a.audit;
+      }
+    }
+  }
+  const auditSpans = patched.map((p) => p.audit).sort((a, b) => a.start_sample - b.start_sample || a.channel - b.channel);
 
-  const verified = await verify(output, outputName, engine, o, raw, chunkBytes);
+  const verified = await verify(output, outputName, engine, o.verifyTuning, raw, chunkBytes);
   const compared = await compareOutside(input, inputName, output, outputName, found, spans);
   const findings: AuditFinding[] = verified.map((e) => ({
     channel: e.channel, start_ms: e.event.startMs, duration_ms: e.event.durationMs, ...(o.keepDigits ? { digit: e.event.digit } : {}),
@@ -146,7 +185,7 @@ export async function redactFile(input: string, output: string, engine: DtmfEngi
     tool: "dtmf-wasm redact", version: pkgVersion,
     input: { file: inputName, sha256: inputHash.sha256, bytes: inputHash.bytes, format: found.formatText },
     output: { file: outputName, sha256: compared.sha256, bytes: compared.bytes },
-    method: o.method, guard_before_ms: o.guardBeforeMs, guard_after_ms: o.guardAfterMs, fragments: o.fragments,
+    method: o.method, ...(o.method === "notch" ? { notch_fallback: o.notchFallback } : {}), guard_before_ms: o.guardBeforeMs, guard_after_ms: o.guardAfterMs, fragments: o.fragments,
     ...(o.fragments ? { fragment_level_dbm0: o.fragmentLevelDbm0 } : {}),
     audio_ms: round1((found.frames * 1000) / rate),
     spans: auditSpans,
@@ -297,12 +336,22 @@ async function copyHashed(input: string, inputName: string, output: string, outp
   return { sha256: hash.digest("hex"), bytes };
 }
 
-/** Pass 2b: every span's samples read from the output, redacted, written back in place. */
-async function patch(output: string, outputName: string, found: Found, spans: Span[][], o: ResolvedRedactOptions): Promise<AuditSpan[]> {
+interface Patched {
+  channel: number;
+  /** The span's index in its channel's list. */
+  index: number;
+  audit: AuditSpan;
+}
+
+/**
+ * Pass 2b: every span's samples read from the output, redacted with `methodOf(channel, index)`
+ * (a span it gives undefined for is left as it is), written back in place.
+ */
+async function patch(output: string, outputName: string, found: Found, spans: Span[][], o: ResolvedRedactOptions, methodOf: (channel: number, index: number) => RedactMethod | undefined): Promise<Patched[]> {
   const { format, dataOffset, frames } = found;
   const rate = format.sampleRate;
   const codec = sampleCodec(format);
-  const audit: AuditSpan[] = [];
+  const audit: Patched[] = [];
   let handle: FileHandle;
   try {
     handle = await open(output, "r+");
@@ -332,14 +381,16 @@ async function patch(output: string, outputName: string, found: Found, spans: Sp
     return win.bytes.subarray((from - win.start) * format.blockAlign, (to - win.start) * format.blockAlign);
   };
   try {
-    const context = o.method === "noise" ? msToSamples(NOISE_CONTEXT_MS, rate) : 0;
+    const context = msToSamples(NOISE_CONTEXT_MS, rate);
     const maxPiece = Math.round(MAX_PIECE_S * rate);
     for (let c = 0; c < spans.length; c++) {
       const list = spans[c];
       for (let i = 0; i < list.length; i++) {
         const span = list[i];
+        const method = methodOf(c, i);
+        if (method === undefined) continue;
         let noiseRms = 0;
-        if (o.method === "noise") {
+        if (method === "noise") {
           const prevEnd = i > 0 ? list[i - 1].end : 0;
           const nextStart = i + 1 < list.length ? list[i + 1].start : frames;
           const from = Math.max(prevEnd, span.start - context), to = Math.min(nextStart, span.end + context);
@@ -355,7 +406,7 @@ async function patch(output: string, outputName: string, found: Found, spans: Sp
           const keys: KeyJob[] = span.keys.filter((k) => k.t0 < pe && k.t1 > ps).map((key) => ({
             key, t0: key.t0 - ps, t1: key.t1 - ps, startInside: key.t0 >= ps, endInside: key.t1 <= pe,
           }));
-          measures.push(...applyMethod(o.method, x, y, {
+          measures.push(...applyMethod(method, x, y, {
             from: 0, to: pe - ps, keys, rate, noiseRms,
             seed: (Math.imul(span.start, 0x9e3779b1) ^ c) >>> 0,
             offsetInSpan: ps - span.start, spanLength: span.end - span.start,
@@ -363,17 +414,17 @@ async function patch(output: string, outputName: string, found: Found, spans: Sp
           const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
           for (let n = 0; n < y.length; n++) if (y[n] !== x[n]) codec.write(view, n * format.blockAlign + c * format.bytesPerSample, y[n]);
         }
-        audit.push(auditSpan(c, span, measures, rate, o));
+        audit.push({ channel: c, index: i, audit: auditSpan(c, span, measures, rate, o, method) });
       }
       await flush();
     }
   } finally {
     await handle.close();
   }
-  return audit.sort((a, b) => a.start_sample - b.start_sample || a.channel - b.channel);
+  return audit;
 }
 
-function auditSpan(channel: number, span: Span, measures: KeyMeasure[], rate: number, o: ResolvedRedactOptions): AuditSpan {
+function auditSpan(channel: number, span: Span, measures: KeyMeasure[], rate: number, o: ResolvedRedactOptions, method: RedactMethod): AuditSpan {
   let key = Number.NEGATIVE_INFINITY, residual = Number.NEGATIVE_INFINITY, worst = Number.NEGATIVE_INFINITY;
   for (const m of measures) {
     for (let t = 0; t < 2; t++) {
@@ -386,7 +437,7 @@ function auditSpan(channel: number, span: Span, measures: KeyMeasure[], rate: nu
   const ms = (s: number) => round1((s * 1000) / rate);
   return {
     channel, start_sample: span.start, end_sample: span.end, start_ms: ms(span.start), end_ms: ms(span.end),
-    method: o.method, kind: span.keys.every((k) => k.kind === "fragment") ? "fragment" : "key", keys: span.keys.length,
+    method, kind: span.keys.every((k) => k.kind === "fragment") ? "fragment" : "key", keys: span.keys.length,
     key_dbm0: round1(key), residual_dbm0: round1(residual), residual_db: round1(worst),
     ...(o.keepDigits ? { digits: span.keys.map((k) => k.digit).join("") } : {}),
   };
@@ -410,17 +461,25 @@ function decodeChannel(bytes: Uint8Array, format: PcmFormat, codec: SampleCodec,
   return x;
 }
 
-/** Pass 3a: the output analysed with the verification tuning; every key found. */
-async function verify(path: string, name: string, engine: DtmfEngine, o: ResolvedRedactOptions, raw: RawOptions | undefined, chunkBytes?: number): Promise<{ channel: number; event: DtmfEvent }[]> {
+/**
+ * Pass 3a: the output analysed with `tuning` (the verification's; or the notch check's); every
+ * key found, with its onset and end in samples of the file's rate.
+ */
+async function verify(path: string, name: string, engine: DtmfEngine, tuning: DetectorTuning, raw: RawOptions | undefined, chunkBytes?: number): Promise<{ channel: number; event: DtmfEvent; t0: number; t1: number }[]> {
   const reader = await AudioReader.open({ path, name }, { raw, chunkBytes });
   const detectors: Detector[] = [];
-  const found: { channel: number; event: DtmfEvent }[] = [];
+  const found: { channel: number; event: DtmfEvent; t0: number; t1: number }[] = [];
   try {
     for (let c = 0; c < reader.channels; c++) {
-      detectors.push(engine.createDetector({ ...o.verifyTuning, sampleRate: reader.sampleRate, encoding: reader.encoding }));
+      detectors.push(engine.createDetector({ ...tuning, sampleRate: reader.sampleRate, encoding: reader.encoding }));
     }
+    const factor = reader.decimation;
     const take = (channel: number, events: readonly { type: string }[]) => {
-      for (const e of events) if (e.type === "dtmf") found.push({ channel, event: e as DtmfEvent });
+      for (const e of events) {
+        if (e.type !== "dtmf") continue;
+        const event = e as DtmfEvent;
+        found.push({ channel, event, t0: event.startSample * factor, t1: (event.startSample + event.durationSamples) * factor });
+      }
     };
     for await (const block of reader.blocks()) for (let c = 0; c < reader.channels; c++) take(c, detectors[c].process(block.channels[c]));
     for (let c = 0; c < reader.channels; c++) take(c, detectors[c].flush());

@@ -46,6 +46,39 @@ export const VERIFY_TUNING: Readonly<DetectorTuning> = Object.freeze({
   minToneMs: 22,
 });
 
+/**
+ * The check after a notch (offline, `notchFallback`): the notched output analysed with every
+ * tuning option at the end of its range (the setting the redaction bench counts keys left
+ * with: `npm run bench -- --only redact`). A key it finds overlapping a notched span means the
+ * notch could not tell that key from the speech under it, and the span is redacted again with
+ * the fallback. Speech alone can trip a detector this sensitive, but only inside a key's span
+ * does it matter here, and there its cost is the speech of that span, not a key left behind.
+ */
+export const NOTCH_CHECK_TUNING: Readonly<DetectorTuning> = Object.freeze({
+  minLevelDbm0: -70,
+  normalTwistDb: 20,
+  reverseTwistDb: 20,
+  peakRatioDb: 3,
+  purityDb: -10,
+  pressPurityDb: -10,
+  frequencyTolerancePct: 6,
+  minToneMs: 10,
+  gapMs: 10,
+});
+
+/**
+ * A notched span also fails its check when the power left at the key's own frequencies, in the
+ * output, is within this much of the key's, dB. The notched output keeps the speech, whose own
+ * power at those frequencies is counted too, so this is only a backstop for a notch that failed
+ * outright (the tone barely reduced); keys left under speech are the detector's part of the
+ * check: the one test/redact-notch-fallback.test.ts leaves readable under speech 10 dB below
+ * it holds −43.3 dB there (a residual no level threshold could tell from speech).
+ */
+export const NOTCH_CHECK_RESIDUAL_DB = -15;
+
+/** Slack around a notched span within which a key found by the check counts as overlapping it, ms (the detector's onset / end errors, at most 2.3 / 3.4 ms, and some). */
+export const NOTCH_CHECK_SLACK_MS = 5;
+
 /** A key (or fragment) as found, in samples of the audio being redacted. */
 export interface FoundKey {
   kind: "key" | "fragment";
