@@ -66,7 +66,7 @@ describe("LiveRedactor", () => {
     for (const method of METHODS) {
       it(`${method}, ${encoding}: keys removed, the rest byte-identical ${LIVE_DELAY_MS} ms later, events as the detector's`, () => {
         const input = bytesOf(encoding, audio.samples);
-        const r = new LiveRedactor({ engine, encoding, method });
+        const r = new LiveRedactor({ engine, encoding, method, candidates: false }); // spans from the keys alone
         expect(r.delaySamples).toBe(320);
         const { output, events } = runLive(r, input, [160]);
         r.close();
@@ -147,7 +147,7 @@ describe("LiveRedactor", () => {
 
   it("a delay too short for the keydown latency leaks, and says so", () => {
     const input = bytesOf("pcm16", audio.samples);
-    const r = new LiveRedactor({ engine, method: "silence", delayMs: 10 });
+    const r = new LiveRedactor({ engine, method: "silence", delayMs: 10, candidates: false });
     runLive(r, input, [160]);
     expect(r.leakedSamples).toBeGreaterThan(0);
     r.close();
@@ -157,11 +157,12 @@ describe("LiveRedactor", () => {
     // Near the detector's twist and frequency limits a key is confirmed more than 36 ms after its onset: at the 40 ms delay its onset has left when it is known.
     const late = generateDtmf({ keys: "1", toneMs: 250, levelDbm0: -20, twistDb: -9, lowErrorPct: -1.5, highErrorPct: 1.5, leadMs: 311, tailMs: 300 });
     const input = bytesOf("pcm16", late.samples);
-    const plain = new LiveRedactor({ engine, method: "silence" });
+    const plain = new LiveRedactor({ engine, method: "silence", candidates: false });
     runLive(plain, input, [160]);
     expect(plain.leakedSamples).toBeGreaterThan(0);
     plain.close();
-    const r = new LiveRedactor({ engine, method: "silence", candidates: true });
+    const r = new LiveRedactor({ engine, method: "silence" }); // candidates on: the default
+    expect(r.candidates).toBe(true);
     const { output } = runLive(r, input, [160]);
     r.close();
     expect(r.leakedSamples).toBe(0);
@@ -174,10 +175,10 @@ describe("LiveRedactor", () => {
   it("fragments: a 20 ms tone is removed live with the option", () => {
     const a = generateDtmf({ keys: [{ digit: "8", durationMs: 20 }] as never, levelDbm0: -10 });
     const input = bytesOf("pcm16", a.samples);
-    const plain = new LiveRedactor({ engine, method: "silence" });
+    const plain = new LiveRedactor({ engine, method: "silence", candidates: false });
     const kept = runLive(plain, input, [160]).output;
     plain.close();
-    const r = new LiveRedactor({ engine, method: "silence", fragments: true });
+    const r = new LiveRedactor({ engine, method: "silence", fragments: true, candidates: false });
     const { output } = runLive(r, input, [160]);
     r.close();
     const t = a.tones[0];
