@@ -1,4 +1,7 @@
 /** Shared test helpers: generated audio through a real detector, events compared with truth. */
+import { Readable } from "node:stream";
+import { main } from "../src/cli/main.js";
+import type { CliIo } from "../src/cli/io.js";
 import { DtmfEngine } from "../src/engine.js";
 import { ALL_KEYS } from "../src/keys.js";
 import type { DetectorEvent, DtmfEvent, KeyDownEvent } from "../src/events.js";
@@ -51,3 +54,14 @@ export function quantile(values: number[], p: number): number {
 
 /** Every key, in the order people list them (src/keys.ts). */
 export const ALL = ALL_KEYS;
+
+/** Runs the CLI in-process with no TTY, no stdin and no environment in `cwd`: exit code and what it wrote. */
+export async function runCli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [], err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => { out.push(t); }, stderr: (t) => { err.push(t); }, stdin: Readable.from([]),
+    stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd,
+  };
+  const code = await main(args, io);
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}

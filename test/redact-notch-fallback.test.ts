@@ -9,18 +9,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import wavefile from "wavefile";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli/io.js";
 import type { DtmfEngine } from "../src/engine.js";
 import { generateDtmf } from "../src/generator.js";
 import type { RedactAudit } from "../src/redact/audit.js";
 import { redactFile } from "../src/redact/offline.js";
 import { NOTCH_CHECK_RESIDUAL_DB, NOTCH_CHECK_TUNING } from "../src/redact/spans.js";
 import { encodeWav } from "../src/wav/write.js";
-import { testEngine } from "./helpers.js";
+import { runCli, testEngine } from "./helpers.js";
 
 const DIR = mkdtempSync(join(tmpdir(), "dtmf-notchfb-"));
 let engine: DtmfEngine;
@@ -151,12 +148,6 @@ describe("notch with its fallback", () => {
   });
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => { out.push(t); }, stderr: (t) => { err.push(t); }, stdin: Readable.from([]),
-    stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: DIR,
-  };
-  const code = await main(args, io);
-  return { code, stdout: out.join(""), stderr: err.join("") };
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli(args, DIR);
 }

@@ -10,11 +10,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import wavefile from "wavefile";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli/io.js";
 import type { DtmfEngine } from "../src/engine.js";
 import type { DtmfEvent } from "../src/events.js";
 import { encodeSamples, generateDtmf } from "../src/generator.js";
@@ -27,7 +24,7 @@ import { followTone } from "../src/redact/tones.js";
 import { dbm0ToPower } from "../src/levels.js";
 import { AudioReader } from "../src/wav/reader.js";
 import { encodeWav } from "../src/wav/write.js";
-import { testEngine } from "./helpers.js";
+import { runCli, testEngine } from "./helpers.js";
 
 const DIR = mkdtempSync(join(tmpdir(), "dtmf-redact-"));
 const TALKOFF = new URL("../audio-fixtures/talkoff/", import.meta.url);
@@ -464,12 +461,6 @@ function u32(v: number): Buffer {
   return b;
 }
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => { out.push(t); }, stderr: (t) => { err.push(t); }, stdin: Readable.from([]),
-    stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: DIR,
-  };
-  const code = await main(args, io);
-  return { code, stdout: out.join(""), stderr: err.join("") };
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli(args, DIR);
 }
