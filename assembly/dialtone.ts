@@ -14,6 +14,7 @@ import { CH_CONFIG, CH_DIAL_COUNT, CH_DIAL_MODE, CH_DIAL_RAW, CH_E, CH_NOTCH } f
 import { CFG_DIAL_TONE_FILTER, CFG_MIN_POWER } from "./config";
 import { WIN_POWER, Y_IM, Y_RE } from "./filterbank";
 import { R_HOP, R_NOTCH } from "./rates";
+import { laneMax } from "./window";
 import { DIAL_BIN_SHARE, DIAL_OFF_HOPS, DIAL_REMOVED_SHARE, DIAL_RETRY_HOPS, DIAL_TRIAL_HOPS, DIAL_WATCH_HOPS } from "./rules";
 
 // Modes (CH_DIAL_MODE): bit 0 set <=> the filter runs.
@@ -57,12 +58,6 @@ export function filterDialTone(ch: usize, rate: usize, buf: usize, n: i32, track
   }
   section(ch + CH_NOTCH, rate + R_NOTCH, buf, n);
   section(ch + CH_NOTCH + 8, rate + R_NOTCH + 20, buf, n);
-}
-
-/** The largest of a vector's four lanes (powers: never NaN). */
-@inline function laneMax(v: v128): f32 {
-  const m = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.pmax(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
 }
 
 /** |Y|² of one group of the hop just ended (`lane` 0: rows, 16: columns). */

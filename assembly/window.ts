@@ -31,7 +31,7 @@ const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
  * powers (never NaN), so the pseudo-maximum serves: it is one instruction on x86 and ARM,
  * where f32x4.max must also order NaN and −0 and costs several.
  */
-@inline function laneMax(v: v128): f32 {
+@inline export function laneMax(v: v128): f32 {
   const m = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
   return f32x4.extract_lane(f32x4.pmax(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
 }

@@ -118,6 +118,20 @@ const RANGES: Record<Exclude<keyof DetectorTuning, "keys" | "dialToneFilter">, [
   gapMs: [10, 500],
 };
 
+/** The end of its range at which each numeric option finds the most keys: "min" or "max". */
+const SENSITIVE_END: Record<keyof typeof RANGES, "min" | "max"> = {
+  minLevelDbm0: "min", normalTwistDb: "max", reverseTwistDb: "max", peakRatioDb: "min", purityDb: "min",
+  pressPurityDb: "min", frequencyTolerancePct: "max", minToneMs: "min", gapMs: "min",
+};
+
+/**
+ * @internal Every numeric option at the end of its range that finds the most keys: the redaction's
+ * notch check (src/redact/spans.ts) and the redaction bench count keys left with it.
+ */
+export const MOST_SENSITIVE_TUNING: Readonly<DetectorTuning> = Object.freeze(Object.fromEntries(
+  (Object.keys(RANGES) as (keyof typeof RANGES)[]).map((name) => [name, RANGES[name][SENSITIVE_END[name] === "min" ? 0 : 1]]),
+));
+
 const KNOWN = new Set<string>(["sampleRate", "encoding", "onEvent", ...Object.keys(DEFAULT_TUNING)]);
 
 export function checkNumber(option: string, value: unknown, min: number, max: number, integer = false): number {

@@ -30,6 +30,7 @@ import { DtmfEngine, dbm0ToPower, encodeSamples, generateDtmf, keyFrequencies, s
 import { LiveRedactor } from "../../dist/redact/live.js";
 import { redactFile } from "../../dist/redact/offline.js";
 import { windowedTonePower } from "../../dist/redact/tones.js";
+import { MOST_SENSITIVE_TUNING } from "../../dist/options.js";
 import { AudioReader } from "../../dist/wav/reader.js";
 import { encodeWav } from "../../dist/wav/write.js";
 import { readWav } from "../lib/audio.mjs";
@@ -50,8 +51,8 @@ const TARGET_RESIDUAL_DB = { notch: -40, noise: -40, tone: -40, silence: -60 };
 const TARGET_SPEECH_DB = 1;
 const TARGET_SPEED = 1000;
 const TARGET_DELAY_MS = 40;
-/** dtmf-wasm at its most sensitive: every tuning option at the end of its range. */
-const MOST_SENSITIVE = { minLevelDbm0: -70, normalTwistDb: 20, reverseTwistDb: 20, peakRatioDb: 3, purityDb: -10, pressPurityDb: -10, frequencyTolerancePct: 6, minToneMs: 10, gapMs: 10 };
+/** dtmf-wasm at its most sensitive: every tuning option at the end of its range (src/options.ts). */
+const MOST_SENSITIVE = MOST_SENSITIVE_TUNING;
 
 function run(file, args) {
   return new Promise((resolve, reject) => execFile(file, args, { maxBuffer: 64 << 20 }, (error, stdout, stderr) => (error ? reject(Object.assign(error, { stderr })) : resolve(stdout))));

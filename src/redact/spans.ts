@@ -6,7 +6,7 @@
  */
 import type { DtmfEvent } from "../events.js";
 import { keyFrequencies } from "../keys.js";
-import type { DetectorTuning } from "../options.js";
+import { type DetectorTuning, MOST_SENSITIVE_TUNING } from "../options.js";
 
 /**
  * Guard before the detected onset, ms. The detector's onset error is p95 1.4 ms, max 2.3 ms
@@ -54,17 +54,7 @@ export const VERIFY_TUNING: Readonly<DetectorTuning> = Object.freeze({
  * the fallback. Speech alone can trip a detector this sensitive, but only inside a key's span
  * does it matter here, and there its cost is the speech of that span, not a key left behind.
  */
-export const NOTCH_CHECK_TUNING: Readonly<DetectorTuning> = Object.freeze({
-  minLevelDbm0: -70,
-  normalTwistDb: 20,
-  reverseTwistDb: 20,
-  peakRatioDb: 3,
-  purityDb: -10,
-  pressPurityDb: -10,
-  frequencyTolerancePct: 6,
-  minToneMs: 10,
-  gapMs: 10,
-});
+export const NOTCH_CHECK_TUNING: Readonly<DetectorTuning> = MOST_SENSITIVE_TUNING;
 
 /**
  * A notched span also fails its check when the power left at the key's own frequencies, in the
