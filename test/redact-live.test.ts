@@ -11,7 +11,12 @@ import type { DtmfEngine } from "../src/engine.js";
 import type { DetectorEvent } from "../src/events.js";
 import { encodeSamples, generateDtmf } from "../src/generator.js";
 import type { Encoding } from "../src/options.js";
-import { LIVE_DELAY_MS, LiveRedactor } from "../src/redact/live.js";
+import { readFileSync } from "node:fs";
+import wavefile from "wavefile";
+import { keyFrequencies } from "../src/keys.js";
+import { dbm0ToPower } from "../src/levels.js";
+import { LIVE_DELAY_MS, LiveRedactor, type LiveSpanReport } from "../src/redact/live.js";
+import { windowedTonePower } from "../src/redact/tones.js";
 import { METHODS, type RedactMethod } from "../src/redact/methods.js";
 import { RedactTransform } from "../src/redact/node.js";
 import { VERIFY_TUNING } from "../src/redact/spans.js";
@@ -187,6 +192,44 @@ describe("LiveRedactor", () => {
     expect(view(output).every((v) => v === 0)).toBe(true);
   });
 
+  it("noise: one comfort noise over a span's pieces, nothing left at the key's frequencies", () => {
+    // A key over white noise (S/N 15 dB against the pair): the comfort noise that replaces it
+    // comes in 20 ms pieces, made as one signal. Pieces made apart joined in steps whose
+    // splatter filled the stop bands: this key's frequencies held −39 dB against the key, over
+    // the 40 dB target; made as one, −63 dB (the assertion leaves 10 dB under the target).
+    const a = generateDtmf({ keys: "5", toneMs: 100, levelDbm0: -15, snrDb: 15, leadMs: 400, tailMs: 400, seed: 7 });
+    const r = new LiveRedactor({ engine, method: "noise" });
+    const { output } = runLive(r, bytesOf("pcm16", a.samples), [160]);
+    r.close();
+    const t = a.tones[0];
+    const out = Float64Array.from(new Int16Array(output.buffer, output.byteOffset + (r.delaySamples + t.startSample) * 2, t.durationSamples), (v) => v / 32768);
+    const { lowHz, highHz } = keyFrequencies("5");
+    for (const f of [lowHz, highHz]) expect(10 * Math.log10(windowedTonePower(out, 0, out.length, f, 8000) / dbm0ToPower(-15)), `${f} Hz`).toBeLessThanOrEqual(-50);
+  });
+
+  it("notch: pieces where the notch cannot promise −40 dB fall back to noise, and onSpan says which", () => {
+    // Speech 10 dB under the key: the notch's error there is expected within 10 dB of the
+    // target (spans.ts NOTCH_UNCERTAIN_DB), so the fallback writes those pieces.
+    const speech = speechExcerpt(8000 * 2, 0.3);
+    const key = generateDtmf({ keys: "5", toneMs: 300, leadMs: 600, tailMs: 1100, levelDbm0: -10 }).samples;
+    const input = bytesOf("pcm16", Float32Array.from(key, (v, i) => v + speech[i]));
+    const reports: LiveSpanReport[] = [];
+    const r = new LiveRedactor({ engine, method: "notch", onSpan: (s) => reports.push(s) });
+    runLive(r, input, [160]);
+    r.close();
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ kind: "key", method: "notch→noise" });
+    expect(reports[0].fellBack?.length).toBeGreaterThan(0);
+    expect(r.spansFellBack).toBe(1);
+    const kept = new LiveRedactor({ engine, method: "notch", notchFallback: "none", onSpan: (s) => reports.push(s) });
+    runLive(kept, input, [160]);
+    kept.close();
+    expect(reports[1]).toMatchObject({ kind: "key", method: "notch" });
+    expect(reports[1].fellBack).toBeUndefined();
+    expect(() => new LiveRedactor({ engine, notchFallback: "mute" as never })).toThrow(/notchFallback must be one of noise, silence, tone, none/);
+    expect(() => new LiveRedactor({ engine, onSpan: 3 as never })).toThrow(/onSpan/);
+  });
+
   it("bad input and options are typed errors naming the problem", () => {
     const r = new LiveRedactor({ engine, encoding: "pcm16" });
     expect(() => r.process(new Uint8Array(3))).toThrow(/multiple of 2 bytes/);
@@ -237,3 +280,10 @@ describe("streams", () => {
     expect(events.filter((e) => e.type === "keydown")).toHaveLength(7);
   });
 });
+
+/** Committed espeak-ng speech (audio-fixtures/talkoff), full scale 1, × gain. */
+function speechExcerpt(length: number, gain = 1): Float32Array {
+  const w = new wavefile.WaveFile(readFileSync(new URL("../audio-fixtures/talkoff/speech-en-espeak.wav", import.meta.url)));
+  const samples = w.getSamples(false, Float64Array) as unknown as Float64Array;
+  return Float32Array.from(samples.subarray(8000, 8000 + length), (v) => (v / 32768) * gain);
+}

@@ -26,6 +26,12 @@ export interface AuditSpan {
   residual_dbm0: number;
   /** residual − key for the worst tone, dB (−120 dBm0 is the floor: nothing measurable). */
   residual_db: number;
+  /**
+   * notch only (kept on a span that fell back): the expected power of the notch's error
+   * against the key, dB (the worst tone): the other sound's component at the tones' own
+   * frequencies, which no fit can tell from the key. Over NOTCH_UNCERTAIN_DB the span falls back.
+   */
+  notch_uncertainty_db?: number;
   /** Only with keepDigits. */
   digits?: string;
 }

@@ -20,8 +20,8 @@ import { dbm0ToPower } from "../levels.js";
 import { type SampleCodec, encodingCodec } from "./codec.js";
 import { followTone } from "./tones.js";
 import { FRAGMENT_HOP_MS, FragmentScanner } from "./fragments.js";
-import { DEFAULT_METHOD, METHODS, type RedactMethod, applyMethod, type KeyJob } from "./methods.js";
-import { FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, msToSamples } from "./spans.js";
+import { ComfortNoise, DEFAULT_METHOD, DEFAULT_NOTCH_FALLBACK, METHODS, NOTCH_FALLBACKS, type NotchFallback, type RedactMethod, applyMethod, type KeyJob, notchUncertaintyDb } from "./methods.js";
+import { FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, NOTCH_UNCERTAIN_DB, msToSamples } from "./spans.js";
 
 /**
  * Default delay, ms: keydown latency is at most 35.4 ms after the true onset (README
@@ -74,6 +74,16 @@ export interface LiveRedactorOptions extends DetectorTuning {
    * start (1,301 tone samples over the bench battery); `false` redacts only the keys' own spans.
    */
   candidates?: boolean;
+  /**
+   * method "notch" only: what a span is redacted with, from the piece on where the notch's own
+   * error is expected too close to the key (its tones' frequencies hold other sound: the
+   * estimate and threshold of `redactFile`, spans.ts NOTCH_UNCERTAIN_DB); "none" keeps the
+   * notch whatever it may leave. Default "noise". Live has no detector check after the notch
+   * (the audio is sent by then), only this estimate.
+   */
+  notchFallback?: NotchFallback;
+  /** Called with each redacted span once all of it has been sent (an audit of the stream; no digits). */
+  onSpan?: (span: LiveSpanReport) => void;
   /** Called with each detector event, as process() returns them. */
   onEvent?: (event: DetectorEvent) => void;
   engine: DtmfEngine;
@@ -93,6 +103,23 @@ interface LiveSpan {
   keys: LiveKey[];
   noiseRms: number;
   seed: number;
+  /** The span's comfort noise (method noise, or a notch's noise fallback), continued piece after piece. */
+  noise?: ComfortNoise;
+  /** method notch: the pieces [from, to) (input samples) the fallback wrote, where the notch was uncertain. */
+  fellBack: [number, number][];
+}
+
+/** A span of the output that was redacted, once it has been sent (LiveRedactorOptions.onSpan): never the digits. */
+export interface LiveSpanReport {
+  /** Input samples [startSample, endSample) (the output carries them delaySamples later). */
+  startSample: number;
+  endSample: number;
+  /** The method applied: the span's method, or for a notched span part of which fell back "notch→noise" (or →silence, →tone). */
+  method: string;
+  /** method notch: the pieces [start, end) (input samples) that the fallback wrote, where the notch's error was expected too close to the key. */
+  fellBack?: [number, number][];
+  /** "key" when a confirmed key is in it, else "fragment" (a candidate or a DTMF-like pair that never became a key). */
+  kind: "key" | "fragment";
 }
 
 export interface LiveResult<T extends AudioChunk = AudioChunk> {
@@ -102,7 +129,7 @@ export interface LiveResult<T extends AudioChunk = AudioChunk> {
   events: readonly DetectorEvent[];
 }
 
-const KNOWN = new Set(["sampleRate", "encoding", "method", "delayMs", "guardBeforeMs", "guardAfterMs", "fragments", "fragmentLevelDbm0", "candidates", "onEvent", "engine",
+const KNOWN = new Set(["sampleRate", "encoding", "method", "notchFallback", "onSpan", "delayMs", "guardBeforeMs", "guardAfterMs", "fragments", "fragmentLevelDbm0", "candidates", "onEvent", "engine",
   "minLevelDbm0", "normalTwistDb", "reverseTwistDb", "peakRatioDb", "purityDb", "pressPurityDb", "frequencyTolerancePct", "minToneMs", "gapMs", "keys"]);
 
 export class LiveRedactor {
@@ -116,6 +143,9 @@ export class LiveRedactor {
   leakedSamples = 0;
   /** Spans redacted so far (since creation). */
   spansRedacted = 0;
+  /** method notch: spans that fell back to `notchFallback` (since creation). */
+  spansFellBack = 0;
+  readonly notchFallback: NotchFallback;
 
   private readonly detector: Detector;
   private readonly scanner: FragmentScanner | undefined;
@@ -134,6 +164,7 @@ export class LiveRedactor {
   private readonly fitBack: number;
   private readonly silence: Uint8Array;
   private readonly onEvent?: (event: DetectorEvent) => void;
+  private readonly onSpan?: (span: LiveSpanReport) => void;
   private inPos = 0;
   /** Next sample to send (negative during the first delaySamples: silence). */
   private outPos: number;
@@ -154,7 +185,7 @@ export class LiveRedactor {
     if (options === null || typeof options !== "object") throw new DtmfOptionError("options", "an object", options);
     for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new DtmfOptionError(key, "one of the live redactor options", "an unknown option");
     const { engine, method = DEFAULT_METHOD, delayMs = LIVE_DELAY_MS, guardBeforeMs = GUARD_BEFORE_MS, guardAfterMs = GUARD_AFTER_MS,
-      fragments = false, fragmentLevelDbm0, candidates = true, onEvent, ...detectorOptions } = options;
+      fragments = false, fragmentLevelDbm0, candidates = true, notchFallback = DEFAULT_NOTCH_FALLBACK, onSpan, onEvent, ...detectorOptions } = options;
     if (!METHODS.includes(method)) throw new DtmfOptionError("method", `one of ${METHODS.join(", ")}`, method);
     checkNumber("delayMs", delayMs, 0, MAX_DELAY_MS);
     checkNumber("guardBeforeMs", guardBeforeMs, 0, MAX_GUARD_MS);
@@ -162,6 +193,10 @@ export class LiveRedactor {
     if (fragmentLevelDbm0 !== undefined) checkNumber("fragmentLevelDbm0", fragmentLevelDbm0, -70, 0);
     if (typeof fragments !== "boolean") throw new DtmfOptionError("fragments", "true or false", fragments);
     if (typeof candidates !== "boolean") throw new DtmfOptionError("candidates", "true or false", candidates);
+    if (!NOTCH_FALLBACKS.includes(notchFallback)) throw new DtmfOptionError("notchFallback", `one of ${NOTCH_FALLBACKS.join(", ")}`, notchFallback);
+    this.notchFallback = notchFallback;
+    if (onSpan !== undefined && typeof onSpan !== "function") throw new DtmfOptionError("onSpan", "a function", onSpan);
+    this.onSpan = onSpan;
     if (onEvent !== undefined && typeof onEvent !== "function") throw new DtmfOptionError("onEvent", "a function", onEvent);
     if (typeof engine !== "object" || engine === null || typeof (engine as DtmfEngine).createDetector !== "function") {
       throw new DtmfOptionError("engine", "a DtmfEngine (await DtmfEngine.create())", engine);
@@ -337,7 +372,7 @@ export class LiveRedactor {
       if (kind === "key") last.keys = last.keys.filter((k) => k.kind === "key" || !(k.t0 < key.t1 && key.t0 < k.t1));
       last.keys.push(key);
     } else {
-      this.spans.push({ start, end, keys: [key], noiseRms: this.surroundingRms(), seed: (Math.imul(start, 0x9e3779b1) >>> 0) });
+      this.spans.push({ start, end, keys: [key], noiseRms: this.surroundingRms(), seed: (Math.imul(start, 0x9e3779b1) >>> 0), fellBack: [] });
       this.spansRedacted++;
     }
   }
@@ -424,6 +459,11 @@ export class LiveRedactor {
     while (this.spans.length && this.spans[0].end <= last) {
       const done = this.spans.shift()!;
       this.sentSpans.push([done.start, done.end]);
+      this.onSpan?.({
+        startSample: done.start, endSample: done.end, method: done.fellBack.length ? `${this.method}→${this.notchFallback}` : this.method,
+        ...(done.fellBack.length ? { fellBack: done.fellBack } : {}),
+        kind: done.keys.some((k) => k.kind === "key") ? "key" : "fragment",
+      });
       if (this.sentSpans.length > SENT_SPANS_KEPT) this.sentSpans.shift();
     }
   }
@@ -467,11 +507,22 @@ export class LiveRedactor {
         key, t0: key.t0 - lo, t1: Math.min(key.t1, hi) - lo, startInside: key.t0 >= lo, endInside: !key.open && key.t1 <= hi,
         sureEnd: key.open ? Math.max(key.t0 + (key.kind === "key" ? this.minTone : this.minFragment), this.inPos - this.openTail) - lo : undefined,
       }));
-    applyMethod(this.method, x, y, {
+    const job = {
       from: a - lo, to: b - lo, lo: 0, hi: hi - lo, keys, rate: this.sampleRate, noiseRms: span.noiseRms,
-      seed: (span.seed + Math.imul(a - span.start, 0x85ebca6b)) >>> 0,
+      seed: span.seed,
+      noise: this.method === "noise" || (notch && this.notchFallback === "noise") ? (span.noise ??= new ComfortNoise(span.noiseRms, span.seed, this.sampleRate)) : undefined,
       offsetInSpan: a - span.start, spanLength: span.end === Number.POSITIVE_INFINITY ? undefined : span.end - span.start,
-    });
+    };
+    const measures = applyMethod(this.method, x, y, job);
+    if (notch && this.notchFallback !== "none" && notchUncertaintyDb(measures) > NOTCH_UNCERTAIN_DB) {
+      // The notch cannot promise the target over this piece (too little of the tone yet, or other sound at its frequencies): the fallback writes it.
+      if (span.fellBack.length === 0) this.spansFellBack++;
+      const last = span.fellBack[span.fellBack.length - 1];
+      if (last && last[1] === a) last[1] = b;
+      else span.fellBack.push([a, b]);
+      y.set(x);
+      applyMethod(this.notchFallback, x, y, job);
+    }
     const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
     for (let p = a; p < b; p++) {
       const v = y[p - lo];

@@ -15,7 +15,7 @@ import { seededGaussian } from "../generator.js";
 import { COL_HZ, ROW_HZ } from "../keys.js";
 import { dbm0ToPower, powerToDbm0, sineAmplitude } from "../levels.js";
 import type { FoundKey } from "./spans.js";
-import { CLIP_LEVEL, addModel, fitSinusoids, fitSinusoidsRobust, meanSquare, refineEdges, refineFrequencies, sinusoidPower, windowedTonePower } from "./tones.js";
+import { CLIP_LEVEL, addModel, fitErrorPower, fitSinusoids, fitSinusoidsRobust, meanSquare, refineEdges, refineFrequencies, sinusoidPower, windowedTonePower } from "./tones.js";
 
 export const METHODS = ["silence", "noise", "notch", "tone"] as const;
 export type RedactMethod = (typeof METHODS)[number];
@@ -25,6 +25,11 @@ export type RedactMethod = (typeof METHODS)[number];
  * notch keeps the speech but can leave a key readable under loud speech (README, Redaction).
  */
 export const DEFAULT_METHOD: RedactMethod = "silence";
+
+export const NOTCH_FALLBACKS = ["noise", "silence", "tone", "none"] as const;
+export type NotchFallback = (typeof NOTCH_FALLBACKS)[number];
+/** Comfort noise: of the methods that replace a span, the one that sounds least like a gap in the speech it replaces. */
+export const DEFAULT_NOTCH_FALLBACK: NotchFallback = "noise";
 
 /** The masking tone: 440 Hz lies 257 Hz below the lowest DTMF frequency, far from every pair. */
 export const MASK_TONE_HZ = 440;
@@ -78,6 +83,8 @@ export interface SpanJob {
   noiseRms: number;
   /** Seed of the comfort noise (deterministic output). */
   seed: number;
+  /** The span's comfort noise so far (live: each piece continues it); made from noiseRms and seed when absent. */
+  noise?: ComfortNoise;
   /** Index of `from` counted from the span's start (masking-tone phase and ramps across pieces). */
   offsetInSpan: number;
   /** Span length in samples (for the masking tone's ramp out), or undefined while still open (live). */
@@ -90,6 +97,11 @@ export interface KeyMeasure {
   keyDbm0: [number, number];
   /** Power left at those frequencies in the output, dBm0 (low, high), floored at RESIDUAL_FLOOR_DBM0. */
   residualDbm0: [number, number];
+  /**
+   * notch only: the expected power of the fit's error at each tone, dBm0 (tones.ts
+   * fitErrorPower): what the notch may have left of the key, however well it subtracted.
+   */
+  uncertaintyDbm0?: [number, number];
   /** Where the tone was (region indices) and its fitted frequencies. */
   t0: number;
   t1: number;
@@ -108,15 +120,10 @@ export function applyMethod(method: RedactMethod, x: Float64Array, y: Float64Arr
     case "silence":
       y.fill(0, from, to);
       break;
-    case "noise": {
-      // Generated from the span's start each time, so pieces (live) join into one noise
-      // (beyond NOISE_JOIN_S into a span, each piece is noise of its own: bounded cost).
-      const start = job.offsetInSpan <= NOISE_JOIN_S * rate ? from - job.offsetInSpan : from;
-      const noise = new Float64Array(to - start);
-      comfortNoise(noise, 0, to - start, job.noiseRms, job.seed, rate);
-      for (let n = from; n < to; n++) y[n] = noise[n - start];
+    case "noise":
+      // Live, the span's generator continues from the piece before (job.noise); else one for this span.
+      (job.noise ?? new ComfortNoise(job.noiseRms, job.seed, rate)).fill(y, from, to);
       break;
-    }
     case "tone": {
       // −20 dBm0, or 10 dB under the key's louder tone if that is lower: G.711 adds quantisation
       // noise about 38 dB under whatever it carries, and under a loud marker that noise would
@@ -144,7 +151,7 @@ export function applyMethod(method: RedactMethod, x: Float64Array, y: Float64Arr
       }
       break;
   }
-  return fits.map((fit) => measure(y, fit, rate, from, to));
+  return fits.map((fit) => measure(y, fit, rate, from, to, method === "notch" ? x : undefined));
 }
 
 /**
@@ -175,6 +182,8 @@ interface KeyFit {
   hz: [number, number];
   keyPower: [number, number];
   model: ReturnType<typeof fitSinusoids> | undefined;
+  /** Live, key still down: the end of the stretch the tones are surely in (the fit's error is estimated up to it). */
+  sureTo?: number;
 }
 
 /** A key as the detector measured it (frequencies, levels, edges), for the audit of the methods that replace a span. */
@@ -210,7 +219,7 @@ function fitKey(x: Float64Array, k: KeyJob, job: SpanJob): KeyFit {
     [t0] = refineEdges(x, t0, sure, model, rate, k.startInside ? search : 0, from, sure);
     if (!k.startInside) t0 = Math.max(from, k.t0);
     if (sure - t0 >= 4) model = fitSinusoidsRobust(x, t0, sure, hz, rate, t0);
-    return { t0, t1, hz, keyPower: [sinusoidPower(model.tones[0]), sinusoidPower(model.tones[1])], model };
+    return { t0, t1, hz, keyPower: [sinusoidPower(model.tones[0]), sinusoidPower(model.tones[1])], model, sureTo: sure };
   }
   [t0, t1] = refineEdges(x, k.startInside ? t0 : inner0, k.endInside ? t1 : inner1, model, rate, search, from, to);
   if (!k.startInside) t0 = Math.max(from, k.t0);
@@ -219,21 +228,35 @@ function fitKey(x: Float64Array, k: KeyJob, job: SpanJob): KeyFit {
   return { t0, t1, hz, keyPower: [sinusoidPower(model.tones[0]), sinusoidPower(model.tones[1])], model };
 }
 
-function measure(y: Float64Array, fit: KeyFit, rate: number, from: number, to: number): KeyMeasure {
+/** `input`: for the notch, the input the tones were fitted on (its fit error is estimated over the whole fitted stretch, not only the piece written). */
+function measure(y: Float64Array, fit: KeyFit, rate: number, from: number, to: number, input?: Float64Array): KeyMeasure {
   const floor = (p: number) => Math.max(RESIDUAL_FLOOR_DBM0, p > 0 ? powerToDbm0(p) : RESIDUAL_FLOOR_DBM0);
   const a = Math.max(from, fit.t0), b = Math.min(to, fit.t1);
   const left = fit.hz.map((f) => windowedTonePower(y, a, b, f, rate));
-  return {
+  const m: KeyMeasure = {
     keyDbm0: [floor(fit.keyPower[0]), floor(fit.keyPower[1])],
     residualDbm0: [floor(left[0]), floor(left[1])],
     t0: fit.t0, t1: fit.t1, hz: fit.hz,
   };
+  const errorTo = Math.min(fit.t1, fit.sureTo ?? fit.t1);
+  if (input && fit.model && errorTo > fit.t0) {
+    const rest = Float64Array.from(input.subarray(fit.t0, errorTo));
+    addModel(rest, 0, rest.length, { origin: fit.model.origin - fit.t0, tones: fit.model.tones }, rate, -1);
+    const error = fit.hz.map((f) => fitErrorPower(rest, 0, rest.length, f, rate));
+    m.uncertaintyDbm0 = [floor(error[0]), floor(error[1])];
+  }
+  return m;
+}
+
+/** The worst tone's expected notch error against its key over `measures`, dB (−Infinity when none was estimated: not a notch). */
+export function notchUncertaintyDb(measures: readonly KeyMeasure[]): number {
+  let worst = Number.NEGATIVE_INFINITY;
+  for (const m of measures) if (m.uncertaintyDbm0) for (let t = 0; t < 2; t++) worst = Math.max(worst, m.uncertaintyDbm0[t] - m.keyDbm0[t]);
+  return worst;
 }
 
 /** Width of the stop bands cut into comfort noise around each DTMF frequency (−3 dB), Hz. */
 const NOISE_STOP_BAND_HZ = 100;
-/** Pieces of a span are generated as one noise for its first 2 s, s. */
-const NOISE_JOIN_S = 2;
 /** Noise generated before the span and dropped, so the band-stop filters have settled, ms. */
 const NOISE_PREROLL_MS = 50;
 
@@ -241,24 +264,50 @@ const NOISE_PREROLL_MS = 50;
  * White noise of RMS `rms` (before filtering) with a stop band of NOISE_STOP_BAND_HZ cut around
  * each of the eight DTMF frequencies (a cascade of biquad notches, pole radius 1 − π·B/rate):
  * comfort noise that holds nothing a DTMF detector, or the residual measurement, could take
- * for a tone.
+ * for a tone. One generator makes one span's noise, piece after piece (live), as one
+ * continuous signal: a join between independently made pieces would be a step, whose
+ * broadband splatter fills the stop bands.
  */
-export function comfortNoise(y: Float64Array, from: number, to: number, rms: number, seed: number, rate: number): void {
-  const gaussian = seededGaussian(seed);
-  const preroll = Math.round((NOISE_PREROLL_MS * rate) / 1000);
-  const r = 1 - (Math.PI * NOISE_STOP_BAND_HZ) / rate;
-  // Each DTMF frequency's notch twice over (4th order): deeper across the whole stop band.
-  const k = [...ALL_DTMF_HZ, ...ALL_DTMF_HZ].map((f) => 2 * Math.cos((2 * Math.PI * f) / rate));
-  const x1 = new Float64Array(k.length), x2 = new Float64Array(k.length), y1 = new Float64Array(k.length), y2 = new Float64Array(k.length);
-  for (let n = from - preroll; n < to; n++) {
-    let v = rms * gaussian();
-    for (let j = 0; j < k.length; j++) {
-      const out = v - k[j] * x1[j] + x2[j] + r * k[j] * y1[j] - r * r * y2[j];
-      x2[j] = x1[j]; x1[j] = v; y2[j] = y1[j]; y1[j] = out;
-      v = out;
-    }
-    if (n >= from) y[n] = v;
+export class ComfortNoise {
+  private readonly gaussian: () => number;
+  private readonly k: Float64Array;
+  private readonly r: number;
+  private readonly x1: Float64Array;
+  private readonly x2: Float64Array;
+  private readonly y1: Float64Array;
+  private readonly y2: Float64Array;
+
+  constructor(readonly rms: number, seed: number, rate: number) {
+    this.gaussian = seededGaussian(seed);
+    this.r = 1 - (Math.PI * NOISE_STOP_BAND_HZ) / rate;
+    // Each DTMF frequency's notch twice over (4th order): deeper across the whole stop band.
+    this.k = Float64Array.from([...ALL_DTMF_HZ, ...ALL_DTMF_HZ], (f) => 2 * Math.cos((2 * Math.PI * f) / rate));
+    this.x1 = new Float64Array(this.k.length);
+    this.x2 = new Float64Array(this.k.length);
+    this.y1 = new Float64Array(this.k.length);
+    this.y2 = new Float64Array(this.k.length);
+    const preroll = new Float64Array(Math.round((NOISE_PREROLL_MS * rate) / 1000));
+    this.fill(preroll, 0, preroll.length);
   }
+
+  /** Writes the next to − from samples of the noise into y[from, to). */
+  fill(y: Float64Array, from: number, to: number): void {
+    const { k, r, x1, x2, y1, y2 } = this;
+    for (let n = from; n < to; n++) {
+      let v = this.rms * this.gaussian();
+      for (let j = 0; j < k.length; j++) {
+        const out = v - k[j] * x1[j] + x2[j] + r * k[j] * y1[j] - r * r * y2[j];
+        x2[j] = x1[j]; x1[j] = v; y2[j] = y1[j]; y1[j] = out;
+        v = out;
+      }
+      y[n] = v;
+    }
+  }
+}
+
+/** Comfort noise into y[from, to): ComfortNoise made for the span and run once. */
+export function comfortNoise(y: Float64Array, from: number, to: number, rms: number, seed: number, rate: number): void {
+  new ComfortNoise(rms, seed, rate).fill(y, from, to);
 }
 
 /** Block length for the surrounding level, ms: about a syllable's sub-part, so the median tracks the background. */

@@ -35,10 +35,10 @@ import { FragmentScanner, chunkToFloat } from "./fragments.js";
 import { followTone } from "./tones.js";
 import type { AuditFinding, AuditSpan, RedactAudit } from "./audit.js";
 import { type SampleCodec, sampleCodec } from "./codec.js";
-import { DEFAULT_METHOD, type KeyJob, type KeyMeasure, METHODS, type RedactMethod, applyMethod, surroundingRms } from "./methods.js";
+import { ComfortNoise, DEFAULT_METHOD, DEFAULT_NOTCH_FALLBACK, NOTCH_FALLBACKS, type NotchFallback, type KeyJob, type KeyMeasure, METHODS, type RedactMethod, applyMethod, notchUncertaintyDb, surroundingRms } from "./methods.js";
 import {
   FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, NOTCH_CHECK_RESIDUAL_DB,
-  NOTCH_CHECK_SLACK_MS, NOTCH_CHECK_TUNING, type Span, VERIFY_TUNING, foundKey, msToSamples, planSpans,
+  NOTCH_CHECK_SLACK_MS, NOTCH_CHECK_TUNING, NOTCH_UNCERTAIN_DB, type Span, VERIFY_TUNING, foundKey, msToSamples, planSpans,
 } from "./spans.js";
 
 export interface RedactFileOptions {
@@ -73,10 +73,7 @@ export interface RedactFileOptions {
   notchFallback?: NotchFallback;
 }
 
-export const NOTCH_FALLBACKS = ["noise", "silence", "tone", "none"] as const;
-export type NotchFallback = (typeof NOTCH_FALLBACKS)[number];
-/** Comfort noise: of the methods that replace a span, the one that sounds least like a gap in the speech it replaces. */
-export const DEFAULT_NOTCH_FALLBACK: NotchFallback = "noise";
+export { DEFAULT_NOTCH_FALLBACK, NOTCH_FALLBACKS, type NotchFallback } from "./methods.js";
 
 const KNOWN = new Set(["method", "guardBeforeMs", "guardAfterMs", "fragments", "fragmentLevelDbm0", "tuning", "verifyTuning", "keepDigits", "raw", "inputName", "outputName", "chunkBytes", "notchFallback"]);
 
@@ -161,6 +158,7 @@ export async function redactFile(input: string, output: string, engine: DtmfEngi
       const hit = checked.some((e) => e.channel === p.channel && e.t0 < span.end + slack && e.t1 > span.start - slack);
       if (hit) reasons.set(`${p.channel}:${p.index}`, "key found in the notched span by the check");
       else if (p.audit.residual_db > NOTCH_CHECK_RESIDUAL_DB) reasons.set(`${p.channel}:${p.index}`, `tones left ${p.audit.residual_db} dB against the key (over ${NOTCH_CHECK_RESIDUAL_DB} dB)`);
+      else if ((p.audit.notch_uncertainty_db ?? Number.NEGATIVE_INFINITY) > NOTCH_UNCERTAIN_DB) reasons.set(`${p.channel}:${p.index}`, `notch error expected at ${p.audit.notch_uncertainty_db} dB against the key (sound under the tones; over ${NOTCH_UNCERTAIN_DB} dB)`);
     }
     if (reasons.size > 0) {
       const again = await patch(output, outputName, found, spans, o, (c, i) => (reasons.has(`${c}:${i}`) ? fallback : undefined));
@@ -169,6 +167,7 @@ export async function redactFile(input: string, output: string, engine: DtmfEngi
         a.audit.method = `notch→${fallback}`;
         a.audit.fallback_reason = reasons.get(`${a.channel}:${a.index}`);
         a.audit.notch_residual_db = first.audit.residual_db;
+        if (first.audit.notch_uncertainty_db !== undefined) a.audit.notch_uncertainty_db = first.audit.notch_uncertainty_db;
         first.audit = a.audit;
       }
     }
@@ -398,6 +397,9 @@ async function patch(output: string, outputName: string, found: Found, spans: Sp
           noiseRms = surroundingRms(x, [[0, span.start - from], [span.end - from, to - from]], rate);
         }
         const measures: KeyMeasure[] = [];
+        const seed = (Math.imul(span.start, 0x9e3779b1) ^ c) >>> 0;
+        // One comfort noise for the whole span, continued piece after piece.
+        const noise = method === "noise" ? new ComfortNoise(noiseRms, seed, rate) : undefined;
         for (let ps = span.start; ps < span.end; ps += maxPiece) {
           const pe = Math.min(span.end, ps + maxPiece);
           const bytes = await frameBytes(ps, pe);
@@ -407,8 +409,7 @@ async function patch(output: string, outputName: string, found: Found, spans: Sp
             key, t0: key.t0 - ps, t1: key.t1 - ps, startInside: key.t0 >= ps, endInside: key.t1 <= pe,
           }));
           measures.push(...applyMethod(method, x, y, {
-            from: 0, to: pe - ps, keys, rate, noiseRms,
-            seed: (Math.imul(span.start, 0x9e3779b1) ^ c) >>> 0,
+            from: 0, to: pe - ps, keys, rate, noiseRms, seed, noise,
             offsetInSpan: ps - span.start, spanLength: span.end - span.start,
           }));
           const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -433,12 +434,14 @@ function auditSpan(channel: number, span: Span, measures: KeyMeasure[], rate: nu
       worst = Math.max(worst, m.residualDbm0[t] - m.keyDbm0[t]);
     }
   }
+  const uncertain = notchUncertaintyDb(measures);
   if (measures.length === 0) key = residual = worst = 0;
   const ms = (s: number) => round1((s * 1000) / rate);
   return {
     channel, start_sample: span.start, end_sample: span.end, start_ms: ms(span.start), end_ms: ms(span.end),
     method, kind: span.keys.every((k) => k.kind === "fragment") ? "fragment" : "key", keys: span.keys.length,
     key_dbm0: round1(key), residual_dbm0: round1(residual), residual_db: round1(worst),
+    ...(Number.isFinite(uncertain) ? { notch_uncertainty_db: round1(uncertain) } : {}),
     ...(o.keepDigits ? { digits: span.keys.map((k) => k.digit).join("") } : {}),
   };
 }

@@ -66,6 +66,27 @@ export const NOTCH_CHECK_TUNING: Readonly<DetectorTuning> = MOST_SENSITIVE_TUNIN
  */
 export const NOTCH_CHECK_RESIDUAL_DB = -15;
 
+/**
+ * The residual a notched span must reach, dB against the key (issue 17's target for every
+ * method that keeps or replaces the audio: the key's two tones 40 dB down).
+ */
+export const NOTCH_TARGET_RESIDUAL_DB = -40;
+
+/**
+ * A notched span also falls back when the notch's own error is expected within this much of
+ * NOTCH_TARGET_RESIDUAL_DB, dB (the audit's notch_uncertainty_db, tones.ts fitErrorPower).
+ * The error at a tone is the interference's component at that frequency, exponentially
+ * distributed about its expected power (two degrees of freedom), so it exceeds the expectation
+ * k-fold with probability e^−k: a 10 dB margin (k = 10) leaves a 5·10⁻⁵ chance per tone that a
+ * span kept as notched holds more than the target. On the redaction battery the measured
+ * residual of a notched span exceeded its estimate by at most 7.5 dB (noise at S/N 15 dB,
+ * `node bench/redact-lab.mjs notch --codec pcm16 --file-only --fallback none --uncertainty`).
+ */
+export const NOTCH_UNCERTAINTY_MARGIN_DB = 10;
+
+/** The notch error estimate over which a notched span falls back, dB against the key. */
+export const NOTCH_UNCERTAIN_DB = NOTCH_TARGET_RESIDUAL_DB - NOTCH_UNCERTAINTY_MARGIN_DB;
+
 /** Slack around a notched span within which a key found by the check counts as overlapping it, ms (the detector's onset / end errors, at most 2.3 / 3.4 ms, and some). */
 export const NOTCH_CHECK_SLACK_MS = 5;
 

@@ -212,6 +212,44 @@ export function windowedTonePower(x: Samples, from: number, to: number, hz: numb
   return (amplitude * amplitude) / 2;
 }
 
+/** Neighbouring frequencies the fit error is estimated at, in bins of rate / length on each side of the tone. */
+const ERROR_BINS = [1, 2, 3];
+
+/**
+ * The expected power of a least-squares tone fit's error, from what is left around the tone: a
+ * fit of one sinusoid over N samples takes with it the interference's component at the tone's
+ * frequency, whose expected power is the interference's spectral density there × rate / N (for
+ * white noise of variance σ², 2σ²/N). That density is read off `residual` (the input with the
+ * fitted tones removed) at the neighbouring frequencies hz ± m·rate/N (m in ERROR_BINS), where
+ * a rectangular window of N samples measures exactly that: 2|X(f)|²/N², the tone power a fit at
+ * f would find. The mean of the six is returned (full-scale² units, as sinusoidPower).
+ */
+export function fitErrorPower(residual: Samples, from: number, to: number, hz: number, rate: number): number {
+  const n = to - from;
+  if (n < 2) return 0;
+  let total = 0, count = 0;
+  for (const m of ERROR_BINS) {
+    for (const side of [-1, 1]) {
+      const f = hz + (side * m * rate) / n;
+      if (f <= 0 || f >= rate / 2) continue;
+      const w = (2 * Math.PI * f) / rate;
+      let re = 0, im = 0, cr = 1, ci = 0;
+      const dr = Math.cos(w), di = -Math.sin(w);
+      for (let i = 0; i < n; i++) {
+        const v = residual[from + i];
+        re += v * cr;
+        im += v * ci;
+        const r = cr * dr - ci * di;
+        ci = cr * di + ci * dr;
+        cr = r;
+      }
+      total += (2 * (re * re + im * im)) / (n * n);
+      count++;
+    }
+  }
+  return count ? total / count : 0;
+}
+
 /** Mean square of x[from, to) (0 for an empty stretch). */
 export function meanSquare(x: Samples, from: number, to: number): number {
   let sum = 0;
