@@ -105,7 +105,8 @@ describe("serve --forward-rtp-url: PCMU with RFC 4733 telephone-events, candidat
         }
       }
     }
-    [packets[30], packets[31]] = [packets[31], packets[30]]; // reordered on the way
+    expect(packets.slice(10, 12).every(isAudioPacket)).toBe(true);
+    [packets[10], packets[11]] = [packets[11], packets[10]]; // reordered on the way: forwarded in sequence order
     await play(udp, server.rtpPort!, packets, receiver, isAudioPacket);
     await ended; // rtpIdleMs after the last packet
     udp.close();
@@ -202,6 +203,8 @@ describe("serve --forward-rtp-url: bounds", () => {
     const url = closed.url;
     await closed.close();
     const server = await startServer({ port: 0, rtpPort: 0, rtpIdleMs: 200, engine, forwardRtpUrl: url });
+    const warnings: string[] = [];
+    server.on("warning", (w: { message: string }) => { if (w.message.startsWith("forward:")) warnings.push(w.message); });
     const udp = await sender();
     const ended = callEnded(server, `rtp-127.0.0.1:${udp.address().port}`);
     const packets = frames(mulaw(callAudio({ keys: "5", leadMs: 400, tailMs: 400 }, 0.2)), 160).map((f, i) => rtpPacket(0, i, i * 160, 9, f));
@@ -219,7 +222,10 @@ describe("serve --forward-rtp-url: bounds", () => {
     // A refusal read back on the socket counts too (that datagram had gone): failures ≥ dropped.
     expect(f.failures).toBeGreaterThanOrEqual(f.droppedDisconnected);
     expect(f.frames + f.droppedDisconnected).toBe(packets.length);
-    expect(f.reconnects).toBe(0); // the socket (its source port) kept
+    // The socket (its source port) is kept: no reconnect, and one warning for the call.
+    expect(f.reconnects).toBe(0);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/ECONNREFUSED.*only the first is logged per call/);
     await server.close();
   });
 });
