@@ -14,7 +14,9 @@
  *
  * The length field bounds a message to 65,535 bytes; the parser never holds more than one
  * message. There are no timestamps: media time is the audio received. The call starts with the
- * first audio message (its type gives the rate); a rate change mid-call is refused.
+ * first audio message (its type gives the rate); a rate change mid-call is refused. With
+ * `--forward-audiosocket-url`, each message handled without error also goes to the
+ * connection's forward (forward-audiosocket.ts: redacted, DTMF messages left out).
  */
 import { randomUUID } from "node:crypto";
 import { type Server, type Socket, createServer } from "node:net";

@@ -83,14 +83,14 @@ export const SERVE_OPTIONS = {
   shutdownTimeoutMs: { kind: "integer", default: 10000, min: 0, max: 600000, help: "on SIGTERM, how long open calls and the outbox may take to finish, ms" },
   workers: { kind: "integer", default: 1, min: 0, max: 256, help: "worker processes, each with its own engine and calls (0: one per core); the primary spreads connections over them" },
   forwardUrl: { kind: "wsUrl", help: "redact every WebSocket stream live and forward it to this ws(s) URL in its own protocol ({callId}, {protocol} are filled in; see docs/serve.md \"Redact and forward\")" },
-  forwardAudiosocketUrl: { kind: "endpoint", values: ["tcp"], help: "redact every AudioSocket call live and forward it, as AudioSocket (UUID, audio, hang-up; no DTMF messages), to this tcp://host:port" },
-  forwardRtpUrl: { kind: "endpoint", values: ["udp"], help: "redact every RTP call live and forward its audio packets (same SSRC, sequence numbers, timestamps; no telephone-events) to this udp://host:port, one source port per call" },
-  forwardHeaders: { kind: "json", help: "HTTP headers of the forward connection's handshake, a JSON object ({\"authorization\":\"Bearer …\"})" },
+  forwardAudiosocketUrl: { kind: "endpoint", values: ["tcp"], help: "redact every AudioSocket call live and forward it, as AudioSocket (UUID, audio, hang-up; no DTMF messages), to this tcp://host:port (with --audiosocket-port)" },
+  forwardRtpUrl: { kind: "endpoint", values: ["udp"], help: "redact every RTP call live and forward its audio packets (same SSRC, sequence numbers, timestamps; no telephone-events) to this udp://host:port, one source port per call (with --rtp-port)" },
+  forwardHeaders: { kind: "json", help: "HTTP headers of the --forward-url connection's handshake, a JSON object ({\"authorization\":\"Bearer …\"})" },
   redactMethod: { kind: "enum", values: REDACT_METHODS, default: "silence", help: "what replaces a key in the forwarded audio (docs/redaction.md)" },
   redactCandidates: { kind: "boolean", default: true, help: "also remove DTMF-like pairs before the detector confirms them (no leading fragment of late-confirmed keys; mutes a few ms of speech)" },
   forwardMaxBufferedBytes: { kind: "integer", default: 131072, min: 1024, max: 67108864, help: "bytes per call waiting for the forward target (connecting, or unsent); past it frames are dropped or the forward closes (--forward-overflow)" },
   forwardOverflow: { kind: "enum", values: FORWARD_OVERFLOW, default: "drop", help: "a forward target too slow: drop frames (counted), or close the forward connection for that call" },
-  forwardMaxReconnects: { kind: "integer", default: 3, min: 0, max: 100, help: "times per call the forward connection is opened again after it failed (backoff 250 ms doubling, at most 5 s)" },
+  forwardMaxReconnects: { kind: "integer", default: 3, min: 0, max: 100, help: "times per call the forward connection is opened again after it failed (backoff 250 ms doubling, at most 5 s; RTP: only a socket that failed to open)" },
   logLevel: { kind: "enum", values: ["fatal", "error", "warn", "info", "debug"], default: "info", help: "log level (JSON lines on stderr)" },
 } as const satisfies Record<string, Spec>;
 

@@ -7,7 +7,9 @@
  * gap the media clock fills (bounded). RFC 4733 telephone-events go to the
  * TelephoneEventReceiver (src/rtp/) and are merged with the in-band keys. A new SSRC starts a
  * new timestamp origin, media time running on. A call ends after `rtpIdleMs` without a packet
- * (the one wall-clock timer here) or at shutdown.
+ * (the one wall-clock timer here) or at shutdown. With `--forward-rtp-url`, each audio packet
+ * the call takes (in sequence order) also goes to the call's forward (forward-rtp.ts:
+ * redacted, the header kept); telephone-events do not.
  */
 import { type Socket as UdpSocket, createSocket } from "node:dgram";
 import { TelephoneEventReceiver } from "../rtp/receiver.js";
