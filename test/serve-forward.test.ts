@@ -2,7 +2,7 @@
  * `dtmf-wasm serve --forward-url`: the redacted copy of each stream goes to another WebSocket
  * (here a recorder on 127.0.0.1) in the protocol it came in. For a Twilio call and a stereo
  * mod_audio_fork call: as many frames of the same sizes, the same text messages but the key
- * reports, no key left in the forwarded audio (the most sensitive verification setting) where
+ * reports, no key left in the forwarded audio (the detector at its most sensitive: MOST_SENSITIVE_TUNING) where
  * the original had them, the forwarded audio exactly what a LiveRedactor makes of the same
  * frames, and (candidates off) every sample outside the keys' spans identical, 40 ms later.
  * Then the bounds: a target that never answers (frames dropped and counted, or the forward
@@ -13,11 +13,9 @@ import { type AddressInfo, type Server as TcpServer, createServer as createTcpSe
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { DtmfEngine } from "../src/engine.js";
-import type { DtmfEvent } from "../src/events.js";
-import type { Encoding } from "../src/options.js";
-import { LiveRedactor } from "../src/redact/live.js";
-import { VERIFY_TUNING } from "../src/redact/spans.js";
+import type { DetectorTuning, Encoding } from "../src/options.js";
 import { type DtmfServer, startServer } from "../src/server/server.js";
+import { expectForwardTotals, expectRedactedCopy, keysFound, liveRedacted } from "./forward-helpers.js";
 import { FRAME_MS, callAudio, callEnded, frames, mulaw, open, pcm16le, stereo16le } from "./serve-helpers.js";
 
 interface Recorded { path: string; messages: { data: Buffer; binary: boolean }[]; closed: Promise<void> }
@@ -68,37 +66,9 @@ class Recorder {
 let engine: DtmfEngine;
 beforeAll(async () => { engine = await DtmfEngine.create(); });
 
-function decodeKeys(bytes: Uint8Array, encoding: Encoding, sampleRate = 8000, tuning: object = VERIFY_TUNING): DtmfEvent[] {
-  const d = engine.createDetector({ encoding, sampleRate, ...tuning });
-  const events = [...d.process(bytes), ...d.flush()].filter((e): e is DtmfEvent => e.type === "dtmf");
-  d.close();
-  return events;
-}
-
-/** What a LiveRedactor with these settings makes of the same frames (the tail left in its delay line is not sent). */
-function expected(chunks: Uint8Array[], encoding: Encoding, sampleRate: number, candidates: boolean): Buffer {
-  const r = new LiveRedactor({ engine, encoding, sampleRate, method: "silence", candidates });
-  const out = Buffer.concat(chunks.map((c) => r.process(Uint8Array.from(c)).audio));
-  r.close();
-  return out;
-}
-
-/**
- * Samples where `forwarded` (delayed by `delay`) differs from `original`, outside every key's
- * [onset − 4 ms guard − slack, end + 6 ms guard + slack).
- */
-function changedOutsideKeys(original: Uint8Array, forwarded: Uint8Array, bytesPerSample: number, delay: number, keys: DtmfEvent[], rate: number): number {
-  const slack = Math.round((16 * rate) / 1000);
-  const guardBefore = Math.round((4 * rate) / 1000), guardAfter = Math.round((6 * rate) / 1000);
-  const inKey = (n: number) => keys.some((k) => n >= k.startSample - guardBefore - slack && n < k.startSample + k.durationSamples + guardAfter + slack);
-  let changed = 0;
-  const n = forwarded.length / bytesPerSample - delay;
-  for (let i = 0; i < n; i++) {
-    if (inKey(i)) continue;
-    for (let b = 0; b < bytesPerSample; b++) if (forwarded[(i + delay) * bytesPerSample + b] !== original[i * bytesPerSample + b]) { changed++; break; }
-  }
-  return changed;
-}
+/** Keys in `bytes`; by default at the most sensitive setting. */
+const decodeKeys = (bytes: Uint8Array, encoding: Encoding, sampleRate = 8000, tuning?: DetectorTuning) => keysFound(engine, bytes, encoding, sampleRate, tuning);
+const expected = (chunks: Uint8Array[], encoding: Encoding, sampleRate: number, candidates: boolean) => liveRedacted(engine, chunks, encoding, sampleRate, candidates);
 
 function twilioMedia(streamSid: string, i: number, payload: Buffer) {
   return { event: "media", sequenceNumber: String(i + 2), streamSid, media: { track: "inbound", chunk: String(i + 1), timestamp: String(i * FRAME_MS), payload: payload.toString("base64") } };
@@ -153,17 +123,8 @@ describe("serve --forward-url: Twilio (JSON, base64 μ-law)", () => {
     }
     const forwarded = Buffer.concat(got.filter((m) => m.event === "media").map((m) => Buffer.from(m.media.payload, "base64")));
     expect(forwarded.length).toBe(bytes.length);
-    const keysIn = decodeKeys(bytes, "mulaw", 8000, {});
-    expect(keysIn.map((k) => k.digit).join("")).toBe("4111");
-    expect(decodeKeys(forwarded, "mulaw")).toEqual([]);
-    expect(forwarded.equals(expected(chunks, "mulaw", 8000, false))).toBe(true);
-    const delay = 320;
-    expect(forwarded.subarray(0, delay).every((b) => b === 0xff)).toBe(true);
-    expect(changedOutsideKeys(bytes, forwarded, 1, delay, keysIn, 8000)).toBe(0);
-    const stats = server.stats() as { forward: { frames: number; bytes: number; calls: number; failures: number } };
-    expect(stats.forward).toMatchObject({ calls: 1, frames: chunks.length, bytes: bytes.length, failures: 0 });
-    const metrics = await server.metrics.text();
-    expect(metrics).toMatch(new RegExp(`dtmf_forward_frames_total ${chunks.length}\\b`));
+    expectRedactedCopy(engine, { original: bytes, chunks, forwarded, encoding: "mulaw", rate: 8000, digits: "4111" });
+    await expectForwardTotals(server, chunks.length, bytes.length);
   });
 });
 

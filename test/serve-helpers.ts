@@ -68,6 +68,18 @@ export function frames(bytes: Uint8Array, bytesPerFrame: number): Buffer[] {
   return out;
 }
 
+/** An RTP packet: version 2, the marker, payload type, sequence, timestamp, SSRC. */
+export function rtpPacket(pt: number, sequence: number, timestamp: number, ssrc: number, payload: Uint8Array, marker = false): Buffer {
+  const b = Buffer.alloc(12 + payload.length);
+  b[0] = 0x80;
+  b[1] = (marker ? 0x80 : 0) | pt;
+  b.writeUInt16BE(sequence & 0xffff, 2);
+  b.writeUInt32BE(timestamp >>> 0, 4);
+  b.writeUInt32BE(ssrc >>> 0, 8);
+  b.set(payload, 12);
+  return b;
+}
+
 /** A WebSocket client playing the platform. */
 export class Client {
   readonly socket: WebSocket;

@@ -10,8 +10,9 @@ import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeTelephoneEvent } from "../src/rtp/telephone-event.js";
 import { digitsCollectedPayloadSchema, dtmfPayloadSchema, dtmfReceivedPayloadSchema } from "../src/payloads/index.js";
+import { audioSocketMessage } from "../src/server/audiosocket.js";
 import { type DtmfServer, startServer } from "../src/server/server.js";
-import { callAudio, callEnded, frames, mulaw, open, pcm16le, recordPayloads, stereo16le, summary } from "./serve-helpers.js";
+import { callAudio, callEnded, frames, mulaw, open, pcm16le, recordPayloads, rtpPacket, stereo16le, summary } from "./serve-helpers.js";
 
 const ajv = new Ajv({ strict: true, allErrors: true });
 const valid = { dtmf: ajv.compile(dtmfPayloadSchema), collected: ajv.compile(digitsCollectedPayloadSchema), received: ajv.compile(dtmfReceivedPayloadSchema) };
@@ -88,15 +89,6 @@ describe("jambonz listen and mod_audio_fork", () => {
   });
 });
 
-/** One AudioSocket message: type, 2-byte big-endian length, payload. */
-function asMessage(type: number, payload: Uint8Array = new Uint8Array(0)): Buffer {
-  const b = Buffer.alloc(3 + payload.length);
-  b[0] = type;
-  b.writeUInt16BE(payload.length, 1);
-  b.set(payload, 3);
-  return b;
-}
-
 describe("Asterisk AudioSocket (TCP)", () => {
   it("UUID, slin frames, a DTMF message (merged), junk, hang-up; every key once", async () => {
     const audio = callAudio({ keys: "6#", toneMs: 100, gapMs: 300, leadMs: 300, tailMs: 400 });
@@ -104,14 +96,14 @@ describe("Asterisk AudioSocket (TCP)", () => {
     const ended = callEnded(server, id);
     const socket = connect(server.audiosocketPort!, "127.0.0.1");
     await new Promise((r) => socket.once("connect", r));
-    const chunks: Buffer[] = [asMessage(0x01, Buffer.from(id.replace(/-/g, ""), "hex"))];
+    const chunks: Buffer[] = [audioSocketMessage(0x01, Buffer.from(id.replace(/-/g, ""), "hex"))];
     const sixEnds = Math.ceil((audio.tones[0].startMs + audio.tones[0].durationMs) / 20);
     frames(pcm16le(audio), 320).forEach((f, i) => {
-      chunks.push(asMessage(0x10, f));
-      if (i === sixEnds) chunks.push(asMessage(0x03, Buffer.from("6")));
-      if (i === 3) chunks.push(asMessage(0x42, Buffer.from("junk")));
+      chunks.push(audioSocketMessage(0x10, f));
+      if (i === sixEnds) chunks.push(audioSocketMessage(0x03, Buffer.from("6")));
+      if (i === 3) chunks.push(audioSocketMessage(0x42, Buffer.from("junk")));
     });
-    chunks.push(asMessage(0x00));
+    chunks.push(audioSocketMessage(0x00));
     // Across TCP segment boundaries: messages split at odd places.
     const all = Buffer.concat(chunks);
     for (let at = 0; at < all.length; at += 1001) socket.write(all.subarray(at, at + 1001));
@@ -122,18 +114,6 @@ describe("Asterisk AudioSocket (TCP)", () => {
     socket.destroy();
   });
 });
-
-/** An RTP packet: version 2, the marker, payload type, sequence, timestamp, SSRC. */
-function rtpPacket(pt: number, sequence: number, timestamp: number, ssrc: number, payload: Uint8Array, marker = false): Buffer {
-  const b = Buffer.alloc(12 + payload.length);
-  b[0] = 0x80;
-  b[1] = (marker ? 0x80 : 0) | pt;
-  b.writeUInt16BE(sequence & 0xffff, 2);
-  b.writeUInt32BE(timestamp >>> 0, 4);
-  b.writeUInt32BE(ssrc >>> 0, 8);
-  b.set(payload, 12);
-  return b;
-}
 
 describe("RTP over UDP (Asterisk External Media): PCMU + RFC 4733", () => {
   it("a key both in-band and as telephone-events is one press; a key only as telephone-events is still one; loss and reordering handled", async () => {

@@ -176,4 +176,29 @@ describe("options: flags, environment, config file", () => {
     expect(serveHelp()).toContain("--max-gap-fill-ms");
     expect(serveHelp()).toContain("env DTMF_SERVE_CONTROL_TOKEN");
   });
+
+  it("forward targets: each flag takes its own scheme; a wrong one is a DtmfOptionError naming the flag, the scheme, and the flag it belongs in", () => {
+    const fromFlags = (...args: string[]) => () => resolveServeOptions([{ values: optionsFromArgs(args).values, source: "flag" }]);
+    expect(fromFlags("--audiosocket-port", "0", "--rtp-port", "0", "--forward-url", "wss://asr.example/{callId}", "--forward-audiosocket-url", "tcp://10.0.0.5:9092", "--forward-rtp-url", "udp://[::1]:40000")())
+      .toMatchObject({ forwardUrl: "wss://asr.example/{callId}", forwardAudiosocketUrl: "tcp://10.0.0.5:9092", forwardRtpUrl: "udp://[::1]:40000" });
+    const refusals: [string[], string][] = [
+      [["--audiosocket-port", "0", "--forward-audiosocket-url", "ws://127.0.0.1:9/x"], "--forward-audiosocket-url must be a tcp://host:port URL (a port from 1 to 65535, no path); a ws:// target is --forward-url"],
+      [["--audiosocket-port", "0", "--forward-audiosocket-url", "tcp://127.0.0.1"], "--forward-audiosocket-url must be a tcp://host:port URL"],
+      [["--audiosocket-port", "0", "--forward-audiosocket-url", "tcp://127.0.0.1:9/path"], "--forward-audiosocket-url must be a tcp://host:port URL"],
+      [["--rtp-port", "0", "--forward-rtp-url", "tcp://127.0.0.1:9"], "--forward-rtp-url must be a udp://host:port URL (a port from 1 to 65535, no path); a tcp:// target is --forward-audiosocket-url"],
+      [["--rtp-port", "0", "--forward-rtp-url", "udp://127.0.0.1:0"], "--forward-rtp-url must be a udp://host:port URL"],
+      [["--rtp-port", "0", "--forward-rtp-url", "udp://user@127.0.0.1:9"], "--forward-rtp-url must be a udp://host:port URL"],
+      [["--forward-url", "udp://127.0.0.1:9"], "--forward-url must be an absolute ws(s) URL ({callId} and {protocol} may appear in it); a udp:// target is --forward-rtp-url"],
+      [["--forward-url", "http://127.0.0.1:9"], "--forward-url must be an absolute ws(s) URL"],
+      [["--forward-rtp-url", "udp://127.0.0.1:9"], "--forward-rtp-url must be given with --rtp-port (without that listener there is nothing to forward)"],
+      [["--forward-audiosocket-url", "tcp://127.0.0.1:9"], "--forward-audiosocket-url must be given with --audiosocket-port"],
+    ];
+    for (const [args, message] of refusals) {
+      expect(fromFlags(...args)).toThrow(DtmfOptionError);
+      expect(fromFlags(...args)).toThrow(message);
+    }
+    expect(() => resolveServeOptions([{ values: optionsFromEnv({ DTMF_SERVE_FORWARD_RTP_URL: "ws://x:1", DTMF_SERVE_RTP_PORT: "0" }), source: "environment" }])).toThrow("DTMF_SERVE_FORWARD_RTP_URL must be a udp://host:port URL (a port from 1 to 65535, no path); a ws:// target is DTMF_SERVE_FORWARD_URL");
+    expect(serveHelp()).toContain("--forward-audiosocket-url");
+    expect(serveHelp()).toContain("env DTMF_SERVE_FORWARD_RTP_URL");
+  });
 });

@@ -14,7 +14,9 @@
  *
  * The length field bounds a message to 65,535 bytes; the parser never holds more than one
  * message. There are no timestamps: media time is the audio received. The call starts with the
- * first audio message (its type gives the rate); a rate change mid-call is refused.
+ * first audio message (its type gives the rate); a rate change mid-call is refused. With
+ * `--forward-audiosocket-url`, each message handled without error also goes to the
+ * connection's forward (forward-audiosocket.ts: redacted, DTMF messages left out).
  */
 import { randomUUID } from "node:crypto";
 import { type Server, type Socket, createServer } from "node:net";
@@ -30,6 +32,7 @@ export const AUDIOSOCKET_ERROR = 0xff;
 export const AUDIOSOCKET_RATES: Readonly<Record<number, number>> = { 0x10: 8000, 0x11: 12000, 0x12: 16000, 0x13: 24000, 0x14: 32000, 0x15: 44100, 0x16: 48000 };
 const HEADER_BYTES = 3;
 const UUID_BYTES = 16;
+const MAX_PAYLOAD_BYTES = 0xffff;
 
 export interface AudioSocketServer {
   readonly settings: { maxBadMessages: number };
@@ -40,6 +43,26 @@ export interface AudioSocketServer {
   registerCall(start: CallStart, owner: object): Call;
   warn(call: Call | undefined, message: string, protocol?: string): void;
   countBad(protocol: string | undefined): void;
+  /** The redacted copy of a connection's messages (--forward-audiosocket-url), when on. */
+  forwardAudioSocket?(): AudioSocketForward | undefined;
+}
+
+/** What a connection hands its forward (forward-audiosocket.ts). */
+export interface AudioSocketForward {
+  /** A message the connection has handled without error; `call` the call once started. */
+  message(type: number, payload: Buffer, call: Call | undefined): void;
+  /** The connection ended. */
+  end(): void;
+}
+
+/** One AudioSocket message: type, 2-byte big-endian length, payload (at most 65,535 bytes). */
+export function audioSocketMessage(type: number, payload: Uint8Array = new Uint8Array(0)): Buffer {
+  if (payload.length > MAX_PAYLOAD_BYTES) throw new DtmfProtocolError("audiosocket", `a message payload is at most ${MAX_PAYLOAD_BYTES} bytes; received ${payload.length}`);
+  const b = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+  b[0] = type;
+  b.writeUInt16BE(payload.length, 1);
+  b.set(payload, HEADER_BYTES);
+  return b;
 }
 
 function uuidString(b: Buffer): string {
@@ -57,9 +80,12 @@ class AudioSocketConnection implements Guarded {
   private rate?: number;
   private bad = 0;
   private done = false;
+  /** The redacted copy going to --forward-audiosocket-url (forward-audiosocket.ts). */
+  private readonly forward?: AudioSocketForward;
 
   constructor(private readonly server: AudioSocketServer, private readonly socket: Socket) {
     this.unwatch = server.guard?.watch(this);
+    this.forward = server.forwardAudioSocket?.();
     socket.on("data", (chunk: Buffer) => { this.lastActivityAt = Date.now(); this.data(chunk); });
     socket.on("close", () => this.finish("disconnect"));
     socket.on("error", (error) => { this.server.warn(this.call, `socket error: ${messageOf(error)}`, "audiosocket"); this.finish("disconnect"); });
@@ -83,7 +109,10 @@ class AudioSocketConnection implements Guarded {
       if (buffer.length - at < HEADER_BYTES + length) break;
       const payload = buffer.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length);
       at += HEADER_BYTES + length;
-      try { this.message(type, payload); } catch (error) { this.badMessage(messageOf(error)); }
+      try {
+        this.message(type, payload);
+        this.forward?.message(type, payload, this.call);
+      } catch (error) { this.badMessage(messageOf(error)); }
     }
     buffer = buffer.subarray(at);
     // Keep at most one partial message (≤ 65,538 bytes), copied so the chunk can be freed.
@@ -138,6 +167,7 @@ class AudioSocketConnection implements Guarded {
     if (this.done) return;
     this.done = true;
     this.unwatch?.();
+    this.forward?.end();
     this.pending = Buffer.alloc(0);
     if (this.call?.streaming) this.call.end(reason);
   }

@@ -17,10 +17,10 @@
  * | dtmf_bad_messages_total{protocol}        | counter | messages that could not be used               |
  * | dtmf_timeouts_total{kind}                | counter | handshake / idle timeouts                     |
  * | dtmf_event_loop_lag_seconds{quantile}    | gauge   | event-loop delay p50 / p99 / max              |
- * | dtmf_forward_open                        | gauge   | streams being forwarded now (--forward-url)   |
+ * | dtmf_forward_open                        | gauge   | calls being forwarded now (--forward-url, --forward-audiosocket-url, --forward-rtp-url) |
  * | dtmf_forward_frames_total, _bytes_total  | counter | redacted media frames / audio bytes sent to forward targets |
  * | dtmf_forward_dropped_total{reason}       | counter | frames not forwarded: overflow (target too slow), disconnected |
- * | dtmf_forward_failures_total, dtmf_forward_reconnects_total | counter | forward connections refused or lost / opened again |
+ * | dtmf_forward_failures_total, dtmf_forward_reconnects_total | counter | forward connections refused or lost, datagrams refused / connections opened again |
  * | process_* , nodejs_*                     |         | prom-client's default process metrics         |
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";

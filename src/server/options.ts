@@ -14,13 +14,14 @@ import { DEFAULT_MAX_GAP_FILL_MS, MAX_GAP_FILL_LIMIT_MS } from "./media-clock.js
 import { METHODS as REDACT_METHODS, type RedactMethod } from "../redact/methods.js";
 import { DEFAULT_PAYLOADS, type PayloadKind, checkMapping, checkPayloadKinds } from "./payload-formats.js";
 
-type Kind = "string" | "integer" | "number" | "boolean" | "list" | "strings" | "enum" | "object" | "url" | "wsUrl" | "json";
+type Kind = "string" | "integer" | "number" | "boolean" | "list" | "strings" | "enum" | "object" | "url" | "wsUrl" | "endpoint" | "json";
 
 interface Spec {
   kind: Kind;
   default?: unknown;
   min?: number;
   max?: number;
+  /** enum: the values; endpoint: the one URL scheme. */
   values?: readonly string[];
   help: string;
 }
@@ -82,12 +83,14 @@ export const SERVE_OPTIONS = {
   shutdownTimeoutMs: { kind: "integer", default: 10000, min: 0, max: 600000, help: "on SIGTERM, how long open calls and the outbox may take to finish, ms" },
   workers: { kind: "integer", default: 1, min: 0, max: 256, help: "worker processes, each with its own engine and calls (0: one per core); the primary spreads connections over them" },
   forwardUrl: { kind: "wsUrl", help: "redact every WebSocket stream live and forward it to this ws(s) URL in its own protocol ({callId}, {protocol} are filled in; see docs/serve.md \"Redact and forward\")" },
-  forwardHeaders: { kind: "json", help: "HTTP headers of the forward connection's handshake, a JSON object ({\"authorization\":\"Bearer …\"})" },
+  forwardAudiosocketUrl: { kind: "endpoint", values: ["tcp"], help: "redact every AudioSocket call live and forward it, as AudioSocket (UUID, audio, hang-up; no DTMF messages), to this tcp://host:port (with --audiosocket-port)" },
+  forwardRtpUrl: { kind: "endpoint", values: ["udp"], help: "redact every RTP call live and forward its audio packets (same SSRC, sequence numbers, timestamps; no telephone-events) to this udp://host:port, one source port per call (with --rtp-port)" },
+  forwardHeaders: { kind: "json", help: "HTTP headers of the --forward-url connection's handshake, a JSON object ({\"authorization\":\"Bearer …\"})" },
   redactMethod: { kind: "enum", values: REDACT_METHODS, default: "silence", help: "what replaces a key in the forwarded audio (docs/redaction.md)" },
   redactCandidates: { kind: "boolean", default: true, help: "also remove DTMF-like pairs before the detector confirms them (no leading fragment of late-confirmed keys; mutes a few ms of speech)" },
   forwardMaxBufferedBytes: { kind: "integer", default: 131072, min: 1024, max: 67108864, help: "bytes per call waiting for the forward target (connecting, or unsent); past it frames are dropped or the forward closes (--forward-overflow)" },
   forwardOverflow: { kind: "enum", values: FORWARD_OVERFLOW, default: "drop", help: "a forward target too slow: drop frames (counted), or close the forward connection for that call" },
-  forwardMaxReconnects: { kind: "integer", default: 3, min: 0, max: 100, help: "times per call the forward connection is opened again after it failed (backoff 250 ms doubling, at most 5 s)" },
+  forwardMaxReconnects: { kind: "integer", default: 3, min: 0, max: 100, help: "times per call the forward connection is opened again after it failed (backoff 250 ms doubling, at most 5 s; RTP: only a socket that failed to open)" },
   logLevel: { kind: "enum", values: ["fatal", "error", "warn", "info", "debug"], default: "info", help: "log level (JSON lines on stderr)" },
 } as const satisfies Record<string, Spec>;
 
@@ -145,6 +148,8 @@ export interface ServeSettings {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug";
   workers: number;
   forwardUrl?: string;
+  forwardAudiosocketUrl?: string;
+  forwardRtpUrl?: string;
   forwardHeaders?: Record<string, unknown>;
   redactMethod: RedactMethod;
   redactCandidates: boolean;
@@ -158,10 +163,36 @@ export type ServeOptionValues = Partial<{ [K in keyof ServeSettings]: unknown }>
 export const flagOf = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 export const envOf = (name: string) => `DTMF_SERVE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 const nameOfFlag = (flag: string) => flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+/** An option as its source spells it: --flag, DTMF_SERVE_ENV, the option name, or the config key. */
+const labelOf = (name: string, source: string) => source === "flag" ? flagOf(name) : source === "environment" ? envOf(name) : source === "option" ? name : `${name} (${source})`;
+
+/** The forward target options: the URL scheme each takes, and the listener it forwards. */
+const FORWARD_TARGETS = [
+  { name: "forwardUrl", schemes: "ws(s)", listener: undefined },
+  { name: "forwardAudiosocketUrl", schemes: "tcp", listener: "audiosocketPort" },
+  { name: "forwardRtpUrl", schemes: "udp", listener: "rtpPort" },
+] as const;
+
+/** Where a target URL of another scheme goes instead (a tcp:// URL given to forwardUrl…). */
+function otherTarget(name: string, value: unknown, source: string): string {
+  let scheme = "";
+  if (typeof value === "string") { try { scheme = new URL(value.replace(/\{(callId|protocol)\}/g, "x")).protocol.replace(/:$/, ""); } catch { scheme = ""; } }
+  const other = FORWARD_TARGETS.find((t) => t.name !== name && (t.schemes === scheme || (t.schemes === "ws(s)" && /^wss?$/.test(scheme))));
+  return other ? `; a ${scheme}:// target is ${labelOf(other.name, source)}` : "";
+}
+
+/** host and port of a tcp:// or udp:// target (`scheme`), or undefined if it is not one: no path, query, credentials. IPv6 without brackets. */
+export function endpointOf(url: string, scheme?: string): { host: string; port: number } | undefined {
+  let u: URL;
+  try { u = new URL(url); } catch { return undefined; }
+  if (!/^(tcp|udp):$/.test(u.protocol) || (scheme !== undefined && u.protocol !== `${scheme}:`)) return undefined;
+  if (u.hostname === "" || u.port === "" || (u.pathname !== "" && u.pathname !== "/") || u.search !== "" || u.hash !== "" || u.username !== "" || u.password !== "") return undefined;
+  return { host: u.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(u.port) };
+}
 
 /** Checks one value; `text` values (flags, environment) are parsed first. */
 function checkValue(name: string, spec: Spec, value: unknown, source: string): unknown {
-  const label = source === "flag" ? flagOf(name) : source === "environment" ? envOf(name) : source === "option" ? name : `${name} (${source})`;
+  const label = labelOf(name, source);
   const fromText = typeof value === "string" && source !== "option" && source !== "config";
   switch (spec.kind) {
     case "string":
@@ -177,7 +208,14 @@ function checkValue(name: string, spec: Spec, value: unknown, source: string): u
       // A template: {callId} and {protocol} are filled per call (src/server/forward.ts).
       let ok = false;
       if (typeof value === "string") { try { ok = /^wss?:$/.test(new URL(value.replace(/\{(callId|protocol)\}/g, "x")).protocol); } catch { ok = false; } }
-      if (!ok) throw new DtmfOptionError(label, "an absolute ws(s) URL ({callId} and {protocol} may appear in it)", value);
+      if (!ok) throw new DtmfOptionError(label, `an absolute ws(s) URL ({callId} and {protocol} may appear in it)${otherTarget(name, value, source)}`, value);
+      return value;
+    }
+    case "endpoint": {
+      const scheme = spec.values![0];
+      if (typeof value !== "string" || !endpointOf(value, scheme) || endpointOf(value, scheme)!.port === 0) {
+        throw new DtmfOptionError(label, `a ${scheme}://host:port URL (a port from 1 to 65535, no path)${otherTarget(name, value, source)}`, value);
+      }
       return value;
     }
     case "integer": case "number": {
@@ -219,6 +257,7 @@ function checkValue(name: string, spec: Spec, value: unknown, source: string): u
 /** Resolves options given as an object (startServer, a config file): unknown names refused. */
 export function resolveServeOptions(layers: { values: Record<string, unknown>; source: string }[]): ServeSettings {
   const out: Record<string, unknown> = {};
+  const sourceOf: Record<string, string> = {};
   for (const [name, spec] of Object.entries(SERVE_OPTIONS) as [string, Spec][]) if (spec.default !== undefined) out[name] = spec.default;
   for (const { values, source } of layers) {
     if (values === null || typeof values !== "object" || Array.isArray(values)) throw new DtmfOptionError(source, "an object of options", values);
@@ -227,6 +266,13 @@ export function resolveServeOptions(layers: { values: Record<string, unknown>; s
       const spec = (SERVE_OPTIONS as Record<string, Spec>)[name];
       if (!spec) throw new DtmfOptionError(source === "option" ? name : `${name} (${source})`, `one of the serve options (${Object.keys(SERVE_OPTIONS).join(", ")})`, "an unknown option");
       out[name] = checkValue(name, spec, value, source);
+      sourceOf[name] = source;
+    }
+  }
+  // A forward target with no listener for it would forward nothing.
+  for (const t of FORWARD_TARGETS) {
+    if (t.listener && out[t.name] !== undefined && out[t.listener] === undefined) {
+      throw new DtmfOptionError(labelOf(t.name, sourceOf[t.name]), `given with ${labelOf(t.listener, sourceOf[t.name])} (without that listener there is nothing to forward)`, out[t.name]);
     }
   }
   return out as unknown as ServeSettings;

@@ -7,7 +7,9 @@
  * gap the media clock fills (bounded). RFC 4733 telephone-events go to the
  * TelephoneEventReceiver (src/rtp/) and are merged with the in-band keys. A new SSRC starts a
  * new timestamp origin, media time running on. A call ends after `rtpIdleMs` without a packet
- * (the one wall-clock timer here) or at shutdown.
+ * (the one wall-clock timer here) or at shutdown. With `--forward-rtp-url`, each audio packet
+ * the call takes (in sequence order) also goes to the call's forward (forward-rtp.ts:
+ * redacted, the header kept); telephone-events do not.
  */
 import { type Socket as UdpSocket, createSocket } from "node:dgram";
 import { TelephoneEventReceiver } from "../rtp/receiver.js";
@@ -32,9 +34,27 @@ export interface RtpServer {
   /** The source-address allow-list (none: everyone). */
   readonly allowed?: (address: string) => boolean;
   refuse?(protocol: string, reason: string): void;
+  /** The redacted copy of a call's audio packets (--forward-rtp-url), when on. */
+  forwardRtp?(call: Call): RtpForward | undefined;
 }
 
-interface Packet { pt: number; sequence: number; timestamp: number; ssrc: number; payload: Buffer }
+/** What a stream hands its forward (forward-rtp.ts). */
+export interface RtpForward {
+  /** An audio packet the call has taken, in sequence order; `payload` (within `datagram`) is little-endian if L16. */
+  audio(datagram: Buffer, payload: Buffer): void;
+  /** The call ended. */
+  end(): void;
+}
+
+/** A parsed packet; `payload` is a view into `datagram` (the whole packet). */
+interface Packet { pt: number; sequence: number; timestamp: number; ssrc: number; payload: Buffer; datagram: Buffer }
+
+/** A packet's own copy (it waits in the reorder buffer): the datagram copied, the payload a view into the copy. */
+function keepPacket(p: Packet): Packet {
+  const datagram = Buffer.from(p.datagram);
+  const at = p.payload.byteOffset - p.datagram.byteOffset;
+  return { ...p, datagram, payload: datagram.subarray(at, at + p.payload.length) };
+}
 
 export function parseRtp(msg: Buffer): Packet {
   if (msg.length < RTP_HEADER_BYTES) throw new DtmfProtocolError("rtp", `a packet of ${msg.length} bytes is shorter than an RTP header`);
@@ -48,7 +68,7 @@ export function parseRtp(msg: Buffer): Packet {
   let end = msg.length;
   if (b0 & 0x20) end -= msg[msg.length - 1];
   if (offset > end) throw new DtmfProtocolError("rtp", "the header (CSRCs, extension, padding) is longer than the packet");
-  return { pt: msg[1] & 0x7f, sequence: msg.readUInt16BE(2), timestamp: msg.readUInt32BE(4), ssrc: msg.readUInt32BE(8), payload: msg.subarray(offset, end) };
+  return { pt: msg[1] & 0x7f, sequence: msg.readUInt16BE(2), timestamp: msg.readUInt32BE(4), ssrc: msg.readUInt32BE(8), payload: msg.subarray(offset, end), datagram: msg };
 }
 
 class RtpStream {
@@ -63,6 +83,8 @@ class RtpStream {
   private events?: TelephoneEventReceiver;
   private eventBase = 0;
   private reorder = new ReorderBuffer<Packet>(REORDER_WINDOW, SEQUENCE_MODULO);
+  /** The redacted copy going to --forward-rtp-url (forward-rtp.ts); telephone-events never reach it. */
+  private forward?: RtpForward;
   bad = 0;
 
   constructor(private readonly server: RtpServer, readonly key: string) {}
@@ -84,7 +106,7 @@ class RtpStream {
     const encoding = this.encodingOf(p.pt);
     if (encoding !== call.encoding) throw new DtmfProtocolError("rtp", `payload type ${p.pt} (${encoding}) in a ${call.encoding} call`);
     if (this.reorder.inOrder(p.sequence)) this.audio(call, p); // the common case, without allocating
-    else for (const q of this.reorder.push(p.sequence, p, (x) => ({ ...x, payload: Buffer.from(x.payload) }))) this.audio(call, q);
+    else for (const q of this.reorder.push(p.sequence, p, keepPacket)) this.audio(call, q);
     call.stats.outOfOrder = this.reorder.dropped + this.reorder.reordered;
   }
 
@@ -98,6 +120,7 @@ class RtpStream {
       p.payload.swap16(); // network byte order → little-endian, in place
     }
     call.frame(p.payload, this.baseMs + ((this.unwrapped - this.origin) * 1000) / call.sampleRate);
+    this.forward?.audio(p.datagram, p.payload);
     for (const e of this.events!.advance(p.timestamp)) {
       call.outOfBand(e.digit, { source: "rfc4733", ended: e.type === "dtmf", startSample: e.startSample + this.eventBase, durationSamples: e.type === "dtmf" ? e.durationSamples : undefined });
     }
@@ -136,17 +159,19 @@ class RtpStream {
       protocol: "rtp", sampleRate: s.rtpRate, encoding: pt === s.rtpEventPayloadType ? this.encodingOf(-1) : this.encodingOf(pt), channels: 1,
       metadata: { id: `rtp-${this.key}`, custom: {} },
     }, this);
+    this.forward = this.server.forwardRtp?.(this.call);
     return this.call;
   }
 
   end(reason: string): void {
     const call = this.call;
-    if (!call?.streaming) return;
+    if (!call?.streaming) { this.forward?.end(); return; }
     for (const q of this.reorder.drain()) { try { this.audio(call, q); } catch { /* end anyway */ } }
     for (const e of this.events?.flush() ?? []) {
       try { call.outOfBand(e.digit, { source: "rfc4733", ended: true, startSample: e.startSample + this.eventBase, durationSamples: e.type === "dtmf" ? e.durationSamples : undefined }); } catch { /* end anyway */ }
     }
     call.end(reason);
+    this.forward?.end();
   }
 }
 

@@ -20,6 +20,9 @@ import { createAudioSocketServer } from "./audiosocket.js";
 import { allowList, authenticateUpgrade, checkBindPolicy, controlTokenOf } from "./auth.js";
 import { ConnectionGuard } from "./connection-guard.js";
 import { ForwardHub } from "./forward.js";
+import { AudioSocketForwarder, tcpTransport } from "./forward-audiosocket.js";
+import { RtpForwarder, udpTransport } from "./forward-rtp.js";
+import { StreamForwarder, webSocketTransport } from "./forward-ws.js";
 import { ServerMetrics } from "./metrics.js";
 import { OutboxWebhookSink, webhookSignature } from "./webhook-outbox-sink.js";
 import { Call, type CallHost, type CallSettings, type CallStart } from "./call.js";
@@ -82,7 +85,7 @@ export class DtmfServer extends EventEmitter {
   readonly guard: ConnectionGuard;
   readonly allowed?: (address: string) => boolean;
   readonly metrics: ServerMetrics;
-  /** @internal Redact-and-forward (--forward-url), when on; its counters are in stats().forward and /metrics. */
+  /** @internal Redact-and-forward (--forward-url, --forward-audiosocket-url, --forward-rtp-url), when on; its counters are in stats().forward and /metrics. */
   readonly forwarding?: ForwardHub;
   /** What listens without credentials (loopback, or --insecure). */
   openWithoutCredentials: string[] = [];
@@ -119,7 +122,7 @@ export class DtmfServer extends EventEmitter {
     // A warning nobody listens to must not throw (EventEmitter throws on unhandled "error" only; we never emit "error").
     this.guard = new ConnectionGuard(settings);
     this.allowed = allowList(settings.allowFrom);
-    if (settings.forwardUrl) this.forwarding = new ForwardHub({ ...settings, forwardUrl: settings.forwardUrl }, engine, this);
+    if (settings.forwardUrl || settings.forwardAudiosocketUrl || settings.forwardRtpUrl) this.forwarding = new ForwardHub(settings, engine, this);
     this.metrics = new ServerMetrics({
       callsOpen: () => this.calls.size,
       totals: () => this.mediaTotals(),
@@ -280,6 +283,24 @@ export class DtmfServer extends EventEmitter {
     this.totals.calls++;
     this.emit("callStarted", { callId: call.id, protocol: call.protocol, sampleRate: call.sampleRate, channels: call.channels, sessionUuid: call.formatter.sessionUuid });
     return call;
+  }
+
+  /** @internal The forward of a WebSocket stream connection (--forward-url), when on. */
+  forwardStream(query: URLSearchParams): StreamForwarder | undefined {
+    const hub = this.forwarding, url = this.settings.forwardUrl;
+    return hub && url ? new StreamForwarder(hub, webSocketTransport(url, this.settings.forwardHeaders), query) : undefined;
+  }
+
+  /** @internal The forward of an AudioSocket connection (--forward-audiosocket-url), when on. */
+  forwardAudioSocket(): AudioSocketForwarder | undefined {
+    const hub = this.forwarding, url = this.settings.forwardAudiosocketUrl;
+    return hub && url ? new AudioSocketForwarder(hub, tcpTransport(url)) : undefined;
+  }
+
+  /** @internal The forward of an RTP call (--forward-rtp-url), when on. */
+  forwardRtp(call: Call): RtpForwarder | undefined {
+    const hub = this.forwarding, url = this.settings.forwardRtpUrl;
+    return hub && url ? new RtpForwarder(hub, call, udpTransport(url)) : undefined;
   }
 
   /** A call has ended (CallHost: called by the call itself, not by applications). */

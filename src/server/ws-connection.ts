@@ -11,7 +11,7 @@ import type { WebSocket } from "ws";
 import type { Call, CallStart } from "./call.js";
 import type { ConnectionGuard, Guarded } from "./connection-guard.js";
 import { messageOf } from "./errors.js";
-import type { ForwardHub, StreamForwarder } from "./forward.js";
+import type { StreamForwarder } from "./forward-ws.js";
 import { detectProtocol, makeProtocol } from "./protocols/detect.js";
 import { readMediaFast } from "./protocols/media-fast-path.js";
 import type { ProtocolName, StreamHost, StreamProtocol } from "./protocols/protocol.js";
@@ -30,8 +30,8 @@ export interface ConnectionServer {
   readonly guard?: ConnectionGuard;
   /** Counts a limit that closed a connection (metric dtmf_refused_total{reason}). */
   refuse?(protocol: string, reason: string, detail?: string): void;
-  /** Redact-and-forward (--forward-url), when on. */
-  readonly forwarding?: ForwardHub;
+  /** The redacted copy of a stream (--forward-url), when on. */
+  forwardStream?(query: URLSearchParams): StreamForwarder | undefined;
 }
 
 export class StreamConnection implements StreamHost, Guarded {
@@ -47,7 +47,7 @@ export class StreamConnection implements StreamHost, Guarded {
 
   constructor(private readonly server: ConnectionServer, private readonly socket: WebSocket, readonly query: URLSearchParams, fixed: ProtocolName | undefined) {
     if (fixed) this.protocol = makeProtocol(fixed, this, server.settings.maxMessageBytes);
-    this.forward = server.forwarding?.connection(query);
+    this.forward = server.forwardStream?.(query);
     this.unwatch = server.guard?.watch(this);
     socket.on("message", (data: Buffer, isBinary: boolean) => { this.lastActivityAt = Date.now(); this.message(data, isBinary); });
     socket.on("close", () => { this.closed = true; this.unwatch?.(); this.endCall("disconnect"); });
