@@ -15,7 +15,7 @@ import type { DtmfEngine } from "../src/engine.js";
 import { generateDtmf } from "../src/generator.js";
 import type { RedactAudit } from "../src/redact/audit.js";
 import { redactFile } from "../src/redact/offline.js";
-import { NOTCH_CHECK_RESIDUAL_DB, NOTCH_CHECK_TUNING } from "../src/redact/spans.js";
+import { NOTCH_CHECK_RESIDUAL_DB, NOTCH_CHECK_TUNING, NOTCH_EMPTY_DB, NOTCH_UNCERTAIN_DB } from "../src/redact/spans.js";
 import { encodeWav } from "../src/wav/write.js";
 import { runCli, testEngine } from "./helpers.js";
 
@@ -117,13 +117,37 @@ describe("notch with its fallback", () => {
     });
   }
 
-  it("a clean key, notched, passes its check: the notch is kept", async () => {
-    const g = generateDtmf({ keys: "159#", toneMs: 80, gapMs: 80, levelDbm0: -10 });
-    const path = join(DIR, `${n++}-clean.wav`);
+  it("keys over a quiet line noise (S/N 30 dB) pass their check: the notch is kept", async () => {
+    const g = generateDtmf({ keys: "159#", toneMs: 80, gapMs: 80, levelDbm0: -10, snrDb: 30, seed: 3 });
+    const path = join(DIR, `${n++}-quiet-line.wav`);
     writeFileSync(path, encodeWav([g.samples], RATE, "pcm16"));
     const audit = await redactFile(path, `${path}.out.wav`, engine, { method: "notch" });
     expect(audit.spans.map((s) => s.method)).toEqual(Array(4).fill("notch"));
+    for (const s of audit.spans) {
+      expect(s.notch_uncertainty_db).toBeLessThanOrEqual(NOTCH_UNCERTAIN_DB);
+      expect(s.notch_left_db).toBeGreaterThan(NOTCH_EMPTY_DB);
+    }
     expect(audit.verification.passed).toBe(true);
+  });
+
+  it("clean keys in digital silence: the notch left nothing to keep, so the fallback writes them (no residue for a detector with no level floor)", async () => {
+    const g = generateDtmf({ keys: "7*", toneMs: 40, gapMs: 80, levelDbm0: -10, lowErrorPct: -1.5, highErrorPct: 1.5 });
+    const path = join(DIR, `${n++}-clean.wav`);
+    writeFileSync(path, encodeWav([g.samples], RATE, "pcm16"));
+    const audit = await redactFile(path, `${path}.out.wav`, engine, { method: "notch" });
+    expect(audit.spans.map((s) => s.method)).toEqual(["notch→noise", "notch→noise"]);
+    for (const s of audit.spans) {
+      expect(s.fallback_reason).toMatch(/the notch left nothing to keep/);
+      expect(s.notch_left_db).toBeLessThanOrEqual(NOTCH_EMPTY_DB);
+    }
+    // Comfort noise at the level around a key in digital silence is digital silence.
+    const w = new wavefile.WaveFile(readFileSync(`${path}.out.wav`));
+    const out = w.getSamples(false, Float64Array) as unknown as Float64Array;
+    for (const s of audit.spans) expect(out.subarray(s.start_sample, s.end_sample).every((v) => v === 0)).toBe(true);
+    // The notch alone leaves a residue of a few LSB there.
+    const kept = await redactFile(path, `${path}.none.wav`, engine, { method: "notch", notchFallback: "none" });
+    const residue = new wavefile.WaveFile(readFileSync(`${path}.none.wav`)).getSamples(false, Float64Array) as unknown as Float64Array;
+    expect(kept.spans.every((s) => residue.subarray(s.start_sample, s.end_sample).some((v) => v !== 0))).toBe(true);
   });
 
   it("bad fallbacks are refused by name; the CLI flag needs --method notch", async () => {

@@ -32,6 +32,8 @@ export interface AuditSpan {
    * frequencies, which no fit can tell from the key. Over NOTCH_UNCERTAIN_DB the span falls back.
    */
   notch_uncertainty_db?: number;
+  /** notch only (kept on a span that fell back): the power of everything the notch left over the key against the key, dB (at most NOTCH_EMPTY_DB: nothing to keep but the key's residue). */
+  notch_left_db?: number;
   /** Only with keepDigits. */
   digits?: string;
 }

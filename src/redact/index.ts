@@ -10,4 +10,4 @@ export { RedactTransformStream, createRedactTransformStream, type CreateRedactTr
 export { DEFAULT_NOTCH_FALLBACK, NOTCH_FALLBACKS, redactFile, type NotchFallback, type RedactFileOptions } from "./offline.js";
 export { auditSummary, type AuditFinding, type AuditSpan, type RedactAudit } from "./audit.js";
 export { METHODS, DEFAULT_METHOD, MASK_TONE_HZ, MASK_TONE_DBM0, type RedactMethod } from "./methods.js";
-export { FRAGMENT_LEVEL_DBM0, GUARD_AFTER_MS, GUARD_BEFORE_MS, NOTCH_CHECK_RESIDUAL_DB, NOTCH_CHECK_TUNING, NOTCH_TARGET_RESIDUAL_DB, NOTCH_UNCERTAIN_DB, NOTCH_UNCERTAINTY_MARGIN_DB, VERIFY_TUNING } from "./spans.js";
+export { FRAGMENT_LEVEL_DBM0, GUARD_AFTER_MS, GUARD_BEFORE_MS, NOTCH_CHECK_RESIDUAL_DB, NOTCH_CHECK_TUNING, NOTCH_EMPTY_DB, NOTCH_TARGET_RESIDUAL_DB, NOTCH_UNCERTAIN_DB, NOTCH_UNCERTAINTY_MARGIN_DB, VERIFY_TUNING } from "./spans.js";

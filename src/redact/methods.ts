@@ -102,6 +102,12 @@ export interface KeyMeasure {
    * fitErrorPower): what the notch may have left of the key, however well it subtracted.
    */
   uncertaintyDbm0?: [number, number];
+  /**
+   * notch only: the power of everything the notch left over the key's tone, dBm0. Far under the
+   * key it is nothing but the key's residue (no other sound was there to keep), which a
+   * detector with no level floor still reads in digital silence.
+   */
+  leftDbm0?: number;
   /** Where the tone was (region indices) and its fitted frequencies. */
   t0: number;
   t1: number;
@@ -244,8 +250,16 @@ function measure(y: Float64Array, fit: KeyFit, rate: number, from: number, to: n
     addModel(rest, 0, rest.length, { origin: fit.model.origin - fit.t0, tones: fit.model.tones }, rate, -1);
     const error = fit.hz.map((f) => fitErrorPower(rest, 0, rest.length, f, rate));
     m.uncertaintyDbm0 = [floor(error[0]), floor(error[1])];
+    m.leftDbm0 = floor(meanSquare(y, a, b));
   }
   return m;
+}
+
+/** The most a notch left over a key's tone against that key's power (both tones), dB, over `measures` (−Infinity when not a notch). */
+export function notchLeftDb(measures: readonly KeyMeasure[]): number {
+  let most = Number.NEGATIVE_INFINITY;
+  for (const m of measures) if (m.leftDbm0 !== undefined) most = Math.max(most, m.leftDbm0 - powerToDbm0(dbm0ToPower(m.keyDbm0[0]) + dbm0ToPower(m.keyDbm0[1])));
+  return most;
 }
 
 /** The worst tone's expected notch error against its key over `measures`, dB (−Infinity when none was estimated: not a notch). */

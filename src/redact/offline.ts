@@ -35,10 +35,10 @@ import { FragmentScanner, chunkToFloat } from "./fragments.js";
 import { followTone } from "./tones.js";
 import type { AuditFinding, AuditSpan, RedactAudit } from "./audit.js";
 import { type SampleCodec, sampleCodec } from "./codec.js";
-import { ComfortNoise, DEFAULT_METHOD, DEFAULT_NOTCH_FALLBACK, NOTCH_FALLBACKS, type NotchFallback, type KeyJob, type KeyMeasure, METHODS, type RedactMethod, applyMethod, notchUncertaintyDb, surroundingRms } from "./methods.js";
+import { ComfortNoise, DEFAULT_METHOD, DEFAULT_NOTCH_FALLBACK, NOTCH_FALLBACKS, type NotchFallback, type KeyJob, type KeyMeasure, METHODS, type RedactMethod, applyMethod, notchLeftDb, notchUncertaintyDb, surroundingRms } from "./methods.js";
 import {
   FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, NOTCH_CHECK_RESIDUAL_DB,
-  NOTCH_CHECK_SLACK_MS, NOTCH_CHECK_TUNING, NOTCH_UNCERTAIN_DB, type Span, VERIFY_TUNING, foundKey, msToSamples, planSpans,
+  NOTCH_CHECK_SLACK_MS, NOTCH_CHECK_TUNING, NOTCH_EMPTY_DB, NOTCH_UNCERTAIN_DB, type Span, VERIFY_TUNING, foundKey, msToSamples, planSpans,
 } from "./spans.js";
 
 export interface RedactFileOptions {
@@ -158,6 +158,7 @@ export async function redactFile(input: string, output: string, engine: DtmfEngi
       const hit = checked.some((e) => e.channel === p.channel && e.t0 < span.end + slack && e.t1 > span.start - slack);
       if (hit) reasons.set(`${p.channel}:${p.index}`, "key found in the notched span by the check");
       else if (p.audit.residual_db > NOTCH_CHECK_RESIDUAL_DB) reasons.set(`${p.channel}:${p.index}`, `tones left ${p.audit.residual_db} dB against the key (over ${NOTCH_CHECK_RESIDUAL_DB} dB)`);
+      else if ((p.audit.notch_left_db ?? Number.POSITIVE_INFINITY) <= NOTCH_EMPTY_DB) reasons.set(`${p.channel}:${p.index}`, `the notch left nothing to keep (${p.audit.notch_left_db} dB against the key, at most ${NOTCH_EMPTY_DB} dB): only the key's residue`);
       else if ((p.audit.notch_uncertainty_db ?? Number.NEGATIVE_INFINITY) > NOTCH_UNCERTAIN_DB) reasons.set(`${p.channel}:${p.index}`, `notch error expected at ${p.audit.notch_uncertainty_db} dB against the key (sound under the tones; over ${NOTCH_UNCERTAIN_DB} dB)`);
     }
     if (reasons.size > 0) {
@@ -168,6 +169,7 @@ export async function redactFile(input: string, output: string, engine: DtmfEngi
         a.audit.fallback_reason = reasons.get(`${a.channel}:${a.index}`);
         a.audit.notch_residual_db = first.audit.residual_db;
         if (first.audit.notch_uncertainty_db !== undefined) a.audit.notch_uncertainty_db = first.audit.notch_uncertainty_db;
+        if (first.audit.notch_left_db !== undefined) a.audit.notch_left_db = first.audit.notch_left_db;
         first.audit = a.audit;
       }
     }
@@ -435,13 +437,14 @@ function auditSpan(channel: number, span: Span, measures: KeyMeasure[], rate: nu
     }
   }
   const uncertain = notchUncertaintyDb(measures);
+  const left = notchLeftDb(measures);
   if (measures.length === 0) key = residual = worst = 0;
   const ms = (s: number) => round1((s * 1000) / rate);
   return {
     channel, start_sample: span.start, end_sample: span.end, start_ms: ms(span.start), end_ms: ms(span.end),
     method, kind: span.keys.every((k) => k.kind === "fragment") ? "fragment" : "key", keys: span.keys.length,
     key_dbm0: round1(key), residual_dbm0: round1(residual), residual_db: round1(worst),
-    ...(Number.isFinite(uncertain) ? { notch_uncertainty_db: round1(uncertain) } : {}),
+    ...(Number.isFinite(uncertain) ? { notch_uncertainty_db: round1(uncertain), notch_left_db: round1(left) } : {}),
     ...(o.keepDigits ? { digits: span.keys.map((k) => k.digit).join("") } : {}),
   };
 }

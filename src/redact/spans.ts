@@ -87,6 +87,16 @@ export const NOTCH_UNCERTAINTY_MARGIN_DB = 10;
 /** The notch error estimate over which a notched span falls back, dB against the key. */
 export const NOTCH_UNCERTAIN_DB = NOTCH_TARGET_RESIDUAL_DB - NOTCH_UNCERTAINTY_MARGIN_DB;
 
+/**
+ * A notched span also falls back when the notch left nothing to keep: everything in it over the
+ * key's tone is at most this much against the key (both tones), dB, the residual target itself.
+ * What is left is then only the key's residue, which alone in digital silence is still a key to
+ * a detector with no level floor (in the redaction bench, `npm run bench -- --only redact`,
+ * multimon-ng read a clean −10 dBm0, 40 ms key 1.5 % off that the notch had taken to ±10 LSB in
+ * 16-bit); a background that quiet is what the comfort noise replaces it with anyway.
+ */
+export const NOTCH_EMPTY_DB = NOTCH_TARGET_RESIDUAL_DB;
+
 /** Slack around a notched span within which a key found by the check counts as overlapping it, ms (the detector's onset / end errors, at most 2.3 / 3.4 ms, and some). */
 export const NOTCH_CHECK_SLACK_MS = 5;
 
