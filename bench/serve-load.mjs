@@ -27,11 +27,12 @@
  * older commit's, for a before/after in the same conditions), --server-node-flags "…" (node
  * flags for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), --server-args "…"
  * (more `dtmf-wasm serve` flags, e.g. "--outbox-dir /tmp/outbox"), --pin S:G (Linux, taskset:
- * the server on CPUs S, this process and the webhook receiver on CPUs G, e.g. 0:1).
+ * the server on CPUs S, this process and the webhook receiver on CPUs G, e.g. 0:1),
+ * --server-stdout FILE (the server's stdout, e.g. with --server-node-flags "--trace-gc").
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { openSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
@@ -59,6 +60,7 @@ function args(argv) {
     else if (a === "--workers") o.workers = Number(v());
     else if (a === "--server-dir") o.serverDir = v();
     else if (a === "--server-node-flags") o.serverNodeFlags = v().split(" ").filter(Boolean);
+    else if (a === "--server-stdout") o.serverStdout = v();
     else if (a === "--server-args") o.serverArgs = v().split(" ").filter(Boolean);
     else if (a === "--pin") o.pin = v();
     else throw new Error(`unknown option ${a}`);
@@ -97,7 +99,7 @@ async function startServe(webhookUrl, concurrency) {
   flags.push(...(o.serverArgs ?? []));
   const command = [process.execPath, ...(o.serverNodeFlags ?? []), ...flags];
   if (o.pin) command.unshift("taskset", "-c", o.pin.split(":")[0]);
-  const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(command[0], command.slice(1), { stdio: ["ignore", o.serverStdout ? openSync(o.serverStdout, "w") : "ignore", "pipe"] });
   serverPid = child.pid;
   const lines = createInterface({ input: child.stderr });
   const listening = await new Promise((resolve, reject) => {
