@@ -128,7 +128,7 @@ export class PlainDetector {
   private hops = 0;
   private energy = 0; private sum = 0; private prevEnergy = 0; private prevSum = 0;
   private state = IDLE; private key = 0; private onset = 0; private toneEnd = 0; private ref = 0; private refN = 0;
-  private inGap = false; private prevA = 0; private pairs = 0; private late = false; private stale = false;
+  private inGap = false; private masked = false; private prevA = 0; private pairs = 0; private late = false; private stale = false;
   private refLow = 0; private twistedHops = 0; private hitRun = 0;
   /** The last press that ended was reported (assembly/press.ts FLAG_REPORTED). */
   private reported = false;
@@ -339,6 +339,14 @@ export class PlainDetector {
     return this.mag[slot + (key >> 2)] + this.mag[slot + 4 + (key & 3)];
   }
 
+  /** What noise as strong as in the other six bins would give keyMag: 2·rms of their magnitudes. */
+  private noiseMag(back: number, key: number): number {
+    const slot = ((this.hops - back) % this.r.MAG_HOPS) * BINS, r = key >> 2, c = 4 + (key & 3);
+    let rest = 0;
+    for (let b = 0; b < BINS; b++) if (b !== r && b !== c) rest += this.mag[slot + b] ** 2;
+    return 2 * Math.sqrt(rest / (BINS - 2));
+  }
+
   private errorHz([re, im]: Complex): number {
     return re === 0 && im === 0 ? 0 : Math.atan2(im, re) / ((2 * Math.PI * this.hop) / this.sampleRate);
   }
@@ -356,7 +364,8 @@ export class PlainDetector {
     const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
-    let purity = this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
+    // A masked candidate (startCandidate) needs the late purity too, or else the busy line.
+    let purity = this.late || this.masked ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
     const twisted = this.twistedHops > 0;
     if (twisted) purity = Math.max(purity, this.r.TWISTED_PRESS_PURITY);
     const busyLine = tone < purity * this.pressTotal;
@@ -382,14 +391,16 @@ export class PlainDetector {
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return false;
     if (tone < BUSY_PRESS_PURITY * this.pressTotal) return false;
     const { coherence, steadiness } = this.busyLineMeasures();
-    let need = BUSY_COHERENCE;
+    let need = BUSY_COHERENCE, needSt = BUSY_STEADINESS;
     if (window) {
       const P = this.power, r = this.key >> 2, c = 4 + (this.key & 3);
       let rest = 0;
       for (let i = 0; i < BINS; i++) if (i !== r && i !== c) rest += P[i];
-      need = Math.min(need, 1 - (this.r.BUSY_NOISE_LOSS * rest) / (6 * Math.min(P[r], P[c])));
+      const loss = rest / (6 * Math.min(P[r], P[c]));
+      need = Math.min(need, 1 - this.r.BUSY_NOISE_LOSS * loss);
+      needSt = Math.min(needSt, 1 - this.r.BUSY_STEADY_NOISE_LOSS * loss);
     }
-    return coherence >= need && steadiness >= BUSY_STEADINESS;
+    return coherence >= need && steadiness >= needSt;
   }
 
   /** Phase coherence and amplitude steadiness of the less coherent / less steady tone (0 without data). */
@@ -404,7 +415,9 @@ export class PlainDetector {
   /**
    * As assembly/press.ts: a candidate whose tones fill the whole history is stale (pure and a
    * steady pair, or nothing), unless it is the key just reported, ended within STALE_REPEAT_HOPS (then no
-   * candidate); one whose onset lies at the far end of the history must be purer (late).
+   * candidate); one whose onset lies at the far end of the history must be purer (late), unless
+   * the walk-back bounded by the noise in the other bins (MASKED_NOISE_RATIO) stops inside the
+   * history: then it is masked, a steady pair or nothing.
    */
   private startCandidate(key: number): void {
     const H = this.hop;
@@ -413,9 +426,18 @@ export class PlainDetector {
     const m0 = this.keyMag(0, key), m1 = available > 1 ? this.keyMag(1, key) : 0;
     const ref = Math.max(m0, m1, REF_FLOOR);
     let j = m0 >= m1 ? 0 : 1;
+    const j0 = j;
     while (j + 1 < available && this.keyMag(j + 1, key) >= COVER_MIN * ref) j++;
-    const aOn = Math.min(this.keyMag(j, key) / ref, 1);
+    let aOn = Math.min(this.keyMag(j, key) / ref, 1);
     const stale = j === MAG_HOPS - 1 && aOn >= STALE_COVER;
+    // A late candidate whose walk-back, bounded by what noise in the other bins would give,
+    // stops inside the history: masked, a key the noise hid (busy line only).
+    let masked = false;
+    if (j === MAG_HOPS - 1 && !stale) {
+      let k = j0;
+      while (k + 1 < available && this.keyMag(k + 1, key) >= COVER_MIN * ref && this.keyMag(k + 1, key) >= this.r.MASKED_NOISE_RATIO * this.noiseMag(k + 1, key)) k++;
+      if (k < j) { masked = true; j = k; aOn = Math.min(this.keyMag(j, key) / ref, 1); }
+    }
     if (stale && this.reported && this.key === key && this.hopStart - this.toneEnd < STALE_REPEAT_HOPS * H) { this.state = IDLE; return; }
     let on = j, aStart = aOn;
     if (stale) { // the onset: the largest step up by STALE_RISE or more, else the far end
@@ -426,7 +448,7 @@ export class PlainDetector {
       }
       aStart = Math.min(this.keyMag(on, key) / ref, 1);
     }
-    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0 });
+    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, masked, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0 });
     this.ref = ref;
     this.refN = 1;
     this.refLow = 0;

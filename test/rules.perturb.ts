@@ -65,6 +65,8 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   BUSY_COHERENCE: 0.95,
   BUSY_STEADINESS: 0.95,
   BUSY_NOISE_LOSS: 1,
+  BUSY_STEADY_NOISE_LOSS: 2,
+  MASKED_NOISE_RATIO: 1.0,
 };
 
 let work: string;
