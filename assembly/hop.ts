@@ -21,7 +21,7 @@ function endHop(ch: usize, rate: usize): void {
   const tracked = tracking(ch);
   if (tracked || hit >= 0) correctPair(rate, tracked ? trackedKey(ch) : hit & (TWISTED - 1));
   else clearPair();
-  if (!tracked) dialToneHop(ch, rate, total); // dial-tone engagement (dialtone.ts)
+  if (!tracked) dialToneHop(ch, rate, total, hit >= 0); // dial-tone and tone filter engagement (dialtone.ts)
   const hopStart = load<f64>(ch, CH_HOP_START);
   track(ch, rate, hit, hops, hopStart);
   shiftPair(ch);

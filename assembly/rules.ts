@@ -261,6 +261,20 @@ export const DIAL_OFF_HOPS = 2;
 /** Hops after a failed trial before the next one (102 ms). */
 export const DIAL_RETRY_HOPS = 16;
 
+// ─── Tone filter (dialtone.ts toneWatch; engaged by a steady off-grid tone) ─────────────────
+/** Smallest share of a loud window's power its strongest DTMF bin holds for the tone watch. */
+export const TONE_BIN_SHARE = 0.05;
+/** Hop-to-hop phasors of that bin the watch sums before it decides. */
+export const TONE_WATCH_HOPS = 3;
+/** Phase coherence |Σz|/Σ|z| of those phasors: one frequency. */
+export const TONE_COHERENCE = 0.98;
+/** Smallest offset (fraction) of the tone's frequency from the bin's: off the DTMF grid. */
+export const TONE_OFF_GRID = 0.035;
+/** Quality of the tone filter's notch section. */
+export const TONE_NOTCH_Q = 20.0;
+/** Hops in a row that must fail DIAL_REMOVED_SHARE before the tone filter stops. */
+export const TONE_OFF_HOPS = 3;
+
 // ─── Tone measurement (tones.ts) ────────────────────────────────────────────────────────────
 /**
  * Smallest correction for the power a hop-long DFT loses to a frequency error (sinc², 0.25 =

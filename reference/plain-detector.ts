@@ -137,6 +137,13 @@ export class PlainDetector {
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
   /** Dial-tone engagement (assembly/dialtone.ts): mode, its counter, the hop's Σx² before the filter. */
   private dialMode = DIAL_WATCH; private dialCount = 0; private dialRaw = 0;
+  /**
+   * The tone filter (assembly/dialtone.ts): while trying or on (dialMode), the notch runs at a
+   * steady off-grid tone's frequency instead of the dial tone's; its watch: phasors of the
+   * strongest bin over quiet hops in a row.
+   */
+  private toneFilter = false; private toneNotch = { c: [1, 0, 1, 0, 0], z: [0, 0] as [number, number] };
+  private toneCount = 0; private toneBin = 0; private tonePrev: Complex = [0, 0]; private toneZ: Complex = [0, 0]; private toneAbs = 0;
   /** The dial-tone filter's sections (assembly/dialtone.ts): [b0, b1, b2, a1, a2] and states [z1, z2]. */
   private readonly notches: { c: number[]; z: [number, number] }[] = [];
   private t: [number, number, number, number] = [0, 0, 0, 0];
@@ -198,7 +205,7 @@ export class PlainDetector {
       x = x !== x ? 0 : x > 1 ? 1 : x < -1 ? -1 : x;
       if (this.tuning.dialToneFilter || this.dialMode === DIAL_TRIAL || this.dialMode === DIAL_ON) {
         if (!this.tuning.dialToneFilter && this.state === IDLE) this.dialRaw += x * x;
-        for (const { c, z } of this.notches) { // transposed direct form II, as assembly/dialtone.ts
+        for (const { c, z } of this.toneFilter ? [this.toneNotch] : this.notches) { // transposed direct form II, as assembly/dialtone.ts
           const y = c[0] * x + z[0];
           z[0] = c[1] * x - c[3] * y + z[1];
           z[1] = c[2] * x - c[4] * y;
@@ -255,7 +262,7 @@ export class PlainDetector {
     const tracked = this.state !== IDLE;
     if (tracked || hit >= 0) this.correct(tracked ? this.key : hit & (TWISTED - 1));
     else this.tKey = -1;
-    if (!tracked) this.dialToneHop(total);
+    if (!tracked) this.dialToneHop(total, hit >= 0);
     this.track(hit);
     if (this.state === IDLE) this.dialRaw = 0;
     this.prevRe.set(this.yRe);
@@ -272,16 +279,18 @@ export class PlainDetector {
    * As assembly/dialtone.ts dialToneHop: by default the dial-tone filter runs only while a dial
    * tone is on the line (watch, trial, on, wait); called at a hop's end while no key is tracked.
    */
-  private dialToneHop(total: number): void {
+  private dialToneHop(total: number, found: boolean): void {
     if (this.tuning.dialToneFilter) return;
+    if (found && this.toneFilter) return; // a key's window: the tone filter holds, as while a key is tracked
     const { DIAL_BIN_SHARE, DIAL_OFF_HOPS, DIAL_WATCH_HOPS, DIAL_TRIAL_HOPS, DIAL_REMOVED_SHARE, DIAL_RETRY_HOPS } = this.r;
     const P = this.power;
     if (this.dialMode === DIAL_WAIT) {
-      if (--this.dialCount <= 0) { this.dialMode = DIAL_WATCH; this.dialCount = 0; }
+      if (--this.dialCount <= 0) { this.dialMode = DIAL_WATCH; this.dialCount = 0; this.toneCount = 0; }
     } else if (this.dialMode === DIAL_WATCH) {
       const like = total >= this.minPower && P.reduce((a, b) => a + b, 0) <= DIAL_BIN_SHARE * total;
       this.dialCount = like ? this.dialCount + 1 : 0;
-      if (this.dialCount >= DIAL_WATCH_HOPS) { this.dialMode = DIAL_TRIAL; this.dialCount = 0; }
+      if (this.dialCount >= DIAL_WATCH_HOPS) { this.dialMode = DIAL_TRIAL; this.dialCount = 0; this.toneFilter = false; this.toneCount = 0; }
+      else this.toneWatch(total);
     } else {
       const hp = (b: number) => this.yRe[b] ** 2 + this.yIm[b] ** 2; // the hop's |Y|²
       const pair = ((Math.max(hp(0), hp(1), hp(2), hp(3)) + Math.max(hp(4), hp(5), hp(6), hp(7))) * 2) / this.hop;
@@ -294,11 +303,50 @@ export class PlainDetector {
         }
       } else if (kept) {
         this.dialCount = 0;
-      } else if (++this.dialCount >= DIAL_OFF_HOPS) {
+      } else if (++this.dialCount >= (this.toneFilter ? this.r.TONE_OFF_HOPS : DIAL_OFF_HOPS)) {
         this.dialMode = DIAL_WATCH;
         this.dialCount = 0;
       }
+      if (this.dialMode === DIAL_WATCH || this.dialMode === DIAL_WAIT) { this.toneFilter = false; this.toneCount = 0; }
     }
+  }
+
+  /**
+   * As assembly/dialtone.ts toneWatch: over quiet hops in a row (no key tracked or found in the
+   * previous one), the strongest bin of a loud window holding TONE_BIN_SHARE of its power turns
+   * its hop DFT by one frequency (phase coherence TONE_COHERENCE over TONE_WATCH_HOPS phasors),
+   * off the bin's by TONE_OFF_GRID or more: the tone filter is tried at that frequency.
+   */
+  private toneWatch(total: number): void {
+    const { TONE_BIN_SHARE, TONE_WATCH_HOPS, TONE_COHERENCE, TONE_OFF_GRID, TONE_NOTCH_Q } = this.r;
+    const P = this.power;
+    let b = 0;
+    for (let i = 1; i < BINS; i++) if (P[i] > P[b]) b = i;
+    if (!(total >= this.minPower && this.tPrevKey === -1 && P[b] >= TONE_BIN_SHARE * total)) { this.toneCount = 0; return; }
+    const yr = this.yRe[b], yi = this.yIm[b];
+    const my = Math.hypot(yr, yi), mp = Math.hypot(...this.tonePrev);
+    // A new bin, or a hop the tone does not fill as it filled the last (its onset, REF_SHARE): start here.
+    if (this.toneCount === 0 || this.toneBin !== b || Math.min(my, mp) < this.r.REF_SHARE * Math.max(my, mp)) {
+      this.toneCount = 1; this.toneBin = b; this.tonePrev = [yr, yi]; this.toneZ = [0, 0]; this.toneAbs = 0;
+      return;
+    }
+    const [pr, pi] = this.tonePrev, H = this.hop;
+    const ar = yr * pr + yi * pi, ai = yi * pr - yr * pi; // Y·conj(Y_prev)
+    const tc = Math.cos(this.w[b] * H), ts = Math.sin(this.w[b] * H); // less the bin's own turn
+    this.toneZ = [this.toneZ[0] + tc * ar + ts * ai, this.toneZ[1] + tc * ai - ts * ar];
+    this.toneAbs += my * mp;
+    this.tonePrev = [yr, yi];
+    if (++this.toneCount <= TONE_WATCH_HOPS) return;
+    const binHz = b < 4 ? ROW_HZ[b] : COL_HZ[b - 4];
+    const offHz = this.errorHz(this.toneZ), coherent = Math.hypot(...this.toneZ) >= TONE_COHERENCE * this.toneAbs;
+    // Decided: the next watch starts from this hop.
+    this.toneCount = 1; this.toneZ = [0, 0]; this.toneAbs = 0;
+    if (!coherent || Math.abs(offHz) < TONE_OFF_GRID * binHz) return;
+    const w = (2 * Math.PI * (binHz + offHz)) / this.sampleRate, alpha = Math.sin(w) / (2 * TONE_NOTCH_Q), a0 = 1 + alpha;
+    this.toneNotch = { c: [1 / a0, (-2 * Math.cos(w)) / a0, 1 / a0, (-2 * Math.cos(w)) / a0, (1 - alpha) / a0], z: [0, 0] };
+    this.toneFilter = true;
+    this.dialMode = DIAL_ON; // no trial: the watch found the tone, and its notch takes ≈ 2 hops to settle
+    this.dialCount = 0;
   }
 
   private classify(total: number): number {

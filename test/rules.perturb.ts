@@ -67,6 +67,12 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   BUSY_NOISE_LOSS: 1,
   BUSY_STEADY_NOISE_LOSS: 2,
   MASKED_NOISE_RATIO: 1.0,
+  TONE_BIN_SHARE: 0.1,
+  TONE_WATCH_HOPS: 5,
+  TONE_COHERENCE: 0.999,
+  TONE_OFF_GRID: 0.05,
+  TONE_NOTCH_Q: 10.0,
+  TONE_OFF_HOPS: 1,
 };
 
 let work: string;
