@@ -141,12 +141,13 @@ export const CH_DIAL_RAW: usize = CH_PRESS_TOTAL;
  * The tone watch's scratch (dialtone.ts toneWatch), used only while no key is tracked, in the
  * tone measurement's sums (tones.ts), which only a tracked key uses and a new candidate clears:
  * the watched bin's previous hop DFT (re, im), the sum of its hop-to-hop phasors (re, im) and of
- * their moduli, and (bin << 8) | phasor count.
+ * their moduli, (bin << 8) | phasor count, and the number of the hop that last took part.
  */
 export const CH_TONE_PREV: usize = CH_ZR_RE;
 export const CH_TONE_Z: usize = CH_ZC_RE;
 export const CH_TONE_ABS: usize = CH_ABS_ZR;
 export const CH_TONE_WATCH: usize = CH_PAIRS;
+export const CH_TONE_HOP: usize = CH_FULL_HOPS; // the hop number of the watch's last hop, tagged (dialtone.ts)
 /** The configuration block (config.ts), 16-byte aligned after the fields. */
 export const CH_CONFIG: usize = (offsetof<Channel>() + 15) & ~15;
 /**

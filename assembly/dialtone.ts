@@ -14,10 +14,11 @@
 // The tone filter: the same engagement for a steady tone off the DTMF grid (a 1 kHz test tone,
 // a carrier), whose strongest bin's hop DFT turns by one frequency hop after hop (toneWatch):
 // one notch section at that frequency (quality TONE_NOTCH_Q, cos ω in CH_TONE_COS) instead of the
-// dial tone's two, tried and kept as they are (TONE_BIT set in the mode).
+// dial tone's two, on at once (the watch found the tone) and kept as they are, but for
+// TONE_OFF_HOPS (TONE_BIT set in the mode).
 import {
-  CH_CONFIG, CH_DIAL_COUNT, CH_DIAL_MODE, CH_DIAL_RAW, CH_E, CH_NOTCH, CH_TONE_ABS, CH_TONE_COS, CH_TONE_PREV,
-  CH_TONE_WATCH, CH_TONE_Z, CH_TPREV_KEY,
+  CH_CONFIG, CH_DIAL_COUNT, CH_DIAL_MODE, CH_DIAL_RAW, CH_E, CH_HOPS, CH_NOTCH, CH_TONE_ABS, CH_TONE_COS, CH_TONE_HOP,
+  CH_TONE_PREV, CH_TONE_WATCH, CH_TONE_Z, CH_TPREV_KEY,
 } from "./channels";
 import { CFG_DIAL_TONE_FILTER, CFG_MIN_POWER } from "./config";
 import { WIN_POWER, Y_IM, Y_RE } from "./filterbank";
@@ -25,7 +26,7 @@ import { R_COST, R_HOP, R_HZ, R_NOTCH, R_RAD_PER_HZ, R_RATE, R_SINT } from "./ra
 import { laneMax } from "./window";
 import {
   DIAL_BIN_SHARE, DIAL_OFF_HOPS, DIAL_REMOVED_SHARE, DIAL_RETRY_HOPS, DIAL_TRIAL_HOPS, DIAL_WATCH_HOPS,
-  REF_SHARE, TONE_BIN_SHARE, TONE_COHERENCE, TONE_NOTCH_Q, TONE_OFF_GRID, TONE_OFF_HOPS, TONE_WATCH_HOPS,
+  REF_SHARE, TONE_BIN_SHARE, TONE_COHERENCE, TONE_GROUP_RATIO, TONE_NOTCH_Q, TONE_OFF_GRID, TONE_OFF_HOPS, TONE_WATCH_HOPS,
 } from "./rules";
 
 // Modes (CH_DIAL_MODE): bit 0 set <=> the filter runs.
@@ -41,6 +42,8 @@ const DIAL_ON: i32 = 3;
 const DIAL_ALWAYS: i32 = 5;
 /** With DIAL_TRIAL or DIAL_ON: the tone filter's notch runs instead of the dial tone's. */
 const TONE_BIT: i32 = 8;
+/** Set in CH_TONE_HOP with the hop number (< 2^30, history.ts), so that a candidate's full-hop count, which shares it, never reads as one. */
+const TONE_HOP_TAG: i32 = 0x40000000;
 
 /** Sets the mode from the channel's configuration block (open, configure, reset: index.ts). */
 export function configureDialTone(ch: usize): void {
@@ -89,39 +92,59 @@ export function filterDialTone(ch: usize, rate: usize, buf: usize, n: i32, track
 
 /**
  * The engagement at the end of a hop whose window has total power `total` (WIN_POWER holds its
- * bins) and holds a key if `found` (then the tone filter holds); called only while no key is tracked (a tracked key keeps the filter as it is, and
- * CH_DIAL_RAW is then the press's). While watching, a window that does not look like a dial
- * tone and no count to reset cost a load and two compares.
+ * bins) and holds a key if `found` (then the tone filter holds); called only while no key is
+ * tracked (a tracked key keeps the filter as it is, and CH_DIAL_RAW is then the press's). While
+ * watching, a window that does not look like a dial tone and no count to reset cost a few
+ * loads, adds and compares; it leaves `total` for the tone watch (toneLikeHop).
  */
 export function dialToneHop(ch: usize, rate: usize, total: f32, found: bool): void {
-  let mode = <i32>load<u8>(ch, CH_DIAL_MODE);
+  const mode = <i32>load<u8>(ch, CH_DIAL_MODE);
+  if (mode != DIAL_WATCH) {
+    watchTotal = -1;
+    if (mode != DIAL_ALWAYS) filterHop(ch, rate, mode, found);
+    return;
+  }
+  let count = <i32>load<u8>(ch, CH_DIAL_COUNT);
+  // A window that looks like a dial tone: loud, its eight bins holding at most DIAL_BIN_SHARE
+  // of its power (no key: the purity test, CFG_TONE_TOTAL ≥ 0.1, fails on it).
+  watchTotal = -1;
+  if (total < load<f32>(ch + CH_CONFIG, CFG_MIN_POWER)) { // not loud: neither
+    if (count != 0) store<u8>(ch, 0, CH_DIAL_COUNT);
+    return;
+  }
+  const s = f32x4.add(v128.load(WIN_POWER), v128.load(WIN_POWER + 16));
+  const like = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) <= <f32>DIAL_BIN_SHARE * total;
+  watchTotal = total; // for the tone watch, later in the hop (toneLikeHop)
+  if (!like && count == 0) return; // the common case: nothing changes
+  count = like ? count + 1 : 0;
+  if (count >= DIAL_WATCH_HOPS) {
+    watchTotal = -1;
+    store<u8>(ch, <u8>DIAL_TRIAL, CH_DIAL_MODE);
+    store<u8>(ch, 0, CH_DIAL_COUNT);
+    store<u16>(ch, 0, CH_TONE_WATCH);
+    return;
+  }
+  store<u8>(ch, <u8>count, CH_DIAL_COUNT);
+}
+
+/** The window's total power while the tone watch may run this hop (watching, loud), else −1. */
+let watchTotal: f32 = -1;
+
+/**
+ * The tone watch's part of a hop whose window looked like a steady tone (window.ts TONE_LIKE)
+ * while no key is tracked, called by the state machine (press.ts) after dialToneHop: there the
+ * verdict has been branched on already, so the common hop pays nothing more.
+ */
+export function toneLikeHop(ch: usize, rate: usize): void {
+  const total = watchTotal;
+  if (total >= 0) toneWatch(ch, rate, total);
+}
+
+/** dialToneHop while the filter waits, is tried or runs (mode DIAL_WAIT, DIAL_TRIAL, DIAL_ON, with TONE_BIT or not). */
+function filterHop(ch: usize, rate: usize, mode: i32, found: bool): void {
   if (found && (mode & TONE_BIT)) return; // a key's window: the tone filter holds, as while a key is tracked
   let count = <i32>load<u8>(ch, CH_DIAL_COUNT);
-  if (mode == DIAL_WATCH) {
-    // A window that looks like a dial tone: loud, its eight bins holding at most DIAL_BIN_SHARE
-    // of its power (no key: the purity test, CFG_TONE_TOTAL ≥ 0.1, fails on it).
-    let like = total >= load<f32>(ch + CH_CONFIG, CFG_MIN_POWER);
-    if (like) {
-      const s = f32x4.add(v128.load(WIN_POWER), v128.load(WIN_POWER + 16));
-      like = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) <= <f32>DIAL_BIN_SHARE * total;
-    }
-    if (!like && count == 0) { // the common case: nothing changes but for the tone watch
-      toneWatch(ch, rate, total);
-      return;
-    }
-    count = like ? count + 1 : 0;
-    if (count >= DIAL_WATCH_HOPS) {
-      mode = DIAL_TRIAL;
-      count = 0;
-      store<u16>(ch, 0, CH_TONE_WATCH);
-    } else {
-      store<u8>(ch, <u8>count, CH_DIAL_COUNT);
-      toneWatch(ch, rate, total); // may start the tone filter's trial
-      return;
-    }
-  } else if (mode == DIAL_ALWAYS) {
-    return;
-  } else if (mode == DIAL_WAIT) {
+  if (mode == DIAL_WAIT) {
     if (--count <= 0) { mode = DIAL_WATCH; count = 0; store<u16>(ch, 0, CH_TONE_WATCH); }
   } else {
     // The filter ran over this hop: CH_E is its energy after the filter, CH_DIAL_RAW before,
@@ -163,25 +186,23 @@ export function dialToneHop(ch: usize, rate: usize, total: f32, found: bool): vo
 
 /**
  * The tone watch, at the end of a hop while watching (no key tracked, the dial tone's filter
- * off): over quiet hops in a row (neither a key tracked nor a window holding one in the
- * previous hop: CH_TPREV_KEY −1) the strongest bin of a loud window holding TONE_BIN_SHARE of
- * its power must turn its hop DFT by one frequency, TONE_COHERENCE over TONE_WATCH_HOPS
- * hop-to-hop phasors, and that frequency must lie off the bin's by TONE_OFF_GRID or more (a
- * key's tone never does): then the tone filter is tried at it.
+ * off) whose window looks like one steady tone (window.ts TONE_LIKE: TONE_GROUP_RATIO): over
+ * such hops in a row (neither a key tracked nor a window holding one in the previous hop:
+ * CH_TPREV_KEY −1) the strongest bin of a loud window holding TONE_BIN_SHARE of its power must
+ * turn its hop DFT by one frequency, TONE_COHERENCE over TONE_WATCH_HOPS hop-to-hop phasors,
+ * and that frequency must lie off the bin's by TONE_OFF_GRID or more (a key's tone never does):
+ * then the tone filter runs at it.
  */
 function toneWatch(ch: usize, rate: usize, total: f32): void {
-  let watch = <i32>load<u16>(ch, CH_TONE_WATCH); // (bin << 8) | phasors + 1
-  if (total < load<f32>(ch + CH_CONFIG, CFG_MIN_POWER) || <i32>load<i8>(ch, CH_TPREV_KEY) != -1) {
-    if (watch != 0) store<u16>(ch, 0, CH_TONE_WATCH);
-    return;
-  }
+  // A hop that fails here or never gets here (window.ts TONE_LIKE) stores nothing: the watch
+  // goes on only from the hop just before (CH_TONE_HOP).
   const lo = v128.load(WIN_POWER), hi = v128.load(WIN_POWER + 16);
   const pr = laneMax(lo), pc = laneMax(hi);
-  const peak = max(pr, pc);
-  if (peak < <f32>TONE_BIN_SHARE * total) {
-    if (watch != 0) store<u16>(ch, 0, CH_TONE_WATCH);
-    return;
-  }
+  if (max(pr, pc) < <f32>TONE_BIN_SHARE * total) return;
+  const hops = load<i32>(ch, CH_HOPS);
+  let watch = <i32>load<u16>(ch, CH_TONE_WATCH); // (bin << 8) | phasors + 1
+  if (load<i32>(ch, CH_TONE_HOP) != ((hops - 1) | TONE_HOP_TAG) || <i32>load<i8>(ch, CH_TPREV_KEY) != -1) watch = 0;
+  store<i32>(ch, hops | TONE_HOP_TAG, CH_TONE_HOP);
   const b = pr >= pc
     ? ctz(i32x4.bitmask(f32x4.eq(lo, f32x4.splat(pr))))
     : 4 + ctz(i32x4.bitmask(f32x4.eq(hi, f32x4.splat(pc))));

@@ -61,9 +61,10 @@ import {
   CH_PREV_A, CH_REF, CH_REF_N, CH_STATE, CH_TONE_END, U16_MAX, streamPosition,
 } from "./channels";
 import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./config";
+import { toneLikeHop } from "./dialtone";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import { WIN_POWER } from "./filterbank";
-import { TWISTED } from "./window";
+import { TONE_LIKE, TWISTED } from "./window";
 import { hopsAvailable, keyMagnitude, noiseMagnitude } from "./history";
 import { R_HOP, R_HZ } from "./rates";
 import {
@@ -279,7 +280,10 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   const hopEnd = hopStart + H;
   let state = <i32>load<u8>(ch, CH_STATE);
   if (state == STATE_IDLE) {
-    if (hit < 0) return;
+    if (hit < 0) {
+      if (hit == TONE_LIKE) toneLikeHop(ch, rate); // the tone watch (dialtone.ts)
+      return;
+    }
     startCandidate(ch, hop, hops, hit & (TWISTED - 1), hopStart);
     // Started by a twisted window: it takes part (a stale start leaves the channel idle, and the
     // next candidate clears the flag).

@@ -24,6 +24,8 @@ const IDLE = 0, CANDIDATE = 1, ACTIVE = 2;
 const DIAL_WATCH = 0, DIAL_TRIAL = 1, DIAL_ON = 2, DIAL_WAIT = 3;
 /** classify's verdict for a window of key k that fails the twist test alone: TWISTED + k. */
 const TWISTED = 16;
+/** classify's verdict for a window without a key that looks like a steady tone (assembly/window.ts TONE_LIKE). */
+const TONE_LIKE = -2;
 
 export interface PlainPress {
   digit: DtmfDigit;
@@ -143,7 +145,7 @@ export class PlainDetector {
    * strongest bin over quiet hops in a row.
    */
   private toneFilter = false; private toneNotch = { c: [1, 0, 1, 0, 0], z: [0, 0] as [number, number] };
-  private toneCount = 0; private toneBin = 0; private tonePrev: Complex = [0, 0]; private toneZ: Complex = [0, 0]; private toneAbs = 0;
+  private watchTotal = -1; private toneHop = -2; private toneCount = 0; private toneBin = 0; private tonePrev: Complex = [0, 0]; private toneZ: Complex = [0, 0]; private toneAbs = 0;
   /** The dial-tone filter's sections (assembly/dialtone.ts): [b0, b1, b2, a1, a2] and states [z1, z2]. */
   private readonly notches: { c: number[]; z: [number, number] }[] = [];
   private t: [number, number, number, number] = [0, 0, 0, 0];
@@ -262,6 +264,7 @@ export class PlainDetector {
     const tracked = this.state !== IDLE;
     if (tracked || hit >= 0) this.correct(tracked ? this.key : hit & (TWISTED - 1));
     else this.tKey = -1;
+    this.watchTotal = -1;
     if (!tracked) this.dialToneHop(total, hit >= 0);
     this.track(hit);
     if (this.state === IDLE) this.dialRaw = 0;
@@ -280,6 +283,7 @@ export class PlainDetector {
    * tone is on the line (watch, trial, on, wait); called at a hop's end while no key is tracked.
    */
   private dialToneHop(total: number, found: boolean): void {
+    this.watchTotal = -1;
     if (this.tuning.dialToneFilter) return;
     if (found && this.toneFilter) return; // a key's window: the tone filter holds, as while a key is tracked
     const { DIAL_BIN_SHARE, DIAL_OFF_HOPS, DIAL_WATCH_HOPS, DIAL_TRIAL_HOPS, DIAL_REMOVED_SHARE, DIAL_RETRY_HOPS } = this.r;
@@ -290,7 +294,7 @@ export class PlainDetector {
       const like = total >= this.minPower && P.reduce((a, b) => a + b, 0) <= DIAL_BIN_SHARE * total;
       this.dialCount = like ? this.dialCount + 1 : 0;
       if (this.dialCount >= DIAL_WATCH_HOPS) { this.dialMode = DIAL_TRIAL; this.dialCount = 0; this.toneFilter = false; this.toneCount = 0; }
-      else this.toneWatch(total);
+      else if (total >= this.minPower) this.watchTotal = total; // for the tone watch, later in the hop (track)
     } else {
       const hp = (b: number) => this.yRe[b] ** 2 + this.yIm[b] ** 2; // the hop's |Y|²
       const pair = ((Math.max(hp(0), hp(1), hp(2), hp(3)) + Math.max(hp(4), hp(5), hp(6), hp(7))) * 2) / this.hop;
@@ -314,7 +318,8 @@ export class PlainDetector {
   /**
    * As assembly/dialtone.ts toneWatch: over quiet hops in a row (no key tracked or found in the
    * previous one), the strongest bin of a loud window holding TONE_BIN_SHARE of its power turns
-   * its hop DFT by one frequency (phase coherence TONE_COHERENCE over TONE_WATCH_HOPS phasors),
+   * its hop DFT by one frequency (phase coherence TONE_COHERENCE over TONE_WATCH_HOPS phasors;
+   * the bin TONE_GROUP_RATIO over the other group's strongest),
    * off the bin's by TONE_OFF_GRID or more: the tone filter is tried at that frequency.
    */
   private toneWatch(total: number): void {
@@ -322,7 +327,10 @@ export class PlainDetector {
     const P = this.power;
     let b = 0;
     for (let i = 1; i < BINS; i++) if (P[i] > P[b]) b = i;
-    if (!(total >= this.minPower && this.tPrevKey === -1 && P[b] >= TONE_BIN_SHARE * total)) { this.toneCount = 0; return; }
+    if (P[b] < TONE_BIN_SHARE * total) return;
+    // The watch goes on only from the hop just before, and only if no key was tracked or found there.
+    if (this.toneHop !== this.hops - 1 || this.tPrevKey !== -1) this.toneCount = 0;
+    this.toneHop = this.hops;
     const yr = this.yRe[b], yi = this.yIm[b];
     const my = Math.hypot(yr, yi), mp = Math.hypot(...this.tonePrev);
     // A new bin, or a hop the tone does not fill as it filled the last (its onset, REF_SHARE): start here.
@@ -355,13 +363,16 @@ export class PlainDetector {
     for (let i = 1; i < 4; i++) if (P[i] > P[row]) row = i;
     for (let i = 5; i < 8; i++) if (P[i] > P[col]) col = i;
     this.peakRow = row; this.peakCol = col;
-    if (P[row] < this.minPower || P[col] < this.minPower) return -1;
+    // A steady tone's look (assembly/window.ts TONE_LIKE): one group's strongest bin
+    // TONE_GROUP_RATIO over the other's, in a window failing the level or the purity test.
+    const R = this.r.TONE_GROUP_RATIO, toneLike = P[row] >= R * P[col] || P[col] >= R * P[row] ? TONE_LIKE : -1;
+    if (P[row] < this.minPower || P[col] < this.minPower) return P[row] >= this.minPower || P[col] >= this.minPower ? toneLike : -1;
+    if (P[row] + P[col] < this.purity * total) return toneLike;
     const twisted = P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row];
     if (twisted && (P[col] < this.onsetTwistLo * P[row] || P[col] > this.onsetTwistHi * P[row])) return -1;
     const rest = (p: number, leak: number, other: number) => Math.max(0, Math.sqrt(p) - leak * Math.sqrt(other)) ** 2;
     for (let i = 0; i < 4; i++) if (i !== row && rest(P[i], this.leak[col][i], P[col]) > this.relPeak * P[row]) return -1;
     for (let i = 4; i < 8; i++) if (i !== col && rest(P[i], this.leak[row][i - 4], P[row]) > this.relPeak * P[col]) return -1;
-    if (P[row] + P[col] < this.purity * total) return -1;
     const key = (row << 2) | (col - 4);
     if (!((this.keyMask >> key) & 1)) return -1;
     // A window that fails the twist alone (within TWIST_SPAN more): the key's tones, off balance.
@@ -554,7 +565,10 @@ export class PlainDetector {
     const H = this.hop, hopEnd = this.hopStart + H;
     const { COVER_MIN, COVER_FULL, REF_SHARE } = this.r;
     if (this.state === IDLE) {
-      if (hit < 0) return;
+      if (hit < 0) {
+        if (hit === TONE_LIKE && this.watchTotal >= 0) this.toneWatch(this.watchTotal); // as assembly/press.ts
+        return;
+      }
       this.startCandidate(hit & (TWISTED - 1));
       if (hit >= TWISTED) this.twistedHops = 1; // started by a twisted window: it takes part
       return;
