@@ -26,7 +26,7 @@ import { R_COST, R_HOP, R_HZ, R_NOTCH, R_RAD_PER_HZ, R_RATE, R_SINT } from "./ra
 import { laneMax } from "./window";
 import {
   DIAL_BIN_SHARE, DIAL_OFF_HOPS, DIAL_REMOVED_SHARE, DIAL_RETRY_HOPS, DIAL_TRIAL_HOPS, DIAL_WATCH_HOPS,
-  REF_SHARE, TONE_BIN_SHARE, TONE_COHERENCE, TONE_GROUP_RATIO, TONE_NOTCH_Q, TONE_OFF_GRID, TONE_OFF_HOPS, TONE_WATCH_HOPS,
+  REF_SHARE, TONE_COHERENCE, TONE_NOTCH_Q, TONE_OFF_GRID, TONE_OFF_HOPS, TONE_WATCH_HOPS,
 } from "./rules";
 
 // Modes (CH_DIAL_MODE): bit 0 set <=> the filter runs.
@@ -94,31 +94,26 @@ export function filterDialTone(ch: usize, rate: usize, buf: usize, n: i32, track
  * The engagement at the end of a hop whose window has total power `total` (WIN_POWER holds its
  * bins) and holds a key if `found` (then the tone filter holds); called only while no key is
  * tracked (a tracked key keeps the filter as it is, and CH_DIAL_RAW is then the press's). While
- * watching, a window that does not look like a dial tone and no count to reset cost a few
- * loads, adds and compares; it leaves `total` for the tone watch (toneLikeHop).
+ * watching, a window that does not look like a dial tone and no count to reset cost a load and
+ * two compares.
  */
 export function dialToneHop(ch: usize, rate: usize, total: f32, found: bool): void {
   const mode = <i32>load<u8>(ch, CH_DIAL_MODE);
   if (mode != DIAL_WATCH) {
-    watchTotal = -1;
     if (mode != DIAL_ALWAYS) filterHop(ch, rate, mode, found);
     return;
   }
   let count = <i32>load<u8>(ch, CH_DIAL_COUNT);
   // A window that looks like a dial tone: loud, its eight bins holding at most DIAL_BIN_SHARE
   // of its power (no key: the purity test, CFG_TONE_TOTAL ≥ 0.1, fails on it).
-  watchTotal = -1;
-  if (total < load<f32>(ch + CH_CONFIG, CFG_MIN_POWER)) { // not loud: neither
-    if (count != 0) store<u8>(ch, 0, CH_DIAL_COUNT);
-    return;
+  let like = total >= load<f32>(ch + CH_CONFIG, CFG_MIN_POWER);
+  if (like) {
+    const s = f32x4.add(v128.load(WIN_POWER), v128.load(WIN_POWER + 16));
+    like = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) <= <f32>DIAL_BIN_SHARE * total;
   }
-  const s = f32x4.add(v128.load(WIN_POWER), v128.load(WIN_POWER + 16));
-  const like = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) <= <f32>DIAL_BIN_SHARE * total;
-  watchTotal = total; // for the tone watch, later in the hop (toneLikeHop)
   if (!like && count == 0) return; // the common case: nothing changes
   count = like ? count + 1 : 0;
   if (count >= DIAL_WATCH_HOPS) {
-    watchTotal = -1;
     store<u8>(ch, <u8>DIAL_TRIAL, CH_DIAL_MODE);
     store<u8>(ch, 0, CH_DIAL_COUNT);
     store<u16>(ch, 0, CH_TONE_WATCH);
@@ -127,17 +122,14 @@ export function dialToneHop(ch: usize, rate: usize, total: f32, found: bool): vo
   store<u8>(ch, <u8>count, CH_DIAL_COUNT);
 }
 
-/** The window's total power while the tone watch may run this hop (watching, loud), else −1. */
-let watchTotal: f32 = -1;
-
 /**
  * The tone watch's part of a hop whose window looked like a steady tone (window.ts TONE_LIKE)
  * while no key is tracked, called by the state machine (press.ts) after dialToneHop: there the
- * verdict has been branched on already, so the common hop pays nothing more.
+ * verdict has been branched on already, so the common hop pays nothing more. Only while
+ * watching (neither filter runs, nor always runs).
  */
 export function toneLikeHop(ch: usize, rate: usize): void {
-  const total = watchTotal;
-  if (total >= 0) toneWatch(ch, rate, total);
+  if (<i32>load<u8>(ch, CH_DIAL_MODE) == DIAL_WATCH) toneWatch(ch, rate);
 }
 
 /** dialToneHop while the filter waits, is tried or runs (mode DIAL_WAIT, DIAL_TRIAL, DIAL_ON, with TONE_BIT or not). */
@@ -188,17 +180,15 @@ function filterHop(ch: usize, rate: usize, mode: i32, found: bool): void {
  * The tone watch, at the end of a hop while watching (no key tracked, the dial tone's filter
  * off) whose window looks like one steady tone (window.ts TONE_LIKE: TONE_GROUP_RATIO): over
  * such hops in a row (neither a key tracked nor a window holding one in the previous hop:
- * CH_TPREV_KEY −1) the strongest bin of a loud window holding TONE_BIN_SHARE of its power must
- * turn its hop DFT by one frequency, TONE_COHERENCE over TONE_WATCH_HOPS hop-to-hop phasors,
+ * CH_TPREV_KEY −1) the strongest bin of the window must turn its hop DFT by one frequency, TONE_COHERENCE over TONE_WATCH_HOPS hop-to-hop phasors,
  * and that frequency must lie off the bin's by TONE_OFF_GRID or more (a key's tone never does):
  * then the tone filter runs at it.
  */
-function toneWatch(ch: usize, rate: usize, total: f32): void {
-  // A hop that fails here or never gets here (window.ts TONE_LIKE) stores nothing: the watch
-  // goes on only from the hop just before (CH_TONE_HOP).
+function toneWatch(ch: usize, rate: usize): void {
+  // A hop that never gets here (window.ts TONE_LIKE) stores nothing: the watch goes on only from
+  // the hop just before (CH_TONE_HOP).
   const lo = v128.load(WIN_POWER), hi = v128.load(WIN_POWER + 16);
   const pr = laneMax(lo), pc = laneMax(hi);
-  if (max(pr, pc) < <f32>TONE_BIN_SHARE * total) return;
   const hops = load<i32>(ch, CH_HOPS);
   let watch = <i32>load<u16>(ch, CH_TONE_WATCH); // (bin << 8) | phasors + 1
   if (load<i32>(ch, CH_TONE_HOP) != ((hops - 1) | TONE_HOP_TAG) || <i32>load<i8>(ch, CH_TPREV_KEY) != -1) watch = 0;

@@ -269,7 +269,7 @@ export const DIAL_RETRY_HOPS = 16;
 // keys' own level 62.5 % of the keys were found (`node bench/tone-sweep.mjs`), every key only up
 // to −7 dB. As a dial tone engages the dial-tone filter, such a tone engages a notch at its own
 // frequency, measured from the turn of its strongest bin's hop DFT: while no key is tracked or
-// found, a loud window that looks like one tone (TONE_GROUP_RATIO) and whose strongest bin holds TONE_BIN_SHARE of its power, that bin turning by
+// found, a window that looks like one tone (TONE_GROUP_RATIO), its strongest bin turning by
 // one frequency over TONE_WATCH_HOPS hop-to-hop phasors (TONE_COHERENCE), TONE_OFF_GRID or more
 // off the bin's (never a key's tone), starts the filter: one notch section (TONE_NOTCH_Q), kept
 // while it removes DIAL_REMOVED_SHARE of each hop's energy, off after TONE_OFF_HOPS hops in a
@@ -280,22 +280,22 @@ export const DIAL_RETRY_HOPS = 16;
 // the tone −10 … +10 dB relative, starting with each case 50-64 ms before its first key; as
 // landed every level 100 %, the core too, `node bench/tone-sweep.mjs`; before: 62.5 % at 0 dB,
 // every key only up to −7 dB). Talk-off as landed: none on either corpus (354 and 262 min).
-/** Smallest share of a loud window's power its strongest DTMF bin holds for the tone watch: a 1 kHz tone gives 0.08-0.10 in the 941 Hz bin; 0.02: every level 100 %; 0.1: 67.5 % at 0 dB (the filter never engages). */
-export const TONE_BIN_SHARE = 0.05;
 /**
  * Smallest ratio of one group's strongest bin power to the other's for a window failing the
  * level or purity test to look like a steady tone (window.ts TONE_LIKE), the tone watch's gate:
  * a steady tone leaks little into the far group (1 kHz: the 941 Hz bin 7.5 times the 1209 Hz
  * one), white noise and speech fill both alike, so the common hop pays two compares (`node
  * bench/ab-cores.mjs`: the watch on every loud hop cost 10 % of the core's time). 2: every level
- * 100 %; 8: 78.1 % at 0 dB.
+ * 100 %; 8: 78.1 % at 0 dB. A further test of the strongest bin's share of the window's power
+ * (5 % of it, a 1 kHz tone giving 0.08-0.10 in the 941 Hz bin) changed nothing at 0, 2 or 5 %
+ * (10 %: 67.5 % at 0 dB, the filter never engages) nor the talk-off, and was dropped.
  */
 export const TONE_GROUP_RATIO = 4.0;
 /** Hop-to-hop phasors of that bin the watch sums before it decides (19 ms); 2: 99.4 % at +9 dB; 4: every level 100 % (each hop more delays the first key's filter). */
 export const TONE_WATCH_HOPS = 3;
 /** Phase coherence |Σz|/Σ|z| of those phasors (one frequency; the tone's onset hop turns it): 0.97 and 0.99 also every level 100 %. */
 export const TONE_COHERENCE = 0.98;
-/** Smallest offset (fraction) of the tone's frequency from the bin's: beyond Q.24's ±3.5 % reject bound, never a key's tone (1 kHz: 6.3 % off 941 Hz). */
+/** Smallest offset (fraction) of the tone's frequency from the bin's: beyond Q.24's ±3.5 % reject bound, never a key's tone (1 kHz: 6.3 % off 941 Hz; 0.05: every level 100 %; 0.1: 67.5 % at 0 dB). */
 export const TONE_OFF_GRID = 0.035;
 /**
  * Quality of the tone filter's notch section: 50 Hz wide at 1 kHz, the 941 Hz tone 59 Hz away

@@ -145,7 +145,7 @@ export class PlainDetector {
    * strongest bin over quiet hops in a row.
    */
   private toneFilter = false; private toneNotch = { c: [1, 0, 1, 0, 0], z: [0, 0] as [number, number] };
-  private watchTotal = -1; private toneHop = -2; private toneCount = 0; private toneBin = 0; private tonePrev: Complex = [0, 0]; private toneZ: Complex = [0, 0]; private toneAbs = 0;
+  private toneHop = -2; private toneCount = 0; private toneBin = 0; private tonePrev: Complex = [0, 0]; private toneZ: Complex = [0, 0]; private toneAbs = 0;
   /** The dial-tone filter's sections (assembly/dialtone.ts): [b0, b1, b2, a1, a2] and states [z1, z2]. */
   private readonly notches: { c: number[]; z: [number, number] }[] = [];
   private t: [number, number, number, number] = [0, 0, 0, 0];
@@ -264,7 +264,6 @@ export class PlainDetector {
     const tracked = this.state !== IDLE;
     if (tracked || hit >= 0) this.correct(tracked ? this.key : hit & (TWISTED - 1));
     else this.tKey = -1;
-    this.watchTotal = -1;
     if (!tracked) this.dialToneHop(total, hit >= 0);
     this.track(hit);
     if (this.state === IDLE) this.dialRaw = 0;
@@ -283,7 +282,6 @@ export class PlainDetector {
    * tone is on the line (watch, trial, on, wait); called at a hop's end while no key is tracked.
    */
   private dialToneHop(total: number, found: boolean): void {
-    this.watchTotal = -1;
     if (this.tuning.dialToneFilter) return;
     if (found && this.toneFilter) return; // a key's window: the tone filter holds, as while a key is tracked
     const { DIAL_BIN_SHARE, DIAL_OFF_HOPS, DIAL_WATCH_HOPS, DIAL_TRIAL_HOPS, DIAL_REMOVED_SHARE, DIAL_RETRY_HOPS } = this.r;
@@ -294,7 +292,6 @@ export class PlainDetector {
       const like = total >= this.minPower && P.reduce((a, b) => a + b, 0) <= DIAL_BIN_SHARE * total;
       this.dialCount = like ? this.dialCount + 1 : 0;
       if (this.dialCount >= DIAL_WATCH_HOPS) { this.dialMode = DIAL_TRIAL; this.dialCount = 0; this.toneFilter = false; this.toneCount = 0; }
-      else if (total >= this.minPower) this.watchTotal = total; // for the tone watch, later in the hop (track)
     } else {
       const hp = (b: number) => this.yRe[b] ** 2 + this.yIm[b] ** 2; // the hop's |Y|²
       const pair = ((Math.max(hp(0), hp(1), hp(2), hp(3)) + Math.max(hp(4), hp(5), hp(6), hp(7))) * 2) / this.hop;
@@ -316,18 +313,17 @@ export class PlainDetector {
   }
 
   /**
-   * As assembly/dialtone.ts toneWatch: over quiet hops in a row (no key tracked or found in the
-   * previous one), the strongest bin of a loud window holding TONE_BIN_SHARE of its power turns
-   * its hop DFT by one frequency (phase coherence TONE_COHERENCE over TONE_WATCH_HOPS phasors;
-   * the bin TONE_GROUP_RATIO over the other group's strongest),
-   * off the bin's by TONE_OFF_GRID or more: the tone filter is tried at that frequency.
+   * As assembly/dialtone.ts toneWatch, on a hop whose window looks like one steady tone
+   * (classify's TONE_LIKE) while watching: over such hops in a row (no key tracked or found in
+   * the previous one) the strongest bin turns its hop DFT by one frequency (phase coherence
+   * TONE_COHERENCE over TONE_WATCH_HOPS phasors), off the bin's by TONE_OFF_GRID or more: the
+   * tone filter runs at that frequency.
    */
-  private toneWatch(total: number): void {
-    const { TONE_BIN_SHARE, TONE_WATCH_HOPS, TONE_COHERENCE, TONE_OFF_GRID, TONE_NOTCH_Q } = this.r;
+  private toneWatch(): void {
+    const { TONE_WATCH_HOPS, TONE_COHERENCE, TONE_OFF_GRID, TONE_NOTCH_Q } = this.r;
     const P = this.power;
     let b = 0;
     for (let i = 1; i < BINS; i++) if (P[i] > P[b]) b = i;
-    if (P[b] < TONE_BIN_SHARE * total) return;
     // The watch goes on only from the hop just before, and only if no key was tracked or found there.
     if (this.toneHop !== this.hops - 1 || this.tPrevKey !== -1) this.toneCount = 0;
     this.toneHop = this.hops;
@@ -566,7 +562,7 @@ export class PlainDetector {
     const { COVER_MIN, COVER_FULL, REF_SHARE } = this.r;
     if (this.state === IDLE) {
       if (hit < 0) {
-        if (hit === TONE_LIKE && this.watchTotal >= 0) this.toneWatch(this.watchTotal); // as assembly/press.ts
+        if (hit === TONE_LIKE && this.dialMode === DIAL_WATCH && !this.tuning.dialToneFilter) this.toneWatch(); // as assembly/press.ts
         return;
       }
       this.startCandidate(hit & (TWISTED - 1));

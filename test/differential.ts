@@ -139,9 +139,8 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
   // The tone filter (rules.ts TONE_*): keys under a 1 kHz tone at their level and 6 dB over them
   // (the 941 Hz bin's tone 59 Hz from it), a tone 3.6 % off 941 Hz (TONE_OFF_GRID) over key 0, a
   // tone starting 30 ms before a key (TONE_WATCH_HOPS, TONE_COHERENCE), one under a key held
-  // 40 ms into the tone's end (TONE_OFF_HOPS), a tone whose strongest bin holds 6 % of the
-  // window (TONE_BIN_SHARE: 1075 Hz, between 941 and 1209 Hz, with noise) and the notch's width
-  // (TONE_NOTCH_Q: key 0 under 975 Hz, loud).
+  // 40 ms into the tone's end (TONE_OFF_HOPS), a tone between the groups (1075 Hz: both groups
+  // hold it, TONE_GROUP_RATIO) and the notch's width (TONE_NOTCH_Q: key 0 under 975 Hz, loud).
   const khz = (db: number) => [{ hz: 1000, levelDbm0: -20 + db }];
   cases.push(generated("1 kHz at the keys' level", { seed: 13, levelDbm0: -20, toneMs: 60, gapMs: 60, interference: khz(0) }));
   cases.push(generated("1 kHz 6 dB over the keys", { seed: 14, levelDbm0: -20, toneMs: 60, gapMs: 60, interference: khz(6) }));
