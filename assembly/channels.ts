@@ -137,10 +137,26 @@ export const CH_DIAL_COUNT: usize = offsetof<Channel>("dialCount");
  * it when a candidate starts); the record has no 4 bytes left.
  */
 export const CH_DIAL_RAW: usize = CH_PRESS_TOTAL;
+/**
+ * The tone watch's scratch (dialtone.ts toneWatch), used only while no key is tracked, in the
+ * tone measurement's sums (tones.ts), which only a tracked key uses and a new candidate clears:
+ * the watched bin's previous hop DFT (re, im), the sum of its hop-to-hop phasors (re, im) and of
+ * their moduli, (bin << 8) | phasor count, and the number of the hop that last took part.
+ */
+export const CH_TONE_PREV: usize = CH_ZR_RE;
+export const CH_TONE_Z: usize = CH_ZC_RE;
+export const CH_TONE_ABS: usize = CH_ABS_ZR;
+export const CH_TONE_WATCH: usize = CH_PAIRS;
+export const CH_TONE_HOP: usize = CH_FULL_HOPS; // the hop number of the watch's last hop, tagged (dialtone.ts)
 /** The configuration block (config.ts), 16-byte aligned after the fields. */
 export const CH_CONFIG: usize = (offsetof<Channel>() + 15) & ~15;
+/**
+ * cos ω of the tone filter's notch (dialtone.ts), f32, in the bytes the configuration block
+ * leaves before the ring's alignment (the fields end at 384 of 512 bytes).
+ */
+export const CH_TONE_COS: usize = (CH_CONFIG + CONFIG_BYTES + 3) & ~3;
 /** The magnitude history ring (history.ts): MAG_HOPS slots of MAG_HOP_BYTES, 16-byte aligned. */
-export const CH_MAG: usize = (CH_CONFIG + CONFIG_BYTES + 15) & ~15;
+export const CH_MAG: usize = (CH_TONE_COS + 4 + 15) & ~15;
 const RECORD_END: usize = CH_MAG + <usize>MAG_HOPS * MAG_HOP_BYTES;
 /** Bytes a channel takes (the record rounded up to 16); at most SLOT_MAX_BYTES. */
 export const SLOT_BYTES: usize = (RECORD_END + 15) & ~15;
@@ -166,6 +182,7 @@ export function initChannels(): void {
   assert(SLOT_BYTES <= SLOT_MAX_BYTES, "channels.ts: the channel record is longer than 512 bytes");
   assert(TWISTED_CONFIRM_HITS < 15 && REF_RESET_HOPS <= 15, "channels.ts: codecRun's nibbles cannot count to TWISTED_CONFIRM_HITS or REF_RESET_HOPS");
   assert(CH_DIAL_COUNT == CH_DIAL_MODE + 1 && (CH_DIAL_MODE & 1) == 0, "channels.ts: dialMode and dialCount are not one aligned u16");
+  assert(CH_ZR_IM == CH_ZR_RE + 4 && CH_ZC_IM == CH_ZC_RE + 4, "channels.ts: the tone watch's complex scratch is not two f32 in a row");
   assert(((CH_EVEN1 | CH_EVEN2 | CH_ODD1 | CH_ODD2 | CH_YPREV_RE | CH_YPREV_IM | CH_ACC_E | CH_ACC_S | CH_TPREV | CH_MAG | CH_CONFIG) & 15) == 0,
     "channels.ts: a vector field of the channel record is not 16-byte aligned");
   slabs = heap.alloc(<usize>MAX_SLABS << 2);

@@ -38,6 +38,18 @@ export function keyMagnitude(ch: usize, hops: i32, back: i32, key: i32): f32 {
   return Mathf.sqrt(ringPower(slot, key >> 2)) + Mathf.sqrt(ringPower(slot, 4 + (key & 3)));
 }
 
+/**
+ * What noise as strong as in the other six bins of the same hop would give keyMagnitude: twice
+ * the rms of their magnitudes (press.ts, rules.ts MASKED_NOISE_RATIO).
+ */
+export function noiseMagnitude(ch: usize, hops: i32, back: i32, key: i32): f32 {
+  const slot = magSlot(ch, hops - back);
+  let rest: f32 = 0;
+  for (let b = 0; b < 8; b++) rest += ringPower(slot, b);
+  rest -= ringPower(slot, key >> 2) + ringPower(slot, 4 + (key & 3));
+  return <f32>2 * Mathf.sqrt(max(rest, <f32>0) * (<f32>1 / <f32>6));
+}
+
 /** Hops whose slots hold data, counting hop `hops` itself. */
 @inline export function hopsAvailable(hops: i32): i32 {
   return min(hops + 1, MAG_HOPS);

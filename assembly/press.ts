@@ -24,6 +24,11 @@
 // step up of the key's magnitude in the history (STALE_RISE), else the history's far end, and a
 // step up while it waits starts it anew. A stale candidate of the key just reported, within
 // STALE_REPEAT_HOPS of that press's end, is that press back after a gap: dropped.
+// A candidate whose onset lies at the far end of the history is late (it needs
+// LATE_PRESS_PURITY), unless the walk-back, bounded also by what noise in the other six bins of
+// each hop would give (MASKED_NOISE_RATIO), stops inside the history: in white noise the key's
+// bins hold ≈ 0.2 of its magnitude before it starts, enough for COVER_MIN. Such a candidate is
+// masked: onset where the bounded walk stopped, the late purity or else the busy line.
 //
 // Codec onsets (rules.ts TWIST_SPAN, TWISTED_PRESS_PURITY, REF_RESET_HOPS): a window that
 // fails the twist test alone (window.ts, TWISTED + key) starts a candidate, and for the tracked
@@ -37,8 +42,8 @@
 // Confirmation (toneAccepted): the tone has lasted CFG_MIN_CONFIRM samples, its measured
 // frequencies (tones.ts) are within CFG_FREQ_TOL, and over its full hops the two tones hold
 // CFG_PRESS_PURITY of the power (LATE_PRESS_PURITY if the onset was found at the far end of
-// the history), or else (never for a late one) it is a steady pair (steadyPair, the busy-line
-// tests); a stale candidate must be both. A candidate that ends first is dropped: this is how
+// the history, late or masked), or else (never for a late one) it is a steady pair (steadyPair,
+// the busy-line tests); a stale candidate must be both. A candidate that ends first is dropped: this is how
 // tones of 23 ms and less are rejected. A new confirmation test is one more early return in toneAccepted().
 //
 // Press purity: the window test (purity ≥ 60 %) lets a pair of speech harmonics through now
@@ -56,14 +61,16 @@ import {
   CH_PREV_A, CH_REF, CH_REF_N, CH_STATE, CH_TONE_END, U16_MAX, streamPosition,
 } from "./channels";
 import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./config";
+import { toneLikeHop } from "./dialtone";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import { WIN_POWER } from "./filterbank";
-import { TWISTED } from "./window";
-import { hopsAvailable, keyMagnitude } from "./history";
+import { TONE_LIKE, TWISTED } from "./window";
+import { hopsAvailable, keyMagnitude, noiseMagnitude } from "./history";
 import { R_HOP, R_HZ } from "./rates";
 import {
   BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_NOISE_LOSS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
-  COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MIN_PHASE_PAIRS, REF_FLOOR, REF_RESET_HOPS, REF_SHARE,
+  BUSY_STEADY_NOISE_LOSS, COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MASKED_NOISE_RATIO, MIN_PHASE_PAIRS, REF_FLOOR,
+  REF_RESET_HOPS, REF_SHARE,
   STALE_COVER, STALE_REPEAT_HOPS, STALE_RISE, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
 } from "./rules";
 import {
@@ -80,6 +87,7 @@ const STATE_ACTIVE: i32 = 2;
 const FLAG_LATE: u8 = 1;     // onset at the far end of the history: needs LATE_PRESS_PURITY
 const FLAG_STALE: u8 = 2;    // the tones filled the history: pure and a steady pair, or nothing
 const FLAG_REPORTED: u8 = 4;
+const FLAG_MASKED: u8 = 8;   // late, but the noise-bounded walk-back stops inside the history: also the busy line
 
 // CH_CODEC_RUN (channels.ts), one byte for two small counters of the codec-onset rules: the
 // twisted-window run in the low nibble (0: no twisted window taken; 1 + the windows within the
@@ -142,7 +150,7 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   const onFrequency = Math.abs(rowErr) <= BUSY_FREQ_TOL * rowHz && Math.abs(colErr) <= BUSY_FREQ_TOL * colHz;
   const flags = load<u8>(ch, CH_FLAGS);
   let purity = <f64>load<f32>(cfg, CFG_PRESS_PURITY);
-  if ((flags & FLAG_LATE) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
+  if ((flags & (FLAG_LATE | FLAG_MASKED)) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
   const twisted = twistRun(ch) != 0;
   if (twisted && purity < TWISTED_PRESS_PURITY) purity = TWISTED_PRESS_PURITY;
   // A stale candidate must hold the press purity and be a steady pair as well, without the
@@ -161,23 +169,25 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
  * power, sit within BUSY_FREQ_TOL of the key's frequencies (`onFrequency`), and keep one
  * frequency (BUSY_COHERENCE, less what the noise in the window's other six bins would take from
  * it: BUSY_NOISE_LOSS; `window` false at the end of the stream, where WIN_POWER may be another
- * channel's) and one amplitude (BUSY_STEADINESS). The second way to confirm a
+ * channel's) and one amplitude (BUSY_STEADINESS, less the same: BUSY_STEADY_NOISE_LOSS). The second way to confirm a
  * candidate that failed the press purity, and the only way for a stale one; late candidates
  * never get here (toneAccepted).
  */
 function steadyPair(ch: usize, rate: usize, key: i32, tone: f64, total: f64, onFrequency: bool, window: bool): bool {
   if (fullHops(ch) < BUSY_MIN_FULL_HOPS || !onFrequency) return false;
   if (tone < BUSY_PRESS_PURITY * total) return false;
-  let need = BUSY_COHERENCE;
+  let need = BUSY_COHERENCE, needSteady = BUSY_STEADINESS;
   if (window) { // the current window's powers (WIN_POWER: rows, columns) are the tone's
     const pr = <f64>load<f32>(WIN_POWER + (<usize>(key >> 2) << 2));
     const pc = <f64>load<f32>(WIN_POWER + (<usize>(4 + (key & 3)) << 2));
     let rest: f64 = 0;
     for (let i = 0; i < 8; i++) rest += <f64>load<f32>(WIN_POWER + (<usize>i << 2));
     rest -= pr + pc;
-    need = Math.min(need, 1.0 - BUSY_NOISE_LOSS * rest / (6.0 * Math.min(pr, pc)));
+    const loss = rest / (6.0 * Math.min(pr, pc)); // n/P: noise per bin over the weaker tone's power
+    need = Math.min(need, 1.0 - BUSY_NOISE_LOSS * loss);
+    needSteady = Math.min(needSteady, 1.0 - BUSY_STEADY_NOISE_LOSS * loss);
   }
-  return phaseCoherence(ch) >= need && amplitudeSteadiness(ch, rate) >= BUSY_STEADINESS;
+  return phaseCoherence(ch) >= need && amplitudeSteadiness(ch, rate) >= needSteady;
 }
 
 /** Ends the tracked press: a confirmed one is reported, a candidate is dropped. */
@@ -205,14 +215,30 @@ function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64)
   const m1 = available > 1 ? keyMagnitude(ch, hops, 1, key) : <f32>0;
   const ref = max(max(m0, m1), <f32>REF_FLOOR);
   // Onset: back from the stronger of the two window hops while hops still hold the tone.
-  let j = m0 >= m1 ? 0 : 1;
+  const first = m0 >= m1 ? 0 : 1;
+  let j = first;
   while (j + 1 < available && keyMagnitude(ch, hops, j + 1, key) >= <f32>COVER_MIN * ref) j++;
   let aOn = coverage(keyMagnitude(ch, hops, j, key), ref);
   const H = <f64>hop;
   let flags = load<u8>(ch, CH_FLAGS) & FLAG_REPORTED;
   if (j == MAG_HOPS - 1) {
-    if (aOn < <f32>STALE_COVER) flags |= FLAG_LATE;
-    else if ((flags & FLAG_REPORTED) && <i32>load<u8>(ch, CH_KEY) == key && hopStart - load<f64>(ch, CH_TONE_END) < <f64>STALE_REPEAT_HOPS * H) {
+    if (aOn < <f32>STALE_COVER) {
+      // Late, unless the walk-back bounded by what noise in the other bins would give
+      // (MASKED_NOISE_RATIO) stops inside the history: masked, a key the noise hid.
+      let k = first;
+      while (k + 1 < available) {
+        const m = keyMagnitude(ch, hops, k + 1, key);
+        if (m < <f32>COVER_MIN * ref || m < <f32>MASKED_NOISE_RATIO * noiseMagnitude(ch, hops, k + 1, key)) break;
+        k++;
+      }
+      if (k < j) {
+        flags |= FLAG_MASKED;
+        j = k;
+        aOn = coverage(keyMagnitude(ch, hops, j, key), ref);
+      } else {
+        flags |= FLAG_LATE;
+      }
+    } else if ((flags & FLAG_REPORTED) && <i32>load<u8>(ch, CH_KEY) == key && hopStart - load<f64>(ch, CH_TONE_END) < <f64>STALE_REPEAT_HOPS * H) {
       store<u8>(ch, STATE_IDLE, CH_STATE);
       return;
     } else {
@@ -254,7 +280,10 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   const hopEnd = hopStart + H;
   let state = <i32>load<u8>(ch, CH_STATE);
   if (state == STATE_IDLE) {
-    if (hit < 0) return;
+    if (hit < 0) {
+      if (hit == TONE_LIKE) toneLikeHop(ch, rate); // the tone watch (dialtone.ts)
+      return;
+    }
     startCandidate(ch, hop, hops, hit & (TWISTED - 1), hopStart);
     // Started by a twisted window: it takes part (a stale start leaves the channel idle, and the
     // next candidate clears the flag).

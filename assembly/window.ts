@@ -18,10 +18,16 @@ import {
 import { CH_CONFIG } from "./channels";
 import { WIN_POWER } from "./filterbank";
 import { R_LEAK } from "./rates";
-import { TWIST_SPAN } from "./rules";
+import { TONE_GROUP_RATIO, TWIST_SPAN } from "./rules";
 
 /** classify's verdict for a window of key k that fails the twist test alone: TWISTED + k. */
 export const TWISTED: i32 = 16;
+/**
+ * classify's verdict for a window without a key that fails the level or purity test while one
+ * group's strongest bin is TONE_GROUP_RATIO over the other's: a steady tone's look, for the
+ * tone watch (dialtone.ts). White noise and speech fill both groups alike.
+ */
+export const TONE_LIKE: i32 = -2;
 /** TWIST_SPAN above the reverse twist limit and below the normal one. */
 const TWIST_SPAN_UP: f32 = <f32>TWIST_SPAN;
 const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
@@ -36,6 +42,12 @@ const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
   return f32x4.extract_lane(f32x4.pmax(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
 }
 
+/** TONE_LIKE if one group's strongest bin power is TONE_GROUP_RATIO over the other's, else −1. */
+@inline function toneLike(pr: f32, pc: f32): i32 {
+  // Compares, not f32.min/max (which must order NaN and −0: several instructions each).
+  return <i32>(pr >= <f32>TONE_GROUP_RATIO * pc) | <i32>(pc >= <f32>TONE_GROUP_RATIO * pr) ? TONE_LIKE : -1;
+}
+
 /** The lane (0-3) holding `value`, which is one of `v`'s lanes. */
 @inline function laneOf(v: v128, value: f32): i32 {
   return ctz(i32x4.bitmask(f32x4.eq(v, f32x4.splat(value))));
@@ -44,17 +56,18 @@ const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
 /**
  * The window tests on the window's powers (WIN_POWER: rows, columns) and its total power
  * `totalPower`: the key 0-15 the window holds, TWISTED + key if it fails the twist test alone
- * (within TWIST_SPAN), or −1.
+ * (within TWIST_SPAN), TONE_LIKE (−2) or −1. Inlined (into hop.ts endHop) as the optimizer did
+ * by itself before TONE_LIKE made it larger: called, it cost ≈ 5 % (`node bench/ab-cores.mjs`).
  */
-export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
+@inline export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
   const cfg = ch + CH_CONFIG;
   const lo = v128.load(WIN_POWER);
   const hi = v128.load(WIN_POWER + 16);
   const pr = laneMax(lo);
   const pc = laneMax(hi);
   const minPower = load<f32>(cfg, CFG_MIN_POWER);
-  if (pr < minPower || pc < minPower) return -1;
-  if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return -1;
+  if (pr < minPower || pc < minPower) return <i32>(pr >= minPower) | <i32>(pc >= minPower) ? toneLike(pr, pc) : -1;
+  if (pr + pc < load<f32>(cfg, CFG_TONE_TOTAL) * totalPower) return toneLike(pr, pc);
   // Twist: a window within TWIST_SPAN beyond the limits still goes through the peak test, and
   // a key found there is reported as TWISTED + key (the state machine's use: press.ts).
   const twistLo = load<f32>(cfg, CFG_TWIST_LO) * pr, twistHi = load<f32>(cfg, CFG_TWIST_HI) * pr;

@@ -24,6 +24,8 @@ const IDLE = 0, CANDIDATE = 1, ACTIVE = 2;
 const DIAL_WATCH = 0, DIAL_TRIAL = 1, DIAL_ON = 2, DIAL_WAIT = 3;
 /** classify's verdict for a window of key k that fails the twist test alone: TWISTED + k. */
 const TWISTED = 16;
+/** classify's verdict for a window without a key that looks like a steady tone (assembly/window.ts TONE_LIKE). */
+const TONE_LIKE = -2;
 
 export interface PlainPress {
   digit: DtmfDigit;
@@ -128,7 +130,7 @@ export class PlainDetector {
   private hops = 0;
   private energy = 0; private sum = 0; private prevEnergy = 0; private prevSum = 0;
   private state = IDLE; private key = 0; private onset = 0; private toneEnd = 0; private ref = 0; private refN = 0;
-  private inGap = false; private prevA = 0; private pairs = 0; private late = false; private stale = false;
+  private inGap = false; private masked = false; private prevA = 0; private pairs = 0; private late = false; private stale = false;
   private refLow = 0; private twistedHops = 0; private hitRun = 0;
   /** The last press that ended was reported (assembly/press.ts FLAG_REPORTED). */
   private reported = false;
@@ -137,6 +139,13 @@ export class PlainDetector {
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
   /** Dial-tone engagement (assembly/dialtone.ts): mode, its counter, the hop's Σx² before the filter. */
   private dialMode = DIAL_WATCH; private dialCount = 0; private dialRaw = 0;
+  /**
+   * The tone filter (assembly/dialtone.ts): while trying or on (dialMode), the notch runs at a
+   * steady off-grid tone's frequency instead of the dial tone's; its watch: phasors of the
+   * strongest bin over quiet hops in a row.
+   */
+  private toneFilter = false; private toneNotch = { c: [1, 0, 1, 0, 0], z: [0, 0] as [number, number] };
+  private toneHop = -2; private toneCount = 0; private toneBin = 0; private tonePrev: Complex = [0, 0]; private toneZ: Complex = [0, 0]; private toneAbs = 0;
   /** The dial-tone filter's sections (assembly/dialtone.ts): [b0, b1, b2, a1, a2] and states [z1, z2]. */
   private readonly notches: { c: number[]; z: [number, number] }[] = [];
   private t: [number, number, number, number] = [0, 0, 0, 0];
@@ -198,7 +207,7 @@ export class PlainDetector {
       x = x !== x ? 0 : x > 1 ? 1 : x < -1 ? -1 : x;
       if (this.tuning.dialToneFilter || this.dialMode === DIAL_TRIAL || this.dialMode === DIAL_ON) {
         if (!this.tuning.dialToneFilter && this.state === IDLE) this.dialRaw += x * x;
-        for (const { c, z } of this.notches) { // transposed direct form II, as assembly/dialtone.ts
+        for (const { c, z } of this.toneFilter ? [this.toneNotch] : this.notches) { // transposed direct form II, as assembly/dialtone.ts
           const y = c[0] * x + z[0];
           z[0] = c[1] * x - c[3] * y + z[1];
           z[1] = c[2] * x - c[4] * y;
@@ -255,7 +264,7 @@ export class PlainDetector {
     const tracked = this.state !== IDLE;
     if (tracked || hit >= 0) this.correct(tracked ? this.key : hit & (TWISTED - 1));
     else this.tKey = -1;
-    if (!tracked) this.dialToneHop(total);
+    if (!tracked) this.dialToneHop(total, hit >= 0);
     this.track(hit);
     if (this.state === IDLE) this.dialRaw = 0;
     this.prevRe.set(this.yRe);
@@ -272,16 +281,17 @@ export class PlainDetector {
    * As assembly/dialtone.ts dialToneHop: by default the dial-tone filter runs only while a dial
    * tone is on the line (watch, trial, on, wait); called at a hop's end while no key is tracked.
    */
-  private dialToneHop(total: number): void {
+  private dialToneHop(total: number, found: boolean): void {
     if (this.tuning.dialToneFilter) return;
+    if (found && this.toneFilter) return; // a key's window: the tone filter holds, as while a key is tracked
     const { DIAL_BIN_SHARE, DIAL_OFF_HOPS, DIAL_WATCH_HOPS, DIAL_TRIAL_HOPS, DIAL_REMOVED_SHARE, DIAL_RETRY_HOPS } = this.r;
     const P = this.power;
     if (this.dialMode === DIAL_WAIT) {
-      if (--this.dialCount <= 0) { this.dialMode = DIAL_WATCH; this.dialCount = 0; }
+      if (--this.dialCount <= 0) { this.dialMode = DIAL_WATCH; this.dialCount = 0; this.toneCount = 0; }
     } else if (this.dialMode === DIAL_WATCH) {
       const like = total >= this.minPower && P.reduce((a, b) => a + b, 0) <= DIAL_BIN_SHARE * total;
       this.dialCount = like ? this.dialCount + 1 : 0;
-      if (this.dialCount >= DIAL_WATCH_HOPS) { this.dialMode = DIAL_TRIAL; this.dialCount = 0; }
+      if (this.dialCount >= DIAL_WATCH_HOPS) { this.dialMode = DIAL_TRIAL; this.dialCount = 0; this.toneFilter = false; this.toneCount = 0; }
     } else {
       const hp = (b: number) => this.yRe[b] ** 2 + this.yIm[b] ** 2; // the hop's |Y|²
       const pair = ((Math.max(hp(0), hp(1), hp(2), hp(3)) + Math.max(hp(4), hp(5), hp(6), hp(7))) * 2) / this.hop;
@@ -294,11 +304,53 @@ export class PlainDetector {
         }
       } else if (kept) {
         this.dialCount = 0;
-      } else if (++this.dialCount >= DIAL_OFF_HOPS) {
+      } else if (++this.dialCount >= (this.toneFilter ? this.r.TONE_OFF_HOPS : DIAL_OFF_HOPS)) {
         this.dialMode = DIAL_WATCH;
         this.dialCount = 0;
       }
+      if (this.dialMode === DIAL_WATCH || this.dialMode === DIAL_WAIT) { this.toneFilter = false; this.toneCount = 0; }
     }
+  }
+
+  /**
+   * As assembly/dialtone.ts toneWatch, on a hop whose window looks like one steady tone
+   * (classify's TONE_LIKE) while watching: over such hops in a row (no key tracked or found in
+   * the previous one) the strongest bin turns its hop DFT by one frequency (phase coherence
+   * TONE_COHERENCE over TONE_WATCH_HOPS phasors), off the bin's by TONE_OFF_GRID or more: the
+   * tone filter runs at that frequency.
+   */
+  private toneWatch(): void {
+    const { TONE_WATCH_HOPS, TONE_COHERENCE, TONE_OFF_GRID, TONE_NOTCH_Q } = this.r;
+    const P = this.power;
+    let b = 0;
+    for (let i = 1; i < BINS; i++) if (P[i] > P[b]) b = i;
+    // The watch goes on only from the hop just before, and only if no key was tracked or found there.
+    if (this.toneHop !== this.hops - 1 || this.tPrevKey !== -1) this.toneCount = 0;
+    this.toneHop = this.hops;
+    const yr = this.yRe[b], yi = this.yIm[b];
+    const my = Math.hypot(yr, yi), mp = Math.hypot(...this.tonePrev);
+    // A new bin, or a hop the tone does not fill as it filled the last (its onset, REF_SHARE): start here.
+    if (this.toneCount === 0 || this.toneBin !== b || Math.min(my, mp) < this.r.REF_SHARE * Math.max(my, mp)) {
+      this.toneCount = 1; this.toneBin = b; this.tonePrev = [yr, yi]; this.toneZ = [0, 0]; this.toneAbs = 0;
+      return;
+    }
+    const [pr, pi] = this.tonePrev, H = this.hop;
+    const ar = yr * pr + yi * pi, ai = yi * pr - yr * pi; // Y·conj(Y_prev)
+    const tc = Math.cos(this.w[b] * H), ts = Math.sin(this.w[b] * H); // less the bin's own turn
+    this.toneZ = [this.toneZ[0] + tc * ar + ts * ai, this.toneZ[1] + tc * ai - ts * ar];
+    this.toneAbs += my * mp;
+    this.tonePrev = [yr, yi];
+    if (++this.toneCount <= TONE_WATCH_HOPS) return;
+    const binHz = b < 4 ? ROW_HZ[b] : COL_HZ[b - 4];
+    const offHz = this.errorHz(this.toneZ), coherent = Math.hypot(...this.toneZ) >= TONE_COHERENCE * this.toneAbs;
+    // Decided: the next watch starts from this hop.
+    this.toneCount = 1; this.toneZ = [0, 0]; this.toneAbs = 0;
+    if (!coherent || Math.abs(offHz) < TONE_OFF_GRID * binHz) return;
+    const w = (2 * Math.PI * (binHz + offHz)) / this.sampleRate, alpha = Math.sin(w) / (2 * TONE_NOTCH_Q), a0 = 1 + alpha;
+    this.toneNotch = { c: [1 / a0, (-2 * Math.cos(w)) / a0, 1 / a0, (-2 * Math.cos(w)) / a0, (1 - alpha) / a0], z: [0, 0] };
+    this.toneFilter = true;
+    this.dialMode = DIAL_ON; // no trial: the watch found the tone, and its notch takes ≈ 2 hops to settle
+    this.dialCount = 0;
   }
 
   private classify(total: number): number {
@@ -307,13 +359,16 @@ export class PlainDetector {
     for (let i = 1; i < 4; i++) if (P[i] > P[row]) row = i;
     for (let i = 5; i < 8; i++) if (P[i] > P[col]) col = i;
     this.peakRow = row; this.peakCol = col;
-    if (P[row] < this.minPower || P[col] < this.minPower) return -1;
+    // A steady tone's look (assembly/window.ts TONE_LIKE): one group's strongest bin
+    // TONE_GROUP_RATIO over the other's, in a window failing the level or the purity test.
+    const R = this.r.TONE_GROUP_RATIO, toneLike = P[row] >= R * P[col] || P[col] >= R * P[row] ? TONE_LIKE : -1;
+    if (P[row] < this.minPower || P[col] < this.minPower) return P[row] >= this.minPower || P[col] >= this.minPower ? toneLike : -1;
+    if (P[row] + P[col] < this.purity * total) return toneLike;
     const twisted = P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row];
     if (twisted && (P[col] < this.onsetTwistLo * P[row] || P[col] > this.onsetTwistHi * P[row])) return -1;
     const rest = (p: number, leak: number, other: number) => Math.max(0, Math.sqrt(p) - leak * Math.sqrt(other)) ** 2;
     for (let i = 0; i < 4; i++) if (i !== row && rest(P[i], this.leak[col][i], P[col]) > this.relPeak * P[row]) return -1;
     for (let i = 4; i < 8; i++) if (i !== col && rest(P[i], this.leak[row][i - 4], P[row]) > this.relPeak * P[col]) return -1;
-    if (P[row] + P[col] < this.purity * total) return -1;
     const key = (row << 2) | (col - 4);
     if (!((this.keyMask >> key) & 1)) return -1;
     // A window that fails the twist alone (within TWIST_SPAN more): the key's tones, off balance.
@@ -339,6 +394,14 @@ export class PlainDetector {
     return this.mag[slot + (key >> 2)] + this.mag[slot + 4 + (key & 3)];
   }
 
+  /** What noise as strong as in the other six bins would give keyMag: 2·rms of their magnitudes. */
+  private noiseMag(back: number, key: number): number {
+    const slot = ((this.hops - back) % this.r.MAG_HOPS) * BINS, r = key >> 2, c = 4 + (key & 3);
+    let rest = 0;
+    for (let b = 0; b < BINS; b++) if (b !== r && b !== c) rest += this.mag[slot + b] ** 2;
+    return 2 * Math.sqrt(rest / (BINS - 2));
+  }
+
   private errorHz([re, im]: Complex): number {
     return re === 0 && im === 0 ? 0 : Math.atan2(im, re) / ((2 * Math.PI * this.hop) / this.sampleRate);
   }
@@ -356,7 +419,8 @@ export class PlainDetector {
     const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
-    let purity = this.late ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
+    // A masked candidate (startCandidate) needs the late purity too, or else the busy line.
+    let purity = this.late || this.masked ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
     const twisted = this.twistedHops > 0;
     if (twisted) purity = Math.max(purity, this.r.TWISTED_PRESS_PURITY);
     const busyLine = tone < purity * this.pressTotal;
@@ -382,14 +446,16 @@ export class PlainDetector {
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return false;
     if (tone < BUSY_PRESS_PURITY * this.pressTotal) return false;
     const { coherence, steadiness } = this.busyLineMeasures();
-    let need = BUSY_COHERENCE;
+    let need = BUSY_COHERENCE, needSt = BUSY_STEADINESS;
     if (window) {
       const P = this.power, r = this.key >> 2, c = 4 + (this.key & 3);
       let rest = 0;
       for (let i = 0; i < BINS; i++) if (i !== r && i !== c) rest += P[i];
-      need = Math.min(need, 1 - (this.r.BUSY_NOISE_LOSS * rest) / (6 * Math.min(P[r], P[c])));
+      const loss = rest / (6 * Math.min(P[r], P[c]));
+      need = Math.min(need, 1 - this.r.BUSY_NOISE_LOSS * loss);
+      needSt = Math.min(needSt, 1 - this.r.BUSY_STEADY_NOISE_LOSS * loss);
     }
-    return coherence >= need && steadiness >= BUSY_STEADINESS;
+    return coherence >= need && steadiness >= needSt;
   }
 
   /** Phase coherence and amplitude steadiness of the less coherent / less steady tone (0 without data). */
@@ -404,7 +470,9 @@ export class PlainDetector {
   /**
    * As assembly/press.ts: a candidate whose tones fill the whole history is stale (pure and a
    * steady pair, or nothing), unless it is the key just reported, ended within STALE_REPEAT_HOPS (then no
-   * candidate); one whose onset lies at the far end of the history must be purer (late).
+   * candidate); one whose onset lies at the far end of the history must be purer (late), unless
+   * the walk-back bounded by the noise in the other bins (MASKED_NOISE_RATIO) stops inside the
+   * history: then it is masked, a steady pair or nothing.
    */
   private startCandidate(key: number): void {
     const H = this.hop;
@@ -413,9 +481,18 @@ export class PlainDetector {
     const m0 = this.keyMag(0, key), m1 = available > 1 ? this.keyMag(1, key) : 0;
     const ref = Math.max(m0, m1, REF_FLOOR);
     let j = m0 >= m1 ? 0 : 1;
+    const j0 = j;
     while (j + 1 < available && this.keyMag(j + 1, key) >= COVER_MIN * ref) j++;
-    const aOn = Math.min(this.keyMag(j, key) / ref, 1);
+    let aOn = Math.min(this.keyMag(j, key) / ref, 1);
     const stale = j === MAG_HOPS - 1 && aOn >= STALE_COVER;
+    // A late candidate whose walk-back, bounded by what noise in the other bins would give,
+    // stops inside the history: masked, a key the noise hid (busy line only).
+    let masked = false;
+    if (j === MAG_HOPS - 1 && !stale) {
+      let k = j0;
+      while (k + 1 < available && this.keyMag(k + 1, key) >= COVER_MIN * ref && this.keyMag(k + 1, key) >= this.r.MASKED_NOISE_RATIO * this.noiseMag(k + 1, key)) k++;
+      if (k < j) { masked = true; j = k; aOn = Math.min(this.keyMag(j, key) / ref, 1); }
+    }
     if (stale && this.reported && this.key === key && this.hopStart - this.toneEnd < STALE_REPEAT_HOPS * H) { this.state = IDLE; return; }
     let on = j, aStart = aOn;
     if (stale) { // the onset: the largest step up by STALE_RISE or more, else the far end
@@ -426,7 +503,7 @@ export class PlainDetector {
       }
       aStart = Math.min(this.keyMag(on, key) / ref, 1);
     }
-    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0 });
+    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, masked, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0 });
     this.ref = ref;
     this.refN = 1;
     this.refLow = 0;
@@ -484,7 +561,10 @@ export class PlainDetector {
     const H = this.hop, hopEnd = this.hopStart + H;
     const { COVER_MIN, COVER_FULL, REF_SHARE } = this.r;
     if (this.state === IDLE) {
-      if (hit < 0) return;
+      if (hit < 0) {
+        if (hit === TONE_LIKE && this.dialMode === DIAL_WATCH && !this.tuning.dialToneFilter) this.toneWatch(); // as assembly/press.ts
+        return;
+      }
       this.startCandidate(hit & (TWISTED - 1));
       if (hit >= TWISTED) this.twistedHops = 1; // started by a twisted window: it takes part
       return;

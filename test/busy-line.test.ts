@@ -118,23 +118,41 @@ describe("stale candidates: a key whose first windows all failed", () => {
   });
 });
 
+/** Keys found, sent and wrong over the interference part's noise row at `snrDb` (8 seeds of the 16 keys). */
+function noiseRow(snrDb: number): { found: number; sent: number; wrong: number } {
+  let found = 0, sent = 0, wrong = 0;
+  for (let seed = 1; seed <= 8; seed++) {
+    const audio = generateDtmf({ keys: "0123456789*#ABCD", toneMs: 60, gapMs: 80, leadMs: 50 + seed * 1.37, seed: 300 + seed, snrDb, levelDbm0: -8 - (seed % 5) * 4, twistDb: (seed % 7) - 4 });
+    const got = presses(audio.samples);
+    const used = new Set<number>();
+    for (const t of audio.tones) {
+      sent++;
+      const i = got.findIndex((p, j) => !used.has(j) && p.digit === t.digit && Math.abs(p.startMs - t.startMs) < 20);
+      if (i >= 0) { used.add(i); found++; }
+    }
+    wrong += got.length - used.size;
+  }
+  return { found, sent, wrong };
+}
+
+describe("white noise hides a key's onset (MASKED_NOISE_RATIO) and spreads its amplitude (BUSY_STEADY_NOISE_LOSS)", () => {
+  // At S/N 3 dB the key's bins hold ≈ 0.2 of its magnitude before it starts: the onset walk-back
+  // ran through the noise to the far end of the history and the key was late (it needs 80 %
+  // press purity; at 3 dB a key holds ≈ 2/3), and the noise spread the hop magnitudes enough to
+  // fail the 0.98 steadiness. Found of 128: 96 by the core before (neither rule), 117 with both.
+  it("finds ≥ 90 % of the keys at S/N 3 dB, and no wrong key", () => {
+    const { found, sent, wrong } = noiseRow(3);
+    expect(wrong).toBe(0);
+    expect(found / sent).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
 describe("busy line in white noise: the coherence asked less what the noise in the other bins takes (BUSY_NOISE_LOSS)", () => {
   // The interference part's noise row at S/N 3 dB (bench/parts/interference.mjs), 8 seeds of
   // the 16 keys. Found: 86 of 128 by the core without the allowance, 96 with it (white noise of
   // that S/N lowers a key's phase coherence to ≈ 0.98, the BUSY_COHERENCE asked).
   it("finds ≥ 72 % of the keys at S/N 3 dB, and no wrong key", () => {
-    let found = 0, sent = 0, wrong = 0;
-    for (let seed = 1; seed <= 8; seed++) {
-      const audio = generateDtmf({ keys: "0123456789*#ABCD", toneMs: 60, gapMs: 80, leadMs: 50 + seed * 1.37, seed: 300 + seed, snrDb: 3, levelDbm0: -8 - (seed % 5) * 4, twistDb: (seed % 7) - 4 });
-      const got = presses(audio.samples);
-      const used = new Set<number>();
-      for (const t of audio.tones) {
-        sent++;
-        const i = got.findIndex((p, j) => !used.has(j) && p.digit === t.digit && Math.abs(p.startMs - t.startMs) < 20);
-        if (i >= 0) { used.add(i); found++; }
-      }
-      wrong += got.length - used.size;
-    }
+    const { found, sent, wrong } = noiseRow(3);
     expect(wrong).toBe(0);
     expect(found / sent).toBeGreaterThanOrEqual(0.72);
   });

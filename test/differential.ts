@@ -136,6 +136,18 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
   cases.push(synthetic("key 28 ms into a dial tone", (s) => { addTones(s, 0, 300, [[350, -10], [440, -10]]); addTones(s, 28, 100, [[770, -20], [1336, -20]]); }));
   cases.push(synthetic("dial tone and a 2500 Hz tone 9.5 dB under it", (s) => { addTones(s, 0, 400, [[350, -14], [440, -14], [2500, -20.5]]); addTones(s, 200, 280, [[770, -14], [1336, -14]]); }));
   cases.push(synthetic("dial tone, a 2500 Hz tone over it until 80 ms", (s) => { addTones(s, 0, 300, [[350, -10], [440, -10]]); addTones(s, 0, 80, [[2500, -8]]); addTones(s, 120, 200, [[770, -20], [1336, -20]]); }));
+  // The tone filter (rules.ts TONE_*): keys under a 1 kHz tone at their level and 6 dB over them
+  // (the 941 Hz bin's tone 59 Hz from it), a tone 3.6 % off 941 Hz (TONE_OFF_GRID) over key 0, a
+  // tone starting 30 ms before a key (TONE_WATCH_HOPS, TONE_COHERENCE), one under a key held
+  // 40 ms into the tone's end (TONE_OFF_HOPS), a tone between the groups (1075 Hz: both groups
+  // hold it, TONE_GROUP_RATIO) and the notch's width (TONE_NOTCH_Q: key 0 under 975 Hz, loud).
+  const khz = (db: number) => [{ hz: 1000, levelDbm0: -20 + db }];
+  cases.push(generated("1 kHz at the keys' level", { seed: 13, levelDbm0: -20, toneMs: 60, gapMs: 60, interference: khz(0) }));
+  cases.push(generated("1 kHz 6 dB over the keys", { seed: 14, levelDbm0: -20, toneMs: 60, gapMs: 60, interference: khz(6) }));
+  cases.push(synthetic("975 Hz (3.6 % off 941 Hz), key 0 under it", (s) => { addTones(s, 0, 600, [[975, -14]]); addTones(s, 150, 230, [[941, -20], [1336, -20]]); addTones(s, 400, 460, [[941, -20], [1209, -20]]); }));
+  cases.push(synthetic("1 kHz starting 30 ms before a key", (s) => { addTones(s, 100, 600, [[1000, -17]]); addTones(s, 130, 200, [[941, -20], [1477, -20]]); addTones(s, 300, 360, [[852, -20], [1209, -20]]); }));
+  cases.push(synthetic("1 kHz ending under a key", (s) => { addTones(s, 0, 250, [[1000, -18]]); addTones(s, 100, 290, [[941, -20], [1336, -20]]); addTones(s, 380, 440, [[941, -20], [1336, -20]]); }));
+  cases.push(synthetic("1075 Hz between the bins, then keys", (s) => { addTones(s, 0, 600, [[1075, -16]]); addTones(s, 120, 180, [[941, -20], [1209, -20]]); addTones(s, 300, 360, [[770, -20], [1209, -20]]); }));
   // Talk-off excerpts.
   const dir = new URL("../audio-fixtures/talkoff/", import.meta.url);
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".wav")).sort()) {
