@@ -165,6 +165,12 @@ describe("compressed recordings are redacted and written back in their own forma
 });
 
 describe("without ffmpeg", () => {
+  it("redact --help names the compressed formats, ffmpeg and its package", async () => {
+    const help = (await runCli(["redact", "--help"], DIR)).stdout;
+    expect(help).toMatch(/MP3, Ogg Vorbis, Ogg Opus, FLAC\n\s+decoded, redacted, encoded back by ffmpeg \(apt-get install ffmpeg\)/);
+    expect(help).toMatch(/dtmf-wasm redact call\.mp3 -o call\.redacted\.mp3/);
+  });
+
   it("a compressed input fails with a DtmfFileError naming ffmpeg and its Debian package, nothing written (library and CLI)", async () => {
     const input = new URL("../audio-fixtures/compressed/demo.mp3", import.meta.url).pathname;
     const output = join(DIR, "never.mp3");

@@ -1,6 +1,7 @@
 /**
- * Redacting a recording (`dtmf-wasm redact`), in three passes over the file, each streamed in
- * bounded memory:
+ * Redacting a recording (`dtmf-wasm redact`). A WAV or headerless file, in three passes over
+ * the file, each streamed in bounded memory (a compressed file is decoded to headerless PCM,
+ * put through passes 1-2 here and encoded back: ./reencode.ts):
  *
  * 1. find: the audio through the detector (one channel each; plus the fragment finder when
  *    asked): every key's onset, end and measured frequencies, hence the spans;
