@@ -5,6 +5,9 @@
  * reads the PCM from a file and writes the output as it goes: nothing is held in memory here.
  */
 import { spawn } from "node:child_process";
+import { createReadStream, createWriteStream } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { DtmfFileError } from "../errors.js";
 import { FFMPEG } from "./open.js";
 import type { EncodedParams } from "./probe.js";
@@ -39,8 +42,9 @@ export interface EncodeJob {
   params: EncodedParams;
   sampleRate: number;
   channels: number;
-  /** Interleaved f32le samples. */
+  /** Interleaved samples: f32le, or (FLAC, from flacIntegers) s16le / s32le. */
   pcmPath: string;
+  pcmFormat: "f32le" | "s16le" | "s32le";
   /** The file whose tags are copied. */
   tagsFrom: string;
   output: string;
@@ -67,6 +71,36 @@ export function codecArgs(job: Pick<EncodeJob, "format" | "params" | "channels">
       return bits <= 16 ? [...args, "-sample_fmt", "s16"] : [...args, "-sample_fmt", "s32", "-bits_per_raw_sample", String(bits)];
     }
   }
+}
+
+/**
+ * FLAC's samples back on their integer grid, for a lossless re-encode: the FLAC decoder gives
+ * each `bits`-bit sample as n / (2^(bits−1) − 1) in float32 (measured on 16- and 24-bit files;
+ * not n / 2^(bits−1), which ffmpeg's float to integer conversion assumes and would move every
+ * sample over half full scale, and every negative 24-bit one, by one step). Rounding x ×
+ * (2^(bits−1) − 1) gives n back exactly (float32's error there is at most a quarter step), and a
+ * redacted sample its nearest step. Written as s16le (≤ 16 bits) or s32le (n in the top bits).
+ * Streams the file; returns the format written.
+ */
+export async function flacIntegers(f32Path: string, outPath: string, bits: number): Promise<"s16le" | "s32le"> {
+  const scale = 2 ** (bits - 1) - 1;
+  const wide = bits > 16;
+  const shift = 2 ** ((wide ? 32 : 16) - bits);
+  const [lo, hi] = [-scale - 1, scale];
+  async function* integers(): AsyncGenerator<Uint8Array> {
+    let carry = new Uint8Array(0);
+    for await (const chunk of createReadStream(f32Path) as AsyncIterable<Buffer>) {
+      const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const whole = bytes.length - (bytes.length % 4);
+      const x = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + whole));
+      carry = Uint8Array.from(bytes.subarray(whole));
+      const out = wide ? new Int32Array(x.length) : new Int16Array(x.length);
+      for (let i = 0; i < x.length; i++) out[i] = Math.min(hi, Math.max(lo, Math.round(x[i]! * scale))) * shift;
+      yield new Uint8Array(out.buffer);
+    }
+  }
+  await pipeline(Readable.from(integers()), createWriteStream(outPath));
+  return wide ? "s32le" : "s16le";
 }
 
 /** "MP3, 32 kbit/s CBR (libmp3lame)", "FLAC, 16-bit (flac)"… */
@@ -114,7 +148,7 @@ export async function encodeWithFfmpeg(job: EncodeJob, name: string): Promise<vo
   const tags = muxer === "ogg" ? ["-map_metadata:s:a:0", "1:s:a:0"] : ["-map_metadata", "1"];
   const run = await ffmpeg([
     "-nostdin", "-hide_banner", "-loglevel", "error",
-    "-f", "f32le", "-ar", String(job.sampleRate), "-ac", String(job.channels), "-i", job.pcmPath,
+    "-f", job.pcmFormat, "-ar", String(job.sampleRate), "-ac", String(job.channels), "-i", job.pcmPath,
     "-i", job.tagsFrom, "-map", "0:a", ...tags,
     ...codecArgs(job), "-f", muxer, "-y", job.output,
   ]);

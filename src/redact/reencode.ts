@@ -15,8 +15,8 @@
  *    the reason) rather than claim what cannot hold.
  *
  * Memory stays bounded as for a WAV (everything streams); the temporary files take 4 bytes per
- * sample per channel on disk in os.tmpdir() ($TMPDIR), twice (three times for FLAC), and are
- * removed at the end. ffmpeg is checked for before anything is written.
+ * sample per channel on disk in os.tmpdir() ($TMPDIR), twice (FLAC: four times, with its
+ * integers and its output decoded again), and are removed at the end. ffmpeg is checked for before anything is written.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ENCODERS, checkEncoder, describeEncoding, encodeWithFfmpeg } from "../compressed/encode.js";
+import { ENCODERS, checkEncoder, describeEncoding, encodeWithFfmpeg, flacIntegers } from "../compressed/encode.js";
 import { decodedSource } from "../compressed/open.js";
 import { PROBE_BYTES, encodedParams, id3v2Length } from "../compressed/probe.js";
 import { type CompressedFormat, FORMAT_NAMES } from "../compressed/sniff.js";
@@ -73,7 +73,10 @@ export async function redactReencoded(job: ReencodeJob, engine: DtmfEngine, o: R
     const guarded = { ...o, guardBeforeMs: o.guardBeforeMs + codecGuard.before, guardAfterMs: o.guardAfterMs + codecGuard.after };
     const pcm = { ...(await redactPcm({ input: decodedPath, inputName, output: redactedPath, outputName }, engine, guarded, decoded.raw, chunkBytes)), inputHash };
     const params = encodedParams(format, await readHead(format, input, inputName), inputHash.bytes, pcm.found.frames / sampleRate);
-    await encodeWithFfmpeg({ format, params, sampleRate, channels, pcmPath: redactedPath, tagsFrom: input, output: partial }, outputName);
+    // FLAC gets its integers back (lossless); the lossy encoders take the float samples.
+    const integers = join(work, "redacted.int");
+    const pcmFormat = format === "flac" ? await flacIntegers(redactedPath, integers, params.bitsPerSample ?? 16) : "f32le";
+    await encodeWithFfmpeg({ format, params, sampleRate, channels, pcmPath: format === "flac" ? integers : redactedPath, pcmFormat, tagsFrom: input, output: partial }, outputName);
     try {
       await rename(partial, output);
     } catch (error) {
