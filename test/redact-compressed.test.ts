@@ -170,6 +170,15 @@ describe("compressed recordings are redacted and written back in their own forma
   });
 });
 
+describe("refused before anything is written", () => {
+  it("an output named as another audio format (out.wav for an MP3) is a DtmfFileError naming the extension to use", async () => {
+    const input = new URL("../audio-fixtures/compressed/demo.mp3", import.meta.url).pathname;
+    const output = join(DIR, "demo.wav");
+    await expect(redactFile(input, output, engine)).rejects.toThrow(/demo\.wav: .*demo\.mp3 is MP3 and is written back as MP3: name the output \.mp3, not \.wav$/);
+    expect(existsSync(output)).toBe(false);
+  });
+});
+
 describe("without ffmpeg", () => {
   it("redact --help names the compressed formats, ffmpeg and its package", async () => {
     const help = (await runCli(["redact", "--help"], DIR)).stdout;

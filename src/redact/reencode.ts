@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { type FileHandle, mkdtemp, open, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ENCODERS, checkEncoder, describeEncoding, encodeWithFfmpeg, flacIntegers } from "../compressed/encode.js";
@@ -56,10 +56,20 @@ const CODEC_GUARD_SAMPLES: Readonly<Record<CompressedFormat, { before: number; a
   mp3: { before: 192, after: 576 }, vorbis: { before: 0, after: 0 }, opus: { before: 0, after: 0 }, flac: { before: 0, after: 0 },
 };
 
+/** File name extensions each format is written under; another audio extension on the output is refused. */
+const EXTENSIONS: Readonly<Record<CompressedFormat, readonly string[]>> = {
+  mp3: [".mp3"], vorbis: [".ogg", ".oga"], opus: [".opus", ".ogg"], flac: [".flac"],
+};
+const AUDIO_EXTENSIONS = new Set([".wav", ".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".aiff", ".webm", ".ul", ".al", ".raw", ".sln"]);
+
 /** Redacts a compressed file into `output` in the same format (see the module's comment) and returns the audit. */
 export async function redactReencoded(job: ReencodeJob, engine: DtmfEngine, o: ResolvedRedactOptions, chunkBytes?: number): Promise<RedactAudit> {
   const { input, inputName, output, outputName, format } = job;
   const name = FORMAT_NAMES[format];
+  const ext = extname(output).toLowerCase();
+  if (AUDIO_EXTENSIONS.has(ext) && !EXTENSIONS[format].includes(ext)) {
+    throw new DtmfFileError(outputName, `${inputName} is ${name} and is written back as ${name}: name the output ${EXTENSIONS[format].join(" or ")}, not ${ext}`);
+  }
   await checkEncoder(format, inputName, `${name} input is redacted as PCM and encoded back as ${name}`);
   const work = await mkdtemp(join(tmpdir(), "dtmf-wasm-redact-"));
   // ffmpeg writes beside the output, which appears whole or not at all.
