@@ -14,6 +14,7 @@ import { join } from "node:path";
 import wavefile from "wavefile";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeCompressed } from "../src/compressed/decode.js";
+import { encodedParams } from "../src/compressed/probe.js";
 import { type CompressedFormat, sniff } from "../src/compressed/sniff.js";
 import type { DtmfEngine } from "../src/engine.js";
 import { DtmfFileError } from "../src/errors.js";
@@ -167,6 +168,31 @@ describe("compressed recordings are redacted and written back in their own forma
       expect(sniff(readFileSync(join(DIR, "clean", file)).subarray(0, 64)), file).toMatchObject({ format });
       expect(existsSync(join(DIR, "clean", `${file}.audit.json`)), file).toBe(true);
     }
+  });
+});
+
+describe("the input's encoding, read from its headers (src/compressed/probe.ts)", () => {
+  /** An MPEG-1 Layer III mono frame header (44.1 kHz, `index` the bit rate's) and, with `tag`, a Xing header with LAME's fields. */
+  function mp3Head(index: number, tag?: { name: string; quality: number; encoder: string; method: number; abrKbps: number }): Uint8Array {
+    const b = new Uint8Array(2048);
+    b.set([0xff, 0xfb, (index << 4) | 0, 0xc0], 0);
+    if (tag) {
+      const at = 4 + 17;
+      b.set([...tag.name].map((c) => c.charCodeAt(0)), at);
+      new DataView(b.buffer).setUint32(at + 4, 8); // flags: only the quality field
+      new DataView(b.buffer).setUint32(at + 8, tag.quality);
+      b.set([...tag.encoder].map((c) => c.charCodeAt(0)), at + 12);
+      b[at + 12 + 9] = tag.method;
+      b[at + 12 + 20] = tag.abrKbps;
+    }
+    return b;
+  }
+  it("MP3: CBR from the audio frames, LAME's VBR quality and ABR target from its tag, else ABR at the average", () => {
+    expect(encodedParams("mp3", mp3Head(5), 8000, 1)).toEqual({ bitRate: 64000, mode: "cbr" });
+    expect(encodedParams("mp3", mp3Head(9, { name: "Xing", quality: 60, encoder: "LAME3.100", method: 4, abrKbps: 32 }), 9000, 1)).toEqual({ bitRate: 72000, mode: "vbr", vbrQuality: 4 });
+    expect(encodedParams("mp3", mp3Head(9, { name: "Xing", quality: 0, encoder: "LAME3.100", method: 2, abrKbps: 96 }), 9000, 1)).toEqual({ bitRate: 96000, mode: "abr" });
+    // ffmpeg's own tag leaves the method 0: the file's average.
+    expect(encodedParams("mp3", mp3Head(9, { name: "Xing", quality: 0, encoder: "Lavc59.37", method: 0, abrKbps: 0 }), 9000, 1)).toEqual({ bitRate: 72000, mode: "abr" });
   });
 });
 

@@ -58,8 +58,10 @@ export function codecArgs(job: Pick<EncodeJob, "format" | "params" | "channels">
   const args = ["-c:a", ENCODERS[format].encoder];
   switch (format) {
     case "mp3":
-      // CBR keeps the frame's bit rate; VBR becomes LAME's ABR at the input's average.
-      return params.mode === "cbr" ? [...args, "-b:a", String(params.bitRate)] : [...args, "-abr", "1", "-b:a", String(clamp(params.bitRate, MP3_ABR_RANGE))];
+      // CBR keeps the frames' bit rate, VBR LAME's quality, ABR its target (or, with no LAME tag, the input's average).
+      if (params.mode === "cbr") return [...args, "-b:a", String(params.bitRate)];
+      if (params.mode === "vbr" && params.vbrQuality !== undefined) return [...args, "-q:a", String(params.vbrQuality)];
+      return [...args, "-abr", "1", "-b:a", String(clamp(params.bitRate, MP3_ABR_RANGE))];
     case "vorbis":
       return [...args, "-b:a", String(params.bitRate)];
     case "opus":
@@ -105,7 +107,10 @@ export async function flacIntegers(f32Path: string, outPath: string, bits: numbe
 
 /** "MP3, 32 kbit/s CBR (libmp3lame)", "FLAC, 16-bit (flac)"… */
 export function describeEncoding(format: CompressedFormat, params: EncodedParams, sampleRate: number, channels: number): string {
-  const how = format === "flac" ? `${params.bitsPerSample ?? 16}-bit` : `${Math.round(params.bitRate / 100) / 10} kbit/s ${format === "mp3" ? (params.mode === "cbr" ? "CBR" : "ABR") : format === "opus" ? "constrained VBR" : "VBR"}` +
+  const kbps = `${Math.round(params.bitRate / 100) / 10} kbit/s`;
+  const how = format === "flac" ? `${params.bitsPerSample ?? 16}-bit`
+    : format === "mp3" ? (params.mode === "vbr" && params.vbrQuality !== undefined ? `VBR -V ${params.vbrQuality} (input ${kbps} on average)` : `${kbps} ${params.mode.toUpperCase()}`)
+    : `${kbps} ${format === "opus" ? "constrained VBR" : "VBR"}` +
     (params.encoderRate !== undefined ? `, encoded from ${params.encoderRate} Hz` : "");
   return `${FORMAT_NAMES[format]}, ${how}, ${sampleRate} Hz, ${channels === 1 ? "mono" : channels === 2 ? "stereo" : `${channels} channels`} (ffmpeg ${ENCODERS[format].encoder})`;
 }

@@ -12,8 +12,14 @@ export const PROBE_BYTES = 16 * 1024;
 export interface EncodedParams {
   /** Bit rate, bit/s: an MP3's first frame, a Vorbis stream's nominal rate; else the file's average. */
   bitRate: number;
-  /** "cbr" for an MP3 whose first frame is not a Xing/VBRI (VBR) header; "vbr" otherwise (Opus, Vorbis: the encoder's own mode). */
-  mode: "cbr" | "vbr";
+  /**
+   * MP3: "cbr" when the first frame is no Xing/VBRI header (or a LAME "Info" one); "abr" or
+   * "vbr" as its LAME tag says (bitRate: the ABR target; vbrQuality: LAME's -V), else "abr" at
+   * the file's average. Opus, Vorbis, FLAC: "vbr" (the encoder's own mode).
+   */
+  mode: "cbr" | "abr" | "vbr";
+  /** MP3 VBR only: LAME's quality, 0 (best) to 9, from its Xing header. */
+  vbrQuality?: number;
   /** FLAC only: bits per sample (8-32). */
   bitsPerSample?: number;
   /**
@@ -66,15 +72,40 @@ function mpegFrame(b: Uint8Array, at: number): MpegFrame | undefined {
   return { kbps, bytes: Math.floor(((version === 3 ? 144_000 : 72_000) * kbps) / rate) + padding, tag };
 }
 
-function mp3Params(b: Uint8Array): { bitRate: number; vbr: boolean } | undefined {
+/**
+ * What the LAME tag after the Xing header at `tagAt` says: VBR with its -V quality, ABR with its
+ * target; undefined without one (another encoder, or the fields left out).
+ */
+function lameMode(b: Uint8Array, tagAt: number): { mode: "abr"; kbps: number } | { mode: "vbr"; quality: number } | undefined {
+  if (b.length < tagAt + 8) return undefined;
+  const flags = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(tagAt + 4);
+  let at = tagAt + 8 + (flags & 1 ? 4 : 0) + (flags & 2 ? 4 : 0) + (flags & 4 ? 100 : 0);
+  if (!(flags & 8) || b.length < at + 4 + 21) return undefined;
+  const quality = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at);
+  at += 4;
+  // The LAME extension: a 9-byte encoder string, then the VBR method in the low nibble, ... the ABR bit rate 20 bytes in.
+  if (!ascii(b, at, "LAME") && !ascii(b, at, "Lavc") && !ascii(b, at, "Lavf")) return undefined;
+  const method = b[at + 9]! & 15;
+  if (method === 2 || method === 9) return b[at + 20] ? { mode: "abr", kbps: b[at + 20]! } : undefined;
+  if (method >= 3 && method <= 6 && quality <= 100) return { mode: "vbr", quality: Math.min(9, Math.max(0, Math.floor((100 - quality) / 10))) };
+  return undefined;
+}
+
+function mp3Params(b: Uint8Array): { mode: "cbr" | "abr" | "vbr"; bitRate: number; vbrQuality?: number } | undefined {
   const at = firstMpegFrame(b);
   const first = at < 0 ? undefined : mpegFrame(b, at);
   if (!first) return undefined;
   // A VBR file's first frame is a Xing (or Fraunhofer VBRI) header; a CBR file's from LAME says
   // "Info" and may have a higher bit rate than the audio (to hold the tag): the next frame tells.
-  if (first.tag === "Xing" || first.tag === "VBRI") return { bitRate: 0, vbr: true };
+  if (first.tag === "Xing") {
+    const mpeg1 = ((b[at + 1]! >> 3) & 3) === 3, mono = b[at + 3]! >> 6 === 3;
+    const lame = lameMode(b, at + 4 + (mpeg1 ? (mono ? 17 : 32) : mono ? 9 : 17));
+    if (lame?.mode === "abr") return { mode: "abr", bitRate: lame.kbps * 1000 };
+    if (lame?.mode === "vbr") return { mode: "vbr", bitRate: 0, vbrQuality: lame.quality };
+  }
+  if (first.tag === "Xing" || first.tag === "VBRI") return { mode: "abr", bitRate: 0 };
   const audio = first.tag === "Info" ? mpegFrame(b, at + first.bytes) : first;
-  return audio ? { bitRate: audio.kbps * 1000, vbr: false } : undefined;
+  return audio ? { mode: "cbr", bitRate: audio.kbps * 1000 } : undefined;
 }
 
 /** The nominal bit rate in a Vorbis identification header (the first page's first packet), bit/s; 0 if unset. */
@@ -112,9 +143,9 @@ export function encodedParams(format: CompressedFormat, head: Uint8Array, fileBy
   switch (format) {
     case "mp3": {
       const p = mp3Params(head);
-      // A VBR file (or a layer I/II one, re-encoded as layer III) keeps its average.
-      if (p && !p.vbr && p.bitRate > 0) return { bitRate: p.bitRate, mode: "cbr" };
-      return { bitRate: average, mode: "vbr" };
+      if (p?.mode === "vbr") return { bitRate: average, mode: "vbr", vbrQuality: p.vbrQuality };
+      // A VBR file without LAME's tag (or a layer I/II one, re-encoded as layer III) keeps its average.
+      return p && p.bitRate > 0 ? { bitRate: p.bitRate, mode: p.mode } : { bitRate: average, mode: "abr" };
     }
     case "vorbis": return { bitRate: vorbisNominal(head) || average, mode: "vbr" };
     case "opus": {
