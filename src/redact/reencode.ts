@@ -46,11 +46,13 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
 /**
  * Guard added before each onset and after each end for a lossy input, samples at its rate: its
  * codec spread each key's tones into the audio around it, where the detector's onset and end do
- * not reach. MP3 quantises a granule (576 samples) at a time: after a key, LAME's long blocks
- * leave the tones 15-26 dB under the key for up to 40 ms at 16 kbit/s, 8 kHz (followed by no
- * detector, but read by MOST_SENSITIVE_TUNING); before an onset LAME's attack detection switches
- * to short blocks (192 samples), and the pre-echo there stays under −39 dB. Ogg Vorbis and Opus
- * leave less than the default guards cover (the measurements: docs/redaction.md, "Compressed recordings").
+ * not reach. MP3 quantises a granule (576 samples) at a time, and after a key LAME's long blocks
+ * leave the tones over −30 dB of the key for up to 86 ms at 16 kbit/s, 8 kHz (42 ms at 32 kbit/s,
+ * 16 kHz): without this guard the most sensitive detector read a key there, after the spans,
+ * in test/redact-compressed.test.ts. Before an onset LAME's attack detection switches to short
+ * blocks (192 samples). Ogg Vorbis and Opus left nothing the most sensitive detector read with
+ * the default guards. The measurements: `node bench/redact-smear.mjs` (docs/redaction.md,
+ * "Compressed recordings").
  */
 const CODEC_GUARD_SAMPLES: Readonly<Record<CompressedFormat, { before: number; after: number }>> = {
   mp3: { before: 192, after: 576 }, vorbis: { before: 0, after: 0 }, opus: { before: 0, after: 0 }, flac: { before: 0, after: 0 },
