@@ -163,10 +163,11 @@ describe("every method on every encoding", () => {
 });
 
 describe("compressed input", () => {
-  it("an MP3 (decoded in-process for analyze) is refused by name, nothing written: redaction edits samples in place", async () => {
-    const input = new URL("../audio-fixtures/compressed/demo.mp3", import.meta.url).pathname;
-    const output = join(mkdtempSync(join(tmpdir(), "redact-mp3-")), "out.mp3");
-    await expect(redactFile(input, output, engine)).rejects.toThrow(/MP3 input cannot be redacted in place: convert it to WAV first/);
+  // MP3, Ogg Vorbis, Opus and FLAC are redacted and re-encoded: test/redact-compressed.test.ts.
+  it("a container only ffmpeg reads (M4A) is refused by name, nothing written", async () => {
+    const input = new URL("../audio-fixtures/compressed/demo.m4a", import.meta.url).pathname;
+    const output = join(mkdtempSync(join(tmpdir(), "redact-m4a-")), "out.m4a");
+    await expect(redactFile(input, output, engine)).rejects.toThrow(/MP4\/M4A \(AAC or ALAC\) input cannot be redacted: dtmf-wasm writes back WAV, MP3, Ogg Vorbis, Ogg Opus and FLAC/);
     expect(() => readFileSync(output)).toThrow();
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `dtmf-wasm redact IN... -o OUT | --out-dir DIR`: the keys removed from recordings, each
- * written back in its own format with an audit record beside it (JSON) and a summary line on
+ * written back in its own format (a WAV patched in place, MP3/Ogg/FLAC re-encoded) with an audit record beside it (JSON) and a summary line on
  * stderr. Files are redacted in parallel on worker threads (src/redact/pool.ts).
  *
  * Exit status: 0 every file redacted and verified, 1 some file could not be redacted or its
@@ -32,13 +32,20 @@ export const REDACT_HELP = `usage: dtmf-wasm redact [options] IN -o OUT
        dtmf-wasm redact [options] IN... --out-dir DIR
 
 Removes the DTMF key presses from recordings (card numbers, PINs: PCI DSS) and writes each
-back in its own format (every format analyze reads; header, other chunks and every sample
-outside the keys byte-identical), with an audit record (JSON) beside it. The output is then
-analysed again with a more sensitive detector; any key left makes the exit status 1.
+back in its own format, with an audit record (JSON) beside it:
+  WAV and --raw   patched in place: header, other chunks and every sample outside the keys
+                  byte-identical
+  MP3, Ogg Vorbis, Ogg Opus, FLAC
+                  decoded, redacted, encoded back by ffmpeg (apt-get install ffmpeg) at the
+                  input's rate, channels, bit rate (FLAC: bit depth) and tags; FLAC's samples
+                  outside the keys identical, a lossy codec's not (the audit says so)
+  M4A, AIFF, WebM…  refused: convert to one of the above first
+The output (decoded again, if re-encoded) is then analysed with a more sensitive detector;
+any key left makes the exit status 1.
 
 output:
   -o, --output FILE      the redacted copy (one input)
-      --out-dir DIR      one redacted copy per input, same file name, in DIR
+      --out-dir DIR      one redacted copy per input, same file name (and format), in DIR
       --audit FILE       the audit record (one input; default OUT.audit.json)
       --keep-digits      put the digits removed in the audit (default: never)
   -q, --quiet            no summary lines (errors still shown)
@@ -74,7 +81,8 @@ exit status: 0 every file redacted and verified, 1 some file failed or kept a ke
 
 examples:
   dtmf-wasm redact call.wav -o call.redacted.wav
-  dtmf-wasm redact --method silence --out-dir clean/ recordings/*.wav
+  dtmf-wasm redact call.mp3 -o call.redacted.mp3
+  dtmf-wasm redact --method notch --out-dir clean/ recordings/*.wav recordings/*.flac
   dtmf-wasm redact --raw --encoding mulaw call.ul -o clean.ul --fragments
 `;
 

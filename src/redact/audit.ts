@@ -50,12 +50,26 @@ export interface RedactAudit {
   tool: string;
   version: string;
   input: { file: string; sha256: string; bytes: number; format: string };
-  output: { file: string; sha256: string; bytes: number };
+  output: {
+    file: string; sha256: string; bytes: number;
+    /** Only on a re-encoded output: its format and encoder ("MP3, 32 kbit/s CBR, 8000 Hz, mono (ffmpeg libmp3lame)"). */
+    format?: string;
+    /** Only on a re-encoded output: the length of its decoded audio, ms. */
+    audio_ms?: number;
+  };
+  /**
+   * Only when the input was compressed (MP3, Ogg Vorbis, Ogg Opus, FLAC): the codec the
+   * redacted audio was encoded back with ("mp3", "vorbis", "opus", "flac"); the verification
+   * then ran on the output decoded again.
+   */
+  reencoded?: string;
   method: string;
   /** method "notch" only: what a notched span that fails its check is redacted with ("none": kept as notched). */
   notch_fallback?: string;
   guard_before_ms: number;
   guard_after_ms: number;
+  /** Only for a lossy input whose codec spreads a key past its edges (MP3): the part of the guards added for it, ms. */
+  codec_guard_ms?: { before: number; after: number };
   fragments: boolean;
   fragment_level_dbm0?: number;
   audio_ms: number;
@@ -65,8 +79,13 @@ export interface RedactAudit {
     tuning: Record<string, number | string>;
     keys_found: number;
     found: AuditFinding[];
-    /** Every byte outside the spans' samples is the same in input and output. */
+    /**
+     * Every byte outside the spans' samples is the same in input and output; after a FLAC
+     * re-encode, every decoded sample outside the spans. Always false after a lossy re-encode.
+     */
     outside_spans_identical: boolean;
+    /** Why outside_spans_identical is false although the file passed (a lossy re-encode changes every sample). */
+    outside_spans_reason?: string;
     passed: boolean;
   };
   warnings: string[];
@@ -85,7 +104,8 @@ export function auditSummary(audit: RedactAudit): string {
   const fellBack = audit.spans.filter((s) => s.fallback_reason !== undefined).length;
   const verdict = v.passed
     ? "verified: no key left"
-    : `VERIFICATION FAILED: ${v.keys_found} key(s) found in the output${v.outside_spans_identical ? "" : ", bytes outside the spans changed"}`;
+    : `VERIFICATION FAILED: ${v.keys_found} key(s) found in the output${v.outside_spans_identical || v.outside_spans_reason !== undefined ? "" : ", bytes outside the spans changed"}`;
+  const reencoded = audit.reencoded === undefined ? "" : `; re-encoded as ${audit.output.format ?? audit.reencoded}${v.outside_spans_identical ? ", samples outside the spans identical" : ", lossy"}`;
   return `${audit.input.file} -> ${audit.output.file}: ${audit.spans.length} span(s) (${audit.method}${fellBack ? `, ${fellBack} fell back to ${audit.notch_fallback}` : ""}${fragments ? `, ${fragments} fragment(s)` : ""})${residual}; ` +
-    `${verdict}; sha256 ${short(audit.input.sha256)} -> ${short(audit.output.sha256)}`;
+    `${verdict}${reencoded}; sha256 ${short(audit.input.sha256)} -> ${short(audit.output.sha256)}`;
 }

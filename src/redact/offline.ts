@@ -1,6 +1,7 @@
 /**
- * Redacting a recording (`dtmf-wasm redact`), in three passes over the file, each streamed in
- * bounded memory:
+ * Redacting a recording (`dtmf-wasm redact`). A WAV or headerless file, in three passes over
+ * the file, each streamed in bounded memory (a compressed file is decoded to headerless PCM,
+ * put through passes 1-2 here and encoded back: ./reencode.ts):
  *
  * 1. find: the audio through the detector (one channel each; plus the fragment finder when
  *    asked): every key's onset, end and measured frequencies, hence the spans;
@@ -31,6 +32,7 @@ import type { PcmFormat } from "../wav/format.js";
 import type { RawOptions } from "../wav/raw.js";
 import { AudioReader } from "../wav/reader.js";
 import { unreadable } from "../wav/source.js";
+import { SNIFF_BYTES, type Sniffed, sniff } from "../compressed/sniff.js";
 import { FragmentScanner, chunkToFloat } from "./fragments.js";
 import { followTone } from "./tones.js";
 import type { AuditFinding, AuditSpan, RedactAudit } from "./audit.js";
@@ -86,7 +88,7 @@ const WINDOW_BYTES = 1 << 20;
 /** Bytes compared / hashed at a time in the verification pass. */
 const COMPARE_BYTES = 1 << 20;
 
-interface Found {
+export interface Found {
   format: PcmFormat;
   formatText: string;
   dataOffset: number;
@@ -131,15 +133,59 @@ export function resolveRedactOptions(options: Omit<RedactFileOptions, "raw" | "i
 
 /**
  * Redacts `input` into `output` (same format; they must be different files) and returns the
- * audit. Throws DtmfFileError when a file cannot be read or written, DtmfOptionError for bad
- * options; a key found by the verification is not an error here: `audit.verification.passed`
- * is false (the CLI exits 1).
+ * audit. A WAV or headerless file is patched in place (below); MP3, Ogg Vorbis, Ogg Opus and
+ * FLAC are decoded, redacted the same way as PCM and encoded back in their own format with
+ * ffmpeg (./reencode.ts). Throws DtmfFileError when a file cannot be read or written (or
+ * ffmpeg is missing for a compressed file), DtmfOptionError for bad options; a key found by
+ * the verification is not an error here: `audit.verification.passed` is false (the CLI exits 1).
  */
 export async function redactFile(input: string, output: string, engine: DtmfEngine, options: RedactFileOptions = {}): Promise<RedactAudit> {
   const { raw, inputName = input, outputName = output, chunkBytes, ...rest } = options;
   const o = resolveRedactOptions(rest);
   if (samePath(input, output)) throw new DtmfFileError(outputName, `the output is the input (${inputName}): write the redacted copy elsewhere`);
+  if (raw === undefined) {
+    const kind = await sniffFile(input, inputName);
+    if (kind.kind === "compressed") {
+      const { redactReencoded } = await import("./reencode.js");
+      return redactReencoded({ input, inputName, output, outputName, format: kind.format }, engine, o, chunkBytes);
+    }
+    if (kind.kind === "other") {
+      // A container only ffmpeg reads (M4A, AIFF, WebM…): analyze reads it, but redact writes back only these.
+      throw new DtmfFileError(inputName, `${kind.name} input cannot be redacted: dtmf-wasm writes back WAV, MP3, Ogg Vorbis, Ogg Opus and FLAC; convert it to one of them first (e.g. \`ffmpeg -i ${basename(inputName)} out.wav\`), then redact that`);
+    }
+  }
+  const pcm = await redactPcm({ input, inputName, output, outputName }, engine, o, raw, chunkBytes);
+  const verified = await verify(output, outputName, engine, o.verifyTuning, raw, chunkBytes);
+  const compared = await compareOutside(input, inputName, output, outputName, pcm.found, pcm.spans);
+  return buildAudit(o, pcm, verified.keys, {
+    input: { file: inputName, sha256: pcm.inputHash.sha256, bytes: pcm.inputHash.bytes, format: pcm.found.formatText },
+    output: { file: outputName, sha256: compared.sha256, bytes: compared.bytes },
+    identical: compared.identical,
+  });
+}
 
+/** The two files of one redaction, and the names the audit and errors use. */
+export interface RedactPaths {
+  input: string;
+  inputName: string;
+  output: string;
+  outputName: string;
+}
+
+/** What passes 1 and 2 leave: the keys found, the spans, how each was redacted, the input's hash. */
+export interface PcmRedaction {
+  found: Found;
+  spans: Span[][];
+  auditSpans: AuditSpan[];
+  inputHash: { sha256: string; bytes: number };
+}
+
+/**
+ * Passes 1 and 2 on a WAV or headerless file: the keys found, the input copied to the output
+ * and the spans redacted in place (with the notch's check and fallback).
+ */
+export async function redactPcm(paths: RedactPaths, engine: DtmfEngine, o: ResolvedRedactOptions, raw: RawOptions | undefined, chunkBytes?: number): Promise<PcmRedaction> {
+  const { input, inputName, output, outputName } = paths;
   const found = await findKeys(input, inputName, engine, o, raw, chunkBytes);
   const rate = found.format.sampleRate;
   const inputHash = await copyHashed(input, inputName, output, outputName);
@@ -150,7 +196,7 @@ export async function redactFile(input: string, output: string, engine: DtmfEngi
   if (o.method === "notch" && o.notchFallback !== "none") {
     // Check every notched span, and redact the ones that fail again with the fallback.
     const fallback = o.notchFallback;
-    const checked = await verify(output, outputName, engine, NOTCH_CHECK_TUNING, raw, chunkBytes);
+    const checked = (await verify(output, outputName, engine, NOTCH_CHECK_TUNING, raw, chunkBytes)).keys;
     const slack = msToSamples(NOTCH_CHECK_SLACK_MS, rate);
     const reasons = new Map<string, string>();
     for (const p of patched) {
@@ -175,31 +221,68 @@ export async function redactFile(input: string, output: string, engine: DtmfEngi
     }
   }
   const auditSpans = patched.map((p) => p.audit).sort((a, b) => a.start_sample - b.start_sample || a.channel - b.channel);
+  return { found, spans, auditSpans, inputHash };
+}
 
-  const verified = await verify(output, outputName, engine, o.verifyTuning, raw, chunkBytes);
-  const compared = await compareOutside(input, inputName, output, outputName, found, spans);
-  const findings: AuditFinding[] = verified.map((e) => ({
+/** What the audit says of the files and of the samples outside the spans. */
+export interface AuditFiles {
+  input: RedactAudit["input"];
+  output: RedactAudit["output"];
+  /** Every byte (or, after a lossless re-encode, every decoded sample) outside the spans is the input's. */
+  identical: boolean;
+  /** Why `identical` is false without anything having gone wrong (a lossy re-encode). */
+  identicalReason?: string;
+  /** The codec the output was encoded with, when not written in place. */
+  reencoded?: string;
+  /** The part of the guards added for the input's codec, ms (included in the guards). */
+  codecGuardMs?: { before: number; after: number };
+  warnings?: string[];
+}
+
+/** The audit of a redaction whose output was verified (`keysLeft`: what the verification found). */
+export async function buildAudit(o: ResolvedRedactOptions, pcm: PcmRedaction, keysLeft: VerifiedKey[], files: AuditFiles): Promise<RedactAudit> {
+  const { found } = pcm;
+  const findings: AuditFinding[] = keysLeft.map((e) => ({
     channel: e.channel, start_ms: e.event.startMs, duration_ms: e.event.durationMs, ...(o.keepDigits ? { digit: e.event.digit } : {}),
   }));
-  const pkgVersion = await version();
+  // A lossy re-encode changes every sample by design: only the keys found in its decoded output decide.
+  const outsideOk = files.identical || files.identicalReason !== undefined;
   const audit: RedactAudit = {
-    tool: "dtmf-wasm redact", version: pkgVersion,
-    input: { file: inputName, sha256: inputHash.sha256, bytes: inputHash.bytes, format: found.formatText },
-    output: { file: outputName, sha256: compared.sha256, bytes: compared.bytes },
-    method: o.method, ...(o.method === "notch" ? { notch_fallback: o.notchFallback } : {}), guard_before_ms: o.guardBeforeMs, guard_after_ms: o.guardAfterMs, fragments: o.fragments,
+    tool: "dtmf-wasm redact", version: await version(),
+    input: files.input,
+    output: files.output,
+    ...(files.reencoded !== undefined ? { reencoded: files.reencoded } : {}),
+    method: o.method, ...(o.method === "notch" ? { notch_fallback: o.notchFallback } : {}), guard_before_ms: round1(o.guardBeforeMs), guard_after_ms: round1(o.guardAfterMs),
+    ...(files.codecGuardMs !== undefined ? { codec_guard_ms: files.codecGuardMs } : {}), fragments: o.fragments,
     ...(o.fragments ? { fragment_level_dbm0: o.fragmentLevelDbm0 } : {}),
-    audio_ms: round1((found.frames * 1000) / rate),
-    spans: auditSpans,
+    audio_ms: round1((found.frames * 1000) / found.format.sampleRate),
+    spans: pcm.auditSpans,
     verification: {
       tuning: { ...o.verifyTuning } as Record<string, number | string>,
       keys_found: findings.length, found: findings,
-      outside_spans_identical: compared.identical,
-      passed: findings.length === 0 && compared.identical,
+      outside_spans_identical: files.identical,
+      ...(files.identicalReason !== undefined ? { outside_spans_reason: files.identicalReason } : {}),
+      passed: findings.length === 0 && outsideOk,
     },
-    warnings: found.warnings,
+    warnings: [...(files.warnings ?? []), ...found.warnings],
   };
   if (o.keepDigits) audit.digits = found.keys.map((keys) => keys.filter((k) => k.kind === "key").map((k) => k.digit).join(""));
   return audit;
+}
+
+/** What a file's first bytes say it is. */
+async function sniffFile(path: string, name: string): Promise<Sniffed> {
+  let handle: FileHandle;
+  try { handle = await open(path, "r"); } catch (error) { throw unreadable(name, error); }
+  try {
+    const head = new Uint8Array(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+    return sniff(head.subarray(0, bytesRead));
+  } catch (error) {
+    throw unreadable(name, error);
+  } finally {
+    await handle.close();
+  }
 }
 
 function samePath(a: string, b: string): boolean {
@@ -221,13 +304,6 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
 /** Pass 1: the keys (and fragments) of every channel, in samples of the file's own rate. */
 async function findKeys(path: string, name: string, engine: DtmfEngine, o: ResolvedRedactOptions, raw: RawOptions | undefined, chunkBytes?: number): Promise<Found> {
   const reader = await AudioReader.open({ path, name }, { raw, chunkBytes });
-  if (reader.decodedFrom !== undefined) {
-    // Redaction rewrites the spans' samples in place and leaves every other byte as it was: a
-    // compressed file has no such samples to rewrite (and decoding, editing and re-encoding
-    // it would change every byte and leave the tones' traces in the codec's frames).
-    await reader.close();
-    throw new DtmfFileError(name, `${reader.decodedFrom} input cannot be redacted in place: convert it to WAV first (e.g. \`ffmpeg -i ${basename(name)} out.wav\`), then redact the WAV`);
-  }
   const detectors: Detector[] = [];
   const scanners: FragmentScanner[] = [];
   const keys: FoundKey[][] = Array.from({ length: reader.channels }, () => []);
@@ -467,14 +543,19 @@ function decodeChannel(bytes: Uint8Array, format: PcmFormat, codec: SampleCodec,
   return x;
 }
 
+/** A key the verification (or the notch's check) found, with its onset and end in samples of the file's rate. */
+export interface VerifiedKey { channel: number; event: DtmfEvent; t0: number; t1: number }
+/** What the verification read: the keys, and the audio's length and format. */
+export interface Verified { keys: VerifiedKey[]; frames: number; format: PcmFormat }
+
 /**
  * Pass 3a: the output analysed with `tuning` (the verification's; or the notch check's); every
  * key found, with its onset and end in samples of the file's rate.
  */
-async function verify(path: string, name: string, engine: DtmfEngine, tuning: DetectorTuning, raw: RawOptions | undefined, chunkBytes?: number): Promise<{ channel: number; event: DtmfEvent; t0: number; t1: number }[]> {
+export async function verify(path: string, name: string, engine: DtmfEngine, tuning: DetectorTuning, raw: RawOptions | undefined, chunkBytes?: number): Promise<Verified> {
   const reader = await AudioReader.open({ path, name }, { raw, chunkBytes });
   const detectors: Detector[] = [];
-  const found: { channel: number; event: DtmfEvent; t0: number; t1: number }[] = [];
+  const found: VerifiedKey[] = [];
   try {
     for (let c = 0; c < reader.channels; c++) {
       detectors.push(engine.createDetector({ ...tuning, sampleRate: reader.sampleRate, encoding: reader.encoding }));
@@ -493,14 +574,14 @@ async function verify(path: string, name: string, engine: DtmfEngine, tuning: De
     for (const d of detectors) d.close();
     await reader.close();
   }
-  return found;
+  return { keys: found, frames: reader.framesRead, format: reader.format };
 }
 
 /**
  * Pass 3b: the output's SHA-256, and whether every byte outside the spans' samples equals the
  * input's (same length, same header and chunks, same samples).
  */
-async function compareOutside(input: string, inputName: string, output: string, outputName: string, found: Found, spans: Span[][]): Promise<{ sha256: string; bytes: number; identical: boolean }> {
+export async function compareOutside(input: string, inputName: string, output: string, outputName: string, found: Found, spans: Span[][]): Promise<{ sha256: string; bytes: number; identical: boolean }> {
   const { format, dataOffset, frames } = found;
   const dataEnd = dataOffset + frames * format.blockAlign;
   const hash = createHash("sha256");
