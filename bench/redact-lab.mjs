@@ -10,19 +10,16 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { DtmfEngine, encodeSamples } from "../dist/index.js";
-import { LiveRedactor } from "../dist/redact/live.js";
 import { redactFile } from "../dist/redact/offline.js";
 import { MOST_SENSITIVE_TUNING } from "../dist/options.js";
 import { encodeWav } from "../dist/wav/write.js";
-import { ulawToLinear } from "../dist/g711.js";
-import { CASE_SAMPLES, battery, concat, decodeFile, residuals, roundTrip } from "./parts/redact.mjs";
+import { CASE_SAMPLES, battery, concat, decodeFile, redactLive, residuals, roundTrip } from "./parts/redact.mjs";
 
 const args = process.argv.slice(2);
 const value = (flag, fallback) => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : fallback; };
 const method = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--codec") ?? "notch";
 const codecs = value("--codec", "pcm16,mulaw").split(",");
 const RATE = 8000;
-const ULAW = Float32Array.from({ length: 256 }, (_, c) => ulawToLinear(c) / 32768);
 const engine = await DtmfEngine.create();
 const built = await battery(false);
 const cases = built.filter((c) => codecs.every((codec) => {
@@ -50,7 +47,7 @@ function keysLeft(out, ref) {
 function report(label, out, ref, replaced) {
   const res = residuals(cases, out, ref, method, 0, replaced);
   const left = keysLeft(out, ref);
-  console.log(`${label}: ${cases.length} cases, residual worst ${res.worst.toFixed(1)} dB, median ${res.median.toFixed(1)} dB, ${res.misses} over target; keys left (dtmf-wasm most sensitive) ${left.length}${replaced ? `; ${replaced.length} span(s) fell back` : ""}`);
+  console.log(`${label}: ${cases.length} cases, residual worst ${res.worst.toFixed(1)} dB, median ${res.median.toFixed(1)} dB, ${res.misses} over target; keys left (dtmf-wasm most sensitive) ${left.length}${replaced ? `; ${replaced.length} stretch(es) written by the fallback` : ""}`);
   for (const o of res.over) console.log(`  over: case ${o.case} ${o.db} dB ${JSON.stringify(o.info)}`);
   for (const l of left) console.log(`  key left: case ${l.case} ${JSON.stringify(l.info)}`);
 }
@@ -77,17 +74,8 @@ for (const codec of codecs) {
     }
   }
   if (!args.includes("--file-only")) {
-    const replaced = [];
     const fallback = value("--fallback", undefined);
-    const r = new LiveRedactor({ engine, encoding: codec, method, ...(fallback ? { notchFallback: fallback } : {}), onSpan: (s) => replaced.push(...(s.fellBack ?? [])) });
-    const bytes = encodeSamples(both, codec);
-    const raw = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const bps = codec === "pcm16" ? 2 : 1;
-    const outBytes = new Uint8Array(raw.length + r.delaySamples * bps);
-    for (let at = 0; at < raw.length; at += 160 * bps) outBytes.set(r.process(raw.subarray(at, at + 160 * bps)).audio, at);
-    outBytes.set(r.flush().audio, raw.length);
-    const decoded = codec === "pcm16" ? Float32Array.from(new Int16Array(outBytes.buffer), (v) => v / 32768) : Float32Array.from(outBytes, (v) => ULAW[v]);
-    report(`live ${codec} ${method} (delay ${r.delayMs} ms, leak ${r.leakedSamples})`, decoded.subarray(r.delaySamples), ref, replaced);
-    r.close();
+    const { out, redactor: r, fellBack } = redactLive(engine, both, codec, { method, ...(fallback ? { notchFallback: fallback } : {}) });
+    report(`live ${codec} ${method} (delay ${r.delayMs} ms, leak ${r.leakedSamples})`, out, ref, fellBack);
   }
 }

@@ -331,6 +331,26 @@ async function plot(cases, input, out, ref, dir) {
 
 const f1 = (v) => (Number.isFinite(v) ? v.toFixed(1) : String(v));
 
+/**
+ * The battery `samples` (full scale 1) through the live redactor in 20 ms frames, pcm16 or
+ * μ-law: the output decoded and realigned (its first delaySamples dropped), the redactor, and
+ * the [from, to) ranges a notch's fallback wrote (from onSpan). The redactor is closed.
+ */
+export function redactLive(engine, samples, codec, options) {
+  const fellBack = [];
+  const r = new LiveRedactor({ engine, encoding: codec, ...options, onSpan: (s) => fellBack.push(...(s.fellBack ?? [])) });
+  const bytes = encodeSamples(samples, codec);
+  const raw = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bps = codec === "pcm16" ? 2 : 1;
+  const frame = 160 * bps;
+  const outBytes = new Uint8Array(raw.length + r.delaySamples * bps);
+  for (let at = 0; at < raw.length; at += frame) outBytes.set(r.process(raw.subarray(at, at + frame)).audio, at);
+  outBytes.set(r.flush().audio, raw.length);
+  r.close();
+  const decoded = codec === "pcm16" ? Float32Array.from(new Int16Array(outBytes.buffer), (v) => v / 32768) : Float32Array.from(outBytes, (v) => ULAW[v]);
+  return { out: decoded.subarray(r.delaySamples), redactor: r, fellBack };
+}
+
 export async function runRedact(ctx) {
   const engine = await DtmfEngine.create();
   await mkdir(WORK, { recursive: true });
@@ -391,23 +411,12 @@ export async function runRedact(ctx) {
     // Every method as the live redactor runs by default (candidates on), and silence with keys only (candidates off) to show the leak it prevents.
     for (const [method, candidates] of [...METHODS.map((m) => [m, true]), ["silence", false]]) {
       ctx.progress.step(`live, ${codec}, ${method}${candidates ? "" : ", keys only"}`);
-      const fellBack = [];
-      const r = new LiveRedactor({ engine, encoding: codec, method, candidates, onSpan: (s) => fellBack.push(...(s.fellBack ?? [])) });
-      const bytes = encodeSamples(both, codec);
-      const frame = 160;
-      const outBytes = new Uint8Array(codec === "pcm16" ? bytes.length * 2 + r.delaySamples * 2 : bytes.length + r.delaySamples);
-      const raw = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const bps = codec === "pcm16" ? 2 : 1;
-      for (let at = 0; at < raw.length; at += frame * bps) outBytes.set(r.process(raw.subarray(at, at + frame * bps)).audio, at);
-      outBytes.set(r.flush().audio, raw.length);
-      const decoded = codec === "pcm16" ? Float32Array.from(new Int16Array(outBytes.buffer), (v) => v / 32768) : Float32Array.from(outBytes, (v) => ULAW[v]);
-      const out = decoded.subarray(r.delaySamples);
+      const { out, redactor: r, fellBack } = redactLive(engine, both, codec, { method, candidates });
       const ref = roundTrip(rest, codec);
       const where = [];
       const left = await keysLeft(list, out, ref, cases.length, where);
       const fellBackSamples = fellBack.reduce((n, [a, b]) => n + b - a, 0);
       live.push({ mode: "live", candidates, codec, method, spansFellBack: r.spansFellBack, fellBackSamples, leftIn: where.map((w) => ({ ...w, info: cases[w.case].info })), delayMs: r.delayMs, leakedSamples: r.leakedSamples, left, residual: residuals(cases, out, ref, method, 0, fellBack), ...(method === "notch" ? { speechDb: speechLevels(cases, out, ref, fellBack) } : {}) });
-      r.close();
     }
   }
   // False redaction: the talk-off excerpts (speech and music, no keys) through the live redactor; every sample that comes out changed is speech muted.

@@ -21,7 +21,7 @@ import { type SampleCodec, encodingCodec } from "./codec.js";
 import { followTone } from "./tones.js";
 import { FRAGMENT_HOP_MS, FragmentScanner } from "./fragments.js";
 import { ComfortNoise, DEFAULT_METHOD, DEFAULT_NOTCH_FALLBACK, METHODS, NOTCH_FALLBACKS, type NotchFallback, type RedactMethod, applyMethod, type KeyJob, notchLeftDb, notchUncertaintyDb } from "./methods.js";
-import { FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, NOTCH_EMPTY_DB, NOTCH_UNCERTAIN_DB, msToSamples } from "./spans.js";
+import { FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, msToSamples, notchDoubt } from "./spans.js";
 
 /**
  * Default delay, ms: keydown latency is at most 35.4 ms after the true onset (README
@@ -514,9 +514,9 @@ export class LiveRedactor {
       offsetInSpan: a - span.start, spanLength: span.end === Number.POSITIVE_INFINITY ? undefined : span.end - span.start,
     };
     const measures = applyMethod(this.method, x, y, job);
-    if (notch && this.notchFallback !== "none" && (notchUncertaintyDb(measures) > NOTCH_UNCERTAIN_DB || notchLeftDb(measures) <= NOTCH_EMPTY_DB)) {
-      // The notch cannot promise the target over this piece (too little of the tone yet, or other sound at its frequencies),
-      // or it left nothing to keep but the key's residue: the fallback writes it.
+    // The notch cannot promise the target over this piece (too little of the tone yet, or other sound at its frequencies),
+    // or it left nothing to keep but the key's residue (or fitted nothing here: no estimate reads as nothing left): the fallback writes it.
+    if (notch && this.notchFallback !== "none" && notchDoubt(notchUncertaintyDb(measures), notchLeftDb(measures)) !== undefined) {
       if (span.fellBack.length === 0) this.spansFellBack++;
       const last = span.fellBack[span.fellBack.length - 1];
       if (last && last[1] === a) last[1] = b;

@@ -319,11 +319,6 @@ export class ComfortNoise {
   }
 }
 
-/** Comfort noise into y[from, to): ComfortNoise made for the span and run once. */
-export function comfortNoise(y: Float64Array, from: number, to: number, rms: number, seed: number, rate: number): void {
-  new ComfortNoise(rms, seed, rate).fill(y, from, to);
-}
-
 /** Block length for the surrounding level, ms: about a syllable's sub-part, so the median tracks the background. */
 const LEVEL_BLOCK_MS = 10;
 

@@ -40,7 +40,7 @@ import { type SampleCodec, sampleCodec } from "./codec.js";
 import { ComfortNoise, DEFAULT_METHOD, DEFAULT_NOTCH_FALLBACK, NOTCH_FALLBACKS, type NotchFallback, type KeyJob, type KeyMeasure, METHODS, type RedactMethod, applyMethod, notchLeftDb, notchUncertaintyDb, surroundingRms } from "./methods.js";
 import {
   FRAGMENT_LEVEL_DBM0, type FoundKey, GUARD_AFTER_MS, GUARD_BEFORE_MS, MAX_GUARD_MS, NOTCH_CHECK_RESIDUAL_DB,
-  NOTCH_CHECK_SLACK_MS, NOTCH_CHECK_TUNING, NOTCH_EMPTY_DB, NOTCH_UNCERTAIN_DB, type Span, VERIFY_TUNING, foundKey, msToSamples, planSpans,
+  NOTCH_CHECK_SLACK_MS, NOTCH_CHECK_TUNING, type Span, VERIFY_TUNING, foundKey, msToSamples, notchDoubt, planSpans,
 } from "./spans.js";
 
 export interface RedactFileOptions {
@@ -204,8 +204,11 @@ export async function redactPcm(paths: RedactPaths, engine: DtmfEngine, o: Resol
       const hit = checked.some((e) => e.channel === p.channel && e.t0 < span.end + slack && e.t1 > span.start - slack);
       if (hit) reasons.set(`${p.channel}:${p.index}`, "key found in the notched span by the check");
       else if (p.audit.residual_db > NOTCH_CHECK_RESIDUAL_DB) reasons.set(`${p.channel}:${p.index}`, `tones left ${p.audit.residual_db} dB against the key (over ${NOTCH_CHECK_RESIDUAL_DB} dB)`);
-      else if ((p.audit.notch_left_db ?? Number.POSITIVE_INFINITY) <= NOTCH_EMPTY_DB) reasons.set(`${p.channel}:${p.index}`, `the notch left nothing to keep (${p.audit.notch_left_db} dB against the key, at most ${NOTCH_EMPTY_DB} dB): only the key's residue`);
-      else if ((p.audit.notch_uncertainty_db ?? Number.NEGATIVE_INFINITY) > NOTCH_UNCERTAIN_DB) reasons.set(`${p.channel}:${p.index}`, `notch error expected at ${p.audit.notch_uncertainty_db} dB against the key (sound under the tones; over ${NOTCH_UNCERTAIN_DB} dB)`);
+      else {
+        // A span the notch fitted nothing in has no estimates: the check and the backstop above decide it.
+        const doubt = notchDoubt(p.audit.notch_uncertainty_db ?? Number.NEGATIVE_INFINITY, p.audit.notch_left_db ?? Number.POSITIVE_INFINITY);
+        if (doubt) reasons.set(`${p.channel}:${p.index}`, doubt);
+      }
     }
     if (reasons.size > 0) {
       const again = await patch(output, outputName, found, spans, o, (c, i) => (reasons.has(`${c}:${i}`) ? fallback : undefined));

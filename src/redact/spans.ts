@@ -97,6 +97,18 @@ export const NOTCH_UNCERTAIN_DB = NOTCH_TARGET_RESIDUAL_DB - NOTCH_UNCERTAINTY_M
  */
 export const NOTCH_EMPTY_DB = NOTCH_TARGET_RESIDUAL_DB;
 
+/**
+ * Why the notch's own estimates say a notched stretch cannot be kept, or undefined: it left
+ * nothing to keep (`leftDb`, everything left against the key, at most NOTCH_EMPTY_DB), or its
+ * error is expected too close to the target (`uncertaintyDb` over NOTCH_UNCERTAIN_DB). The one
+ * rule offline (per span, from the audit) and live (per piece) decide by.
+ */
+export function notchDoubt(uncertaintyDb: number, leftDb: number): string | undefined {
+  if (leftDb <= NOTCH_EMPTY_DB) return `the notch left nothing to keep (${leftDb} dB against the key, at most ${NOTCH_EMPTY_DB} dB): only the key's residue`;
+  if (uncertaintyDb > NOTCH_UNCERTAIN_DB) return `notch error expected at ${uncertaintyDb} dB against the key (sound under the tones; over ${NOTCH_UNCERTAIN_DB} dB)`;
+  return undefined;
+}
+
 /** Slack around a notched span within which a key found by the check counts as overlapping it, ms (the detector's onset / end errors, at most 2.3 / 3.4 ms, and some). */
 export const NOTCH_CHECK_SLACK_MS = 5;
 

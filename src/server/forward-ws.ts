@@ -115,7 +115,9 @@ export class StreamForwarder extends Forwarder {
     const track = fastTrack ?? (typeof media?.track === "string" ? media.track : "inbound");
     const bytes = Buffer.from(payload, "base64");
     if (this.bigEndian) bytes.swap16();
-    const red = Buffer.from(this.redactor(track).process(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)).audio);
+    // The redactor's output is a fresh array each call: viewed as a Buffer (for base64), not copied.
+    const audio = this.redactor(track).process(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)).audio as Uint8Array;
+    const red = Buffer.from(audio.buffer, audio.byteOffset, audio.length);
     if (this.bigEndian) red.swap16();
     const encoded = red.toString("base64");
     const text = data.toString("utf8");
