@@ -27,8 +27,8 @@ export const MAG_HOP_BYTES: usize = 16;
   odd2Lo: v128; odd2Hi: v128;
   yPrevReLo: v128; yPrevReHi: v128;  // Y of the previous hop, re
   yPrevImLo: v128; yPrevImHi: v128;  // Y of the previous hop, im
-  accE: v128;        // running Σx² of the current hop by sample parity (lanes 0, 1)
-  accS: v128;        // running Σx of the current hop by sample parity (lanes 0, 1)
+  accE: v128;        // running Σx² of the current hop by sample parity (lanes 0, 1), Σx[n]·x[n−2] (lanes 2, 3)
+  accS: v128;        // running Σx of the current hop by sample parity (lanes 0, 1); x[n−2], x[n−1] (lanes 2, 3)
   // Tone measurement (tones.ts): corrected T_row, T_col of the previous hop (re, im, re, im).
   tPrev: v128;
   // Stream position.
@@ -37,9 +37,8 @@ export const MAG_HOP_BYTES: usize = 16;
   onset: f64;        // refined tone onset, samples
   toneEnd: f64;      // refined end of the tone so far, samples
   // Filter bank.
-  e: f32;            // Σx² of the last completed hop (from accE)
-  s: f32;            // Σx of the last completed hop
-  ePrev: f32;        // Σx² of the previous hop
+  ePrev: f32;        // Σx² of the previous hop (the hop just ended: filterbank.ts HOP_E)
+  bandPrev: f32;     // band energy 2(Σx² − Σx[n]·x[n−2]) of the previous hop (filterbank.ts)
   sPrev: f32;        // Σx of the previous hop
   hopPos: i32;       // samples already in the current hop
   pending: f32;      // a sample held back to keep the sample pairs hop-aligned (hop.ts)
@@ -95,10 +94,9 @@ export const CH_TPREV: usize = offsetof<Channel>("tPrev");
 export const CH_HOP_START: usize = offsetof<Channel>("hopStart");
 export const CH_ONSET: usize = offsetof<Channel>("onset");
 export const CH_TONE_END: usize = offsetof<Channel>("toneEnd");
-export const CH_E: usize = offsetof<Channel>("e");
-export const CH_S: usize = offsetof<Channel>("s");
 export const CH_E_PREV: usize = offsetof<Channel>("ePrev");
 export const CH_S_PREV: usize = offsetof<Channel>("sPrev");
+export const CH_BAND_PREV: usize = offsetof<Channel>("bandPrev");
 export const CH_HOP_POS: usize = offsetof<Channel>("hopPos");
 export const CH_PENDING: usize = offsetof<Channel>("pending");
 export const CH_HAS_PENDING: usize = offsetof<Channel>("hasPending");

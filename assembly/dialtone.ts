@@ -17,11 +17,11 @@
 // dial tone's two, on at once (the watch found the tone) and kept as they are, but for
 // TONE_OFF_HOPS (TONE_BIT set in the mode).
 import {
-  CH_CONFIG, CH_DIAL_COUNT, CH_DIAL_MODE, CH_DIAL_RAW, CH_E, CH_HOPS, CH_NOTCH, CH_TONE_ABS, CH_TONE_COS, CH_TONE_HOP,
+  CH_CONFIG, CH_DIAL_COUNT, CH_DIAL_MODE, CH_DIAL_RAW, CH_HOPS, CH_NOTCH, CH_TONE_ABS, CH_TONE_COS, CH_TONE_HOP,
   CH_TONE_PREV, CH_TONE_WATCH, CH_TONE_Z, CH_TPREV_KEY,
 } from "./channels";
 import { CFG_DIAL_TONE_FILTER, CFG_MIN_POWER } from "./config";
-import { WIN_POWER, Y_IM, Y_RE } from "./filterbank";
+import { HOP_E, WIN_POWER, Y_IM, Y_RE } from "./filterbank";
 import { R_COST, R_HOP, R_HZ, R_NOTCH, R_RAD_PER_HZ, R_RATE, R_SINT } from "./rates";
 import { laneMax } from "./window";
 import {
@@ -139,7 +139,7 @@ function filterHop(ch: usize, rate: usize, mode: i32, found: bool): void {
   if (mode == DIAL_WAIT) {
     if (--count <= 0) { mode = DIAL_WATCH; count = 0; store<u16>(ch, 0, CH_TONE_WATCH); }
   } else {
-    // The filter ran over this hop: CH_E is its energy after the filter, CH_DIAL_RAW before,
+    // The filter ran over this hop: HOP_E is its energy after the filter, CH_DIAL_RAW before,
     // both less the energy of the hop's strongest pair of bins (a key starting under the dial
     // tone passes the filter and must not switch it off): a sine's hop DFT |Y|² is H²/4 × its
     // amplitude², so its energy over the hop (H × amplitude²/2) is (2/H)·|Y|².
@@ -148,7 +148,7 @@ function filterHop(ch: usize, rate: usize, mode: i32, found: bool): void {
     // At a key's first hop the pair's DFT energy falls short of its share of the hop (a tone
     // filling a share a of the hop gives a² of the full hop's |Y|², not a): that hop may fail,
     // so the filter stops only after DIAL_OFF_HOPS failing hops in a row.
-    const after = load<f32>(ch, CH_E) - pair;
+    const after = load<f32>(HOP_E) - pair;
     const before = load<f32>(ch, CH_DIAL_RAW) - pair;
     const kept = before > 0 && after <= (<f32>1 - <f32>DIAL_REMOVED_SHARE) * before;
     const tone = mode & TONE_BIT; // the same decisions for the tone filter, which keeps its bit

@@ -17,9 +17,20 @@
 // per two samples; the eight frequencies run side by side as f32x4 vectors (low group, high
 // group), four chains of vectors in all. Coefficients live in the per-rate record (rates.ts)
 // that all channels at that rate share; a channel holds only its chain states.
+//
+// The band measure: beside Σx², the hop's Σ x[n]·x[n−2], so that the window tests can also
+// compare the tones with the power of y[n] = x[n] − x[n−2], Σy² ≈ 2(Σx² − Σx[n]·x[n−2]) (the
+// two samples at each end aside). At 8 kHz y is a band-pass with zeros at DC and 4 kHz and
+// |H(f)|² = 4 sin²(2πf/fs): 0.10 (−10 dB) at 200 Hz, 0.59 at 500 Hz, 1.1-3.7 over the keys'
+// 697-1633 Hz, 2 for white noise on average. The voicing of speech and the bass of music, below
+// the keys, mostly drop out of it, which the broadband power cannot do (window.ts). At higher
+// rates the same two-sample lag is a high-pass below the keys (its zero at fs/2 moves up): it
+// still takes out the low band. It costs one shuffle per sample pair: the products fill the
+// energy accumulator's lanes 2-3, which held copies of lanes 0-1, and x[n−2], x[n−1] ride in
+// the sum accumulator's lanes 2-3 from call to call.
 
 import {
-  CH_ACC_E, CH_ACC_S, CH_E, CH_E_PREV, CH_EVEN1, CH_EVEN2, CH_ODD1, CH_ODD2, CH_S, CH_S_PREV,
+  CH_ACC_E, CH_ACC_S, CH_BAND_PREV, CH_E_PREV, CH_EVEN1, CH_EVEN2, CH_ODD1, CH_ODD2, CH_S_PREV,
   CH_YPREV_IM, CH_YPREV_RE,
 } from "./channels";
 import { recordHop } from "./history";
@@ -27,18 +38,23 @@ import {
   R_COEF, R_COSP, R_COSQ, R_COST, R_COSW, R_INV_WIN, R_SINP, R_SINQ, R_SINT, R_SINW, R_WIN_NORM,
 } from "./rates";
 
-// Scratch for the hop being decided: Y (re, im: rows then columns), and the window's power
-// per bin (rows, columns): the window tests (window.ts) and the tone measurement (tones.ts)
-// read them until the next hop ends.
-const SCRATCH = memory.data(96, 16);
+// Scratch for the hop being decided: Y (re, im: rows then columns), the window's power per bin
+// (rows, columns), the hop's Σx², Σx and band energy, the window's band power: the window tests
+// (window.ts), the tone measurement (tones.ts) and the dial-tone engagement (dialtone.ts) read
+// them until the next hop ends.
+const SCRATCH = memory.data(112, 16);
 export const Y_RE: usize = SCRATCH;
 export const Y_IM: usize = SCRATCH + 32;
 export const WIN_POWER: usize = SCRATCH + 64;
+export const HOP_E: usize = SCRATCH + 96;     // f32 Σx² of the hop just ended
+export const HOP_S: usize = SCRATCH + 100;    // f32 Σx of the hop just ended
+const HOP_BAND: usize = SCRATCH + 104;        // f32 its band energy 2(Σx² − Σx[n]·x[n−2])
+export const WIN_BAND: usize = SCRATCH + 108; // f32 the window's band power (mean, full-scale² units)
 
 /**
  * The hot loop: runs `n` samples (n even) of f32 input at `src` through the channel's chains
- * and accumulates the hop's energy Σx² and sum Σx (the sum lets the window energy be measured
- * with its DC offset removed). Pairs are always aligned to the hop start (hop.ts): the first
+ * and accumulates the hop's energy Σx², its lag-2 products Σx[n]·x[n−2] (the band measure) and
+ * its sum Σx (the sum lets the window energy be measured with its DC offset removed). Pairs are always aligned to the hop start (hop.ts): the first
  * sample of a pair is at an even position of the hop, so it feeds the even chains, and every
  * split of the input performs exactly the same arithmetic.
  */
@@ -54,9 +70,12 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   let odd2Lo = v128.load(ch, CH_ODD2);
   let odd2Hi = v128.load(ch, CH_ODD2 + 16);
   // Σx² and Σx accumulate lane-wise by sample parity: [x0, x1, x0, x1] comes from one load,
-  // and each lane adds its samples in time order, so any split gives the same sums.
+  // and each lane adds its samples in time order, so any split gives the same sums. The
+  // energy's lanes 2-3 take x0·x[−2] and x1·x[−1]: the pair times [x0, x1, x[−2], x[−1]], the
+  // last two samples being lanes 2-3 of `last` (the previous pair, or the stored state).
   let energy = v128.load(ch, CH_ACC_E);
   let sum = v128.load(ch, CH_ACC_S);
+  let last = sum;
   const end = src + (<usize>n << 2);
   for (let p = src; p < end; p += 8) {
     const xEven = v128.load32_splat(p);
@@ -70,8 +89,9 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
     even2Hi = even1Hi; even1Hi = eHi;
     odd2Lo = odd1Lo; odd1Lo = oLo;
     odd2Hi = odd1Hi; odd1Hi = oHi;
-    energy = f32x4.add(energy, f32x4.mul(pair, pair));
+    energy = f32x4.add(energy, f32x4.mul(pair, v128.shuffle<f32>(pair, last, 0, 1, 6, 7)));
     sum = f32x4.add(sum, pair);
+    last = pair;
   }
   v128.store(ch, even1Lo, CH_EVEN1);
   v128.store(ch, even1Hi, CH_EVEN1 + 16);
@@ -82,7 +102,7 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   v128.store(ch, odd2Lo, CH_ODD2);
   v128.store(ch, odd2Hi, CH_ODD2 + 16);
   v128.store(ch, energy, CH_ACC_E);
-  v128.store(ch, sum, CH_ACC_S);
+  v128.store(ch, v128.shuffle<f32>(sum, last, 0, 1, 6, 7), CH_ACC_S);
 }
 
 /** The last sample of a hop of odd length: it sits at an even position, one even-chain step. */
@@ -94,7 +114,10 @@ export function runBankOne(ch: usize, rate: usize, x: f32): void {
     v128.store(ch + CH_EVEN2 + lane, s1);
   }
   store<f32>(ch, load<f32>(ch, CH_ACC_E) + x * x, CH_ACC_E); // lane 0: even positions
+  store<f32>(ch, load<f32>(ch, CH_ACC_E + 8) + x * load<f32>(ch, CH_ACC_S + 8), CH_ACC_E + 8); // lane 2: x·x[n−2]
   store<f32>(ch, load<f32>(ch, CH_ACC_S) + x, CH_ACC_S);
+  store<f32>(ch, load<f32>(ch, CH_ACC_S + 12), CH_ACC_S + 8); // x[n−2], x[n−1] ← x[n−1], x
+  store<f32>(ch, x, CH_ACC_S + 12);
 }
 
 /**
@@ -129,14 +152,20 @@ function hopDft(ch: usize, rate: usize, lane: usize, outRe: usize, outIm: usize)
   v128.store(ch + CH_ODD2 + lane, zero);
 }
 
-/** Ends a hop's energy sums: CH_E, CH_S ← the two parity lanes, accumulators cleared. */
+/**
+ * Ends a hop's sums: HOP_E, HOP_S ← the two parity lanes, HOP_BAND ← 2(Σx² − Σx[n]·x[n−2]);
+ * the accumulators cleared but for the last two samples (CH_ACC_S lanes 2-3).
+ */
 function hopEnergy(ch: usize): void {
   const e = v128.load(ch, CH_ACC_E);
   const s = v128.load(ch, CH_ACC_S);
-  store<f32>(ch, f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1), CH_E);
-  store<f32>(ch, f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1), CH_S);
-  v128.store(ch, f32x4.splat(0), CH_ACC_E);
-  v128.store(ch, f32x4.splat(0), CH_ACC_S);
+  const energy = f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1);
+  store<f32>(HOP_E, energy);
+  store<f32>(HOP_S, f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1));
+  store<f32>(HOP_BAND, <f32>2 * (energy - (f32x4.extract_lane(e, 2) + f32x4.extract_lane(e, 3))));
+  const zero = f32x4.splat(0);
+  v128.store(ch, zero, CH_ACC_E);
+  v128.store(ch, v128.shuffle<f32>(zero, s, 0, 1, 6, 7), CH_ACC_S);
 }
 
 /**
@@ -162,8 +191,9 @@ function hopEnergy(ch: usize): void {
 
 /**
  * Ends the filter bank's part of a hop: Y (Y_RE, Y_IM), the window's power per bin
- * (WIN_POWER), the hop's |Y|² into the magnitude history, and the hop becomes the previous
- * one for the next window. Returns the window's total mean power less DC (≥ 0).
+ * (WIN_POWER) and band power (WIN_BAND), the hop's |Y|² into the magnitude history, and the
+ * hop becomes the previous one for the next window. Returns the window's total mean power less
+ * DC (≥ 0).
  */
 export function endBankHop(ch: usize, rate: usize): f32 {
   hopDft(ch, rate, 0, Y_RE, Y_IM);
@@ -174,15 +204,18 @@ export function endBankHop(ch: usize, rate: usize): f32 {
   v128.store(WIN_POWER + 16, windowPower(ch, rate, 16, winNorm));
   recordHop(ch, hopPower(0), hopPower(16));
   const perSample = load<f32>(rate, R_INV_WIN); // 1/(2H)
-  const energy = load<f32>(ch, CH_E_PREV) + load<f32>(ch, CH_E);
-  const sum = load<f32>(ch, CH_S_PREV) + load<f32>(ch, CH_S);
+  const energy = load<f32>(ch, CH_E_PREV) + load<f32>(HOP_E);
+  const sum = load<f32>(ch, CH_S_PREV) + load<f32>(HOP_S);
   const ac = (energy - sum * sum * perSample) * perSample; // mean power less DC, ≥ 0 but for rounding
+  const band = load<f32>(ch, CH_BAND_PREV) + load<f32>(HOP_BAND); // ≥ 0 but for the window's end samples
+  store<f32>(WIN_BAND, band > 0 ? band * perSample : <f32>0);
   // Shift: this hop becomes the previous one.
   for (let lane: usize = 0; lane < 32; lane += 16) {
     v128.store(ch + CH_YPREV_RE + lane, v128.load(Y_RE + lane));
     v128.store(ch + CH_YPREV_IM + lane, v128.load(Y_IM + lane));
   }
-  store<f32>(ch, load<f32>(ch, CH_E), CH_E_PREV);
-  store<f32>(ch, load<f32>(ch, CH_S), CH_S_PREV);
+  store<f32>(ch, load<f32>(HOP_E), CH_E_PREV);
+  store<f32>(ch, load<f32>(HOP_S), CH_S_PREV);
+  store<f32>(ch, load<f32>(HOP_BAND), CH_BAND_PREV);
   return ac > 0 ? ac : <f32>0;
 }

@@ -9,7 +9,7 @@ import { advanceHop } from "./history";
 import { track, trackedKey, tracking } from "./press";
 import { R_HOP } from "./rates";
 import { clearPair, correctPair, shiftPair } from "./tones";
-import { TWISTED, classify } from "./window";
+import { HELD, TWISTED, classify, held } from "./window";
 
 /**
  * Called when the current hop is complete: filter bank, window tests, tones, state machine.
@@ -19,10 +19,11 @@ import { TWISTED, classify } from "./window";
 @inline function endHop(ch: usize, rate: usize): void {
   const total = endBankHop(ch, rate);
   const hops = load<i32>(ch, CH_HOPS);
-  const hit = classify(ch, rate, total);
+  let hit = classify(ch, rate, total);
   // T is needed only while a key is tracked or about to be (its first phase pair uses the
   // previous hop's T); in speech, music and silence the correction is skipped.
   const tracked = tracking(ch);
+  if (hit < 0 && tracked && held(ch, rate, total)) hit = HELD + trackedKey(ch);
   if (tracked || hit >= 0) correctPair(rate, tracked ? trackedKey(ch) : hit & (TWISTED - 1));
   else clearPair();
   if (!tracked) dialToneHop(ch, rate, total, hit >= 0); // dial-tone and tone filter engagement (dialtone.ts)

@@ -64,12 +64,13 @@ import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./
 import { toneLikeHop } from "./dialtone";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import { WIN_POWER } from "./filterbank";
-import { TONE_LIKE, TWISTED } from "./window";
+import { HELD, TONE_LIKE, TWISTED } from "./window";
 import { hopsAvailable, keyMagnitude, noiseMagnitude } from "./history";
 import { R_HOP, R_HZ } from "./rates";
 import {
   BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_NOISE_LOSS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
-  BUSY_STEADY_NOISE_LOSS, COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MASKED_NOISE_RATIO, MIN_PHASE_PAIRS, REF_FLOOR,
+  BUSY_STEADY_NOISE_LOSS, COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MASKED_NOISE_RATIO, MIN_PHASE_PAIRS,
+  OFF_FREQ_HOPS, OFF_FREQ_TOL, PURE_COHERENCE, REF_FLOOR,
   REF_RESET_HOPS, REF_SHARE,
   STALE_COVER, STALE_REPEAT_HOPS, STALE_RISE, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
 } from "./rules";
@@ -145,6 +146,8 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   const rowErr = rowErrorHz(ch, rate);
   const colErr = colErrorHz(ch, rate);
   if (Math.abs(rowErr) > tol * rowHz || Math.abs(colErr) > tol * colHz) return false;
+  // Off frequency by OFF_FREQ_TOL or more in either tone: only from OFF_FREQ_HOPS full hops.
+  if (fullHops(ch) < OFF_FREQ_HOPS && (Math.abs(rowErr) > OFF_FREQ_TOL * rowHz || Math.abs(colErr) > OFF_FREQ_TOL * colHz)) return false;
   const tone = rowPowerSum(ch, rate, rowErr) + colPowerSum(ch, rate, colErr);
   const total = totalPowerSum(ch);
   const onFrequency = Math.abs(rowErr) <= BUSY_FREQ_TOL * rowHz && Math.abs(colErr) <= BUSY_FREQ_TOL * colHz;
@@ -156,7 +159,8 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   // A stale candidate must hold the press purity and be a steady pair as well, without the
   // noise allowance (held notes of music: 2 talk-off false keys with it, BUSY_NOISE_LOSS).
   if (flags & FLAG_STALE) return tone >= purity * total && steadyPair(ch, rate, key, tone, total, onFrequency, false);
-  if (tone >= purity * total) return true;
+  // Pure, but confirmed only if its tones also keep one frequency (PURE_COHERENCE).
+  if (tone >= purity * total) return <f64>phaseCoherence(ch) >= PURE_COHERENCE;
   // A late candidate was sounding while its windows failed: it must be purer (LATE_PRESS_PURITY),
   // never less pure, so the busy line is not for it; nor for one that took twisted windows.
   if ((flags & FLAG_LATE) || twisted) return false;
@@ -291,6 +295,9 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     return;
   }
   const key = <i32>load<u8>(ch, CH_KEY);
+  // A held window (window.ts held) counts as the key's for everything but the confirmation.
+  const heldNow = hit == HELD + key;
+  if (heldNow) hit = key;
   // A twisted window of the tracked key (window.ts) holds its tones off balance, as a codec's
   // onset leaves them (rules.ts TWIST_SPAN): the tone goes on and is measured, but only a
   // window within the twist limits confirms it, at TWISTED_PRESS_PURITY.
@@ -312,10 +319,10 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     store<f32>(ch, ref, CH_REF);
     store<u16>(ch, n, CH_REF_N);
     setRefLowHops(ch, 0);
-  } else {
+  } else if (!heldNow) { // a held window (the tone's tail, often) is no evidence of an overshoot
     const low = refLowHops(ch) + 1;
     if (low >= REF_RESET_HOPS) { // the reference came from an onset overshoot: restart it here
-      ref = m;
+      ref = max(m, <f32>REF_FLOOR); // a hop without the tone must not make the coverage 0/0
       store<f32>(ch, ref, CH_REF);
       store<u16>(ch, 1, CH_REF_N);
       setRefLowHops(ch, 0);
@@ -327,7 +334,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   if (on) {
     store<u8>(ch, 0, CH_IN_GAP);
     if (a >= <f32>COVER_MIN) store<f64>(ch, hopStart + (a >= <f32>COVER_FULL ? H : <f64>a * H), CH_TONE_END);
-    accumulate(ch, rate, key, a);
+    if (!heldNow) accumulate(ch, rate, key, a); // a held window carries the tone on, unmeasured
     store<f32>(ch, a, CH_PREV_A);
     // The twisted-window run: 0, or 1 + the windows within the twist limits in a row since the last twisted one.
     const twisted = twistRun(ch);
@@ -336,7 +343,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
       return;
     }
     if (twisted > 0 && twisted < TWIST_RUN_MAX) setTwistRun(ch, twisted + 1);
-    if (state == STATE_CANDIDATE && (twisted == 0 || twisted >= TWISTED_CONFIRM_HITS) && toneAccepted(ch, rate, true)) {
+    if (state == STATE_CANDIDATE && !heldNow && (twisted == 0 || twisted >= TWISTED_CONFIRM_HITS) && toneAccepted(ch, rate, true)) {
       store<u8>(ch, STATE_ACTIVE, CH_STATE);
       emitKey(ch, rate, EVENT_KEYDOWN, hopEnd);
     }

@@ -37,7 +37,10 @@ export const R_KSELF: usize = 544;  // [bin]      K(−2ω_bin)
 export const R_LEAK: usize = 640;
 // The dial-tone filter's two notch sections (dialtone.ts): b0, b1, b2, a1, a2 (a0 = 1) each, f32.
 export const R_NOTCH: usize = 800;
-const RATE_RECORD_BYTES: usize = 840;
+// Band gains of the bins (window.ts): |H|² = 2 − 2 cos 2ω of the band measure y[n] = x[n] − x[n−2]
+// (filterbank.ts) at each bin's frequency, f32 rows then columns (1.08 … 3.67 at 8 kHz).
+export const R_BAND_GAIN: usize = 848;
+const RATE_RECORD_BYTES: usize = 880;
 export const MAX_RATES: i32 = 64;
 
 let rateTable: usize = 0;
@@ -101,6 +104,7 @@ function makeRecord(r: usize, rate: i32): void {
     store<f32>(r + R_COST + lane, <f32>Math.cos(w * <f64>hop));
     store<f32>(r + R_SINT + lane, <f32>Math.sin(w * <f64>hop));
     store<f32>(r + R_HZ + lane, <f32>binHz(b));
+    store<f32>(r + R_BAND_GAIN + lane, <f32>(2.0 - 2.0 * Math.cos(2.0 * w)));
   }
   for (let row = 0; row < 4; row++) {
     const wr = 2.0 * Math.PI * ROW_HZ[row] / <f64>rate;

@@ -43,6 +43,22 @@ export const LEAK_SHARE = 0.2;
  */
 export const TWIST_SPAN = 10.0;
 
+/**
+ * Held windows (window.ts held, press.ts): while a key is tracked, a window that fails the
+ * tests above still carries the key on, without confirming it, if the key's two bins lead their
+ * groups above the level, within the twist limits, with HOLD_PURITY of the window's power (the
+ * broadband or the band share, as the purity test) and no second bin of either group within
+ * HOLD_REL_PEAK of its peak. Over speech a key's windows fail now and then for a hop or a few,
+ * when a speech harmonic lands in a neighbouring bin 6 dB under the tone (the peak test asks
+ * 8 dB) or the speech's power pulls the purity under 60 %; each failure cut the tone, and the
+ * pieces never had the full hops to confirm (`node bench/speech-why.mjs speech 8`: "hops < 4",
+ * 40 of the 89 keys missed). A held window is never the one that confirms: a press is decided
+ * on a window that passes every test.
+ */
+export const HOLD_PURITY = 0.3;
+/** Second-bin ratio (power) a held window allows: 0.5 = −3 dB, against −8 dB in the peak test. */
+export const HOLD_REL_PEAK = 0.5;
+
 // ─── Magnitude history and edges (history.ts, press.ts) ─────────────────────────────────────
 /** Hops of per-bin |Y|² the channel keeps: how far back an onset is searched (31.9 ms). */
 export const MAG_HOPS = 5;
@@ -151,6 +167,25 @@ export const TWISTED_PRESS_PURITY = 0.85;
  * bench/codec-misses.mjs gsm --rules TWISTED_CONFIRM_HITS=n`) 99.5 / 99.5 / 98.7 %.
  */
 export const TWISTED_CONFIRM_HITS = 2;
+/**
+ * Press confirmed by its purity (not the busy line): its tones must also keep one frequency,
+ * phase coherence (BUSY_COHERENCE's measure) ≥ PURE_COHERENCE. With the band purity and held
+ * windows, pairs in music that swept through a key's bins reached the press purity over 2-16
+ * full hops with coherence 0.29-0.85 (talk-off corpora); genuine keys confirmed by the press
+ * purity over speech, music and noise measured p1 0.887, p5 0.956
+ * (`ALLSTATS=1 STATS=1 node bench/speech-lab.mjs speech,music,noise`).
+ */
+export const PURE_COHERENCE = 0.92;
+/**
+ * A press whose measured frequency is OFF_FREQ_TOL (1 %) or more off nominal in either tone
+ * confirms only from OFF_FREQ_HOPS full hops (25.5 ms of tone). Keysets send within a few
+ * tenths of a per cent (BUSY_FREQ_TOL); notes of music 1-1.6 % off two DTMF frequencies, pure
+ * and steady for 2-3 hops, were the remaining talk-off keys of the band purity; Q.24's ±1.5 %
+ * keys of 40 ms still have the hops (`node bench/q24.mjs`).
+ */
+export const OFF_FREQ_TOL = 0.01;
+/** Full hops an off-frequency press (OFF_FREQ_TOL) needs before it confirms. */
+export const OFF_FREQ_HOPS = 4;
 /** Hop-to-hop phase pairs needed before a frequency verdict (2 pairs: 3 full hops, 19 ms). */
 export const MIN_PHASE_PAIRS = 2;
 

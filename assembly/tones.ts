@@ -10,11 +10,11 @@
 // estimate's noise, and a limit close to 1.5 % keeps out musical notes that sit 1.6-2.5 % from
 // DTMF frequencies, the main source of talk-off in the bench corpus).
 import {
-  CH_ABS_TC, CH_ABS_TR, CH_ABS_ZC, CH_ABS_ZR, CH_E, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R, CH_PRESS_TOTAL, CH_PREV_A, CH_S, CH_TPREV,
+  CH_ABS_TC, CH_ABS_TR, CH_ABS_ZC, CH_ABS_ZR, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R, CH_PRESS_TOTAL, CH_PREV_A, CH_TPREV,
   CH_TPREV_KEY, U16_MAX, CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
 } from "./channels";
 import { DBM0_REF_POWER } from "../src/conventions";
-import { Y_IM, Y_RE } from "./filterbank";
+import { HOP_E, HOP_S, Y_IM, Y_RE } from "./filterbank";
 import { R_COST, R_HOP_NORM, R_INV_HOP, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT } from "./rates";
 import { COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR } from "./rules";
 
@@ -80,7 +80,7 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
   store<f32>(ch, load<f32>(ch, CH_ABS_TR) + magR, CH_ABS_TR);
   store<f32>(ch, load<f32>(ch, CH_ABS_TC) + magC, CH_ABS_TC);
   const perSample = load<f32>(rate, R_INV_HOP);
-  const e = load<f32>(ch, CH_E), s = load<f32>(ch, CH_S);
+  const e = load<f32>(HOP_E), s = load<f32>(HOP_S);
   const ac = (e - s * s * perSample) * perSample; // the hop's mean power less DC
   store<f32>(ch, load<f32>(ch, CH_PRESS_TOTAL) + (ac > 0 ? ac : <f32>0), CH_PRESS_TOTAL);
   if (load<f32>(ch, CH_PREV_A) < <f32>COVER_FULL || <i32>load<i8>(ch, CH_TPREV_KEY) != key) return;

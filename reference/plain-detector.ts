@@ -26,6 +26,8 @@ const DIAL_WATCH = 0, DIAL_TRIAL = 1, DIAL_ON = 2, DIAL_WAIT = 3;
 const TWISTED = 16;
 /** classify's verdict for a window without a key that looks like a steady tone (assembly/window.ts TONE_LIKE). */
 const TONE_LIKE = -2;
+/** As assembly/window.ts HELD: HELD + key, a window that carries the tracked key on but never confirms it. */
+const HELD = 32;
 
 export interface PlainPress {
   digit: DtmfDigit;
@@ -129,6 +131,12 @@ export class PlainDetector {
   private hopStart = 0;
   private hops = 0;
   private energy = 0; private sum = 0; private prevEnergy = 0; private prevSum = 0;
+  /**
+   * The band measure (assembly/filterbank.ts): Σ x[n]·x[n−2] of the hop, the last two samples,
+   * the previous hop's band energy 2(Σx² − Σx[n]x[n−2]), the window's band power, the bins' gains.
+   */
+  private lag2 = 0; private xm2 = 0; private xm1 = 0; private prevBand = 0; private bandPower = 0;
+  private readonly bandGain = new Float64Array(BINS);
   private state = IDLE; private key = 0; private onset = 0; private toneEnd = 0; private ref = 0; private refN = 0;
   private inGap = false; private masked = false; private prevA = 0; private pairs = 0; private late = false; private stale = false;
   private refLow = 0; private twistedHops = 0; private hitRun = 0;
@@ -175,6 +183,7 @@ export class PlainDetector {
     const hz = [...ROW_HZ, ...COL_HZ];
     this.w = Float64Array.from(hz, (f) => (2 * Math.PI * f) / sampleRate);
     this.coef = this.w.map((w) => 2 * Math.cos(w));
+    for (let b = 0; b < BINS; b++) this.bandGain[b] = 2 - 2 * Math.cos(2 * this.w[b]);
     for (let r = 0; r < 4; r++) {
       for (let c = 0; c < 4; c++) {
         this.kdiff.push(kernel(this.w[4 + c] - this.w[r], this.hop));
@@ -221,6 +230,8 @@ export class PlainDetector {
       }
       this.energy += x * x;
       this.sum += x;
+      this.lag2 += x * this.xm2;
+      this.xm2 = this.xm1; this.xm1 = x;
       if (++this.pos === this.hop) this.endHop();
     }
     return this.out;
@@ -260,8 +271,11 @@ export class PlainDetector {
     const L = 2 * H;
     const e = this.prevEnergy + this.energy, s = this.prevSum + this.sum;
     const total = Math.max((e - (s * s) / L) / L, 0);
-    const hit = this.classify(total);
+    const band = 2 * (this.energy - this.lag2);
+    this.bandPower = Math.max(this.prevBand + band, 0) / L;
+    let hit = this.classify(total);
     const tracked = this.state !== IDLE;
+    if (hit < 0 && tracked && this.held(total)) hit = HELD + this.key;
     if (tracked || hit >= 0) this.correct(tracked ? this.key : hit & (TWISTED - 1));
     else this.tKey = -1;
     if (!tracked) this.dialToneHop(total, hit >= 0);
@@ -272,6 +286,7 @@ export class PlainDetector {
     this.tPrev = [...this.t];
     this.tPrevKey = this.tKey;
     this.prevEnergy = this.energy; this.prevSum = this.sum; this.energy = 0; this.sum = 0;
+    this.prevBand = band; this.lag2 = 0;
     this.hops++;
     this.hopStart += H;
     this.pos = 0;
@@ -353,6 +368,29 @@ export class PlainDetector {
     this.dialCount = 0;
   }
 
+  /** The two tones hold `share` of the window's broadband power or of its band power (assembly/window.ts). */
+  private pure(row: number, col: number, total: number, share: number): boolean {
+    const P = this.power;
+    return P[row] + P[col] >= share * total || this.bandGain[row] * P[row] + this.bandGain[col] * P[col] >= share * this.bandPower;
+  }
+
+  /**
+   * As assembly/window.ts held(): a window with no key while `key` is tracked holds it if the
+   * key's bins still lead their groups, above the level, within the twist limits, with
+   * HOLD_PURITY of the power and no second bin within HOLD_REL_PEAK. It carries the tone on
+   * but never confirms it (track).
+   */
+  private held(total: number): boolean {
+    const P = this.power, row = this.peakRow, col = this.peakCol;
+    if ((row << 2) + col - 4 !== this.key || P[row] < this.minPower || P[col] < this.minPower) return false;
+    if (P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row]) return false;
+    if (!this.pure(row, col, total, this.r.HOLD_PURITY)) return false;
+    const rest = (p: number, leak: number, other: number) => Math.max(0, Math.sqrt(p) - leak * Math.sqrt(other)) ** 2;
+    for (let i = 0; i < 4; i++) if (i !== row && rest(P[i], this.leak[col][i], P[col]) > this.r.HOLD_REL_PEAK * P[row]) return false;
+    for (let i = 4; i < 8; i++) if (i !== col && rest(P[i], this.leak[row][i - 4], P[row]) > this.r.HOLD_REL_PEAK * P[col]) return false;
+    return true;
+  }
+
   private classify(total: number): number {
     const P = this.power;
     let row = 0, col = 4;
@@ -363,7 +401,7 @@ export class PlainDetector {
     // TONE_GROUP_RATIO over the other's, in a window failing the level or the purity test.
     const R = this.r.TONE_GROUP_RATIO, toneLike = P[row] >= R * P[col] || P[col] >= R * P[row] ? TONE_LIKE : -1;
     if (P[row] < this.minPower || P[col] < this.minPower) return P[row] >= this.minPower || P[col] >= this.minPower ? toneLike : -1;
-    if (P[row] + P[col] < this.purity * total) return toneLike;
+    if (!this.pure(row, col, total, this.purity)) return toneLike;
     const twisted = P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row];
     if (twisted && (P[col] < this.onsetTwistLo * P[row] || P[col] > this.onsetTwistHi * P[row])) return -1;
     const rest = (p: number, leak: number, other: number) => Math.max(0, Math.sqrt(p) - leak * Math.sqrt(other)) ** 2;
@@ -418,12 +456,17 @@ export class PlainDetector {
     const tol = this.tuning.frequencyTolerancePct / 100;
     const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
+    // Off frequency by OFF_FREQ_TOL or more: only from OFF_FREQ_HOPS full hops (assembly/press.ts).
+    const off = this.r.OFF_FREQ_TOL;
+    if (this.fullHops < this.r.OFF_FREQ_HOPS && (Math.abs(rowErr) > off * ROW_HZ[this.key >> 2] || Math.abs(colErr) > off * COL_HZ[this.key & 3])) return false;
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
     // A masked candidate (startCandidate) needs the late purity too, or else the busy line.
     let purity = this.late || this.masked ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
     const twisted = this.twistedHops > 0;
     if (twisted) purity = Math.max(purity, this.r.TWISTED_PRESS_PURITY);
     const busyLine = tone < purity * this.pressTotal;
+    // Pure, but not one frequency: not yet (assembly/press.ts PURE_COHERENCE).
+    if (!busyLine && !this.stale && this.busyLineMeasures().coherence < this.r.PURE_COHERENCE) return false;
     if (busyLine && (this.late || this.stale || twisted || !this.steadyPair(tone, rowErr, colErr, window))) return false;
     if (this.stale && !this.steadyPair(tone, rowErr, colErr, false)) return false; // pure and a steady pair, no noise allowance
     const { coherence, steadiness } = this.busyLineMeasures();
@@ -569,6 +612,9 @@ export class PlainDetector {
       if (hit >= TWISTED) this.twistedHops = 1; // started by a twisted window: it takes part
       return;
     }
+    // A held window (held) counts as the key's for everything but the confirmation.
+    const heldNow = hit === HELD + this.key;
+    if (heldNow) hit = this.key;
     // A twisted window of the key (classify) holds its tones off balance, as a codec's onset
     // leaves them: the tone goes on and is measured, but only a window within the twist limits
     // confirms it.
@@ -581,9 +627,10 @@ export class PlainDetector {
       this.refN++;
       this.ref += (m - this.ref) / this.refN;
       this.refLow = 0;
-    } else if (++this.refLow >= this.r.REF_RESET_HOPS) {
-      // The reference came from an onset overshoot: restart it from this hop.
-      this.ref = m;
+    } else if (!heldNow && ++this.refLow >= this.r.REF_RESET_HOPS) {
+      // The reference came from an onset overshoot: restart it from this hop (a held window,
+      // often the tone's tail, is no evidence of one; a hop without the tone leaves REF_FLOOR).
+      this.ref = Math.max(m, this.r.REF_FLOOR);
       this.refN = 1;
       this.refLow = 0;
     }
@@ -591,10 +638,10 @@ export class PlainDetector {
     if (on) {
       this.inGap = false;
       if (a >= COVER_MIN) this.toneEnd = this.hopStart + (a >= COVER_FULL ? H : a * H);
-      this.accumulate(a);
+      if (!heldNow) this.accumulate(a); // a held window carries the tone on, unmeasured
       this.prevA = a;
       if (hit !== this.key) { this.twistedHops++; this.hitRun = 0; } else this.hitRun++;
-      if (this.state === CANDIDATE && hit === this.key && (this.twistedHops === 0 || this.hitRun >= this.r.TWISTED_CONFIRM_HITS) && this.toneAccepted()) {
+      if (this.state === CANDIDATE && hit === this.key && !heldNow && (this.twistedHops === 0 || this.hitRun >= this.r.TWISTED_CONFIRM_HITS) && this.toneAccepted()) {
         this.state = ACTIVE;
         this.keydownAt = hopEnd;
       }

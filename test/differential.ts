@@ -18,7 +18,8 @@ import { addModulatedTones, addTones } from "../bench/lib/signals.mjs";
 import { type Rules, PlainDetector } from "../reference/plain-detector.js";
 import type { DtmfEngine } from "../src/engine.js";
 import type { DtmfEvent, KeyDownEvent } from "../src/events.js";
-import { type GenerateOptions, generateDtmf } from "../src/generator.js";
+import { type GenerateOptions, generateDtmf, seededRandom } from "../src/generator.js";
+import { dbm0ToPower } from "../src/levels.js";
 import { ALL_KEYS } from "../src/keys.js";
 import type { DetectorTuning } from "../src/options.js";
 
@@ -118,10 +119,20 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["first 8 ms at twice the level (REF_RESET_HOPS)", (s) => { addTones(s, 50, 58, [[770, -4], [1336, -4]]); addTones(s, 58, 200, [[770, -10], [1336, -10]]); }],
   ];
   for (const [name, make] of codec) cases.push(synthetic(name, make));
+  // A press cut by 40 ms of white noise 6 dB over the pair (the held windows cannot carry it):
+  // the key comes back with its tones filling the history, a stale candidate of the key just
+  // reported (STALE_REPEAT_HOPS).
+  cases.push(synthetic("key 5 cut by a noise burst 6 dB over it", (s) => {
+    addTones(s, 50, 400, [[770, -20], [1336, -20]]);
+    const random = seededRandom(7), a = Math.sqrt(3 * 4 * 2 * dbm0ToPower(-20)); // uniform: power a²/3
+    for (let i = 8 * 150; i < 8 * 190; i++) s[i] += a * (2 * random() - 1);
+  }));
   // Keys sent beyond the twist limit, twisted throughout with a window within it now and then
   // (TWISTED_CONFIRM_HITS: some of the −11 dB keys confirm, none of the −12 dB ones).
   for (const seed of [1, 2]) cases.push(generated(`twist −11 dB, seed ${seed}`, { seed, twistDb: -11 }), generated(`twist −12 dB, seed ${seed}`, { seed, twistDb: -12 }));
-  for (const seed of [1, 2, 3]) cases.push(generated(`S/N 3 dB, seed ${seed}`, { seed, snrDb: 3 }));
+  // Seed 1 is left out: its key B's last hop has coverage 0.8000 (COVER_FULL) to four digits,
+  // which f32 and f64 round to either side (a full hop or not: 1.4 ms of duration, 0.3 dB).
+  for (const seed of [2, 3, 4]) cases.push(generated(`S/N 3 dB, seed ${seed}`, { seed, snrDb: 3 }));
   // The dial-tone filter (rules.ts NOTCH_*): keys under a dial tone above them, and a clean line
   // (where the 697 Hz level shows the sections' width).
   const dial = (db: number) => [{ hz: 350, levelDbm0: -20 + db }, { hz: 440, levelDbm0: -20 + db }];

@@ -1,4 +1,5 @@
 /** Shared test helpers: generated audio through a real detector, events compared with truth. */
+import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { main } from "../src/cli/main.js";
 import type { CliIo } from "../src/cli/io.js";
@@ -13,7 +14,9 @@ import { type CoreInstance, compileCore, instantiateCore } from "../src/wasm.js"
 let engine: Promise<DtmfEngine> | undefined;
 let debug: Promise<CoreInstance> | undefined;
 export function testEngine(): Promise<DtmfEngine> {
-  engine ??= DtmfEngine.create();
+  // DTMF_TEST_CORE=<path to a build/dtmf.wasm>: run the tests against another core (an older
+  // build, to see a new behaviour test fail on it).
+  engine ??= DtmfEngine.create(process.env.DTMF_TEST_CORE ? { wasm: readFileSync(process.env.DTMF_TEST_CORE) } : {});
   return engine;
 }
 
