@@ -384,10 +384,15 @@ export class PlainDetector {
     const P = this.power, row = this.peakRow, col = this.peakCol;
     if ((row << 2) + col - 4 !== this.key || P[row] < this.minPower || P[col] < this.minPower) return false;
     if (P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row]) return false;
-    if (!this.pure(row, col, total, this.r.HOLD_PURITY)) return false;
+    return this.pure(row, col, total, this.r.HOLD_PURITY) && this.peaked(row, col, this.r.HOLD_REL_PEAK);
+  }
+
+  /** As assembly/window.ts peaked(): no other bin of either group over `ratio` of its peak, less the other group's leak. */
+  private peaked(row: number, col: number, ratio: number): boolean {
+    const P = this.power;
     const rest = (p: number, leak: number, other: number) => Math.max(0, Math.sqrt(p) - leak * Math.sqrt(other)) ** 2;
-    for (let i = 0; i < 4; i++) if (i !== row && rest(P[i], this.leak[col][i], P[col]) > this.r.HOLD_REL_PEAK * P[row]) return false;
-    for (let i = 4; i < 8; i++) if (i !== col && rest(P[i], this.leak[row][i - 4], P[row]) > this.r.HOLD_REL_PEAK * P[col]) return false;
+    for (let i = 0; i < 4; i++) if (i !== row && rest(P[i], this.leak[col][i], P[col]) > ratio * P[row]) return false;
+    for (let i = 4; i < 8; i++) if (i !== col && rest(P[i], this.leak[row][i - 4], P[row]) > ratio * P[col]) return false;
     return true;
   }
 
@@ -404,9 +409,7 @@ export class PlainDetector {
     if (!this.pure(row, col, total, this.purity)) return toneLike;
     const twisted = P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row];
     if (twisted && (P[col] < this.onsetTwistLo * P[row] || P[col] > this.onsetTwistHi * P[row])) return -1;
-    const rest = (p: number, leak: number, other: number) => Math.max(0, Math.sqrt(p) - leak * Math.sqrt(other)) ** 2;
-    for (let i = 0; i < 4; i++) if (i !== row && rest(P[i], this.leak[col][i], P[col]) > this.relPeak * P[row]) return -1;
-    for (let i = 4; i < 8; i++) if (i !== col && rest(P[i], this.leak[row][i - 4], P[row]) > this.relPeak * P[col]) return -1;
+    if (!this.peaked(row, col, this.relPeak)) return -1;
     const key = (row << 2) | (col - 4);
     if (!((this.keyMask >> key) & 1)) return -1;
     // A window that fails the twist alone (within TWIST_SPAN more): the key's tones, off balance.
