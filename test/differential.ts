@@ -119,12 +119,14 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["first 8 ms at twice the level (REF_RESET_HOPS)", (s) => { addTones(s, 50, 58, [[770, -4], [1336, -4]]); addTones(s, 58, 200, [[770, -10], [1336, -10]]); }],
   ];
   for (const [name, make] of codec) cases.push(synthetic(name, make));
-  // A press cut by 40 ms of white noise 6 dB over the pair (the held windows cannot carry it):
-  // the key comes back with its tones filling the history, a stale candidate of the key just
-  // reported (STALE_REPEAT_HOPS).
-  cases.push(synthetic("key 5 cut by a noise burst 6 dB over it", (s) => {
+  // A press cut by 40 ms of white noise 10 dB over the pair (the held windows cannot carry it;
+  // at 6 dB they do): the key comes back with its tones filling the history, a stale candidate
+  // of the key just reported (STALE_REPEAT_HOPS: nothing starts until the guard has passed; with
+  // a guard of 4 hops the second press would start at 172 ms instead of 230 ms; bursts 8-20 dB
+  // over the pair and 40-80 ms long all show it, so the case sits well inside the rule).
+  cases.push(synthetic("key 5 cut by a noise burst 10 dB over it", (s) => {
     addTones(s, 50, 400, [[770, -20], [1336, -20]]);
-    const random = seededRandom(7), a = Math.sqrt(3 * 4 * 2 * dbm0ToPower(-20)); // uniform: power a²/3
+    const random = seededRandom(7), a = Math.sqrt(3 * 10 * 2 * dbm0ToPower(-20)); // uniform: power a²/3
     for (let i = 8 * 150; i < 8 * 190; i++) s[i] += a * (2 * random() - 1);
   }));
   // Keys sent beyond the twist limit, twisted throughout with a window within it now and then
