@@ -25,9 +25,9 @@
 // 697-1633 Hz, 2 for white noise on average. The voicing of speech and the bass of music, below
 // the keys, mostly drop out of it, which the broadband power cannot do (window.ts). At higher
 // rates the same two-sample lag is a high-pass below the keys (its zero at fs/2 moves up): it
-// still takes out the low band. It costs one shuffle per sample pair: the products fill the
-// energy accumulator's lanes 2-3, which held copies of lanes 0-1, and x[n−2], x[n−1] ride in
-// the sum accumulator's lanes 2-3 from call to call.
+// still takes out the low band. It costs a pass of its own over the samples (runBank): the
+// products' sums ride in the energy accumulator's lanes 2-3, and x[n−2], x[n−1] in the sum
+// accumulator's lanes 2-3 from call to call.
 
 import {
   CH_ACC_E, CH_ACC_S, CH_BAND_PREV, CH_E_PREV, CH_EVEN1, CH_EVEN2, CH_ODD1, CH_ODD2, CH_S_PREV,
@@ -70,12 +70,10 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   let odd2Lo = v128.load(ch, CH_ODD2);
   let odd2Hi = v128.load(ch, CH_ODD2 + 16);
   // Σx² and Σx accumulate lane-wise by sample parity: [x0, x1, x0, x1] comes from one load,
-  // and each lane adds its samples in time order, so any split gives the same sums. The
-  // energy's lanes 2-3 take x0·x[−2] and x1·x[−1]: the pair times [x0, x1, x[−2], x[−1]], the
-  // last two samples being lanes 2-3 of `last` (the previous pair, or the stored state).
+  // and each lane adds its samples in time order, so any split gives the same sums (lanes 2-3
+  // of these running sums are scratch here: the stored state keeps the band measure there).
   let energy = v128.load(ch, CH_ACC_E);
   let sum = v128.load(ch, CH_ACC_S);
-  let last = sum;
   const end = src + (<usize>n << 2);
   for (let p = src; p < end; p += 8) {
     const xEven = v128.load32_splat(p);
@@ -89,9 +87,8 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
     even2Hi = even1Hi; even1Hi = eHi;
     odd2Lo = odd1Lo; odd1Lo = oLo;
     odd2Hi = odd1Hi; odd1Hi = oHi;
-    energy = f32x4.add(energy, f32x4.mul(pair, v128.shuffle<f32>(pair, last, 0, 1, 6, 7)));
+    energy = f32x4.add(energy, f32x4.mul(pair, pair));
     sum = f32x4.add(sum, pair);
-    last = pair;
   }
   v128.store(ch, even1Lo, CH_EVEN1);
   v128.store(ch, even1Hi, CH_EVEN1 + 16);
@@ -101,7 +98,23 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   v128.store(ch, odd1Hi, CH_ODD1 + 16);
   v128.store(ch, odd2Lo, CH_ODD2);
   v128.store(ch, odd2Hi, CH_ODD2 + 16);
-  v128.store(ch, energy, CH_ACC_E);
+  // The band measure's lag-2 products, x0·x[−2] and x1·x[−1] per pair, in a pass of their own.
+  // In the loop above, as a shuffle of the previous pair into the squares' multiply, they cost
+  // the core a quarter of its time; as a load of the samples from x[−2] instead, as much; here,
+  // 6 % (`node bench/ab-cores.mjs` against a core without the products, 100 rounds: 0.77 and
+  // 0.94 of it). Lanes 0-1 by parity, in time order, as the sums above: the same sums for any
+  // split of the input, and the same as in the loop. The stored state keeps them in lanes 2-3
+  // of CH_ACC_E, and x[n−2], x[n−1] in lanes 2-3 of CH_ACC_S.
+  const stored = v128.load(ch, CH_ACC_S);
+  let last = v128.shuffle<f32>(stored, stored, 2, 3, 2, 3);
+  const accE = v128.load(ch, CH_ACC_E);
+  let lag = v128.shuffle<f32>(accE, accE, 2, 3, 2, 3);
+  for (let p = src; p < end; p += 8) {
+    const pair = v128.load64_splat(p);
+    lag = f32x4.add(lag, f32x4.mul(pair, last));
+    last = pair;
+  }
+  v128.store(ch, v128.shuffle<f32>(energy, lag, 0, 1, 4, 5), CH_ACC_E);
   v128.store(ch, v128.shuffle<f32>(sum, last, 0, 1, 6, 7), CH_ACC_S);
 }
 
