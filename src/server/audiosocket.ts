@@ -33,6 +33,8 @@ export const AUDIOSOCKET_RATES: Readonly<Record<number, number>> = { 0x10: 8000,
 const HEADER_BYTES = 3;
 const UUID_BYTES = 16;
 const MAX_PAYLOAD_BYTES = 0xffff;
+/** No partial message held (one shared empty buffer, not a new one per chunk). */
+const EMPTY = Buffer.alloc(0);
 
 export interface AudioSocketServer {
   readonly settings: { maxBadMessages: number };
@@ -74,7 +76,7 @@ class AudioSocketConnection implements Guarded {
   lastActivityAt = Date.now();
   readonly openedAt = this.lastActivityAt;
   private unwatch?: () => void;
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
   private id?: string;
   private call?: Call;
   private rate?: number;
@@ -101,7 +103,7 @@ class AudioSocketConnection implements Guarded {
 
   private data(chunk: Buffer): void {
     if (this.done) return;
-    let buffer = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const buffer = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     let at = 0;
     while (!this.done && buffer.length - at >= HEADER_BYTES) {
       const type = buffer[at];
@@ -114,9 +116,8 @@ class AudioSocketConnection implements Guarded {
         this.forward?.message(type, payload, this.call);
       } catch (error) { this.badMessage(messageOf(error)); }
     }
-    buffer = buffer.subarray(at);
     // Keep at most one partial message (≤ 65,538 bytes), copied so the chunk can be freed.
-    this.pending = buffer.length === 0 ? Buffer.alloc(0) : Buffer.from(buffer);
+    this.pending = at === buffer.length ? EMPTY : Buffer.from(buffer.subarray(at));
   }
 
   private message(type: number, payload: Buffer): void {
@@ -168,7 +169,7 @@ class AudioSocketConnection implements Guarded {
     this.done = true;
     this.unwatch?.();
     this.forward?.end();
-    this.pending = Buffer.alloc(0);
+    this.pending = EMPTY;
     if (this.call?.streaming) this.call.end(reason);
   }
 }

@@ -21,6 +21,7 @@ import { DtmfProtocolError, messageOf } from "./errors.js";
 import { KeyMerger, type MergedKey, type OutOfBandKey } from "./key-merger.js";
 import { MediaClock } from "./media-clock.js";
 import { type BuiltPayload, type CallMetadata, PayloadFormatter, type PayloadKind } from "./payload-formats.js";
+import { unmaskTo } from "./ws-frames.js";
 
 export type CallEncoding = "mulaw" | "alaw" | "pcm16";
 /** Sample rates a call may use: the detector's range, limited to the rates platforms send, so no stream can fill the engine's table of rates. */
@@ -92,6 +93,15 @@ const BYTES: Record<CallEncoding, number> = { mulaw: 1, alaw: 1, pcm16: 2 };
 /** The core's input region (Detector.inputRegion()) and a Buffer over it, for base64 decoding into it; renewed when the memory grows. */
 let regionBytes: Uint8Array | undefined;
 let regionBuffer: Buffer = Buffer.alloc(0);
+/** The same region as 32-bit words (when it starts 4-byte aligned), for unmasking WebSocket frames into it. */
+let regionWords: Int32Array | undefined;
+
+function useRegion(region: Uint8Array): void {
+  if (region === regionBytes) return;
+  regionBytes = region;
+  regionBuffer = Buffer.from(region.buffer, region.byteOffset, region.byteLength);
+  regionWords = region.byteOffset % 4 === 0 ? new Int32Array(region.buffer, region.byteOffset, region.byteLength >>> 2) : undefined;
+}
 
 /** Channel scratch for de-interleaving stereo frames, grown to the largest frame (bounded by the message limit). */
 let scratch = [new Int16Array(1024), new Int16Array(1024)];
@@ -226,11 +236,33 @@ export class Call {
     if (timestampMs !== undefined) this.place(timestampMs);
     const detector = this.parties[0].detector;
     const region = detector.inputRegion();
-    if (region !== regionBytes) { regionBytes = region; regionBuffer = Buffer.from(region.buffer, region.byteOffset, region.byteLength); }
+    useRegion(region);
     const samples = regionBuffer.write(payload, 0, "base64");
     this.stats.frames++;
     this.take(0, detector.processInput(samples));
     this.advance(samples);
+  }
+
+  /**
+   * frame() for the masked payload of a WebSocket binary frame (`n` bytes of `src` from `at`,
+   * masking key `mask` as ws-frames.ts reads it): a mono L16 frame that fits the core's input
+   * region is unmasked straight into it, the one write of its samples. Returns false, having
+   * done nothing, for any other frame (the caller unmasks it and calls frame(), which also
+   * gives the errors).
+   */
+  frameMasked(src: Uint8Array, at: number, n: number, mask: number): boolean {
+    if (this.state !== "streaming" || this.channels !== 1 || this.encoding !== "pcm16" || (n & 1) !== 0) return false;
+    const detector = this.parties[0].detector;
+    const region = detector.inputRegion();
+    if (n > region.length) return false;
+    useRegion(region);
+    if (regionWords === undefined) return false;
+    unmaskTo(src, at, n, mask, region, regionWords);
+    const samples = n >>> 1;
+    this.stats.frames++;
+    this.take(0, detector.processInput(samples));
+    this.advance(samples);
+    return true;
   }
 
   /** Where a frame stamped `timestampMs` belongs: lost frames are filled (bounded), absurd jumps reset the clock. */

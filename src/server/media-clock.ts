@@ -26,6 +26,9 @@ export type ClockDecision =
   | { kind: "fill"; samples: number }
   | { kind: "reset"; claimedGapMs: number };
 
+/** The usual answer, one shared object (place() runs for every stamped frame). */
+const INLINE: ClockDecision = Object.freeze({ kind: "inline" });
+
 export class MediaClock {
   /** ms to add to a platform timestamp to get media ms; undefined until the first timestamp. */
   private offsetMs: number | undefined;
@@ -43,7 +46,7 @@ export class MediaClock {
    * time, RTP units converted to ms) arrives when `positionSamples` of audio have been received.
    */
   place(timestampMs: number, positionSamples: number): ClockDecision {
-    if (!Number.isFinite(timestampMs)) return { kind: "inline" };
+    if (!Number.isFinite(timestampMs)) return INLINE;
     const positionMs = (positionSamples * 1000) / this.sampleRate;
     if (this.offsetMs === undefined) {
       // The first stamp sets the origin, unless it is a plausible "ms from the start".
@@ -51,9 +54,9 @@ export class MediaClock {
     }
     const due = Math.round(((timestampMs + this.offsetMs) * this.sampleRate) / 1000);
     const gap = due - positionSamples;
-    if (Math.abs(gap) <= this.toleranceSamples) return { kind: "inline" };
+    if (Math.abs(gap) <= this.toleranceSamples) return INLINE;
     if (gap > 0 && gap <= this.maxFillSamples) return { kind: "fill", samples: gap };
-    if (gap < 0 && gap > -this.toleranceSamples * 10) return { kind: "inline" }; // a frame a little early: sender jitter
+    if (gap < 0 && gap > -this.toleranceSamples * 10) return INLINE; // a frame a little early: sender jitter
     this.offsetMs = positionMs - timestampMs;
     return { kind: "reset", claimedGapMs: Math.round((gap * 1000) / this.sampleRate) };
   }

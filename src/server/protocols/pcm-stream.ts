@@ -17,6 +17,7 @@
  * `mod_audio_fork::json` events: the socket sink works here.
  */
 import { randomUUID } from "node:crypto";
+import type { Call } from "../call.js";
 import { DtmfProtocolError } from "../errors.js";
 import { normaliseDirection } from "../payload-formats.js";
 import { type ProtocolName, type StreamHost, type StreamProtocol, controlMessage, numberField, objectField, requireCall, stringField } from "./protocol.js";
@@ -47,6 +48,11 @@ export class PcmStreamProtocol implements StreamProtocol {
   binary(data: Buffer): void {
     if (!this.started) throw new DtmfProtocolError(this.name, "audio before the metadata text message");
     requireCall(this.host, this.name, "audio").frame(data);
+  }
+
+  binaryCall(): Call | undefined {
+    const call = this.started ? this.host.call : undefined;
+    return call && call.streaming ? call : undefined;
   }
 
   private start(meta: Record<string, unknown>): void {

@@ -27,6 +27,12 @@ export interface StreamProtocol {
   readonly acceptsReplies: boolean;
   text(message: Record<string, unknown>): void;
   binary(data: Buffer): void;
+  /**
+   * The call a binary message goes to as it is (binary(data) would be call.frame(data)), or
+   * undefined when binary() must look at it: the WebSocket fast path then writes the frame
+   * straight into the detector (Call.frameMasked).
+   */
+  binaryCall?(): Call | undefined;
   /** A media message read by the cheap frame path (Twilio-shaped protocols only). */
   mediaFields?(fields: import("./media-fast-path.js").MediaFields): void;
 }

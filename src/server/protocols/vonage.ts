@@ -11,6 +11,7 @@
  * own commands).
  */
 import { randomUUID } from "node:crypto";
+import type { Call } from "../call.js";
 import { DtmfProtocolError } from "../errors.js";
 import { normaliseDirection } from "../payload-formats.js";
 import { type StreamHost, type StreamProtocol, controlMessage, numberField, objectField, requireCall, stringField } from "./protocol.js";
@@ -45,6 +46,11 @@ export class VonageProtocol implements StreamProtocol {
 
   binary(data: Buffer): void {
     requireCall(this.host, this.name, "audio").frame(data);
+  }
+
+  binaryCall(): Call | undefined {
+    const call = this.host.call;
+    return call && call.streaming ? call : undefined;
   }
 
   private start(message: Record<string, unknown>): void {
