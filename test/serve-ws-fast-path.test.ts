@@ -302,3 +302,88 @@ describe("WebSocket fast path on a real socket", () => {
     expect(wsFastPath.frames - frames0).toBeGreaterThan(l16Frames.length / 2);
   });
 });
+
+describe("Twilio media payloads read from the message's bytes: the same outcome as the full parse", () => {
+  /**
+   * The same call twice: compact media messages (the cheap reader, payload decoded from the
+   * frame's bytes) and the same messages with a space after the first colon, which the cheap
+   * reader declines (JSON.parse, then Node's base64 decoder: the path before it). `raw` is
+   * the payload's JSON text as written (escapes, control characters kept as they are).
+   */
+  const call = (payloads: string[], o: { track?: (i: number) => string; stamp?: (i: number) => number } = {}) => (spaced: boolean) => Buffer.concat([
+    twilioStart,
+    ...payloads.map((raw, i) => text(`{"event":${spaced ? " " : ""}"media","sequenceNumber":"${i + 2}","media":{"track":"${o.track?.(i) ?? "inbound"}","chunk":"${i + 1}","timestamp":"${o.stamp?.(i) ?? i * 20}","payload":"${raw}"},"streamSid":"MZfast"}`)),
+    text({ event: "stop" }),
+  ]);
+  async function agree(payloads: string[], o: Parameters<typeof call>[1] = {}): Promise<Outcome> {
+    const { fastFrames: _a, ...fast } = await run("twilio", [call(payloads, o)(false)], true);
+    const { fastFrames: _b, ...full } = await run("twilio", [call(payloads, o)(true)], true);
+    expect(fast).toEqual(full);
+    return fast;
+  }
+  const b64 = mulawFrames.map((f) => f.toString("base64"));
+
+  it("canonical payloads of every padding (160, 161, 162 bytes a frame) and the empty payload", async () => {
+    const bytes = Buffer.from(mulaw(audio));
+    for (const size of [160, 161, 162]) {
+      const p = frames(bytes, size).map((f) => f.toString("base64"));
+      expect(new Set(p.map((s) => (s.match(/=*$/) ?? [""])[0].length)).size).toBe(1);
+      const out = await agree(p);
+      expect(out.payloads.filter((x) => x.startsWith("dtmf:")).join(" ")).toBe("dtmf:1 dtmf:5 dtmf:9 dtmf:#");
+    }
+    const out = await agree(["", ...b64.slice(0, 10), ""]);
+    expect(out.badMessages).toBe(0);
+  });
+
+  it("non-canonical base64 (no padding, URL alphabet, whitespace, '=' inside, odd lengths) as Node's decoder reads it", async () => {
+    const p = b64.slice();
+    for (let i = 5; i < p.length; i += 9) {
+      const s = p[i];
+      const variant = (i / 9) % 8 | 0;
+      p[i] = [
+        s.replace(/=+$/, ""),
+        s.replace(/\+/g, "-").replace(/\//g, "_"),
+        `${s.slice(0, 10)} ${s.slice(10, 30)}  ${s.slice(30)}`,
+        `${s.slice(0, 8)}==${s.slice(8)}`,
+        `${s}A`,
+        `${s.slice(0, -1)}`,
+        `${s}AA`,
+        "=".repeat(4),
+      ][variant];
+    }
+    const out = await agree(p);
+    expect(out.payloads.filter((x) => x.startsWith("dtmf:")).length).toBeGreaterThan(0);
+  });
+
+  it("escapes, control characters and non-ASCII in the payload: the full parse decides (same values, same errors)", async () => {
+    const p = b64.slice(0, 60);
+    p[3] = p[3].replace("/", "\\/");
+    p[4] = `\\u0041${p[4].slice(1)}`;
+    p[5] = `${p[5].slice(0, 4)}\t${p[5].slice(4)}`; // not JSON
+    p[6] = `${p[6].slice(0, 4)}é${p[6].slice(4)}`;
+    p[7] = `${p[7].slice(0, 4)}\\"${p[7].slice(4)}`;
+    p[8] = `${p[8]}\\\\`;
+    const out = await agree(p);
+    expect(out.badMessages).toBe(1);
+    // The outbound track is ignored, unless its message is not JSON.
+    const outbound = await agree(p, { track: (i) => (i >= 3 && i < 9 ? "outbound" : "inbound") });
+    expect(outbound.badMessages).toBe(1);
+  });
+
+  it("a payload larger than the detector's input region", async () => {
+    const big = Buffer.from(mulaw(audio)).subarray(0, 20_000).toString("base64");
+    const out = await agree([...b64.slice(0, 5), big, ...b64.slice(5, 20)]);
+    expect(out.badMessages).toBe(0);
+    expect((out.stats as { frames: number }).frames).toBe(21);
+  });
+
+  it("lost and reordered frames: the gap's silence goes through the input region before the frame", async () => {
+    // Every 7th frame lost (its timestamp skipped), and a swapped pair: frames decoded before a fill are decoded again.
+    const keep = b64.map((s, i) => ({ s, i })).filter(({ i }) => i % 7 !== 3);
+    [keep[20], keep[21]] = [keep[21], keep[20]];
+    const p = keep.map(({ s }) => s);
+    const out = await agree(p, { stamp: (k) => keep[k].i * 20 });
+    expect((out.stats as { gapSamples: number }).gapSamples).toBeGreaterThan(0);
+    expect(out.payloads.filter((x) => x.startsWith("dtmf:")).join(" ")).toBe("dtmf:1 dtmf:5 dtmf:9 dtmf:#");
+  });
+});

@@ -21,6 +21,7 @@ import { DtmfProtocolError, messageOf } from "./errors.js";
 import { KeyMerger, type MergedKey, type OutOfBandKey } from "./key-merger.js";
 import { MediaClock } from "./media-clock.js";
 import { type BuiltPayload, type CallMetadata, PayloadFormatter, type PayloadKind } from "./payload-formats.js";
+import { decodeBase64Into } from "./protocols/base64-bytes.js";
 import { unmaskTo } from "./ws-frames.js";
 
 export type CallEncoding = "mulaw" | "alaw" | "pcm16";
@@ -244,6 +245,31 @@ export class Call {
   }
 
   /**
+   * Decodes base64 left in a message's bytes, `src[start, end)`, straight into the core's input
+   * region (base64-bytes.ts: no string made) and returns the byte count; -1, with nothing done
+   * but the region written, when the text is not canonical base64 (the caller then takes the
+   * lenient path). For frameInput(), which processes it; only when the decoded size bound is at
+   * most base64DirectBytes.
+   */
+  decodeToInput(src: Uint8Array, start: number, end: number): number {
+    return decodeBase64Into(src, start, end, this.parties[0].detector.inputRegion());
+  }
+
+  /**
+   * frameBase64() for the `samples` bytes decodeToInput() left in the input region from
+   * `src[start, end)`: the media clock first, which may process a gap's silence through the same
+   * region, after which the payload is decoded again (rare).
+   */
+  frameInput(samples: number, timestampMs: number | undefined, src: Uint8Array, start: number, end: number): void {
+    if (this.state !== "streaming") return;
+    const detector = this.parties[0].detector;
+    if (timestampMs !== undefined && this.place(timestampMs)) decodeBase64Into(src, start, end, detector.inputRegion());
+    this.stats.frames++;
+    this.take(0, detector.processInput(samples));
+    this.advance(samples);
+  }
+
+  /**
    * frame() for the masked payload of a WebSocket binary frame (`n` bytes of `src` from `at`,
    * masking key `mask` as ws-frames.ts reads it): a mono L16 frame that fits the core's input
    * region is unmasked straight into it, the one write of its samples. Returns false, having
@@ -265,8 +291,11 @@ export class Call {
     return true;
   }
 
-  /** Where a frame stamped `timestampMs` belongs: lost frames are filled (bounded), absurd jumps reset the clock. */
-  private place(timestampMs: number): void {
+  /**
+   * Where a frame stamped `timestampMs` belongs: lost frames are filled (bounded), absurd jumps
+   * reset the clock. Returns whether it ran the detectors (the input region is then overwritten).
+   */
+  private place(timestampMs: number): boolean {
     const decision = this.clock.place(timestampMs, this.position);
     if (decision.kind === "fill") {
       this.stats.gapSamples += decision.samples;
@@ -278,12 +307,15 @@ export class Call {
         this.advance(n);
         left -= n;
       }
+      return true;
     } else if (decision.kind === "reset") {
       // The audio in between is lost, or the timestamp lies: the press open ends where the audio did.
       this.stats.clockResets++;
       this.host.warn(this, `a timestamp ${decision.claimedGapMs} ms away from the audio received (more than the ${this.host.settings.maxGapFillMs} ms filled); media clock reset`);
       for (let c = 0; c < this.channels; c++) this.flushParty(c);
+      return true;
     }
+    return false;
   }
 
   private flushParty(c: number): void {

@@ -7,16 +7,16 @@
  * stop and the socket is closed when `maxBufferedBytes` are queued to a client that does not
  * read; error replies quote at most a few dozen characters of the input.
  */
-import { isUtf8 } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import type { WebSocket } from "ws";
 import type { Call, CallStart } from "./call.js";
 import type { ConnectionGuard, Guarded } from "./connection-guard.js";
 import { messageOf } from "./errors.js";
 import type { StreamForwarder } from "./forward-ws.js";
 import { detectProtocol, makeProtocol } from "./protocols/detect.js";
-import { readMediaFast } from "./protocols/media-fast-path.js";
+import { readMedia } from "./protocols/media-fast-path.js";
 import type { ProtocolName, StreamHost, StreamProtocol } from "./protocols/protocol.js";
-import { type FrameHeader, frameEnd, isAscii, readHeader, unmaskInPlace } from "./ws-frames.js";
+import { type FrameHeader, frameEnd, readHeader, unmaskInPlace } from "./ws-frames.js";
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
 export const CLOSE_NORMAL = 1000;
@@ -242,7 +242,7 @@ export class StreamConnection implements StreamHost, Guarded {
     }
     unmaskInPlace(buf, at, n, mask);
     const data = buf.subarray(at, end);
-    if (!isAscii(buf, at, end) && !isUtf8(data)) { unmaskInPlace(buf, at, n, mask); return false; }
+    if (!isAscii(data) && !isUtf8(data)) { unmaskInPlace(buf, at, n, mask); return false; }
     this.message(data, false);
     return true;
   }
@@ -257,9 +257,9 @@ export class StreamConnection implements StreamHost, Guarded {
         return;
       }
       // Most messages are media frames: read by position where that is safe (media-fast-path.ts).
-      if (this.current && this.protocol?.mediaFields) {
-        const fields = readMediaFast(data);
-        if (fields) { this.protocol.mediaFields(fields); this.forward?.message(data, false, this.current); return; }
+      if (this.current && this.protocol?.mediaRecord) {
+        const record = readMedia(data);
+        if (record && this.protocol.mediaRecord(record)) { this.forward?.message(data, false, this.current); return; }
       }
       let message: unknown;
       try { message = JSON.parse(data.toString("utf8")); } catch { this.bad("a text message that is not JSON"); return; }

@@ -21,6 +21,22 @@ export interface MediaFields {
   payload: string;
 }
 
+/**
+ * What readMedia() returns: the fields, with the payload left in the message's bytes as
+ * `data[payloadStart, payloadEnd)` (no string made). The span ends at the first quote after its
+ * start and is not checked: it may hold an escape or a control character, in which case it is
+ * not the JSON string's value and the full parse must decide (payloadIsPlain() says which).
+ * One record, reused by every call: valid until the next readMedia().
+ */
+export interface MediaRecord {
+  track: string | undefined;
+  chunk: number | undefined;
+  timestampMs: number | undefined;
+  data: Buffer;
+  payloadStart: number;
+  payloadEnd: number;
+}
+
 const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c, OPEN = 0x7b, CLOSE = 0x7d;
 const key = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
 /** The usual track's value, returned as one constant string instead of a new one per message. */
@@ -52,12 +68,36 @@ function digitsValue(data: Buffer, start: number, end: number): number | undefin
   return n;
 }
 
+/** Whether a record's payload span is a JSON string's whole value as it stands (no escape, no control character). */
+export function payloadIsPlain(record: MediaRecord): boolean {
+  return stringEnd(record.data, record.payloadStart) === record.payloadEnd;
+}
+
+/** The payload span as text (only when payloadIsPlain()), as the old reader made it. */
+export function payloadText(record: MediaRecord): string {
+  return record.data.toString("latin1", record.payloadStart, record.payloadEnd);
+}
+
 /** The fields of a compact Twilio-shaped media message, or undefined to take the full parse. */
 export function readMediaFast(data: Buffer): MediaFields | undefined {
+  const r = readMedia(data);
+  if (r === undefined || !payloadIsPlain(r)) return undefined;
+  return { track: r.track, chunk: r.chunk, timestampMs: r.timestampMs, payload: payloadText(r) };
+}
+
+const record: MediaRecord = { track: undefined, chunk: undefined, timestampMs: undefined, data: Buffer.alloc(0), payloadStart: 0, payloadEnd: 0 };
+
+/**
+ * readMediaFast() without making the payload's string: the payload's closing quote is found
+ * with a native search and its span left unchecked (see MediaRecord); an earlier value of a
+ * repeated "payload" key is checked as every other string is.
+ */
+export function readMedia(data: Buffer): MediaRecord | undefined {
   let pos = 0;
   let depth = 0;
   let eventIsMedia = false, sawMedia = false;
-  let track: string | undefined, payload: string | undefined;
+  let track: string | undefined;
+  let payloadStart = -1, payloadEnd = -1;
   let chunk: number | undefined, timestampMs: number | undefined;
   if (data[pos++] !== OPEN) return undefined;
   for (;;) {
@@ -67,21 +107,32 @@ export function readMediaFast(data: Buffer): MediaFields | undefined {
     pos = kEnd + 2;
     const c = data[pos];
     if (c === QUOTE) {
-      const vStart = pos + 1, vEnd = stringEnd(data, vStart);
+      const vStart = pos + 1;
+      if (depth === 1 && is(data, kStart, kEnd, PAYLOAD)) {
+        // The span is checked by whoever uses it (the base64 decoder takes only its alphabet).
+        if (payloadStart >= 0 && stringEnd(data, payloadStart) !== payloadEnd) return undefined;
+        const q = data.indexOf(QUOTE, vStart);
+        if (q < 0) return undefined;
+        payloadStart = vStart; payloadEnd = q;
+        pos = q + 1;
+      } else {
+      const vEnd = stringEnd(data, vStart);
       if (vEnd < 0) return undefined;
       pos = vEnd + 1;
       if (depth === 0) {
         if (is(data, kStart, kEnd, EVENT)) eventIsMedia = is(data, vStart, vEnd, MEDIA);
         else if (is(data, kStart, kEnd, MEDIA)) return undefined;
-      } else if (is(data, kStart, kEnd, PAYLOAD)) payload = data.toString("latin1", vStart, vEnd);
-      else if (is(data, kStart, kEnd, TRACK)) track = is(data, vStart, vEnd, INBOUND) ? "inbound" : data.toString("latin1", vStart, vEnd);
+      } else if (is(data, kStart, kEnd, TRACK)) track = is(data, vStart, vEnd, INBOUND) ? "inbound" : data.toString("latin1", vStart, vEnd);
       else if (is(data, kStart, kEnd, CHUNK)) { chunk = digitsValue(data, vStart, vEnd); if (chunk === undefined) return undefined; }
       else if (is(data, kStart, kEnd, TIMESTAMP)) { timestampMs = digitsValue(data, vStart, vEnd); if (timestampMs === undefined) return undefined; }
+      }
     } else if (c === OPEN) {
       if (depth !== 0 || !is(data, kStart, kEnd, MEDIA)) return undefined;
       depth = 1;
       sawMedia = true;
-      track = payload = undefined; chunk = timestampMs = undefined;
+      // A repeated "media": the earlier payload must still have been a plain string.
+      if (payloadStart >= 0 && stringEnd(data, payloadStart) !== payloadEnd) return undefined;
+      track = undefined; chunk = timestampMs = undefined; payloadStart = payloadEnd = -1;
       pos++;
       continue;
     } else if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
@@ -94,7 +145,12 @@ export function readMediaFast(data: Buffer): MediaFields | undefined {
     // After a value: ',' then the next key, or '}' closing this level.
     while (data[pos] === CLOSE) {
       pos++;
-      if (depth === 0) return pos === data.length && eventIsMedia && sawMedia && payload !== undefined ? { track, chunk, timestampMs, payload } : undefined;
+      if (depth === 0) {
+        if (pos !== data.length || !eventIsMedia || !sawMedia || payloadStart < 0) return undefined;
+        record.track = track; record.chunk = chunk; record.timestampMs = timestampMs;
+        record.data = data; record.payloadStart = payloadStart; record.payloadEnd = payloadEnd;
+        return record;
+      }
       depth = 0;
     }
     if (data[pos] !== COMMA) return undefined;

@@ -33,8 +33,11 @@ export interface StreamProtocol {
    * straight into the detector (Call.frameMasked).
    */
   binaryCall?(): Call | undefined;
-  /** A media message read by the cheap frame path (Twilio-shaped protocols only). */
-  mediaFields?(fields: import("./media-fast-path.js").MediaFields): void;
+  /**
+   * A media message read by the cheap frame path (Twilio-shaped protocols only); false, having
+   * done nothing, when the full parse must decide.
+   */
+  mediaRecord?(record: import("./media-fast-path.js").MediaRecord): boolean;
 }
 
 /** A field of an object, if it is an object. */

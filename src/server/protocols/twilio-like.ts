@@ -17,7 +17,7 @@
 import type { CallEncoding } from "../call.js";
 import { DtmfProtocolError } from "../errors.js";
 import { ReorderBuffer } from "../media-clock.js";
-import type { MediaFields } from "./media-fast-path.js";
+import { type MediaFields, type MediaRecord, payloadIsPlain, payloadText } from "./media-fast-path.js";
 import { normaliseDirection } from "../payload-formats.js";
 import {
   type ProtocolName, type StreamHost, type StreamProtocol, base64Bound, controlMessage, decodeBase64, numberField, objectField, requireCall, stringField,
@@ -116,7 +116,37 @@ export class TwilioLikeProtocol implements StreamProtocol {
     this.frame(stringField(media, "track"), media.payload, numberField(media, "timestamp"), numberField(media, "chunk"));
   }
 
-  /** The cheap frame path (media-fast-path.ts): the fields of a media message read without JSON.parse. */
+  /**
+   * The cheap frame path (media-fast-path.ts): a media message read without JSON.parse, its
+   * payload still in the message's bytes. Canonical base64 (Twilio's) is decoded from them into
+   * the detector's input region; any other payload that is a plain string goes as before
+   * (mediaFields). Returns false, having done nothing, when the payload span is not a plain
+   * JSON string (an escape, a control character): the full parse decides.
+   */
+  mediaRecord(r: MediaRecord): boolean {
+    const call = this.host.call;
+    if (!call || !call.streaming) {
+      if (!payloadIsPlain(r)) return false;
+      requireCall(this.host, this.name, "media");
+    }
+    const { track, chunk } = r;
+    if (track !== undefined && !track.startsWith("inbound")) return payloadIsPlain(r);
+    const direct = call!.base64DirectBytes;
+    const bound = Math.ceil(((r.payloadEnd - r.payloadStart) * 3) / 4);
+    if (direct > 0 && bound <= direct && bound <= this.maxFrameBytes) {
+      // Decoded (so checked) before the reorder window is asked, which counts an in-order frame as taken.
+      const samples = call!.decodeToInput(r.data, r.payloadStart, r.payloadEnd);
+      if (samples >= 0 && (chunk === undefined || this.reorder.inOrder(chunk))) {
+        call!.frameInput(samples, r.timestampMs, r.data, r.payloadStart, r.payloadEnd);
+        return true;
+      }
+    }
+    if (!payloadIsPlain(r)) return false;
+    this.mediaFields({ track, chunk, timestampMs: r.timestampMs, payload: payloadText(r) });
+    return true;
+  }
+
+  /** The fields of a media message read without JSON.parse, the payload as text (the path before mediaRecord). */
   mediaFields(fields: MediaFields): void {
     const call = requireCall(this.host, this.name, "media");
     const { track, payload, chunk } = fields;
