@@ -31,6 +31,34 @@ export interface FrameHeader {
 
 export const header: FrameHeader = { kind: "other", binary: false, payloadAt: 0, payloadLength: 0, end: 0, mask: 0 };
 
+/** readLength()'s results besides the offset: the frame's header ran past the end (SHORT), or announced 2^32 bytes or more (TOO_LONG). */
+const SHORT = -1, TOO_LONG = -2;
+/** The payload length readLength() read last. */
+let payloadLength = 0;
+
+/**
+ * Reads the payload length of the frame header at `at` (at least its first 2 bytes lie in
+ * `buf[0..length)`) into `payloadLength`; returns the offset after the length fields, SHORT
+ * when the extended length runs past `length`, TOO_LONG when its high 32 bits are not 0 (any
+ * such frame is over every limit the server takes anyway).
+ */
+function readLength(buf: Uint8Array, at: number, length: number): number {
+  let len = buf[at + 1] & 0x7f;
+  let p = at + 2;
+  if (len === 126) {
+    if (length - p < 2) return SHORT;
+    len = (buf[p] << 8) | buf[p + 1];
+    p += 2;
+  } else if (len === 127) {
+    if (length - p < 8) return SHORT;
+    if ((buf[p] | buf[p + 1] | buf[p + 2] | buf[p + 3]) !== 0) return TOO_LONG;
+    len = buf[p + 4] * 0x1000000 + ((buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]);
+    p += 8;
+  }
+  payloadLength = len;
+  return p;
+}
+
 /**
  * Reads the frame header at `at` of `buf[0..length)` into `header`. A data frame qualifies when
  * FIN is set, RSV1-3 are clear, its opcode is text (1) or binary (2), it is masked, and its
@@ -45,19 +73,11 @@ export function readHeader(buf: Uint8Array, at: number, length: number, maxPaylo
   const b0 = buf[at], b1 = buf[at + 1];
   // FIN set, RSV clear, opcode 1 or 2; MASK set.
   if ((b0 !== 0x81 && b0 !== 0x82) || (b1 & 0x80) === 0) return h;
-  let len = b1 & 0x7f;
-  let p = at + 2;
-  if (len === 126) {
-    if (length - p < 2) { h.kind = "partial"; return h; }
-    len = (buf[p] << 8) | buf[p + 1];
-    p += 2;
-  } else if (len === 127) {
-    if (length - p < 8) { h.kind = "partial"; return h; }
-    // The high 32 bits must be 0 (any such frame is over every limit the server takes anyway).
-    if ((buf[p] | buf[p + 1] | buf[p + 2] | buf[p + 3]) !== 0) return h;
-    len = buf[p + 4] * 0x1000000 + ((buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]);
-    p += 8;
-  }
+  const p0 = readLength(buf, at, length);
+  if (p0 === SHORT) { h.kind = "partial"; return h; }
+  if (p0 === TOO_LONG) return h;
+  const len = payloadLength;
+  let p = p0;
   if (len === 0 || len > maxPayload) return h;
   if (length - p < 4) { h.kind = "partial"; return h; }
   h.mask = (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24));
@@ -76,19 +96,9 @@ export function readHeader(buf: Uint8Array, at: number, length: number, maxPaylo
  */
 export function frameEnd(buf: Uint8Array, at: number, length: number): number {
   if (length - at < 2) return -1;
-  const b1 = buf[at + 1];
-  let len = b1 & 0x7f;
-  let p = at + 2;
-  if (len === 126) {
-    if (length - p < 2) return -1;
-    len = (buf[p] << 8) | buf[p + 1];
-    p += 2;
-  } else if (len === 127) {
-    if (length - p < 8 || (buf[p] | buf[p + 1] | buf[p + 2] | buf[p + 3]) !== 0) return -1;
-    len = buf[p + 4] * 0x1000000 + ((buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]);
-    p += 8;
-  }
-  const end = p + ((b1 & 0x80) !== 0 ? 4 : 0) + len;
+  const p = readLength(buf, at, length);
+  if (p < 0) return -1;
+  const end = p + ((buf[at + 1] & 0x80) !== 0 ? 4 : 0) + payloadLength;
   return end <= length ? end : -1;
 }
 
@@ -146,10 +156,4 @@ export function unmaskTo(src: Uint8Array, at: number, n: number, mask: number, d
     for (let j = 0; j < count; j++, k++) dstWords[j] = ((w[k] >>> shift) | (w[k + 1] << (32 - shift))) ^ mask;
   }
   for (let i = count << 2; i < n; i++) dst[i] = src[at + i] ^ (mask >>> (8 * (i & 3)));
-}
-
-/** Whether bytes `[at, end)` are all ASCII (so valid UTF-8). */
-export function isAscii(buf: Uint8Array, at: number, end: number): boolean {
-  for (let i = at; i < end; i++) if (buf[i] >= 0x80) return false;
-  return true;
 }

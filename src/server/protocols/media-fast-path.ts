@@ -70,7 +70,12 @@ function digitsValue(data: Buffer, start: number, end: number): number | undefin
 
 /** Whether a record's payload span is a JSON string's whole value as it stands (no escape, no control character). */
 export function payloadIsPlain(record: MediaRecord): boolean {
-  return stringEnd(record.data, record.payloadStart) === record.payloadEnd;
+  return plainSpan(record.data, record.payloadStart, record.payloadEnd);
+}
+
+/** Whether the payload span `[start, end)` (none: start < 0) is a JSON string's whole value as it stands. */
+function plainSpan(data: Buffer, start: number, end: number): boolean {
+  return start < 0 || stringEnd(data, start) === end;
 }
 
 /** The payload span as text (only when payloadIsPlain()), as the old reader made it. */
@@ -110,28 +115,28 @@ export function readMedia(data: Buffer): MediaRecord | undefined {
       const vStart = pos + 1;
       if (depth === 1 && is(data, kStart, kEnd, PAYLOAD)) {
         // The span is checked by whoever uses it (the base64 decoder takes only its alphabet).
-        if (payloadStart >= 0 && stringEnd(data, payloadStart) !== payloadEnd) return undefined;
+        if (!plainSpan(data, payloadStart, payloadEnd)) return undefined;
         const q = data.indexOf(QUOTE, vStart);
         if (q < 0) return undefined;
         payloadStart = vStart; payloadEnd = q;
         pos = q + 1;
       } else {
-      const vEnd = stringEnd(data, vStart);
-      if (vEnd < 0) return undefined;
-      pos = vEnd + 1;
-      if (depth === 0) {
-        if (is(data, kStart, kEnd, EVENT)) eventIsMedia = is(data, vStart, vEnd, MEDIA);
-        else if (is(data, kStart, kEnd, MEDIA)) return undefined;
-      } else if (is(data, kStart, kEnd, TRACK)) track = is(data, vStart, vEnd, INBOUND) ? "inbound" : data.toString("latin1", vStart, vEnd);
-      else if (is(data, kStart, kEnd, CHUNK)) { chunk = digitsValue(data, vStart, vEnd); if (chunk === undefined) return undefined; }
-      else if (is(data, kStart, kEnd, TIMESTAMP)) { timestampMs = digitsValue(data, vStart, vEnd); if (timestampMs === undefined) return undefined; }
+        const vEnd = stringEnd(data, vStart);
+        if (vEnd < 0) return undefined;
+        pos = vEnd + 1;
+        if (depth === 0) {
+          if (is(data, kStart, kEnd, EVENT)) eventIsMedia = is(data, vStart, vEnd, MEDIA);
+          else if (is(data, kStart, kEnd, MEDIA)) return undefined;
+        } else if (is(data, kStart, kEnd, TRACK)) track = is(data, vStart, vEnd, INBOUND) ? "inbound" : data.toString("latin1", vStart, vEnd);
+        else if (is(data, kStart, kEnd, CHUNK)) { chunk = digitsValue(data, vStart, vEnd); if (chunk === undefined) return undefined; }
+        else if (is(data, kStart, kEnd, TIMESTAMP)) { timestampMs = digitsValue(data, vStart, vEnd); if (timestampMs === undefined) return undefined; }
       }
     } else if (c === OPEN) {
       if (depth !== 0 || !is(data, kStart, kEnd, MEDIA)) return undefined;
       depth = 1;
       sawMedia = true;
       // A repeated "media": the earlier payload must still have been a plain string.
-      if (payloadStart >= 0 && stringEnd(data, payloadStart) !== payloadEnd) return undefined;
+      if (!plainSpan(data, payloadStart, payloadEnd)) return undefined;
       track = undefined; chunk = timestampMs = undefined; payloadStart = payloadEnd = -1;
       pos++;
       continue;

@@ -20,7 +20,7 @@ import { ReorderBuffer } from "../media-clock.js";
 import { type MediaFields, type MediaRecord, payloadIsPlain, payloadText } from "./media-fast-path.js";
 import { normaliseDirection } from "../payload-formats.js";
 import {
-  type ProtocolName, type StreamHost, type StreamProtocol, base64Bound, controlMessage, decodeBase64, numberField, objectField, requireCall, stringField,
+  type ProtocolName, type StreamHost, type StreamProtocol, base64Bound, base64BoundOf, controlMessage, decodeBase64, numberField, objectField, requireCall, stringField,
 } from "./protocol.js";
 
 const ENCODINGS: Record<string, CallEncoding> = {
@@ -132,7 +132,7 @@ export class TwilioLikeProtocol implements StreamProtocol {
     const { track, chunk } = r;
     if (track !== undefined && !track.startsWith("inbound")) return payloadIsPlain(r);
     const direct = call!.base64DirectBytes;
-    const bound = Math.ceil(((r.payloadEnd - r.payloadStart) * 3) / 4);
+    const bound = base64BoundOf(r.payloadEnd - r.payloadStart);
     if (direct > 0 && bound <= direct && bound <= this.maxFrameBytes) {
       // Decoded (so checked) before the reorder window is asked, which counts an in-order frame as taken.
       const samples = call!.decodeToInput(r.data, r.payloadStart, r.payloadEnd);
