@@ -40,10 +40,9 @@ export const MAG_HOP_BYTES: usize = 16;
   ePrev: f32;        // Σx² of the previous hop (the hop just ended: filterbank.ts HOP_E)
   bandPrev: f32;     // band energy 2(Σx² − Σx[n]·x[n−2]) of the previous hop (filterbank.ts)
   sPrev: f32;        // Σx of the previous hop
-  hopPos: i32;       // samples already in the current hop
+  lagC: f32;         // running Σx[n]·x[n−2] of the current hop at positions n ≡ 2 (mod 4) (filterbank.ts)
+  lagD: f32;         // same, n ≡ 3 (mod 4); n ≡ 0 and 1 ride in accE lanes 2-3
   pending: f32;      // a sample held back to keep the sample pairs hop-aligned (hop.ts)
-  // Channel identity (index.ts).
-  rateRec: i32;      // address of the shared rate record (rates.ts)
   hops: i32;         // hops completed in this stream (saturates, history.ts)
   // Press state machine (press.ts).
   ref: f32;          // mean |Y_row|+|Y_col| of the hops this tone fills
@@ -66,6 +65,9 @@ export const MAG_HOP_BYTES: usize = 16;
   refN: u16;         // hops averaged into `ref` (saturates at U16_MAX, press.ts)
   pairs: u16;        // phase pairs accumulated (saturates at U16_MAX, tones.ts)
   gen: u16;          // generation of the slot (15 bits; bit 15, OPEN_BIT: the slot is open)
+  hopPos: u16;       // samples already in the current hop (< the longest hop, 306 at 48 kHz)
+  // Channel identity (index.ts).
+  rateRec: u16;      // the shared rate record, as its offset in the table (rates.ts rateRecord)
   encoding: u8;
   state: u8;         // IDLE, CANDIDATE, ACTIVE (press.ts)
   key: u8;           // key being tracked, 0-15
@@ -97,6 +99,8 @@ export const CH_TONE_END: usize = offsetof<Channel>("toneEnd");
 export const CH_E_PREV: usize = offsetof<Channel>("ePrev");
 export const CH_S_PREV: usize = offsetof<Channel>("sPrev");
 export const CH_BAND_PREV: usize = offsetof<Channel>("bandPrev");
+export const CH_LAG_C: usize = offsetof<Channel>("lagC");
+export const CH_LAG_D: usize = offsetof<Channel>("lagD");
 export const CH_HOP_POS: usize = offsetof<Channel>("hopPos");
 export const CH_PENDING: usize = offsetof<Channel>("pending");
 export const CH_HAS_PENDING: usize = offsetof<Channel>("hasPending");
@@ -238,5 +242,5 @@ export function openChannels(): i32 { return openCount; }
 
 /** Samples channel `ch` has processed since its stream started (media time). */
 export function streamPosition(ch: usize): f64 {
-  return load<f64>(ch, CH_HOP_START) + <f64>(load<i32>(ch, CH_HOP_POS) + <i32>load<u8>(ch, CH_HAS_PENDING));
+  return load<f64>(ch, CH_HOP_START) + <f64>(<i32>load<u16>(ch, CH_HOP_POS) + <i32>load<u8>(ch, CH_HAS_PENDING));
 }

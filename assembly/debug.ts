@@ -37,8 +37,8 @@ export function bankProbe(rate: i32, hops: i32): usize {
   const input = inputAddress();
   for (let h = 0; h < hops; h++) {
     const src = input + (<usize>(h * hop) << 2);
-    runBank(ch, rec, src, hop & ~1);
-    if (hop & 1) runBankOne(ch, rec, load<f32>(src + (<usize>(hop - 1) << 2)));
+    runBank(ch, rec, src, hop & ~1, 0);
+    if (hop & 1) runBankOne(ch, rec, load<f32>(src + (<usize>(hop - 1) << 2)), hop - 1);
     endBankHop(ch, rec);
   }
   releaseSlot(handle);

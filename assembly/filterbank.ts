@@ -25,12 +25,12 @@
 // 697-1633 Hz, 2 for white noise on average. The voicing of speech and the bass of music, below
 // the keys, mostly drop out of it, which the broadband power cannot do (window.ts). At higher
 // rates the same two-sample lag is a high-pass below the keys (its zero at fs/2 moves up): it
-// still takes out the low band. It costs a pass of its own over the samples (runBank): the
-// products' sums ride in the energy accumulator's lanes 2-3, and x[n−2], x[n−1] in the sum
-// accumulator's lanes 2-3 from call to call.
+// still takes out the low band. It costs a pass of its own over the samples (runBank), whose
+// sums ride in the energy accumulator's lanes 2-3 and two fields of their own (CH_LAG_C,
+// CH_LAG_D), and x[n−2], x[n−1] in the sum accumulator's lanes 2-3 from call to call.
 
 import {
-  CH_ACC_E, CH_ACC_S, CH_BAND_PREV, CH_E_PREV, CH_EVEN1, CH_EVEN2, CH_ODD1, CH_ODD2, CH_S_PREV,
+  CH_ACC_E, CH_ACC_S, CH_BAND_PREV, CH_LAG_C, CH_LAG_D, CH_E_PREV, CH_EVEN1, CH_EVEN2, CH_ODD1, CH_ODD2, CH_S_PREV,
   CH_YPREV_IM, CH_YPREV_RE,
 } from "./channels";
 import { recordHop } from "./history";
@@ -48,17 +48,19 @@ export const Y_IM: usize = SCRATCH + 32;
 export const WIN_POWER: usize = SCRATCH + 64;
 export const HOP_E: usize = SCRATCH + 96;     // f32 Σx² of the hop just ended
 export const HOP_S: usize = SCRATCH + 100;    // f32 Σx of the hop just ended
-const HOP_BAND: usize = SCRATCH + 104;        // f32 its band energy 2(Σx² − Σx[n]·x[n−2])
 export const WIN_BAND: usize = SCRATCH + 108; // f32 the window's band power (mean, full-scale² units)
 
 /**
  * The hot loop: runs `n` samples (n even) of f32 input at `src` through the channel's chains
  * and accumulates the hop's energy Σx², its lag-2 products Σx[n]·x[n−2] (the band measure) and
- * its sum Σx (the sum lets the window energy be measured with its DC offset removed). Pairs are always aligned to the hop start (hop.ts): the first
- * sample of a pair is at an even position of the hop, so it feeds the even chains, and every
- * split of the input performs exactly the same arithmetic.
+ * its sum Σx (the sum lets the window energy be measured with its DC offset removed); `pos` is
+ * the position in the hop of the first sample. Pairs are always aligned to the hop start
+ * (hop.ts): the first sample of a pair is at an even position of the hop, so it feeds the even
+ * chains, and every split of the input performs exactly the same arithmetic. Inlined into
+ * feed: called, V8 leaves the loop below unrolled no more and moves the chains' states between
+ * registers at every step (≈ 10 %, `node bench/ab-cores.mjs`).
  */
-export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
+@inline export function runBank(ch: usize, rate: usize, src: usize, n: i32, pos: i32): void {
   const cLo = v128.load(rate, R_COEF);
   const cHi = v128.load(rate, R_COEF + 16);
   let even1Lo = v128.load(ch, CH_EVEN1);
@@ -98,28 +100,48 @@ export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   v128.store(ch, odd1Hi, CH_ODD1 + 16);
   v128.store(ch, odd2Lo, CH_ODD2);
   v128.store(ch, odd2Hi, CH_ODD2 + 16);
-  // The band measure's lag-2 products, x0·x[−2] and x1·x[−1] per pair, in a pass of their own.
+  // The band measure's lag-2 products x[n]·x[n−2] in a pass of their own, four samples a step,
+  // summed in four lanes by the sample's position n in the hop mod 4, each lane in time order:
+  // the same sums for any split of the input, since a split falls only between pairs and a pair
+  // at n ≡ 2, 3 (mod 4) where a segment starts, or at n ≡ 0, 1 where it ends, is added alone.
   // In the loop above, as a shuffle of the previous pair into the squares' multiply, they cost
-  // the core a quarter of its time; as a load of the samples from x[−2] instead, as much; here,
-  // 6 % (`node bench/ab-cores.mjs` against a core without the products, 100 rounds: 0.77 and
-  // 0.94 of it). Lanes 0-1 by parity, in time order, as the sums above: the same sums for any
-  // split of the input, and the same as in the loop. The stored state keeps them in lanes 2-3
-  // of CH_ACC_E, and x[n−2], x[n−1] in lanes 2-3 of CH_ACC_S.
+  // the core a quarter of its time (the loop runs out of vector registers); as a pass of pairs
+  // in two lanes, bound by its adds' latency, 12 % (`node bench/ab-cores.mjs` against a core
+  // without it). The stored state keeps the n ≡ 0, 1 sums in lanes 2-3 of CH_ACC_E, the n ≡ 2, 3
+  // sums in CH_LAG_C, CH_LAG_D, and x[n−2], x[n−1] in lanes 2-3 of CH_ACC_S.
   const stored = v128.load(ch, CH_ACC_S);
-  let last = v128.shuffle<f32>(stored, stored, 2, 3, 2, 3);
   const accE = v128.load(ch, CH_ACC_E);
-  let lag = v128.shuffle<f32>(accE, accE, 2, 3, 2, 3);
-  for (let p = src; p < end; p += 8) {
+  let last = v128.shuffle<f32>(stored, stored, 2, 3, 2, 3); // lanes 2-3: x[n−2], x[n−1]
+  let lag = f32x4.replace_lane(f32x4.replace_lane(v128.shuffle<f32>(accE, accE, 2, 3, 2, 3),
+    2, load<f32>(ch, CH_LAG_C)), 3, load<f32>(ch, CH_LAG_D));
+  let p = src;
+  if ((pos & 2) != 0 && p < end) { // a pair at n ≡ 2, 3: lanes 2-3 alone
     const pair = v128.load64_splat(p);
-    lag = f32x4.add(lag, f32x4.mul(pair, last));
+    lag = f32x4.add(lag, v128.and(f32x4.mul(pair, v128.shuffle<f32>(last, last, 2, 3, 2, 3)), i32x4(0, 0, -1, -1)));
+    last = pair;
+    p += 8;
+  }
+  for (; p + 16 <= end; p += 16) {
+    const quad = v128.load(p);
+    lag = f32x4.add(lag, f32x4.mul(quad, v128.shuffle<f32>(last, quad, 2, 3, 4, 5)));
+    last = quad;
+  }
+  if (p < end) { // a pair at n ≡ 0, 1 left: lanes 0-1 alone
+    const pair = v128.load64_splat(p);
+    lag = f32x4.add(lag, v128.and(f32x4.mul(pair, v128.shuffle<f32>(last, last, 2, 3, 2, 3)), i32x4(-1, -1, 0, 0)));
     last = pair;
   }
   v128.store(ch, v128.shuffle<f32>(energy, lag, 0, 1, 4, 5), CH_ACC_E);
+  store<f32>(ch, f32x4.extract_lane(lag, 2), CH_LAG_C);
+  store<f32>(ch, f32x4.extract_lane(lag, 3), CH_LAG_D);
   v128.store(ch, v128.shuffle<f32>(sum, last, 0, 1, 6, 7), CH_ACC_S);
 }
 
-/** The last sample of a hop of odd length: it sits at an even position, one even-chain step. */
-export function runBankOne(ch: usize, rate: usize, x: f32): void {
+/**
+ * The last sample of a hop of odd length: it sits at an even position `pos`, one even-chain
+ * step; its lag-2 product goes to the lane of pos mod 4 (runBank).
+ */
+export function runBankOne(ch: usize, rate: usize, x: f32, pos: i32): void {
   const xv = f32x4.splat(x);
   for (let lane: usize = 0; lane < 32; lane += 16) {
     const s1 = v128.load(ch + CH_EVEN1 + lane);
@@ -127,21 +149,22 @@ export function runBankOne(ch: usize, rate: usize, x: f32): void {
     v128.store(ch + CH_EVEN2 + lane, s1);
   }
   store<f32>(ch, load<f32>(ch, CH_ACC_E) + x * x, CH_ACC_E); // lane 0: even positions
-  store<f32>(ch, load<f32>(ch, CH_ACC_E + 8) + x * load<f32>(ch, CH_ACC_S + 8), CH_ACC_E + 8); // lane 2: x·x[n−2]
+  const lagAt = ch + ((pos & 2) != 0 ? CH_LAG_C : CH_ACC_E + 8); // n ≡ 2 or 0 (mod 4): x·x[n−2]
+  store<f32>(lagAt, load<f32>(lagAt) + x * load<f32>(ch, CH_ACC_S + 8));
   store<f32>(ch, load<f32>(ch, CH_ACC_S) + x, CH_ACC_S);
   store<f32>(ch, load<f32>(ch, CH_ACC_S + 12), CH_ACC_S + 8); // x[n−2], x[n−1] ← x[n−1], x
   store<f32>(ch, x, CH_ACC_S + 12);
 }
 
 /**
- * Ends a hop: turns the chain states into Y_k (DFT of the hop referenced to its first sample)
- * for the low (`lane` 0) or high (`lane` 16) vector. A chain of M steps at 2ω with final
+ * Ends a hop for the low (`lane` 0) or high (`lane` 16) vector: Y_k, the DFT of the hop
+ * referenced to its first sample, from the chain states. A chain of M steps at 2ω with final
  * states a = s[M−1], b = s[M−2] has the DFT e^{−j2ω(M−1)}·((a − b cos 2ω) + j b sin 2ω); the
  * even chain's starts at the hop start, the odd chain's one sample later, so
  *   Y = e^{−j2ω(Me−1)}·(u_e + j v_e) + e^{−jω(2Mo−1)}·(u_o + j v_o).
- * Writes re and im vectors to `outRe`, `outIm` and clears the chains for the next hop.
+ * Returns re (`im` false) or im: inlined into endBankHop, which keeps Y in registers.
  */
-function hopDft(ch: usize, rate: usize, lane: usize, outRe: usize, outIm: usize): void {
+@inline function hopDft(ch: usize, rate: usize, lane: usize, im: bool): v128 {
   const cw = v128.load(rate + R_COSW + lane);
   const sw = v128.load(rate + R_SINW + lane);
   const bEven = v128.load(ch + CH_EVEN2 + lane);
@@ -152,42 +175,16 @@ function hopDft(ch: usize, rate: usize, lane: usize, outRe: usize, outIm: usize)
   const vOdd = f32x4.mul(bOdd, sw);
   const cp = v128.load(rate + R_COSP + lane), sp = v128.load(rate + R_SINP + lane);
   const cq = v128.load(rate + R_COSQ + lane), sq = v128.load(rate + R_SINQ + lane);
-  v128.store(outRe, f32x4.add(
-    f32x4.add(f32x4.mul(uEven, cp), f32x4.mul(vEven, sp)),
-    f32x4.add(f32x4.mul(uOdd, cq), f32x4.mul(vOdd, sq))));
-  v128.store(outIm, f32x4.add(
-    f32x4.sub(f32x4.mul(vEven, cp), f32x4.mul(uEven, sp)),
-    f32x4.sub(f32x4.mul(vOdd, cq), f32x4.mul(uOdd, sq))));
-  const zero = f32x4.splat(0);
-  v128.store(ch + CH_EVEN1 + lane, zero);
-  v128.store(ch + CH_EVEN2 + lane, zero);
-  v128.store(ch + CH_ODD1 + lane, zero);
-  v128.store(ch + CH_ODD2 + lane, zero);
+  return im
+    ? f32x4.add(f32x4.sub(f32x4.mul(vEven, cp), f32x4.mul(uEven, sp)), f32x4.sub(f32x4.mul(vOdd, cq), f32x4.mul(uOdd, sq)))
+    : f32x4.add(f32x4.add(f32x4.mul(uEven, cp), f32x4.mul(vEven, sp)), f32x4.add(f32x4.mul(uOdd, cq), f32x4.mul(vOdd, sq)));
 }
 
 /**
- * Ends a hop's sums: HOP_E, HOP_S ← the two parity lanes, HOP_BAND ← 2(Σx² − Σx[n]·x[n−2]);
- * the accumulators cleared but for the last two samples (CH_ACC_S lanes 2-3).
+ * Window power per bin of one group (`lane` 0 rows, 16 columns) from the hop's Y (yr, yi):
+ * X = Y_prev + e^{−jωH}·Y, |X|² normalised to a sine's mean power over the window.
  */
-function hopEnergy(ch: usize): void {
-  const e = v128.load(ch, CH_ACC_E);
-  const s = v128.load(ch, CH_ACC_S);
-  const energy = f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1);
-  store<f32>(HOP_E, energy);
-  store<f32>(HOP_S, f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1));
-  store<f32>(HOP_BAND, <f32>2 * (energy - (f32x4.extract_lane(e, 2) + f32x4.extract_lane(e, 3))));
-  const zero = f32x4.splat(0);
-  v128.store(ch, zero, CH_ACC_E);
-  v128.store(ch, v128.shuffle<f32>(zero, s, 0, 1, 6, 7), CH_ACC_S);
-}
-
-/**
- * Window power per bin of one group (`lane` 0 rows, 16 columns): X = Y_prev + e^{−jωH}·Y,
- * |X|² normalised to a sine's mean power over the window.
- */
-@inline function windowPower(ch: usize, rate: usize, lane: usize, winNorm: v128): v128 {
-  const yr = v128.load(Y_RE + lane);
-  const yi = v128.load(Y_IM + lane);
+@inline function windowPower(ch: usize, rate: usize, lane: usize, yr: v128, yi: v128, winNorm: v128): v128 {
   const tc = v128.load(rate + R_COST + lane);
   const ts = v128.load(rate + R_SINT + lane);
   const xr = f32x4.add(v128.load(ch + CH_YPREV_RE + lane), f32x4.add(f32x4.mul(tc, yr), f32x4.mul(ts, yi)));
@@ -195,10 +192,8 @@ function hopEnergy(ch: usize): void {
   return f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm);
 }
 
-/** |Y|² of one group of the hop just ended. */
-@inline function hopPower(lane: usize): v128 {
-  const yr = v128.load(Y_RE + lane);
-  const yi = v128.load(Y_IM + lane);
+/** |Y|² of one group. */
+@inline function hopPower(yr: v128, yi: v128): v128 {
   return f32x4.add(f32x4.mul(yr, yr), f32x4.mul(yi, yi));
 }
 
@@ -209,26 +204,42 @@ function hopEnergy(ch: usize): void {
  * DC (≥ 0).
  */
 export function endBankHop(ch: usize, rate: usize): f32 {
-  hopDft(ch, rate, 0, Y_RE, Y_IM);
-  hopDft(ch, rate, 16, Y_RE + 16, Y_IM + 16);
-  hopEnergy(ch);
+  const reLo = hopDft(ch, rate, 0, false), imLo = hopDft(ch, rate, 0, true);
+  const reHi = hopDft(ch, rate, 16, false), imHi = hopDft(ch, rate, 16, true);
+  const zero = f32x4.splat(0);
+  for (let at: usize = 0; at < 128; at += 16) v128.store(ch + CH_EVEN1 + at, zero); // the chains, for the next hop
+  v128.store(Y_RE, reLo); v128.store(Y_RE + 16, reHi);
+  v128.store(Y_IM, imLo); v128.store(Y_IM + 16, imHi);
+  // The hop's sums: Σx², Σx from their parity lanes, the band energy 2(Σx² − Σx[n]·x[n−2]); the
+  // accumulators cleared but for the last two samples (CH_ACC_S lanes 2-3).
+  const e = v128.load(ch, CH_ACC_E);
+  const s = v128.load(ch, CH_ACC_S);
+  const hopE = f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1);
+  const hopS = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+  const lagEven = f32x4.extract_lane(e, 2) + load<f32>(ch, CH_LAG_C); // n ≡ 0 and 2 (mod 4)
+  const lagOdd = f32x4.extract_lane(e, 3) + load<f32>(ch, CH_LAG_D);
+  const hopBand = <f32>2 * (hopE - (lagEven + lagOdd));
+  store<f32>(HOP_E, hopE);
+  store<f32>(HOP_S, hopS);
+  v128.store(ch, zero, CH_ACC_E);
+  store<f32>(ch, 0, CH_LAG_C);
+  store<f32>(ch, 0, CH_LAG_D);
+  v128.store(ch, v128.shuffle<f32>(zero, s, 0, 1, 6, 7), CH_ACC_S);
   const winNorm = f32x4.splat(load<f32>(rate, R_WIN_NORM));
-  v128.store(WIN_POWER, windowPower(ch, rate, 0, winNorm));
-  v128.store(WIN_POWER + 16, windowPower(ch, rate, 16, winNorm));
-  recordHop(ch, hopPower(0), hopPower(16));
+  v128.store(WIN_POWER, windowPower(ch, rate, 0, reLo, imLo, winNorm));
+  v128.store(WIN_POWER + 16, windowPower(ch, rate, 16, reHi, imHi, winNorm));
+  recordHop(ch, hopPower(reLo, imLo), hopPower(reHi, imHi));
   const perSample = load<f32>(rate, R_INV_WIN); // 1/(2H)
-  const energy = load<f32>(ch, CH_E_PREV) + load<f32>(HOP_E);
-  const sum = load<f32>(ch, CH_S_PREV) + load<f32>(HOP_S);
+  const energy = load<f32>(ch, CH_E_PREV) + hopE;
+  const sum = load<f32>(ch, CH_S_PREV) + hopS;
   const ac = (energy - sum * sum * perSample) * perSample; // mean power less DC, ≥ 0 but for rounding
-  const band = load<f32>(ch, CH_BAND_PREV) + load<f32>(HOP_BAND); // ≥ 0 but for the window's end samples
+  const band = load<f32>(ch, CH_BAND_PREV) + hopBand; // ≥ 0 but for the window's end samples
   store<f32>(WIN_BAND, band > 0 ? band * perSample : <f32>0);
   // Shift: this hop becomes the previous one.
-  for (let lane: usize = 0; lane < 32; lane += 16) {
-    v128.store(ch + CH_YPREV_RE + lane, v128.load(Y_RE + lane));
-    v128.store(ch + CH_YPREV_IM + lane, v128.load(Y_IM + lane));
-  }
-  store<f32>(ch, load<f32>(HOP_E), CH_E_PREV);
-  store<f32>(ch, load<f32>(HOP_S), CH_S_PREV);
-  store<f32>(ch, load<f32>(HOP_BAND), CH_BAND_PREV);
+  v128.store(ch + CH_YPREV_RE, reLo); v128.store(ch + CH_YPREV_RE + 16, reHi);
+  v128.store(ch + CH_YPREV_IM, imLo); v128.store(ch + CH_YPREV_IM + 16, imHi);
+  store<f32>(ch, hopE, CH_E_PREV);
+  store<f32>(ch, hopS, CH_S_PREV);
+  store<f32>(ch, hopBand, CH_BAND_PREV);
   return ac > 0 ? ac : <f32>0;
 }

@@ -32,7 +32,7 @@ import { HELD, TWISTED, classify, held } from "./window";
   shiftPair(ch);
   advanceHop(ch, hops);
   store<f64>(ch, hopStart + <f64>load<i32>(rate, R_HOP), CH_HOP_START);
-  store<i32>(ch, 0, CH_HOP_POS);
+  store<u16>(ch, 0, CH_HOP_POS);
 }
 
 /**
@@ -48,7 +48,7 @@ export function feed(ch: usize, rate: usize, src: usize, samples: i32): void {
   const hop = load<i32>(rate, R_HOP);
   let done = 0;
   while (done < total) {
-    const pos = load<i32>(ch, CH_HOP_POS);
+    const pos = <i32>load<u16>(ch, CH_HOP_POS);
     const take = min(hop - pos, total - done);
     const pairs = take & ~1;
     // The dial-tone filter over this hop's new samples (a held-back one went through it already).
@@ -56,12 +56,12 @@ export function feed(ch: usize, rate: usize, src: usize, samples: i32): void {
       const skip = done == 0 ? pending : 0;
       filterDialTone(ch, rate, first + (<usize>(done + skip) << 2), take - skip, tracking(ch), pos == 0 && skip == 0);
     }
-    runBank(ch, rate, first + (<usize>done << 2), pairs);
+    runBank(ch, rate, first + (<usize>done << 2), pairs, pos);
     if (pos + take == hop) {
-      if (take != pairs) runBankOne(ch, rate, load<f32>(first + (<usize>(done + pairs) << 2)));
+      if (take != pairs) runBankOne(ch, rate, load<f32>(first + (<usize>(done + pairs) << 2)), pos + pairs);
       endHop(ch, rate);
     } else {
-      store<i32>(ch, pos + pairs, CH_HOP_POS);
+      store<u16>(ch, <u16>(pos + pairs), CH_HOP_POS);
     }
     done += pairs;
     if (pos + take == hop) done += take - pairs;

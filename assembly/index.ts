@@ -24,7 +24,7 @@ import { initG711 } from "./g711";
 import { feed } from "./hop";
 import { ENCODING_COUNT, bytesPerSample as encodingBytes, decodeInput } from "./input";
 import { endStream } from "./press";
-import { MAX_RATES, acquireRate, initRates, releaseRate } from "./rates";
+import { MAX_RATES, acquireRate, initRates, rateOffset, rateRecord, releaseRate } from "./rates";
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from "../src/conventions";
 
 // ─── Layout and codes the host reads once (src/wasm.ts) ─────────────────────────────────────
@@ -79,7 +79,7 @@ export function open(rate: i32, encoding: i32): i32 {
     return ERR_CHANNELS;
   }
   const ch = channelAddress(handle);
-  store<i32>(ch, <i32>rec, CH_RATE_REC);
+  store<u16>(ch, rateOffset(rec), CH_RATE_REC);
   store<u8>(ch, encoding, CH_ENCODING);
   memory.copy(ch + CH_CONFIG, config, CONFIG_BYTES);
   configureDialTone(ch);
@@ -98,7 +98,7 @@ export function configure(handle: i32): i32 {
 export function close(handle: i32): i32 {
   const ch = channelAddress(handle);
   if (ch == 0) return ERR_HANDLE;
-  releaseRate(<usize>load<i32>(ch, CH_RATE_REC));
+  releaseRate(rateRecord(load<u16>(ch, CH_RATE_REC)));
   releaseSlot(handle);
   return 0;
 }
@@ -107,13 +107,13 @@ export function close(handle: i32): i32 {
 export function reset(handle: i32): i32 {
   const ch = channelAddress(handle);
   if (ch == 0) return ERR_HANDLE;
-  const rec = load<i32>(ch, CH_RATE_REC);
+  const rec = load<u16>(ch, CH_RATE_REC);
   const encoding = <i32>load<u8>(ch, CH_ENCODING);
   const gen = <i32>load<u16>(ch, CH_GEN); // with OPEN_BIT
   memory.copy(config, ch + CH_CONFIG, CONFIG_BYTES); // the block is scratch: keep the channel's
   memory.fill(ch, 0, SLOT_BYTES);
   memory.copy(ch + CH_CONFIG, config, CONFIG_BYTES);
-  store<i32>(ch, rec, CH_RATE_REC);
+  store<u16>(ch, rec, CH_RATE_REC);
   store<u8>(ch, encoding, CH_ENCODING);
   store<u16>(ch, gen, CH_GEN);
   configureDialTone(ch);
@@ -134,7 +134,7 @@ export function process(handle: i32, samples: i32): i32 {
   if (samples < 0 || samples * encodingBytes(encoding) > INPUT_BYTES) return ERR_LENGTH;
   clearEvents();
   decodeInput(encoding, input, scratch + 4, samples);
-  const rate = <usize>load<i32>(ch, CH_RATE_REC);
+  const rate = rateRecord(load<u16>(ch, CH_RATE_REC));
   feed(ch, rate, scratch + 4, samples);
   return eventCount();
 }
@@ -143,7 +143,7 @@ export function flush(handle: i32): i32 {
   const ch = channelAddress(handle);
   if (ch == 0) return ERR_HANDLE;
   clearEvents();
-  endStream(ch, <usize>load<i32>(ch, CH_RATE_REC));
+  endStream(ch, rateRecord(load<u16>(ch, CH_RATE_REC)));
   reset(handle);
   return eventCount();
 }

@@ -50,8 +50,21 @@ export function initRates(): void {
   rateTable = heap.alloc(<usize>MAX_RATES * RATE_RECORD_BYTES);
 }
 
+/**
+ * The u16 a channel record keeps for rate record `r` (channels.ts rateRec): its offset in the
+ * table, < MAX_RATES × RATE_RECORD_BYTES = 56,320.
+ */
+export function rateOffset(r: usize): u16 {
+  return <u16>(r - rateTable);
+}
+
+/** The rate record a channel record's u16 names (rateOffset). */
+@inline export function rateRecord(offset: u16): usize {
+  return rateTable + <usize>offset;
+}
+
 export function binHz(bin: i32): f64 {
-  return bin < 4 ? ROW_HZ[bin] : COL_HZ[bin - 4];
+  return bin < 4 ? unchecked(ROW_HZ[bin]) : unchecked(COL_HZ[bin - 4]); // bin 0-7: no bounds check needed
 }
 
 export function hopSamples(rate: i32): i32 {
@@ -107,9 +120,9 @@ function makeRecord(r: usize, rate: i32): void {
     store<f32>(r + R_BAND_GAIN + lane, <f32>(2.0 - 2.0 * Math.cos(2.0 * w)));
   }
   for (let row = 0; row < 4; row++) {
-    const wr = 2.0 * Math.PI * ROW_HZ[row] / <f64>rate;
+    const wr = 2.0 * Math.PI * unchecked(ROW_HZ[row]) / <f64>rate;
     for (let col = 0; col < 4; col++) {
-      const wc = 2.0 * Math.PI * COL_HZ[col] / <f64>rate;
+      const wc = 2.0 * Math.PI * unchecked(COL_HZ[col]) / <f64>rate;
       const at = <usize>((row << 2) | col) << 3;
       storeKernel(r + R_KDIFF + at, wc - wr, hop);
       storeKernel(r + R_KSUM + at, -(wr + wc), hop);
