@@ -15,7 +15,7 @@ import {
 } from "./channels";
 import { DBM0_REF_POWER } from "../src/conventions";
 import { HOP_E, HOP_S, Y_IM, Y_RE } from "./filterbank";
-import { R_COST, R_HOP_NORM, R_INV_HOP, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT } from "./rates";
+import { R_COST, R_HOP_NORM, R_INV_HOP, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, sine } from "./rates";
 import { COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR } from "./rules";
 
 // T: the corrected hop DFT of the tracked (or window's peak) row and column (re, im, re, im).
@@ -122,7 +122,7 @@ export function colErrorHz(ch: usize, rate: usize): f64 {
 function offsetLoss(rate: usize, errHz: f64): f64 {
   const x = errHz * <f64>load<f32>(rate, R_RAD_PER_HZ) * 0.5; // π δ H / fs
   if (Math.abs(x) < 1e-6) return 1.0;
-  const s = Math.sin(x) / x;
+  const s = sine(x) / x;
   return Math.max(s * s, OFFSET_LOSS_FLOOR);
 }
 
