@@ -63,29 +63,22 @@ function windowFailures(d, total) {
   return { key: (row << 2) | (col - 4), out, purity, worstRow, worstCol };
 }
 
-/** Why toneAccepted said no (null: it said yes), as PlainDetector.toneAccepted decides. */
-function confirmFailure(d) {
-  if (d.toneEnd - d.onset < d.minConfirm) return "short";
-  if (d.pairs < d.r.MIN_PHASE_PAIRS) return "pairs";
-  const tol = d.tuning.frequencyTolerancePct / 100;
-  const rowErr = d.errorHz(d.zr), colErr = d.errorHz(d.zc);
+/**
+ * Why toneAccepted said no (null: it said yes), from the reference's own reason
+ * (PlainDetector.rejection), with the figures behind it: the purity, the frequency errors, and
+ * on the busy line the full hops, coherence and steadiness.
+ */
+function confirmFailure(d, ok) {
+  if (ok) return null;
+  const why = d.rejection;
   const ROW = [697, 770, 852, 941], COL = [1209, 1336, 1477, 1633];
-  const re = rowErr / ROW[d.key >> 2], ce = colErr / COL[d.key & 3];
-  if (Math.abs(re) > tol || Math.abs(ce) > tol) return `freq(${(100 * re).toFixed(2)}/${(100 * ce).toFixed(2)}%)`;
+  const rowErr = d.errorHz(d.zr), colErr = d.errorHz(d.zc);
+  const errs = `${(100 * rowErr / ROW[d.key >> 2]).toFixed(2)}/${(100 * colErr / COL[d.key & 3]).toFixed(2)}%`;
+  if (why === "freq" || why === "offFreq") return `${why}(${errs})`;
+  if (!why.includes("+")) return why;
   const tone = d.powR / d.offsetLoss(rowErr) + d.powC / d.offsetLoss(colErr);
-  const purity = tone / d.pressTotal;
-  const need = d.late ? Math.max(d.latePressPurity, d.pressPurity) : d.pressPurity;
-  if (purity >= need) return null;
-  if (d.late) return `latePurity(${(100 * purity).toFixed(0)}%)`;
-  const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS } = d.r;
   const m = d.busyLineMeasures();
-  const why = [];
-  if (d.fullHops < BUSY_MIN_FULL_HOPS) why.push(`hops${d.fullHops}`);
-  if (Math.abs(re) > BUSY_FREQ_TOL || Math.abs(ce) > BUSY_FREQ_TOL) why.push(`bfreq(${(100 * re).toFixed(2)}/${(100 * ce).toFixed(2)})`);
-  if (purity < BUSY_PRESS_PURITY) why.push("bpurity");
-  if (m.coherence < BUSY_COHERENCE) why.push(`coh${m.coherence.toFixed(3)}`);
-  if (m.steadiness < BUSY_STEADINESS) why.push(`steady${m.steadiness.toFixed(3)}`);
-  return `purity(${(100 * purity).toFixed(0)}%)` + (why.length ? `+busy[${why.join(",")}]` : "+busy?");
+  return `${why}(purity ${(100 * tone / d.pressTotal).toFixed(0)}%, hops ${d.fullHops}, err ${errs}, coh ${m.coherence.toFixed(3)}, steady ${m.steadiness.toFixed(3)})`;
 }
 
 /** Runs the instrumented reference over `pcm`: its presses and a per-hop log. */
@@ -109,10 +102,9 @@ function instrumented(pcm) {
     entry.startKey = key;
   };
   const accepted = d.toneAccepted.bind(d);
-  d.toneAccepted = () => {
-    const why = confirmFailure(d);
-    const ok = accepted();
-    if (ok !== (why === null)) throw new Error(`instrument disagrees with toneAccepted at ${d.hopStart}: ${why}`);
+  d.toneAccepted = (...args) => {
+    const ok = accepted(...args);
+    const why = confirmFailure(d, ok);
     const entry = log[log.length - 1];
     if (entry) { entry.confirm = why ?? "yes"; entry.confirmKey = d.key; }
     return ok;

@@ -138,6 +138,13 @@ export class PlainDetector {
   private lag2 = 0; private xm2 = 0; private xm1 = 0; private prevBand = 0; private bandPower = 0;
   private readonly bandGain = new Float64Array(BINS);
   private state = IDLE; private key = 0; private onset = 0; private toneEnd = 0; private ref = 0; private refN = 0;
+  /**
+   * Why the last confirmation attempt failed, for the bench's diagnostics (bench/codec-misses.mjs):
+   * "" after an acceptance; else short, pairs, freq, offFreq, pureCoherence, or purity+ (or
+   * stale+) the busy-line reason (late, stale, twisted, busy:hops|freq|purity|coherence|steadiness).
+   */
+  rejection = "";
+  private busyRejection = "";
   private inGap = false; private masked = false; private prevA = 0; private pairs = 0; private late = false; private stale = false;
   private refLow = 0; private twistedHops = 0; private hitRun = 0;
   /** The last press that ended was reported (assembly/press.ts FLAG_REPORTED). */
@@ -454,14 +461,15 @@ export class PlainDetector {
 
   /** The confirmation tests: duration, phase pairs, frequencies, press purity. */
   private toneAccepted(window = true): boolean {
-    if (this.toneEnd - this.onset < this.minConfirm) return false;
-    if (this.pairs < this.r.MIN_PHASE_PAIRS) return false;
+    const no = (why: string): false => { this.rejection = why; return false; };
+    if (this.toneEnd - this.onset < this.minConfirm) return no("short");
+    if (this.pairs < this.r.MIN_PHASE_PAIRS) return no("pairs");
     const tol = this.tuning.frequencyTolerancePct / 100;
     const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
-    if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return false;
+    if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return no("freq");
     // Off frequency by OFF_FREQ_TOL or more: only from OFF_FREQ_HOPS full hops (assembly/press.ts).
     const off = this.r.OFF_FREQ_TOL;
-    if (this.fullHops < this.r.OFF_FREQ_HOPS && (Math.abs(rowErr) > off * ROW_HZ[this.key >> 2] || Math.abs(colErr) > off * COL_HZ[this.key & 3])) return false;
+    if (this.fullHops < this.r.OFF_FREQ_HOPS && (Math.abs(rowErr) > off * ROW_HZ[this.key >> 2] || Math.abs(colErr) > off * COL_HZ[this.key & 3])) return no("offFreq");
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
     // A masked candidate (startCandidate) needs the late purity too, or else the busy line.
     let purity = this.late || this.masked ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
@@ -469,9 +477,15 @@ export class PlainDetector {
     if (twisted) purity = Math.max(purity, this.r.TWISTED_PRESS_PURITY);
     const busyLine = tone < purity * this.pressTotal;
     // Pure, but not one frequency: not yet (assembly/press.ts PURE_COHERENCE).
-    if (!busyLine && !this.stale && this.busyLineMeasures().coherence < this.r.PURE_COHERENCE) return false;
-    if (busyLine && (this.late || this.stale || twisted || !this.steadyPair(tone, rowErr, colErr, window))) return false;
-    if (this.stale && !this.steadyPair(tone, rowErr, colErr, false)) return false; // pure and a steady pair, no noise allowance
+    if (!busyLine && !this.stale && this.busyLineMeasures().coherence < this.r.PURE_COHERENCE) return no("pureCoherence");
+    if (busyLine) {
+      if (this.late) return no("purity+late");
+      if (this.stale) return no("purity+stale");
+      if (twisted) return no("purity+twisted");
+      if (!this.steadyPair(tone, rowErr, colErr, window)) return no(`purity+busy:${this.busyRejection}`);
+    }
+    if (this.stale && !this.steadyPair(tone, rowErr, colErr, false)) return no(`stale+busy:${this.busyRejection}`); // pure and a steady pair, no noise allowance
+    this.rejection = "";
     const { coherence, steadiness } = this.busyLineMeasures();
     this.onConfirm?.({
       digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, confirmSample: this.hopStart + this.pos, late: this.late, stale: this.stale, pressPurity: tone / this.pressTotal,
@@ -488,9 +502,10 @@ export class PlainDetector {
    */
   private steadyPair(tone: number, rowErr: number, colErr: number, window: boolean): boolean {
     const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS } = this.r;
-    if (this.fullHops < BUSY_MIN_FULL_HOPS) return false;
-    if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return false;
-    if (tone < BUSY_PRESS_PURITY * this.pressTotal) return false;
+    const no = (why: string): false => { this.busyRejection = why; return false; };
+    if (this.fullHops < BUSY_MIN_FULL_HOPS) return no("hops");
+    if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return no("freq");
+    if (tone < BUSY_PRESS_PURITY * this.pressTotal) return no("purity");
     const { coherence, steadiness } = this.busyLineMeasures();
     let need = BUSY_COHERENCE, needSt = BUSY_STEADINESS;
     if (window) {
@@ -501,7 +516,9 @@ export class PlainDetector {
       need = Math.min(need, 1 - this.r.BUSY_NOISE_LOSS * loss);
       needSt = Math.min(needSt, 1 - this.r.BUSY_STEADY_NOISE_LOSS * loss);
     }
-    return coherence >= need && steadiness >= needSt;
+    if (coherence < need) return no("coherence");
+    if (steadiness < needSt) return no("steadiness");
+    return true;
   }
 
   /** Phase coherence and amplitude steadiness of the less coherent / less steady tone (0 without data). */
