@@ -43,6 +43,9 @@ import {
 // (window.ts), the tone measurement (tones.ts) and the dial-tone engagement (dialtone.ts) read
 // them until the next hop ends.
 const SCRATCH = memory.data(112, 16);
+/** Masks that keep lanes 0-1, 2-3 of a vector of f32 (runBank's lone pairs of lag-2 products). */
+const LANES_LO = i32x4(-1, -1, 0, 0);
+const LANES_HI = i32x4(0, 0, -1, -1);
 export const Y_RE: usize = SCRATCH;
 export const Y_IM: usize = SCRATCH + 32;
 export const WIN_POWER: usize = SCRATCH + 64;
@@ -57,8 +60,8 @@ export const WIN_BAND: usize = SCRATCH + 108; // f32 the window's band power (me
  * the position in the hop of the first sample. Pairs are always aligned to the hop start
  * (hop.ts): the first sample of a pair is at an even position of the hop, so it feeds the even
  * chains, and every split of the input performs exactly the same arithmetic. Inlined into
- * feed: called, V8 leaves the loop below unrolled no more and moves the chains' states between
- * registers at every step (≈ 10 %, `node bench/ab-cores.mjs`).
+ * feed: as a function of its own V8 no longer unrolled the loop below, and moved the chains'
+ * states between registers at every step (≈ 10 % slower, `node bench/ab-cores.mjs`).
  */
 @inline export function runBank(ch: usize, rate: usize, src: usize, n: i32, pos: i32): void {
   const cLo = v128.load(rate, R_COEF);
@@ -117,7 +120,7 @@ export const WIN_BAND: usize = SCRATCH + 108; // f32 the window's band power (me
   let p = src;
   if ((pos & 2) != 0 && p < end) { // a pair at n ≡ 2, 3: lanes 2-3 alone
     const pair = v128.load64_splat(p);
-    lag = f32x4.add(lag, v128.and(f32x4.mul(pair, v128.shuffle<f32>(last, last, 2, 3, 2, 3)), i32x4(0, 0, -1, -1)));
+    lag = f32x4.add(lag, v128.and(f32x4.mul(pair, v128.shuffle<f32>(last, last, 2, 3, 2, 3)), LANES_HI));
     last = pair;
     p += 8;
   }
@@ -128,7 +131,7 @@ export const WIN_BAND: usize = SCRATCH + 108; // f32 the window's band power (me
   }
   if (p < end) { // a pair at n ≡ 0, 1 left: lanes 0-1 alone
     const pair = v128.load64_splat(p);
-    lag = f32x4.add(lag, v128.and(f32x4.mul(pair, v128.shuffle<f32>(last, last, 2, 3, 2, 3)), i32x4(-1, -1, 0, 0)));
+    lag = f32x4.add(lag, v128.and(f32x4.mul(pair, v128.shuffle<f32>(last, last, 2, 3, 2, 3)), LANES_LO));
     last = pair;
   }
   v128.store(ch, v128.shuffle<f32>(energy, lag, 0, 1, 4, 5), CH_ACC_E);
