@@ -145,6 +145,14 @@ export class Call {
   private recentKeydowns: { key: MergedKey; ended: boolean }[] = [];
   private lastAttemptStatus = "timeout";
   private state: "streaming" | "ended" = "streaming";
+  /** Whether base64 payloads may be decoded straight into the input region: mono, one byte a sample. */
+  private readonly direct: boolean;
+  /**
+   * Party 0's detector's input region (Detector.inputRegion()), kept between frames: it is the
+   * same view until the core's memory grows, which leaves it with length 0 (then it is asked
+   * for again). Saves the detector's and the port's checks twice a frame.
+   */
+  private region: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly host: CallHost, start: CallStart) {
     this.startedAt = new Date(host.clock());
@@ -156,6 +164,7 @@ export class Call {
     this.sampleRate = start.sampleRate;
     this.encoding = start.encoding;
     this.channels = start.channels;
+    this.direct = this.channels === 1 && BYTES[this.encoding] === 1;
     const s = host.settings;
     this.clock = new MediaClock(this.sampleRate, s.maxGapFillMs);
     this.formatter = new PayloadFormatter(start.metadata, {
@@ -224,7 +233,14 @@ export class Call {
    * (one byte a sample, so any length is whole samples); 0 when it cannot (stereo, L16).
    */
   get base64DirectBytes(): number {
-    return this.channels === 1 && BYTES[this.encoding] === 1 && this.state === "streaming" ? this.parties[0].detector.inputRegion().length : 0;
+    return this.direct && this.state === "streaming" ? this.inputRegion().length : 0;
+  }
+
+  /** Party 0's input region: the kept view while it is live (length 0 once the memory grew), else the detector's. */
+  private inputRegion(): Uint8Array {
+    const region = this.region;
+    if (region.length !== 0) return region;
+    return (this.region = this.parties[0].detector.inputRegion());
   }
 
   /**
@@ -236,7 +252,7 @@ export class Call {
     // The media clock first: a gap fill processes silence through the same region.
     if (timestampMs !== undefined) this.place(timestampMs);
     const detector = this.parties[0].detector;
-    const region = detector.inputRegion();
+    const region = this.inputRegion();
     useRegion(region);
     const samples = regionBuffer.write(payload, 0, "base64");
     this.stats.frames++;
@@ -252,7 +268,7 @@ export class Call {
    * most base64DirectBytes.
    */
   decodeToInput(src: Uint8Array, start: number, end: number): number {
-    return decodeBase64Into(src, start, end, this.parties[0].detector.inputRegion());
+    return decodeBase64Into(src, start, end, this.inputRegion());
   }
 
   /**
@@ -263,7 +279,7 @@ export class Call {
   frameInput(samples: number, timestampMs: number | undefined, src: Uint8Array, start: number, end: number): void {
     if (this.state !== "streaming") return;
     const detector = this.parties[0].detector;
-    if (timestampMs !== undefined && this.place(timestampMs)) decodeBase64Into(src, start, end, detector.inputRegion());
+    if (timestampMs !== undefined && this.place(timestampMs)) decodeBase64Into(src, start, end, this.inputRegion());
     this.stats.frames++;
     this.take(0, detector.processInput(samples));
     this.advance(samples);
@@ -279,7 +295,7 @@ export class Call {
   frameMasked(src: Uint8Array, at: number, n: number, mask: number): boolean {
     if (this.state !== "streaming" || this.channels !== 1 || this.encoding !== "pcm16" || (n & 1) !== 0) return false;
     const detector = this.parties[0].detector;
-    const region = detector.inputRegion();
+    const region = this.inputRegion();
     if (n > region.length) return false;
     useRegion(region);
     if (regionWords === undefined) return false;
@@ -328,7 +344,11 @@ export class Call {
   private advance(samples: number): void {
     this.position += samples;
     this.stats.samples += samples;
-    for (let c = 0; c < this.channels; c++) for (const m of this.parties[c].merger.advance(this.position)) this.merged(c, m);
+    // Indexed loops: this runs on every frame, and advance() nearly always returns nothing.
+    for (let c = 0; c < this.channels; c++) {
+      const released = this.parties[c].merger.advance(this.position);
+      for (let i = 0; i < released.length; i++) this.merged(c, released[i]);
+    }
     if (this.collection) this.collectorEvents(this.collection.request.collector.advance(this.position), undefined);
   }
 
