@@ -97,7 +97,7 @@ interface Outcome {
  * Feeds `chunks` (copied: both runs must see the same masked bytes) to a StreamConnection on
  * a real ws WebSocket over an in-memory socket, then ends the socket; returns what came out.
  */
-async function run(path: "vonage" | "twilio" | "jambonz" | "audio_fork" | undefined, chunks: Buffer[], fast: boolean): Promise<Outcome & { fastFrames: number }> {
+async function run(path: "vonage" | "twilio" | "jambonz" | "audio_fork" | undefined, chunks: Buffer[], fast: boolean, before?: (ws: WebSocket, chunk: number) => void): Promise<Outcome & { fastFrames: number }> {
   wsFastPath.enabled = fast;
   const written: Buffer[] = [];
   const socket = new Duplex({ read() {}, write(chunk, _e, cb) { written.push(Buffer.from(chunk)); cb(); } });
@@ -114,7 +114,7 @@ async function run(path: "vonage" | "twilio" | "jambonz" | "audio_fork" | undefi
   const bad0 = server.totals.badMessages, refused0 = { ...server.refusedBy }, frames0 = wsFastPath.frames;
   try {
     new StreamConnection(server, ws, new URLSearchParams(), path);
-    for (const c of chunks) if (!socket.destroyed) socket.emit("data", Buffer.from(c));
+    chunks.forEach((c, i) => { before?.(ws, i); if (!socket.destroyed) socket.emit("data", Buffer.from(c)); });
     await new Promise((resolve) => setImmediate(resolve));
     socket.destroy();
     await new Promise((resolve) => setImmediate(resolve));
@@ -133,9 +133,9 @@ async function run(path: "vonage" | "twilio" | "jambonz" | "audio_fork" | undefi
 }
 
 /** Both runs; they must agree; returns the outcome (with whether the fast path took frames). */
-async function same(path: Parameters<typeof run>[0], chunks: Buffer[]): Promise<Outcome & { fastFrames: number }> {
-  const viaWs = await run(path, chunks, false);
-  const fast = await run(path, chunks, true);
+async function same(path: Parameters<typeof run>[0], chunks: Buffer[], before?: Parameters<typeof run>[3]): Promise<Outcome & { fastFrames: number }> {
+  const viaWs = await run(path, chunks, false, before);
+  const fast = await run(path, chunks, true, before);
   expect(viaWs.fastFrames).toBe(0);
   const { fastFrames: _a, ...a } = fast, { fastFrames: _b, ...b } = viaWs;
   expect(a).toEqual(b);
@@ -269,6 +269,25 @@ describe("WebSocket fast path: the same outcome as ws", () => {
     // Non-UTF-8 that is not ASCII but valid UTF-8 is taken as text.
     const accented = await same("vonage", [Buffer.concat([vonageStart, text({ event: "websocket:dtmf", digit: "3", note: "é€😀" })])]);
     expect(accented.payloads).toContain("dtmf:3");
+  });
+
+  it("another \"message\" listener on the socket: the fast path steps aside while it is there (it sees every message), and takes the frames again once it is gone", async () => {
+    const media = mulawFrames.map(twilioMedia);
+    const chunks = [twilioStart, ...media, text({ event: "stop" })];
+    const half = Math.floor(chunks.length / 2);
+    let seen = 0;
+    const extra = () => { seen++; };
+    const out = await same("twilio", chunks, (ws, i) => {
+      if (i === 1) { seen = 0; ws.on("message", extra); }
+      if (i === half) ws.off("message", extra);
+    });
+    expect(seen).toBe(half - 1);
+    // The start (before the listener) and the frames from `half` on.
+    expect(out.fastFrames).toBe(1 + chunks.length - half);
+    expect(out.payloads.filter((p) => p.startsWith("dtmf:")).join(" ")).toBe("dtmf:1 dtmf:5 dtmf:9 dtmf:#");
+    // once(): counted while it waits, gone after the message it takes.
+    const once = await same("twilio", chunks, (ws, i) => { if (i === 1) ws.once("message", extra); });
+    expect(once.fastFrames).toBe(chunks.length - 1);
   });
 
   it("stereo and jambonz/audio_fork L16 take the unmask-in-place path with the same result", async () => {
