@@ -153,6 +153,12 @@ export class Call {
    * for again). Saves the detector's and the port's checks twice a frame.
    */
   private region: Uint8Array = new Uint8Array(0);
+  /**
+   * Party 0's detector and merger, held here: with many calls interleaved, every object a
+   * frame touches is a cache miss, and the parties array and its record were two of them.
+   */
+  private readonly detector0: Detector;
+  private readonly merger0: KeyMerger;
 
   constructor(private readonly host: CallHost, start: CallStart) {
     this.startedAt = new Date(host.clock());
@@ -185,6 +191,8 @@ export class Call {
       for (const p of this.parties) p.detector.close();
       throw error;
     }
+    this.detector0 = this.parties[0].detector;
+    this.merger0 = this.parties[0].merger;
     if (start.collect !== undefined && start.collect !== null && start.collect !== "") {
       let request: unknown = start.collect;
       if (typeof request === "string") {
@@ -214,7 +222,7 @@ export class Call {
     this.stats.frames++;
     const samples = bytes.byteLength / frameBytes;
     if (this.channels === 1) {
-      this.take(0, this.parties[0].detector.process(bytes));
+      this.take(0, this.detector0.process(bytes));
     } else {
       if (scratch[0].length < samples) scratch = [new Int16Array(samples), new Int16Array(samples)];
       const [left, right] = scratch;
@@ -222,7 +230,7 @@ export class Call {
         left[i] = (bytes[b] | (bytes[b + 1] << 8)) << 16 >> 16;
         right[i] = (bytes[b + 2] | (bytes[b + 3] << 8)) << 16 >> 16;
       }
-      this.take(0, this.parties[0].detector.process(left.subarray(0, samples)));
+      this.take(0, this.detector0.process(left.subarray(0, samples)));
       this.take(1, this.parties[1].detector.process(right.subarray(0, samples)));
     }
     this.advance(samples);
@@ -240,7 +248,7 @@ export class Call {
   private inputRegion(): Uint8Array {
     const region = this.region;
     if (region.length !== 0) return region;
-    return (this.region = this.parties[0].detector.inputRegion());
+    return (this.region = this.detector0.inputRegion());
   }
 
   /**
@@ -251,7 +259,7 @@ export class Call {
     if (this.state !== "streaming") return;
     // The media clock first: a gap fill processes silence through the same region.
     if (timestampMs !== undefined) this.place(timestampMs);
-    const detector = this.parties[0].detector;
+    const detector = this.detector0;
     const region = this.inputRegion();
     useRegion(region);
     const samples = regionBuffer.write(payload, 0, "base64");
@@ -278,7 +286,7 @@ export class Call {
    */
   frameInput(samples: number, timestampMs: number | undefined, src: Uint8Array, start: number, end: number): void {
     if (this.state !== "streaming") return;
-    const detector = this.parties[0].detector;
+    const detector = this.detector0;
     if (timestampMs !== undefined && this.place(timestampMs)) decodeBase64Into(src, start, end, this.inputRegion());
     this.stats.frames++;
     this.take(0, detector.processInput(samples));
@@ -294,7 +302,7 @@ export class Call {
    */
   frameMasked(src: Uint8Array, at: number, n: number, mask: number): boolean {
     if (this.state !== "streaming" || this.channels !== 1 || this.encoding !== "pcm16" || (n & 1) !== 0) return false;
-    const detector = this.parties[0].detector;
+    const detector = this.detector0;
     const region = this.inputRegion();
     if (n > region.length) return false;
     useRegion(region);
@@ -346,7 +354,7 @@ export class Call {
     this.stats.samples += samples;
     // Indexed loops: this runs on every frame, and advance() nearly always returns nothing.
     for (let c = 0; c < this.channels; c++) {
-      const released = this.parties[c].merger.advance(this.position);
+      const released = (c === 0 ? this.merger0 : this.parties[c].merger).advance(this.position);
       for (let i = 0; i < released.length; i++) this.merged(c, released[i]);
     }
     if (this.collection) this.collectorEvents(this.collection.request.collector.advance(this.position), undefined);
