@@ -9,8 +9,9 @@
  */
 import { Duplex } from "node:stream";
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
+import { Call } from "../src/server/call.js";
 import { type DtmfServer, startServer } from "../src/server/server.js";
 import { StreamConnection, wsFastPath } from "../src/server/ws-connection.js";
 import { callAudio, frames, mulaw, pcm16le } from "./serve-helpers.js";
@@ -387,6 +388,35 @@ describe("Twilio media payloads read from the message's bytes: the same outcome 
     // The outbound track is ignored, unless its message is not JSON.
     const outbound = await agree(p, { track: (i) => (i >= 3 && i < 9 ? "outbound" : "inbound") });
     expect(outbound.badMessages).toBe(1);
+  });
+
+  it("the core's memory grows mid-call (other channels opened): the call's kept input region is renewed, the same keys at the same times", async () => {
+    const chunks = [twilioStart, ...mulawFrames.map(twilioMedia), text({ event: "stop" })];
+    const plain = await same("twilio", chunks);
+    // Detectors opened halfway through each run and kept until the end, so that each run needs
+    // new slots (the second run cannot reuse the first's): the memory grows, the views detach.
+    const opened: { close(): void }[] = [];
+    const grew: boolean[] = [];
+    // Every media frame still decoded straight into the (renewed) input region.
+    const direct = vi.spyOn(Call.prototype, "frameInput");
+    try {
+      const grown = await same("twilio", chunks, (_ws, i) => {
+        if (i !== chunks.length >> 1) return;
+        const before = server.engine.memoryBytes;
+        // As many as it takes (bounded): the memory grows by whole pages, which may hold several slabs.
+        for (let k = 0; k < 10_000 && server.engine.memoryBytes === before; k++) opened.push(server.engine.createDetector({ sampleRate: 8000, encoding: "mulaw" }));
+        grew.push(server.engine.memoryBytes > before);
+      });
+      expect(grew).toEqual([true, true]);
+      expect(grown.fastFrames).toBe(chunks.length);
+      expect(grown.payloads).toEqual(plain.payloads);
+      expect(grown.events).toEqual(plain.events);
+      expect(grown.keys).toEqual(plain.keys);
+      expect(direct).toHaveBeenCalledTimes(2 * mulawFrames.length);
+    } finally {
+      direct.mockRestore();
+      for (const d of opened) d.close();
+    }
   });
 
   it("a payload larger than the detector's input region", async () => {
