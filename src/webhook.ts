@@ -224,12 +224,13 @@ export class WebhookSink {
       }
       let response: Response;
       let url = this.url;
+      // One signal per request (each hop's), in force until its body is read.
+      let request: RequestSignal | undefined;
       try {
         for (let hop = 0; ; hop++) {
-          response = await this.fetch(url, {
-            method: "POST", headers, body, redirect: "manual",
-            signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]),
-          });
+          request?.done();
+          request = requestSignal(this.timeoutMs, this.closing.signal);
+          response = await this.fetch(url, { method: "POST", headers, body, redirect: "manual", signal: request.signal });
           const status = response.status;
           if (status < HTTP_REDIRECT_MIN || status > HTTP_REDIRECT_MAX) break;
           await discard(response);
@@ -244,6 +245,7 @@ export class WebhookSink {
           url = next;
         }
       } catch (error) {
+        request?.done();
         if (error instanceof WebhookRejectedError) throw error;
         lastStatus = undefined;
         lastError = error;
@@ -251,7 +253,7 @@ export class WebhookSink {
       }
       const status = response.status;
       // Read (a bounded part of) the body so the connection can be reused.
-      await discard(response);
+      try { await discard(response); } finally { request.done(); }
       if (status >= HTTP_OK_MIN && status <= HTTP_OK_MAX) return { url: this.url, status, attempts: attempt };
       if (status < HTTP_SERVER_ERROR_MIN || status > HTTP_SERVER_ERROR_MAX) throw new WebhookRejectedError(this.url, status, attempt);
       lastStatus = status;
@@ -272,6 +274,27 @@ export class WebhookSink {
       signal.removeEventListener("abort", onAbort!);
     }
   }
+}
+
+interface RequestSignal { readonly signal: AbortSignal; done(): void }
+
+/**
+ * A request's signal: aborted after `timeoutMs` with a TimeoutError (as AbortSignal.timeout's),
+ * or with the sink's closing reason when it closes; done() clears its timer and its listener.
+ * What AbortSignal.any([AbortSignal.timeout(ms), closing]) did, without its cost: on Node 20 it
+ * took 19.7 µs a request against 4.5 µs here (`node bench/abort-signal.mjs`), and left a
+ * WeakRef per request on the closing signal and a timer running for the whole timeout
+ * (AbortSignal.any and its signals were ~3 % of a Twilio --flat-out server profile's self time).
+ */
+function requestSignal(timeoutMs: number, closing: AbortSignal): RequestSignal {
+  const controller = new AbortController();
+  if (closing.aborted) { controller.abort(closing.reason); return { signal: controller.signal, done() {} }; }
+  const onClose = () => controller.abort(closing.reason);
+  const timer = setTimeout(() => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), timeoutMs);
+  // As AbortSignal.timeout's, the timer does not keep the process alive.
+  (timer as { unref?: () => void }).unref?.();
+  closing.addEventListener("abort", onClose, { once: true });
+  return { signal: controller.signal, done() { clearTimeout(timer); closing.removeEventListener("abort", onClose); } };
 }
 
 /**

@@ -9,8 +9,9 @@
  */
 import { Duplex } from "node:stream";
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
+import { Call } from "../src/server/call.js";
 import { type DtmfServer, startServer } from "../src/server/server.js";
 import { StreamConnection, wsFastPath } from "../src/server/ws-connection.js";
 import { callAudio, frames, mulaw, pcm16le } from "./serve-helpers.js";
@@ -97,7 +98,7 @@ interface Outcome {
  * Feeds `chunks` (copied: both runs must see the same masked bytes) to a StreamConnection on
  * a real ws WebSocket over an in-memory socket, then ends the socket; returns what came out.
  */
-async function run(path: "vonage" | "twilio" | "jambonz" | "audio_fork" | undefined, chunks: Buffer[], fast: boolean): Promise<Outcome & { fastFrames: number }> {
+async function run(path: "vonage" | "twilio" | "jambonz" | "audio_fork" | undefined, chunks: Buffer[], fast: boolean, before?: (ws: WebSocket, chunk: number) => void): Promise<Outcome & { fastFrames: number }> {
   wsFastPath.enabled = fast;
   const written: Buffer[] = [];
   const socket = new Duplex({ read() {}, write(chunk, _e, cb) { written.push(Buffer.from(chunk)); cb(); } });
@@ -114,7 +115,7 @@ async function run(path: "vonage" | "twilio" | "jambonz" | "audio_fork" | undefi
   const bad0 = server.totals.badMessages, refused0 = { ...server.refusedBy }, frames0 = wsFastPath.frames;
   try {
     new StreamConnection(server, ws, new URLSearchParams(), path);
-    for (const c of chunks) if (!socket.destroyed) socket.emit("data", Buffer.from(c));
+    chunks.forEach((c, i) => { before?.(ws, i); if (!socket.destroyed) socket.emit("data", Buffer.from(c)); });
     await new Promise((resolve) => setImmediate(resolve));
     socket.destroy();
     await new Promise((resolve) => setImmediate(resolve));
@@ -133,9 +134,9 @@ async function run(path: "vonage" | "twilio" | "jambonz" | "audio_fork" | undefi
 }
 
 /** Both runs; they must agree; returns the outcome (with whether the fast path took frames). */
-async function same(path: Parameters<typeof run>[0], chunks: Buffer[]): Promise<Outcome & { fastFrames: number }> {
-  const viaWs = await run(path, chunks, false);
-  const fast = await run(path, chunks, true);
+async function same(path: Parameters<typeof run>[0], chunks: Buffer[], before?: Parameters<typeof run>[3]): Promise<Outcome & { fastFrames: number }> {
+  const viaWs = await run(path, chunks, false, before);
+  const fast = await run(path, chunks, true, before);
   expect(viaWs.fastFrames).toBe(0);
   const { fastFrames: _a, ...a } = fast, { fastFrames: _b, ...b } = viaWs;
   expect(a).toEqual(b);
@@ -271,6 +272,25 @@ describe("WebSocket fast path: the same outcome as ws", () => {
     expect(accented.payloads).toContain("dtmf:3");
   });
 
+  it("another \"message\" listener on the socket: the fast path steps aside while it is there (it sees every message), and takes the frames again once it is gone", async () => {
+    const media = mulawFrames.map(twilioMedia);
+    const chunks = [twilioStart, ...media, text({ event: "stop" })];
+    const half = Math.floor(chunks.length / 2);
+    let seen = 0;
+    const extra = () => { seen++; };
+    const out = await same("twilio", chunks, (ws, i) => {
+      if (i === 1) { seen = 0; ws.on("message", extra); }
+      if (i === half) ws.off("message", extra);
+    });
+    expect(seen).toBe(half - 1);
+    // The start (before the listener) and the frames from `half` on.
+    expect(out.fastFrames).toBe(1 + chunks.length - half);
+    expect(out.payloads.filter((p) => p.startsWith("dtmf:")).join(" ")).toBe("dtmf:1 dtmf:5 dtmf:9 dtmf:#");
+    // once(): counted while it waits, gone after the message it takes.
+    const once = await same("twilio", chunks, (ws, i) => { if (i === 1) ws.once("message", extra); });
+    expect(once.fastFrames).toBe(chunks.length - 1);
+  });
+
   it("stereo and jambonz/audio_fork L16 take the unmask-in-place path with the same result", async () => {
     const start = text({ callSid: "fast-j", sampleRate: 8000, mixType: "mono" });
     const out = await same("jambonz", every(Buffer.concat([start, ...l16Frames.map((f) => binary(f))]), 1000));
@@ -368,6 +388,35 @@ describe("Twilio media payloads read from the message's bytes: the same outcome 
     // The outbound track is ignored, unless its message is not JSON.
     const outbound = await agree(p, { track: (i) => (i >= 3 && i < 9 ? "outbound" : "inbound") });
     expect(outbound.badMessages).toBe(1);
+  });
+
+  it("the core's memory grows mid-call (other channels opened): the call's kept input region is renewed, the same keys at the same times", async () => {
+    const chunks = [twilioStart, ...mulawFrames.map(twilioMedia), text({ event: "stop" })];
+    const plain = await same("twilio", chunks);
+    // Detectors opened halfway through each run and kept until the end, so that each run needs
+    // new slots (the second run cannot reuse the first's): the memory grows, the views detach.
+    const opened: { close(): void }[] = [];
+    const grew: boolean[] = [];
+    // Every media frame still decoded straight into the (renewed) input region.
+    const direct = vi.spyOn(Call.prototype, "frameInput");
+    try {
+      const grown = await same("twilio", chunks, (_ws, i) => {
+        if (i !== chunks.length >> 1) return;
+        const before = server.engine.memoryBytes;
+        // As many as it takes (bounded): the memory grows by whole pages, which may hold several slabs.
+        for (let k = 0; k < 10_000 && server.engine.memoryBytes === before; k++) opened.push(server.engine.createDetector({ sampleRate: 8000, encoding: "mulaw" }));
+        grew.push(server.engine.memoryBytes > before);
+      });
+      expect(grew).toEqual([true, true]);
+      expect(grown.fastFrames).toBe(chunks.length);
+      expect(grown.payloads).toEqual(plain.payloads);
+      expect(grown.events).toEqual(plain.events);
+      expect(grown.keys).toEqual(plain.keys);
+      expect(direct).toHaveBeenCalledTimes(2 * mulawFrames.length);
+    } finally {
+      direct.mockRestore();
+      for (const d of opened) d.close();
+    }
   });
 
   it("a payload larger than the detector's input region", async () => {

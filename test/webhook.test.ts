@@ -5,6 +5,7 @@
  * read and nothing waits for real except the one request-timeout case (a 100 ms abort).
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { getEventListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import { Ajv } from "ajv";
 import { afterEach, describe, expect, it } from "vitest";
@@ -148,6 +149,20 @@ describe("failures are reported, never dropped", () => {
     const server = await scriptedServer(["hang", 200]);
     const delivery = await new WebhookSink({ url: server.url, timeoutMs: 100, sleep: recordingSleep().sleep }).send(payload);
     expect(delivery).toMatchObject({ status: 200, attempts: 2 });
+  });
+
+  it("each request's signal: a TimeoutError on the hung one only, and none left listening on the sink's closing signal", async () => {
+    const server = await scriptedServer(["reset", 503, "hang", 200]);
+    const signals: AbortSignal[] = [];
+    const sink = new WebhookSink({
+      url: server.url, timeoutMs: 100, maxAttempts: 4, sleep: recordingSleep().sleep,
+      fetch: (url, init) => { signals.push(init!.signal!); return fetch(url, init); },
+    });
+    expect(await sink.send(payload)).toMatchObject({ status: 200, attempts: 4 });
+    expect(signals.map((s) => s.aborted)).toEqual([false, false, true, false]);
+    expect((signals[2].reason as Error).name).toBe("TimeoutError");
+    const closing = (sink as unknown as { closing: AbortController }).closing.signal;
+    expect(getEventListeners(closing, "abort")).toHaveLength(0);
   });
 
   it("a payload that is not JSON is refused before any request", async () => {

@@ -145,6 +145,20 @@ export class Call {
   private recentKeydowns: { key: MergedKey; ended: boolean }[] = [];
   private lastAttemptStatus = "timeout";
   private state: "streaming" | "ended" = "streaming";
+  /** Whether base64 payloads may be decoded straight into the input region: mono, one byte a sample. */
+  private readonly direct: boolean;
+  /**
+   * Party 0's detector's input region (Detector.inputRegion()), kept between frames: it is the
+   * same view until the core's memory grows, which leaves it with length 0 (then it is asked
+   * for again). Saves the detector's and the port's checks twice a frame.
+   */
+  private region: Uint8Array = new Uint8Array(0);
+  /**
+   * Party 0's detector and merger, held here: with many calls interleaved, every object a
+   * frame touches is a cache miss, and the parties array and its record were two of them.
+   */
+  private readonly detector0: Detector;
+  private readonly merger0: KeyMerger;
 
   constructor(private readonly host: CallHost, start: CallStart) {
     this.startedAt = new Date(host.clock());
@@ -156,6 +170,7 @@ export class Call {
     this.sampleRate = start.sampleRate;
     this.encoding = start.encoding;
     this.channels = start.channels;
+    this.direct = this.channels === 1 && BYTES[this.encoding] === 1;
     const s = host.settings;
     this.clock = new MediaClock(this.sampleRate, s.maxGapFillMs);
     this.formatter = new PayloadFormatter(start.metadata, {
@@ -176,6 +191,8 @@ export class Call {
       for (const p of this.parties) p.detector.close();
       throw error;
     }
+    this.detector0 = this.parties[0].detector;
+    this.merger0 = this.parties[0].merger;
     if (start.collect !== undefined && start.collect !== null && start.collect !== "") {
       let request: unknown = start.collect;
       if (typeof request === "string") {
@@ -205,7 +222,7 @@ export class Call {
     this.stats.frames++;
     const samples = bytes.byteLength / frameBytes;
     if (this.channels === 1) {
-      this.take(0, this.parties[0].detector.process(bytes));
+      this.take(0, this.detector0.process(bytes));
     } else {
       if (scratch[0].length < samples) scratch = [new Int16Array(samples), new Int16Array(samples)];
       const [left, right] = scratch;
@@ -213,7 +230,7 @@ export class Call {
         left[i] = (bytes[b] | (bytes[b + 1] << 8)) << 16 >> 16;
         right[i] = (bytes[b + 2] | (bytes[b + 3] << 8)) << 16 >> 16;
       }
-      this.take(0, this.parties[0].detector.process(left.subarray(0, samples)));
+      this.take(0, this.detector0.process(left.subarray(0, samples)));
       this.take(1, this.parties[1].detector.process(right.subarray(0, samples)));
     }
     this.advance(samples);
@@ -224,7 +241,14 @@ export class Call {
    * (one byte a sample, so any length is whole samples); 0 when it cannot (stereo, L16).
    */
   get base64DirectBytes(): number {
-    return this.channels === 1 && BYTES[this.encoding] === 1 && this.state === "streaming" ? this.parties[0].detector.inputRegion().length : 0;
+    return this.direct && this.state === "streaming" ? this.inputRegion().length : 0;
+  }
+
+  /** Party 0's input region: the kept view while it is live (length 0 once the memory grew), else the detector's. */
+  private inputRegion(): Uint8Array {
+    const region = this.region;
+    if (region.length !== 0) return region;
+    return (this.region = this.detector0.inputRegion());
   }
 
   /**
@@ -235,8 +259,8 @@ export class Call {
     if (this.state !== "streaming") return;
     // The media clock first: a gap fill processes silence through the same region.
     if (timestampMs !== undefined) this.place(timestampMs);
-    const detector = this.parties[0].detector;
-    const region = detector.inputRegion();
+    const detector = this.detector0;
+    const region = this.inputRegion();
     useRegion(region);
     const samples = regionBuffer.write(payload, 0, "base64");
     this.stats.frames++;
@@ -252,7 +276,7 @@ export class Call {
    * most base64DirectBytes.
    */
   decodeToInput(src: Uint8Array, start: number, end: number): number {
-    return decodeBase64Into(src, start, end, this.parties[0].detector.inputRegion());
+    return decodeBase64Into(src, start, end, this.inputRegion());
   }
 
   /**
@@ -262,8 +286,8 @@ export class Call {
    */
   frameInput(samples: number, timestampMs: number | undefined, src: Uint8Array, start: number, end: number): void {
     if (this.state !== "streaming") return;
-    const detector = this.parties[0].detector;
-    if (timestampMs !== undefined && this.place(timestampMs)) decodeBase64Into(src, start, end, detector.inputRegion());
+    const detector = this.detector0;
+    if (timestampMs !== undefined && this.place(timestampMs)) decodeBase64Into(src, start, end, this.inputRegion());
     this.stats.frames++;
     this.take(0, detector.processInput(samples));
     this.advance(samples);
@@ -278,8 +302,8 @@ export class Call {
    */
   frameMasked(src: Uint8Array, at: number, n: number, mask: number): boolean {
     if (this.state !== "streaming" || this.channels !== 1 || this.encoding !== "pcm16" || (n & 1) !== 0) return false;
-    const detector = this.parties[0].detector;
-    const region = detector.inputRegion();
+    const detector = this.detector0;
+    const region = this.inputRegion();
     if (n > region.length) return false;
     useRegion(region);
     if (regionWords === undefined) return false;
@@ -328,7 +352,11 @@ export class Call {
   private advance(samples: number): void {
     this.position += samples;
     this.stats.samples += samples;
-    for (let c = 0; c < this.channels; c++) for (const m of this.parties[c].merger.advance(this.position)) this.merged(c, m);
+    // Indexed loops: this runs on every frame, and advance() nearly always returns nothing.
+    for (let c = 0; c < this.channels; c++) {
+      const released = (c === 0 ? this.merger0 : this.parties[c].merger).advance(this.position);
+      for (let i = 0; i < released.length; i++) this.merged(c, released[i]);
+    }
     if (this.collection) this.collectorEvents(this.collection.request.collector.advance(this.position), undefined);
   }
 

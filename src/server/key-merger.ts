@@ -139,13 +139,16 @@ export class KeyMerger {
 
   /** Media time has reached `position`: held out-of-band presses whose hold expired end. */
   advance(position: number): readonly MergedKey[] {
-    // Called on every frame: no array unless a held press is released.
+    // Called on every frame: no array unless a held press is released, and no iterator (an indexed loop).
+    const presses = this.presses;
+    if (presses.length === 0) return NONE;
     let out: MergedKey[] | undefined;
-    for (const p of this.presses) {
+    for (let i = 0; i < presses.length; i++) {
+      const p = presses[i];
       if (p.holdUntil !== undefined && p.holdUntil <= position && !p.dtmfSent) (out ??= []).push(this.releaseHeld(p, position));
     }
     const before = position - this.options.retainSamples;
-    if (this.presses.length > 0 && this.presses[0].end < before) {
+    if (this.presses[0].end < before) {
       this.presses = this.presses.filter((p) => p.end >= before || !p.dtmfSent);
     }
     return out ?? NONE;

@@ -74,6 +74,8 @@ export class MediaClock {
 export class ReorderBuffer<T> {
   private expected: number | undefined;
   private readonly waiting = new Map<number, T>();
+  /** waiting.size, kept here: inOrder() runs on every frame and then need not touch the Map. */
+  private held = 0;
   dropped = 0;
   reordered = 0;
 
@@ -96,7 +98,7 @@ export class ReorderBuffer<T> {
    * the caller uses the frame at once. Otherwise nothing changes: push() it.
    */
   inOrder(sequence: number): boolean {
-    if (this.waiting.size !== 0) return false;
+    if (this.held !== 0) return false;
     if (this.expected !== undefined && this.distance(this.expected, sequence) !== 0) return false;
     this.expected = this.next(sequence);
     return true;
@@ -109,6 +111,7 @@ export class ReorderBuffer<T> {
     if (d < 0 || this.waiting.has(sequence)) { this.dropped++; return []; }
     if (d > 0) {
       this.waiting.set(sequence, keep(frame));
+      this.held = this.waiting.size;
       this.reordered++;
       if (this.waiting.size < this.window) return [];
       // Give up on the missing frame(s): release from the oldest waiting one.
@@ -126,6 +129,7 @@ export class ReorderBuffer<T> {
       const frame = this.waiting.get(this.expected!);
       if (frame === undefined) return out;
       this.waiting.delete(this.expected!);
+      this.held = this.waiting.size;
       out.push(frame);
       this.expected = this.next(this.expected!);
     }
@@ -136,6 +140,7 @@ export class ReorderBuffer<T> {
     const keys = [...this.waiting.keys()].sort((a, b) => this.distance(b, a));
     const out = keys.map((k) => this.waiting.get(k)!);
     this.waiting.clear();
+    this.held = 0;
     return out;
   }
 }

@@ -85,13 +85,23 @@ export class StreamConnection implements StreamHost, Guarded {
   private wsWrite?: (chunk: Buffer) => boolean;
   /** A qualifying frame begun at the end of the last chunk (a copy: at most maxMessageBytes + 14 bytes). */
   private carry?: Buffer;
+  /** The socket's "message" listeners, counted as they come and go (newListener / removeListener), so that fastReady() need not ask per frame. */
+  private messageListeners = 0;
 
   constructor(private readonly server: ConnectionServer, private readonly socket: WebSocket, readonly query: URLSearchParams, fixed: ProtocolName | undefined) {
     if (fixed) this.protocol = makeProtocol(fixed, this, server.settings.maxMessageBytes);
     this.forward = server.forwardStream?.(query);
     this.unwatch = server.guard?.watch(this);
-    socket.on("message", (data: Buffer, isBinary: boolean) => { this.lastActivityAt = Date.now(); this.message(data, isBinary); });
     const receiver = wsFastPath.enabled && LITTLE_ENDIAN ? wsReceiverOf(socket) : undefined;
+    if (receiver) {
+      // Another "message" listener (none in the server) would miss the frames read here: the
+      // fast path steps aside while there is one. "newListener" comes before the listener is
+      // added, "removeListener" after it is gone (once() wrappers and removeAllListeners too).
+      this.messageListeners = socket.listenerCount("message");
+      socket.on("newListener", (event: string | symbol) => { if (event === "message") this.messageListeners++; });
+      socket.on("removeListener", (event: string | symbol) => { if (event === "message") this.messageListeners--; });
+    }
+    socket.on("message", (data: Buffer, isBinary: boolean) => { this.lastActivityAt = Date.now(); this.message(data, isBinary); });
     if (receiver) {
       // The socket's data goes through receiver.write() (ws: socketOnData): whole data frames are
       // taken here, the rest goes on to ws in order. ws still adds and removes its listeners itself.
@@ -127,7 +137,7 @@ export class StreamConnection implements StreamHost, Guarded {
   private fastReady(): boolean {
     const r = this.receiver!;
     return !this.closed && this.socket.readyState === this.socket.OPEN && r._state === WS_GET_INFO && r._bufferedBytes === 0 && r._fragmented === 0
-      && r._opcode !== WS_CLOSE && !r._errored && r.writableLength === 0 && !r.writableEnded && this.socket.listenerCount("message") === 1;
+      && r._opcode !== WS_CLOSE && !r._errored && r.writableLength === 0 && !r.writableEnded && this.messageListeners === 1;
   }
 
   /** Whether ws has stopped reading: a close frame received (its Receiver ended), or an error. */
