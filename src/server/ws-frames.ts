@@ -73,11 +73,10 @@ export function readHeader(buf: Uint8Array, at: number, length: number, maxPaylo
   const b0 = buf[at], b1 = buf[at + 1];
   // FIN set, RSV clear, opcode 1 or 2; MASK set.
   if ((b0 !== 0x81 && b0 !== 0x82) || (b1 & 0x80) === 0) return h;
-  const p0 = readLength(buf, at, length);
-  if (p0 === SHORT) { h.kind = "partial"; return h; }
-  if (p0 === TOO_LONG) return h;
+  let p = readLength(buf, at, length);
+  if (p === SHORT) { h.kind = "partial"; return h; }
+  if (p === TOO_LONG) return h;
   const len = payloadLength;
-  let p = p0;
   if (len === 0 || len > maxPayload) return h;
   if (length - p < 4) { h.kind = "partial"; return h; }
   h.mask = (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24));

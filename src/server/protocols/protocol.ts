@@ -89,12 +89,12 @@ export function requireCall(host: StreamHost, protocol: string, what: string): C
   return call;
 }
 
-/** The most bytes base64 `payload` can decode to; throws unless it is a string within `maxBytes`. */
 /** Most bytes `chars` characters of base64 decode to. */
 export function base64BoundOf(chars: number): number {
   return Math.ceil((chars * 3) / 4);
 }
 
+/** The most bytes base64 `payload` can decode to; throws unless it is a string within `maxBytes`. */
 export function base64Bound(protocol: string, payload: unknown, maxBytes: number): number {
   if (typeof payload !== "string") throw new DtmfProtocolError(protocol, "media.payload must be a base64 string");
   const bound = base64BoundOf(payload.length);
