@@ -53,7 +53,14 @@ function score(samples, tones) {
       const start = tones[i].startSample / 8, end = (i + 1 < tones.length ? tones[i + 1].startSample / 8 : Infinity) + 60;
       if (!used[i] && tones[i].digit === f.digit && f.ms >= start - 5 && f.ms < end) { j = i; break; }
     }
-    if (j >= 0) { used[j] = 1; hit++; if (f.c?.stale) staleHits.push(f.c); } else extra++;
+    if (j >= 0) { used[j] = 1; hit++; if (f.c?.stale) staleHits.push(f.c); } else {
+      extra++;
+      if (process.env.EXTRAS) {
+        const near = tones.reduce((b, t) => (Math.abs(t.startSample / 8 - f.ms) < Math.abs(b.startSample / 8 - f.ms) ? t : b));
+        const c = f.c;
+        console.log(`false ${f.digit} at ${f.ms.toFixed(1)} ms (nearest tone ${near.digit} at ${(near.startSample / 8).toFixed(1)}-${(near.startSample / 8 + near.durationSamples / 8).toFixed(1)} ms)${c ? ` ${c.stale ? "S" : ""}${c.busyLine ? "B" : ""} p${c.pressPurity.toFixed(2)} coh${c.coherence.toFixed(3)} st${c.steadiness.toFixed(3)} n${c.fullHops}` : ""}`);
+      }
+    }
   }
   return { hit, total: tones.length, extra };
 }
@@ -72,12 +79,12 @@ if (parts.includes("speech") || parts.includes("music")) {
     const files = [];
     for (const f of wavs(join(ROOT, "bench/work/talkoff"), /^speech-.*\.wav$/)) { const e = await excerpt(join(ROOT, "bench/work/talkoff", f), f, 40, 30); if (e) files.push(e); }
     for (const f of wavs(join(ROOT, "bench/work/interference"), /^speech-espeak-.*\.wav$/)) { const e = await excerpt(join(ROOT, "bench/work/interference", f), f, 60); if (e) files.push(e); }
-    sets.push(["speech", files, 0, [8, 3, 0]]);
+    sets.push(["speech", files, 0, process.env.RATIOS ? process.env.RATIOS.split(",").map(Number) : [8, 3, 0]]);
   }
   if (parts.includes("music")) {
     const files = [];
     for (const f of wavs(join(ROOT, "bench/work/talkoff"), /^music-.*\.wav$/)) { const e = await excerpt(join(ROOT, "bench/work/talkoff", f), f, 20, "middle"); if (e) files.push(e); }
-    sets.push(["music", files, 1000, [8, 5]]);
+    sets.push(["music", files, 1000, process.env.RATIOS ? process.env.RATIOS.split(",").map(Number) : [8, 5]]);
   }
   for (const [name, files, base, ratios] of sets) {
     files.forEach((file, f) => { for (const r of ratios) { const m = mixKeys(file, f + base, r, -20); add(name, r, score(m.samples, m.tones)); } });
