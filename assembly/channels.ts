@@ -4,11 +4,11 @@
 // close, so a stale handle is refused instead of touching another channel's state.
 //
 // The record: the fields of `Channel` (AssemblyScript lays them out in declaration order,
-// each at its natural alignment, and derives the offsets CH_*), then the configuration block
-// (config.ts) and the magnitude history ring (history.ts), whose sizes are constants of their
-// own files. Adding a field is one line in `Channel` and one CH_ line; initChannels() checks
+// each at its natural alignment, and derives the offsets CH_*), then the magnitude history ring
+// (history.ts), whose size is a constant of its own file. The configuration block (config.ts)
+// is shared between the channels that use the same one (configs.ts): the record keeps its
+// address. Adding a field is one line in `Channel` and one CH_ line; initChannels() checks
 // at start-up that the whole record fits SLOT_BYTES and that its vectors are aligned.
-import { CONFIG_BYTES } from "./config";
 import { MAG_HOPS, REF_RESET_HOPS, TWISTED_CONFIRM_HITS } from "./rules";
 
 /** Largest value of the u16 counters (refN, pairs): 65,535 hops, 7 min of one press at any rate. */
@@ -43,6 +43,8 @@ export const MAG_HOP_BYTES: usize = 16;
   lagC: f32;         // running Σx[n]·x[n−2] of the current hop at positions n ≡ 2 (mod 4) (filterbank.ts)
   lagD: f32;         // same, n ≡ 3 (mod 4); n ≡ 0 and 1 ride in accE lanes 2-3
   pending: f32;      // a sample held back to keep the sample pairs hop-aligned (hop.ts)
+  configAt: u32;     // the channel's configuration block in the shared table (configs.ts)
+  toneCos: f32;      // cos ω of the tone filter's notch (dialtone.ts)
   hops: i32;         // hops completed in this stream (saturates, history.ts)
   // Press state machine (press.ts).
   ref: f32;          // mean |Y_row|+|Y_col| of the hops this tone fills
@@ -58,6 +60,12 @@ export const MAG_HOP_BYTES: usize = 16;
   absTc: f32;        // Σ |T_col| over the full hops
   absZr: f32;        // Σ |phase-pair phasor| of the row tone: |Σ z| / Σ |z| is its phase coherence
   absZc: f32;        // same, column tone
+  // The window coherence (tones.ts windowCoherence): the previous hop's window DFT of the pair's
+  // bins (row re, im, column re, im), Σ window phasor per tone, Σ its magnitude.
+  wPrevRr: f32; wPrevRi: f32; wPrevCr: f32; wPrevCi: f32;
+  wzrRe: f32; wzrIm: f32;
+  wzcRe: f32; wzcIm: f32;
+  absWr: f32; absWc: f32;
   // Dial-tone filter (dialtone.ts): the two notch sections' states (transposed direct form II).
   notch1a: f32; notch1b: f32;
   notch2a: f32; notch2b: f32;
@@ -131,6 +139,13 @@ export const CH_ABS_TR: usize = offsetof<Channel>("absTr");
 export const CH_ABS_TC: usize = offsetof<Channel>("absTc");
 export const CH_ABS_ZR: usize = offsetof<Channel>("absZr");
 export const CH_ABS_ZC: usize = offsetof<Channel>("absZc");
+export const CH_W_PREV: usize = offsetof<Channel>("wPrevRr"); // 4 f32
+export const CH_WZR_RE: usize = offsetof<Channel>("wzrRe");
+export const CH_WZR_IM: usize = offsetof<Channel>("wzrIm");
+export const CH_WZC_RE: usize = offsetof<Channel>("wzcRe");
+export const CH_WZC_IM: usize = offsetof<Channel>("wzcIm");
+export const CH_ABS_WR: usize = offsetof<Channel>("absWr");
+export const CH_ABS_WC: usize = offsetof<Channel>("absWc");
 export const CH_DIAL_MODE: usize = offsetof<Channel>("dialMode");
 export const CH_DIAL_COUNT: usize = offsetof<Channel>("dialCount");
 /**
@@ -150,15 +165,11 @@ export const CH_TONE_Z: usize = CH_ZC_RE;
 export const CH_TONE_ABS: usize = CH_ABS_ZR;
 export const CH_TONE_WATCH: usize = CH_PAIRS;
 export const CH_TONE_HOP: usize = CH_FULL_HOPS; // the hop number of the watch's last hop, tagged (dialtone.ts)
-/** The configuration block (config.ts), 16-byte aligned after the fields. */
-export const CH_CONFIG: usize = (offsetof<Channel>() + 15) & ~15;
-/**
- * cos ω of the tone filter's notch (dialtone.ts), f32, in the bytes the configuration block
- * leaves before the ring's alignment (the fields end at 384 of 512 bytes).
- */
-export const CH_TONE_COS: usize = (CH_CONFIG + CONFIG_BYTES + 3) & ~3;
+/** The address of the channel's configuration block (configs.ts), and the tone filter's cos ω (dialtone.ts). */
+export const CH_CONFIG_AT: usize = offsetof<Channel>("configAt");
+export const CH_TONE_COS: usize = offsetof<Channel>("toneCos");
 /** The magnitude history ring (history.ts): MAG_HOPS slots of MAG_HOP_BYTES, 16-byte aligned. */
-export const CH_MAG: usize = (CH_TONE_COS + 4 + 15) & ~15;
+export const CH_MAG: usize = (offsetof<Channel>() + 15) & ~15;
 const RECORD_END: usize = CH_MAG + <usize>MAG_HOPS * MAG_HOP_BYTES;
 /** Bytes a channel takes (the record rounded up to 16); at most SLOT_MAX_BYTES. */
 export const SLOT_BYTES: usize = (RECORD_END + 15) & ~15;
@@ -185,7 +196,8 @@ export function initChannels(): void {
   assert(TWISTED_CONFIRM_HITS < 15 && REF_RESET_HOPS <= 15, "channels.ts: codecRun's nibbles cannot count to TWISTED_CONFIRM_HITS or REF_RESET_HOPS");
   assert(CH_DIAL_COUNT == CH_DIAL_MODE + 1 && (CH_DIAL_MODE & 1) == 0, "channels.ts: dialMode and dialCount are not one aligned u16");
   assert(CH_ZR_IM == CH_ZR_RE + 4 && CH_ZC_IM == CH_ZC_RE + 4, "channels.ts: the tone watch's complex scratch is not two f32 in a row");
-  assert(((CH_EVEN1 | CH_EVEN2 | CH_ODD1 | CH_ODD2 | CH_YPREV_RE | CH_YPREV_IM | CH_ACC_E | CH_ACC_S | CH_TPREV | CH_MAG | CH_CONFIG) & 15) == 0,
+  assert(CH_ABS_WC - CH_ZR_RE == 21 * 4, "channels.ts: zrRe … absWc are not one run (tones.ts clearToneSums)");
+  assert(((CH_EVEN1 | CH_EVEN2 | CH_ODD1 | CH_ODD2 | CH_YPREV_RE | CH_YPREV_IM | CH_ACC_E | CH_ACC_S | CH_TPREV | CH_MAG) & 15) == 0,
     "channels.ts: a vector field of the channel record is not 16-byte aligned");
   slabs = heap.alloc(<usize>MAX_SLABS << 2);
   freeList = heap.alloc(<usize>MAX_CHANNELS << 2);
@@ -239,6 +251,11 @@ export function releaseSlot(handle: i32): bool {
 }
 
 export function openChannels(): i32 { return openCount; }
+
+/** The channel's configuration block (config.ts CFG_* offsets), shared through configs.ts. */
+@inline export function configOf(ch: usize): usize {
+  return <usize>load<u32>(ch, CH_CONFIG_AT);
+}
 
 /** Samples channel `ch` has processed since its stream started (media time). */
 export function streamPosition(ch: usize): f64 {

@@ -1,6 +1,7 @@
 // The debug build (`npm run build:wasm`, build/dtmf.debug.wasm): the release ABI plus probes
 // for the tests (test/g711.test.ts, test/engine.test.ts). Nothing here is in the release core.
 import { allocateSlot, channelAddress, releaseSlot } from "./channels";
+import { configsInUse } from "./configs";
 import { Y_RE, endBankHop, runBank, runBankOne } from "./filterbank";
 import { alawCodeToLinear, ulawCodeToLinear } from "./g711";
 import { INPUT_BYTES, inputAddress } from "./index";
@@ -56,3 +57,6 @@ export function decodeProbe(encoding: i32, n: i32): usize {
   decodeInput(encoding, inputAddress(), decoded, n);
   return decoded;
 }
+
+/** Distinct configuration blocks the open channels use (configs.ts; test/engine.test.ts). */
+export function configBlocks(): i32 { return configsInUse(); }

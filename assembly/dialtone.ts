@@ -17,8 +17,8 @@
 // dial tone's two, on at once (the watch found the tone) and kept as they are, but for
 // TONE_OFF_HOPS (TONE_BIT set in the mode).
 import {
-  CH_CONFIG, CH_DIAL_COUNT, CH_DIAL_MODE, CH_DIAL_RAW, CH_HOPS, CH_NOTCH, CH_TONE_ABS, CH_TONE_COS, CH_TONE_HOP,
-  CH_TONE_PREV, CH_TONE_WATCH, CH_TONE_Z, CH_TPREV_KEY,
+  CH_DIAL_COUNT, CH_DIAL_MODE, CH_DIAL_RAW, CH_HOPS, CH_NOTCH, CH_TONE_ABS, CH_TONE_COS, CH_TONE_HOP,
+  CH_TONE_PREV, CH_TONE_WATCH, CH_TONE_Z, CH_TPREV_KEY, configOf,
 } from "./channels";
 import { CFG_DIAL_TONE_FILTER, CFG_MIN_POWER } from "./config";
 import { HOP_E, WIN_POWER, Y_IM, Y_RE } from "./filterbank";
@@ -47,7 +47,7 @@ const TONE_HOP_TAG: i32 = 0x40000000;
 
 /** Sets the mode from the channel's configuration block (open, configure, reset: index.ts). */
 export function configureDialTone(ch: usize): void {
-  const always = load<u8>(ch + CH_CONFIG, CFG_DIAL_TONE_FILTER) != 0;
+  const always = load<u8>(configOf(ch), CFG_DIAL_TONE_FILTER) != 0;
   const was = <i32>load<u8>(ch, CH_DIAL_MODE) == DIAL_ALWAYS;
   if (always == was) return;
   store<u8>(ch, <u8>(always ? DIAL_ALWAYS : DIAL_WATCH), CH_DIAL_MODE);
@@ -106,7 +106,7 @@ export function dialToneHop(ch: usize, rate: usize, total: f32, found: bool): vo
   let count = <i32>load<u8>(ch, CH_DIAL_COUNT);
   // A window that looks like a dial tone: loud, its eight bins holding at most DIAL_BIN_SHARE
   // of its power (no key: the purity test, CFG_TONE_TOTAL ≥ 0.1, fails on it).
-  let like = total >= load<f32>(ch + CH_CONFIG, CFG_MIN_POWER);
+  let like = total >= load<f32>(configOf(ch), CFG_MIN_POWER);
   if (like) {
     const s = f32x4.add(v128.load(WIN_POWER), v128.load(WIN_POWER + 16));
     like = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) <= <f32>DIAL_BIN_SHARE * total;

@@ -42,7 +42,7 @@ import {
 // (rows, columns), the hop's Σx², Σx and band energy, the window's band power: the window tests
 // (window.ts), the tone measurement (tones.ts) and the dial-tone engagement (dialtone.ts) read
 // them until the next hop ends.
-const SCRATCH = memory.data(112, 16);
+const SCRATCH = memory.data(176, 16);
 /** Masks that keep lanes 0-1, 2-3 of a vector of f32 (runBank's lone pairs of lag-2 products). */
 const LANES_LO = i32x4(-1, -1, 0, 0);
 const LANES_HI = i32x4(0, 0, -1, -1);
@@ -52,6 +52,8 @@ export const WIN_POWER: usize = SCRATCH + 64;
 export const HOP_E: usize = SCRATCH + 96;     // f32 Σx² of the hop just ended
 export const HOP_S: usize = SCRATCH + 100;    // f32 Σx of the hop just ended
 export const WIN_BAND: usize = SCRATCH + 108; // f32 the window's band power (mean, full-scale² units)
+export const WIN_X_RE: usize = SCRATCH + 112; // the window's DFT X per bin, re (rows, columns; tones.ts)
+export const WIN_X_IM: usize = SCRATCH + 144; // same, im
 
 /**
  * The hot loop: runs `n` samples (n even) of f32 input at `src` through the channel's chains
@@ -185,13 +187,16 @@ export function runBankOne(ch: usize, rate: usize, x: f32, pos: i32): void {
 
 /**
  * Window power per bin of one group (`lane` 0 rows, 16 columns) from the hop's Y (yr, yi):
- * X = Y_prev + e^{−jωH}·Y, |X|² normalised to a sine's mean power over the window.
+ * X = Y_prev + e^{−jωH}·Y (kept in WIN_X_RE, WIN_X_IM for the tone measurement), |X|²
+ * normalised to a sine's mean power over the window.
  */
 @inline function windowPower(ch: usize, rate: usize, lane: usize, yr: v128, yi: v128, winNorm: v128): v128 {
   const tc = v128.load(rate + R_COST + lane);
   const ts = v128.load(rate + R_SINT + lane);
   const xr = f32x4.add(v128.load(ch + CH_YPREV_RE + lane), f32x4.add(f32x4.mul(tc, yr), f32x4.mul(ts, yi)));
   const xi = f32x4.add(v128.load(ch + CH_YPREV_IM + lane), f32x4.sub(f32x4.mul(tc, yi), f32x4.mul(ts, yr)));
+  v128.store(WIN_X_RE + lane, xr);
+  v128.store(WIN_X_IM + lane, xi);
   return f32x4.mul(f32x4.add(f32x4.mul(xr, xr), f32x4.mul(xi, xi)), winNorm);
 }
 

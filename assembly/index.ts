@@ -14,10 +14,11 @@
 // channel record (channels.ts) holds all of a channel's state.
 
 import {
-  CH_CONFIG, CH_ENCODING, CH_GEN, CH_RATE_REC, MAX_CHANNELS, SLOT_BYTES, allocateSlot,
+  CH_CONFIG_AT, CH_ENCODING, CH_GEN, CH_RATE_REC, MAX_CHANNELS, SLOT_BYTES, allocateSlot,
   channelAddress, initChannels, openChannels, releaseSlot, streamPosition,
 } from "./channels";
 import { CFG_DIAL_TONE_FILTER, CONFIG_BYTES } from "./config";
+import { acquireConfig, initConfigs, releaseConfig } from "./configs";
 import { configureDialTone } from "./dialtone";
 import { clearEvents, eventCount, initEvents } from "./events";
 import { initG711 } from "./g711";
@@ -57,6 +58,7 @@ const config = heap.alloc(CONFIG_BYTES);
 initG711();
 initRates();
 initChannels();
+initConfigs();
 initEvents();
 
 export function inputAddress(): usize { return input; }
@@ -81,16 +83,19 @@ export function open(rate: i32, encoding: i32): i32 {
   const ch = channelAddress(handle);
   store<u16>(ch, rateOffset(rec), CH_RATE_REC);
   store<u8>(ch, encoding, CH_ENCODING);
-  memory.copy(ch + CH_CONFIG, config, CONFIG_BYTES);
+  store<u32>(ch, <u32>acquireConfig(config, 0), CH_CONFIG_AT);
   configureDialTone(ch);
   return handle;
 }
 
-/** Copies the configuration block into an open channel (takes effect from the next hop). */
+/**
+ * Gives an open channel the configuration block the host wrote (takes effect from the next
+ * hop); channels with the same block share one copy (configs.ts).
+ */
 export function configure(handle: i32): i32 {
   const ch = channelAddress(handle);
   if (ch == 0) return ERR_HANDLE;
-  memory.copy(ch + CH_CONFIG, config, CONFIG_BYTES);
+  store<u32>(ch, <u32>acquireConfig(config, <usize>load<u32>(ch, CH_CONFIG_AT)), CH_CONFIG_AT);
   configureDialTone(ch);
   return 0;
 }
@@ -99,6 +104,7 @@ export function close(handle: i32): i32 {
   const ch = channelAddress(handle);
   if (ch == 0) return ERR_HANDLE;
   releaseRate(rateRecord(load<u16>(ch, CH_RATE_REC)));
+  releaseConfig(<usize>load<u32>(ch, CH_CONFIG_AT));
   releaseSlot(handle);
   return 0;
 }
@@ -110,9 +116,9 @@ export function reset(handle: i32): i32 {
   const rec = load<u16>(ch, CH_RATE_REC);
   const encoding = <i32>load<u8>(ch, CH_ENCODING);
   const gen = <i32>load<u16>(ch, CH_GEN); // with OPEN_BIT
-  memory.copy(config, ch + CH_CONFIG, CONFIG_BYTES); // the block is scratch: keep the channel's
+  const configAt = load<u32>(ch, CH_CONFIG_AT);
   memory.fill(ch, 0, SLOT_BYTES);
-  memory.copy(ch + CH_CONFIG, config, CONFIG_BYTES);
+  store<u32>(ch, configAt, CH_CONFIG_AT);
   store<u16>(ch, rec, CH_RATE_REC);
   store<u8>(ch, encoding, CH_ENCODING);
   store<u16>(ch, gen, CH_GEN);

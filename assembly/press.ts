@@ -57,8 +57,8 @@
 // full hop as reference the onset inside its first hop is hopEnd − a·H and the end inside its
 // last hop is hopStart + a·H. This is what brings onset and duration errors well below a hop.
 import {
-  CH_CODEC_RUN, CH_CONFIG, CH_FLAGS, CH_IN_GAP, CH_KEY, CH_ONSET,
-  CH_PREV_A, CH_REF, CH_REF_N, CH_STATE, CH_TONE_END, U16_MAX, streamPosition,
+  CH_CODEC_RUN, CH_FLAGS, CH_IN_GAP, CH_KEY, CH_ONSET,
+  CH_PREV_A, CH_REF, CH_REF_N, CH_STATE, CH_TONE_END, U16_MAX, configOf, streamPosition,
 } from "./channels";
 import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./config";
 import { toneLikeHop } from "./dialtone";
@@ -72,11 +72,11 @@ import {
   BUSY_STEADY_NOISE_LOSS, COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MASKED_NOISE_RATIO, MIN_PHASE_PAIRS,
   OFF_FREQ_HOPS, OFF_FREQ_TOL, PURE_COHERENCE, REF_FLOOR,
   REF_RESET_HOPS, REF_SHARE,
-  STALE_COVER, STALE_REPEAT_HOPS, STALE_RISE, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
+  STALE_COVER, STALE_REPEAT_HOPS, STALE_RISE, STALE_WINDOW_HOPS, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
 } from "./rules";
 import {
   accumulate, amplitudeSteadiness, clearToneSums, colErrorHz, colPowerSum, fullHops, levelDbm0,
-  meanColPower, meanRowPower, phaseCoherence, phasePairs, rowErrorHz, rowPowerSum, totalPowerSum,
+  meanColPower, meanRowPower, phaseCoherence, phasePairs, rowErrorHz, rowPowerSum, totalPowerSum, windowCoherence,
 } from "./tones";
 
 export const STATE_IDLE: i32 = 0;
@@ -89,6 +89,7 @@ const FLAG_LATE: u8 = 1;     // onset at the far end of the history: needs LATE_
 const FLAG_STALE: u8 = 2;    // the tones filled the history: pure and a steady pair, or nothing
 const FLAG_REPORTED: u8 = 4;
 const FLAG_MASKED: u8 = 8;   // late, but the noise-bounded walk-back stops inside the history: also the busy line
+// 16: tones.ts FLAG_WINDOW_PAIR (the window coherence's pairing), cleared with the others here.
 
 // CH_CODEC_RUN (channels.ts), one byte for two small counters of the codec-onset rules: the
 // twisted-window run in the low nibble (0: no twisted window taken; 1 + the windows within the
@@ -136,7 +137,7 @@ function emitKey(ch: usize, rate: usize, type: f64, decided: f64): void {
  * at least LATE_PRESS_PURITY) or else is a steady pair; a stale candidate must be both.
  */
 function toneAccepted(ch: usize, rate: usize, window: bool): bool {
-  const cfg = ch + CH_CONFIG;
+  const cfg = configOf(ch);
   if (load<f64>(ch, CH_TONE_END) - load<f64>(ch, CH_ONSET) < <f64>load<i32>(cfg, CFG_MIN_CONFIRM)) return false;
   if (phasePairs(ch) < MIN_PHASE_PAIRS) return false;
   const key = <i32>load<u8>(ch, CH_KEY);
@@ -171,7 +172,8 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
  * The steady-pair tests, for a line that other sound shares (rules.ts, "Busy-line
  * confirmation"): over at least BUSY_MIN_FULL_HOPS the two tones hold BUSY_PRESS_PURITY of the
  * power, sit within BUSY_FREQ_TOL of the key's frequencies (`onFrequency`), and keep one
- * frequency (BUSY_COHERENCE, less what the noise in the window's other six bins would take from
+ * frequency (BUSY_COHERENCE on the window coherence, a stale pair under STALE_WINDOW_HOPS on the
+ * hop coherence; less what the noise in the window's other six bins would take from
  * it: BUSY_NOISE_LOSS; `window` false at the end of the stream, where WIN_POWER may be another
  * channel's) and one amplitude (BUSY_STEADINESS, less the same: BUSY_STEADY_NOISE_LOSS). The second way to confirm a
  * candidate that failed the press purity, and the only way for a stale one; late candidates
@@ -191,7 +193,9 @@ function steadyPair(ch: usize, rate: usize, key: i32, tone: f64, total: f64, onF
     need = Math.min(need, 1.0 - BUSY_NOISE_LOSS * loss);
     needSteady = Math.min(needSteady, 1.0 - BUSY_STEADY_NOISE_LOSS * loss);
   }
-  return phaseCoherence(ch) >= need && amplitudeSteadiness(ch, rate) >= needSteady;
+  // The window coherence; a stale pair under STALE_WINDOW_HOPS full hops on the hop coherence.
+  const coherence = (load<u8>(ch, CH_FLAGS) & FLAG_STALE) && fullHops(ch) < STALE_WINDOW_HOPS ? phaseCoherence(ch) : windowCoherence(ch);
+  return coherence >= need && amplitudeSteadiness(ch, rate) >= needSteady;
 }
 
 /** Ends the tracked press: a confirmed one is reported, a candidate is dropped. */
@@ -361,7 +365,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   if (hit >= 0) {
     finish(ch, rate, hopEnd);
     startCandidate(ch, hop, hops, hit, hopStart);
-  } else if (hopEnd - load<f64>(ch, CH_TONE_END) >= <f64>load<i32>(ch + CH_CONFIG, CFG_GAP_MAX)) {
+  } else if (hopEnd - load<f64>(ch, CH_TONE_END) >= <f64>load<i32>(configOf(ch), CFG_GAP_MAX)) {
     finish(ch, rate, hopEnd);
   }
 }

@@ -218,9 +218,16 @@ export const BUSY_PRESS_PURITY = 0.3;
  */
 export const BUSY_FREQ_TOL = 0.008;
 /**
- * Phase coherence |Σ z| / Σ |z| of each tone's hop-to-hop phase phasors: 1 for a tone of one
- * frequency. 0.98 allows a phase jitter of ≈ 0.2 rad a hop, ≈ 5 Hz of frequency jitter at
+ * Phase coherence |Σ z| / Σ |z| of each tone's phase phasors from one window to the next (the
+ * 2-hop windows of the window tests, one hop apart: tones.ts windowCoherence): 1 for a tone of
+ * one frequency. 0.98 allows a phase jitter of ≈ 0.2 rad a hop, ≈ 5 Hz of frequency jitter at
  * H = 51, fs = 8 kHz (2πH/fs rad per Hz); 0.97 and 0.99 were measured too (closing note).
+ * Measured on the windows, not on the hops as the frequency is: a hop's DFT has a main lobe of
+ * ±157 Hz, so a speech harmonic or a note 100 Hz from a key's tone enters it at −6 dB and turns
+ * its phase, where the window's (±78 Hz) takes it at −14 dB. With the window coherence, keys
+ * over speech 8/3/0 dB 96.1/88.3/81.2 → 96.5/89.1/82.3 %, music 8/5 dB 96.0/85.8 → 96.2/86.7 %,
+ * white noise at S/N 3 dB 96.0 → 96.5 %, no false key on the talk-off corpora (`node
+ * bench/speech-lab.mjs`, the reference); the look-alikes of test/busy-line.test.ts still fail.
  */
 export const BUSY_COHERENCE = 0.98;
 /**
@@ -229,6 +236,16 @@ export const BUSY_COHERENCE = 0.98;
  * notes that swell or decay over the press fail).
  */
 export const BUSY_STEADINESS = 0.98;
+/**
+ * Full hops from which a stale candidate's coherence is the window coherence; before, the hop
+ * coherence. A stale pair is mostly a held note or a speech formant pair grown into a DTMF-like
+ * pair; the window measure, less disturbed by what sounds next to the tones, is also less
+ * disturbed by such a pair's own slow glide over 4-5 hops: there it let 2 talk-off false keys
+ * through (bench corpus: a hyperrogue note at 55.2 s, an es prompt at 79.0 s; `node
+ * bench/speech-lab.mjs talkoff`), none from 6 full hops (38 ms). Keys over speech 3/0 dB with
+ * the window coherence for stale pairs from 6 hops: +0.4/+0.6 points.
+ */
+export const STALE_WINDOW_HOPS = 6;
 /**
  * Allowance for noise in BUSY_COHERENCE: a tone whose bin also holds noise of power n (in the
  * window's power units) at tone power P has a phase that jitters hop to hop, and its coherence

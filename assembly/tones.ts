@@ -10,11 +10,12 @@
 // estimate's noise, and a limit close to 1.5 % keeps out musical notes that sit 1.6-2.5 % from
 // DTMF frequencies, the main source of talk-off in the bench corpus).
 import {
-  CH_ABS_TC, CH_ABS_TR, CH_ABS_ZC, CH_ABS_ZR, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R, CH_PRESS_TOTAL, CH_PREV_A, CH_TPREV,
-  CH_TPREV_KEY, U16_MAX, CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
+  CH_ABS_TC, CH_ABS_TR, CH_ABS_WC, CH_ABS_WR, CH_ABS_ZC, CH_ABS_ZR, CH_FLAGS, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R,
+  CH_PRESS_TOTAL, CH_PREV_A, CH_TPREV, CH_TPREV_KEY, CH_W_PREV, CH_WZC_RE, CH_WZR_RE, U16_MAX,
+  CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
 } from "./channels";
 import { DBM0_REF_POWER } from "../src/conventions";
-import { HOP_E, HOP_S, Y_IM, Y_RE } from "./filterbank";
+import { HOP_E, HOP_S, WIN_X_IM, WIN_X_RE, Y_IM, Y_RE } from "./filterbank";
 import { R_COST, R_HOP_NORM, R_INV_HOP, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, sine } from "./rates";
 import { COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR } from "./rules";
 
@@ -50,22 +51,47 @@ export function correctPair(rate: usize, key: i32): void {
 /** No key this hop: T holds nothing (in speech, music and silence the correction is skipped). */
 export function clearPair(): void { pairKey = -1; }
 
-/** Ends the hop for the tone measurement: T becomes the previous hop's. */
+/**
+ * Bit of the channel's flags (press.ts FLAG_*): the last measured hop made a hop phase pair, so
+ * its window and the one before (CH_W_PREV, kept for the next hop) make a window phase pair.
+ */
+export const FLAG_WINDOW_PAIR: u8 = 16;
+
+/**
+ * Adds the window phase phasor (e^{−jωH}·X)·conj(X_prev) of one tone (`bin`: its lane's byte
+ * offset; `prev`: its X_prev in the record, re and im) to its sums at `sum` (re, im), and
+ * |X|·|X_prev| to `abs`. X is the window's DFT as the window tests measured it (filterbank.ts
+ * WIN_X_RE, WIN_X_IM).
+ */
+function addWindowPhasor(ch: usize, rate: usize, bin: usize, prev: usize, sum: usize, abs: usize): void {
+  const xr = load<f32>(WIN_X_RE + bin), xi = load<f32>(WIN_X_IM + bin);
+  const tc = load<f32>(rate + R_COST + bin), ts = load<f32>(rate + R_SINT + bin);
+  const wr = tc * xr + ts * xi, wi = tc * xi - ts * xr;
+  const pr = load<f32>(ch + prev), pi = load<f32>(ch + prev, 4);
+  store<f32>(ch + sum, load<f32>(ch + sum) + (wr * pr + wi * pi));
+  store<f32>(ch + sum, load<f32>(ch + sum, 4) + (wi * pr - wr * pi), 4);
+  store<f32>(ch + abs, load<f32>(ch + abs) + Mathf.sqrt((xr * xr + xi * xi) * (pr * pr + pi * pi)));
+}
+
+/** Ends the hop for the tone measurement: T and the pair's window DFT become the previous hop's. */
 export function shiftPair(ch: usize): void {
   v128.store(ch + CH_TPREV, v128.load(T));
   store<i8>(ch, pairKey, CH_TPREV_KEY);
+  if (pairKey < 0) return;
+  const r = <usize>(pairKey >> 2) << 2, c = <usize>(4 + (pairKey & 3)) << 2;
+  store<f32>(ch, load<f32>(WIN_X_RE + r), CH_W_PREV);
+  store<f32>(ch, load<f32>(WIN_X_IM + r), CH_W_PREV + 4);
+  store<f32>(ch, load<f32>(WIN_X_RE + c), CH_W_PREV + 8);
+  store<f32>(ch, load<f32>(WIN_X_IM + c), CH_W_PREV + 12);
 }
 
-/** Clears the sums of a new candidate. */
+/**
+ * Clears the sums of a new candidate: the phase pairs and the record's run of sums from the hop
+ * phasors to the window magnitudes (channels.ts declares them in a row, zrRe … absWc).
+ */
 export function clearToneSums(ch: usize): void {
   store<u16>(ch, 0, CH_PAIRS);
-  store<i32>(ch, 0, CH_FULL_HOPS);
-  store<f32>(ch, 0, CH_ZR_RE); store<f32>(ch, 0, CH_ZR_IM);
-  store<f32>(ch, 0, CH_ZC_RE); store<f32>(ch, 0, CH_ZC_IM);
-  store<f32>(ch, 0, CH_POW_R); store<f32>(ch, 0, CH_POW_C);
-  store<f32>(ch, 0, CH_PRESS_TOTAL);
-  store<f32>(ch, 0, CH_ABS_TR); store<f32>(ch, 0, CH_ABS_TC);
-  store<f32>(ch, 0, CH_ABS_ZR); store<f32>(ch, 0, CH_ABS_ZC);
+  memory.fill(ch + CH_ZR_RE, 0, CH_ABS_WC + 4 - CH_ZR_RE);
 }
 
 /** Adds the current hop to the tracked key's phase and level sums (full hops only). */
@@ -83,9 +109,19 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
   const e = load<f32>(HOP_E), s = load<f32>(HOP_S);
   const ac = (e - s * s * perSample) * perSample; // the hop's mean power less DC
   store<f32>(ch, load<f32>(ch, CH_PRESS_TOTAL) + (ac > 0 ? ac : <f32>0), CH_PRESS_TOTAL);
-  if (load<f32>(ch, CH_PREV_A) < <f32>COVER_FULL || <i32>load<i8>(ch, CH_TPREV_KEY) != key) return;
-  // (e^{−jωH}·T)·conj(T_prev): its phase is 2πδH/fs for each of the two tones.
+  // A hop phase pair: the previous hop was full and measured T for this key. A window phase
+  // pair: this hop and the last measured one both made a hop pair (this window spans this hop
+  // and the previous, X_prev the two before).
+  const pair = load<f32>(ch, CH_PREV_A) >= <f32>COVER_FULL && <i32>load<i8>(ch, CH_TPREV_KEY) == key;
+  const flags = load<u8>(ch, CH_FLAGS);
   const r = <usize>(key >> 2) << 2, c = <usize>(4 + (key & 3)) << 2;
+  if (pair && (flags & FLAG_WINDOW_PAIR)) {
+    addWindowPhasor(ch, rate, r, CH_W_PREV, CH_WZR_RE, CH_ABS_WR);
+    addWindowPhasor(ch, rate, c, CH_W_PREV + 8, CH_WZC_RE, CH_ABS_WC);
+  }
+  store<u8>(ch, pair ? flags | FLAG_WINDOW_PAIR : flags & ~FLAG_WINDOW_PAIR, CH_FLAGS);
+  if (!pair) return;
+  // (e^{−jωH}·T)·conj(T_prev): its phase is 2πδH/fs for each of the two tones.
   const twr = load<f32>(rate + R_COST + r), tws = load<f32>(rate + R_SINT + r);
   const wrRe = twr * trRe + tws * trIm, wrIm = twr * trIm - tws * trRe;
   const pr = load<f32>(ch, CH_TPREV), pi = load<f32>(ch, CH_TPREV + 4);
@@ -151,16 +187,30 @@ export function totalPowerSum(ch: usize): f64 {
   return <f64>load<f32>(ch, CH_PRESS_TOTAL);
 }
 
+/** |Σ z| / Σ |z| of the less coherent tone from the sums at `row` (re, im), `col` and the magnitudes at `absRow`, `absCol`. */
+function coherenceOf(ch: usize, row: usize, col: usize, absRow: usize, absCol: usize): f64 {
+  const sr = <f64>load<f32>(ch + absRow), sc = <f64>load<f32>(ch + absCol);
+  if (sr <= 0 || sc <= 0) return 0;
+  const rr = <f64>load<f32>(ch + row), ri = <f64>load<f32>(ch + row, 4);
+  const cr = <f64>load<f32>(ch + col), ci = <f64>load<f32>(ch + col, 4);
+  return Math.min(Math.sqrt(rr * rr + ri * ri) / sr, Math.sqrt(cr * cr + ci * ci) / sc);
+}
+
 /**
- * Phase coherence of the less coherent tone: |Σ z| / Σ |z| over the phase pairs (1: one
+ * Phase coherence of the less coherent tone: |Σ z| / Σ |z| over the hop phase pairs (1: one
  * frequency throughout; 0 before any pair).
  */
 export function phaseCoherence(ch: usize): f64 {
-  const sr = <f64>load<f32>(ch, CH_ABS_ZR), sc = <f64>load<f32>(ch, CH_ABS_ZC);
-  if (sr <= 0 || sc <= 0) return 0;
-  const zr = Math.sqrt(<f64>load<f32>(ch, CH_ZR_RE) * <f64>load<f32>(ch, CH_ZR_RE) + <f64>load<f32>(ch, CH_ZR_IM) * <f64>load<f32>(ch, CH_ZR_IM));
-  const zc = Math.sqrt(<f64>load<f32>(ch, CH_ZC_RE) * <f64>load<f32>(ch, CH_ZC_RE) + <f64>load<f32>(ch, CH_ZC_IM) * <f64>load<f32>(ch, CH_ZC_IM));
-  return Math.min(zr / sr, zc / sc);
+  return coherenceOf(ch, CH_ZR_RE, CH_ZC_RE, CH_ABS_ZR, CH_ABS_ZC);
+}
+
+/**
+ * Phase coherence of the less coherent tone measured on the 2-hop windows (X of the window tests,
+ * one hop apart): |Σ z| / Σ |z| over the window phase pairs (0 before any); the busy line's
+ * measure (rules.ts BUSY_COHERENCE).
+ */
+export function windowCoherence(ch: usize): f64 {
+  return coherenceOf(ch, CH_WZR_RE, CH_WZC_RE, CH_ABS_WR, CH_ABS_WC);
 }
 
 /**

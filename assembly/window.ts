@@ -23,7 +23,7 @@
 import {
   CFG_KEY_MASK, CFG_MIN_POWER, CFG_REL_PEAK, CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO,
 } from "./config";
-import { CH_CONFIG, CH_KEY } from "./channels";
+import { CH_KEY, configOf } from "./channels";
 import { WIN_BAND, WIN_POWER } from "./filterbank";
 import { R_BAND_GAIN, R_LEAK } from "./rates";
 import { HOLD_PURITY, HOLD_REL_PEAK, TONE_GROUP_RATIO, TWIST_SPAN } from "./rules";
@@ -99,7 +99,7 @@ const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
  * by itself before TONE_LIKE made it larger: called, it cost ≈ 5 % (`node bench/ab-cores.mjs`).
  */
 @inline export function classify(ch: usize, rate: usize, totalPower: f32): i32 {
-  const cfg = ch + CH_CONFIG;
+  const cfg = configOf(ch);
   const lo = v128.load(WIN_POWER);
   const hi = v128.load(WIN_POWER + 16);
   const pr = laneMax(lo);
@@ -128,7 +128,7 @@ const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
  * twist limits, with HOLD_PURITY of the power (pure()) and no second bin within HOLD_REL_PEAK.
  */
 export function held(ch: usize, rate: usize, totalPower: f32): bool {
-  const cfg = ch + CH_CONFIG;
+  const cfg = configOf(ch);
   const key = <i32>load<u8>(ch, CH_KEY);
   const row = key >> 2, col = key & 3;
   const lo = v128.load(WIN_POWER);

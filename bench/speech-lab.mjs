@@ -5,6 +5,10 @@
  *
  *   node bench/speech-lab.mjs [speech,music,noise,talkoff,heldout] [--core] [--rules '{"NAME":v}']
  *
+ * Environment: RATIOS=20,15,10,8,5,3,0 scores those key-to-sound ratios (default speech 8,3,0,
+ * music 8,5); EXTRAS=1 prints each false key of the speech and music parts with the nearest
+ * true tone and the candidate's measures (the reference only).
+ *
  * The reference takes rule overrides (--rules) without a rebuild; the figures of record are
  * `npm run bench -- --only interference|talkoff`. Needs `npm run build`.
  */

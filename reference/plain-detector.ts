@@ -59,6 +59,8 @@ export interface ConfirmedCandidate {
   coherence: number;
   /** Amplitude steadiness of the less steady tone, (Σ|T|)²/(n·Σ|T|²) (1: constant amplitude). */
   steadiness: number;
+  /** The same coherence measured on the 2-hop windows' DFTs (assembly/tones.ts windowCoherence). */
+  windowCoherence: number;
   /** Full hops behind the levels and the purity. */
   fullHops: number;
   /** Hops of the tone whose windows failed the twist alone (classify's TWISTED verdict). */
@@ -127,6 +129,9 @@ export class PlainDetector {
   private readonly prevRe = new Float64Array(BINS);
   private readonly prevIm = new Float64Array(BINS);
   private readonly power = new Float64Array(BINS);
+  /** The window's DFT per bin (the window tests' X), and the previous hop's. */
+  private readonly xRe = new Float64Array(BINS); private readonly xIm = new Float64Array(BINS);
+  private readonly xPrevRe = new Float64Array(BINS); private readonly xPrevIm = new Float64Array(BINS);
   private pos = 0;
   private hopStart = 0;
   private hops = 0;
@@ -152,6 +157,8 @@ export class PlainDetector {
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
+  /** Σ window phase-advance phasor per tone, Σ its magnitude, and whether the last measured hop made a phase pair. */
+  private wzr: Complex = [0, 0]; private wzc: Complex = [0, 0]; private absWr = 0; private absWc = 0; private windowPair = false;
   /** Dial-tone engagement (assembly/dialtone.ts): mode, its counter, the hop's Σx² before the filter. */
   private dialMode = DIAL_WATCH; private dialCount = 0; private dialRaw = 0;
   /**
@@ -271,6 +278,7 @@ export class PlainDetector {
       const xr = this.prevRe[b] + tc * this.yRe[b] + ts * this.yIm[b];
       const xi = this.prevIm[b] + tc * this.yIm[b] - ts * this.yRe[b];
       this.power[b] = ((xr * xr + xi * xi) * 2) / (4 * H * H);
+      this.xRe[b] = xr; this.xIm[b] = xi;
       this.mag[(this.hops % this.r.MAG_HOPS) * BINS + b] = Math.hypot(this.yRe[b], this.yIm[b]);
       this.s1[b] = 0;
       this.s2[b] = 0;
@@ -289,6 +297,7 @@ export class PlainDetector {
     this.track(hit);
     if (this.state === IDLE) this.dialRaw = 0;
     this.prevRe.set(this.yRe);
+    this.xPrevRe.set(this.xRe); this.xPrevIm.set(this.xIm);
     this.prevIm.set(this.yIm);
     this.tPrev = [...this.t];
     this.tPrevKey = this.tKey;
@@ -487,10 +496,11 @@ export class PlainDetector {
     if (this.stale && !this.steadyPair(tone, rowErr, colErr, false)) return no(`stale+busy:${this.busyRejection}`); // pure and a steady pair, no noise allowance
     this.rejection = "";
     const { coherence, steadiness } = this.busyLineMeasures();
+    const windowCoherence = this.windowCoherence();
     this.onConfirm?.({
       digit: KEY_ORDER[this.key] as DtmfDigit, startSample: this.onset, confirmSample: this.hopStart + this.pos, late: this.late, stale: this.stale, pressPurity: tone / this.pressTotal,
       lowErrorPct: (100 * rowErr) / ROW_HZ[this.key >> 2], highErrorPct: (100 * colErr) / COL_HZ[this.key & 3], busyLine,
-      coherence, steadiness, fullHops: this.fullHops, twistedHops: this.twistedHops,
+      coherence, steadiness, windowCoherence, fullHops: this.fullHops, twistedHops: this.twistedHops,
     });
     return true;
   }
@@ -501,12 +511,15 @@ export class PlainDetector {
    * (`window`: the current window's powers are the tone's; not at the end of the stream).
    */
   private steadyPair(tone: number, rowErr: number, colErr: number, window: boolean): boolean {
-    const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS } = this.r;
+    const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS, STALE_WINDOW_HOPS } = this.r;
     const no = (why: string): false => { this.busyRejection = why; return false; };
     if (this.fullHops < BUSY_MIN_FULL_HOPS) return no("hops");
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return no("freq");
     if (tone < BUSY_PRESS_PURITY * this.pressTotal) return no("purity");
-    const { coherence, steadiness } = this.busyLineMeasures();
+    const measured = this.busyLineMeasures();
+    // As assembly/press.ts: the window coherence, but a stale pair under STALE_WINDOW_HOPS on the hop coherence.
+    const coherence = this.stale && this.fullHops < STALE_WINDOW_HOPS ? measured.coherence : this.windowCoherence();
+    const steadiness = measured.steadiness;
     let need = BUSY_COHERENCE, needSt = BUSY_STEADINESS;
     if (window) {
       const P = this.power, r = this.key >> 2, c = 4 + (this.key & 3);
@@ -519,6 +532,12 @@ export class PlainDetector {
     if (coherence < need) return no("coherence");
     if (steadiness < needSt) return no("steadiness");
     return true;
+  }
+
+  /** As assembly/tones.ts windowCoherence: |Σz|/Σ|z| of the window phasors, the less coherent tone (0 without data). */
+  private windowCoherence(): number {
+    if (this.absWr <= 0 || this.absWc <= 0) return 0;
+    return Math.min(Math.hypot(...this.wzr) / this.absWr, Math.hypot(...this.wzc) / this.absWc);
   }
 
   /** Phase coherence and amplitude steadiness of the less coherent / less steady tone (0 without data). */
@@ -566,7 +585,7 @@ export class PlainDetector {
       }
       aStart = Math.min(this.keyMag(on, key) / ref, 1);
     }
-    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, masked, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0 });
+    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, masked, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0, wzr: [0, 0], wzc: [0, 0], absWr: 0, absWc: 0, windowPair: false });
     this.ref = ref;
     this.refN = 1;
     this.refLow = 0;
@@ -589,7 +608,22 @@ export class PlainDetector {
     const magR = Math.hypot(trRe, trIm), magC = Math.hypot(tcRe, tcIm);
     this.absTr += magR; this.absTc += magC;
     this.pressTotal += Math.max(this.energy - (this.sum * this.sum) / H, 0) / H;
-    if (this.prevA < COVER_FULL || this.tPrevKey !== this.key) return;
+    // As assembly/tones.ts accumulate: a window phasor (e^{−jωH}·X)·conj(X_prev) when this hop
+    // and the last measured one both made a hop phase pair (X spans this hop and the one before).
+    const pair = this.prevA >= COVER_FULL && this.tPrevKey === this.key;
+    if (pair && this.windowPair) {
+      const addW = (z: Complex, b: number): [Complex, number] => {
+        const w = this.w[b], tc = Math.cos(w * H), ts = Math.sin(w * H);
+        const re = this.xRe[b], im = this.xIm[b], pr = this.xPrevRe[b], pi = this.xPrevIm[b];
+        const wr = tc * re + ts * im, wi = tc * im - ts * re;
+        return [[z[0] + wr * pr + wi * pi, z[1] + wi * pr - wr * pi], Math.hypot(re, im) * Math.hypot(pr, pi)];
+      };
+      let m: number;
+      [this.wzr, m] = addW(this.wzr, this.key >> 2); this.absWr += m;
+      [this.wzc, m] = addW(this.wzc, 4 + (this.key & 3)); this.absWc += m;
+    }
+    this.windowPair = pair;
+    if (!pair) return;
     const add = (z: Complex, re: number, im: number, pr: number, pi: number, w: number): Complex => {
       const tc = Math.cos(w * H), ts = Math.sin(w * H);
       const wr = tc * re + ts * im, wi = tc * im - ts * re;

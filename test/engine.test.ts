@@ -7,7 +7,7 @@ import { DtmfEngine } from "../src/engine.js";
 import type { Detector } from "../src/detector.js";
 import { DtmfCapacityError, DtmfClosedError, DtmfError, DtmfOptionError, DtmfWasmError } from "../src/errors.js";
 import { encodeSamples, generateDtmf } from "../src/generator.js";
-import { compileCore } from "../src/wasm.js";
+import { compileCore, instantiateCore } from "../src/wasm.js";
 import { resolveOptions } from "../src/options.js";
 import { ALL, debugCore } from "./helpers.js";
 
@@ -175,6 +175,51 @@ describe("channel lifecycle", () => {
     const returned = [...d.process(generateDtmf({ keys: "42" }).samples), ...d.flush()];
     expect(seen).toEqual(returned.map((e) => `${e.type}:${e.digit}`));
     expect(seen).toEqual(["keydown:4", "dtmf:4", "keydown:2", "dtmf:2"]);
+  });
+});
+
+describe("configuration blocks shared between channels (assembly/configs.ts)", () => {
+  const digitsOf = (d: Detector, samples: Float32Array) => [...d.process(samples), ...d.flush()].filter((e) => e.type === "dtmf").map((e) => e.digit).join("");
+
+  it("channels with the same tuning share one block, and moving one channel to another tuning leaves the others' as they were", async () => {
+    const engine = await DtmfEngine.create();
+    const audio = generateDtmf({ keys: "15", toneMs: 80, gapMs: 100 }).samples;
+    const a = engine.createDetector({ encoding: "float32" });
+    const b = engine.createDetector({ encoding: "float32", keys: "123" });
+    const c = engine.createDetector({ encoding: "float32" });
+    expect([digitsOf(a, audio), digitsOf(b, audio), digitsOf(c, audio)]).toEqual(["15", "1", "15"]);
+    c.configure({ keys: "123" }); // c leaves a's block for b's
+    expect([digitsOf(a, audio), digitsOf(b, audio), digitsOf(c, audio)]).toEqual(["15", "1", "1"]);
+    b.configure({ keys: "0123456789*#ABCD" }); // b leaves the block it shares with c
+    expect([digitsOf(a, audio), digitsOf(b, audio), digitsOf(c, audio)]).toEqual(["15", "15", "1"]);
+    c.configure({ keys: "5" }); // c alone in its block: rewritten in place
+    expect([digitsOf(a, audio), digitsOf(b, audio), digitsOf(c, audio)]).toEqual(["15", "15", "5"]);
+    for (const d of [a, b, c]) d.close();
+  });
+
+  it("holds one block per distinct tuning in use: 1000 channels of one tuning take one, a block is given back when its last channel closes", async () => {
+    const core = await compileCore(new URL("../build/dtmf.debug.wasm", import.meta.url)).then(instantiateCore);
+    const blocks = () => (core.exports as unknown as { configBlocks(): number }).configBlocks();
+    const base = resolveOptions({ sampleRate: 8000, encoding: "float32" });
+    const other = resolveOptions({ sampleRate: 8000, encoding: "float32", keys: "123" });
+    const many = Array.from({ length: 1000 }, () => core.open(base));
+    expect(blocks()).toBe(1);
+    const odd = core.open(other);
+    expect(blocks()).toBe(2);
+    core.configure(many[0], other); // shares odd's block
+    expect(blocks()).toBe(2);
+    core.close(odd);
+    core.close(many[0]);
+    expect(blocks()).toBe(1);
+    for (const h of many.slice(1)) core.close(h);
+    expect(blocks()).toBe(0);
+    // Each of 300 channels with its own tuning, then all closed: the entries are reused, not added.
+    for (let round = 0; round < 3; round++) {
+      const own = Array.from({ length: 300 }, (_, i) => core.open(resolveOptions({ sampleRate: 8000, encoding: "float32", minToneMs: 30 + i / 8 })));
+      expect(blocks()).toBe(300);
+      for (const h of own) core.close(h);
+      expect(blocks()).toBe(0);
+    }
   });
 });
 
