@@ -2,6 +2,8 @@
  * Why keys over speech/music are missed: for each missed key of the speech-lab cases, the
  * reference's story during the tone (window tests failing, stale, candidate never confirmed).
  *   node bench/speech-why.mjs [speech|music] [ratio] [--rules '{...}']
+ * A candidate the busy line refused is counted by the busy line's own verdict (busy: coherence,
+ * the window coherence; busy: steadiness); VALUES=1 adds the two measures of each.
  */
 import { readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
@@ -50,10 +52,11 @@ files.forEach((file, f) => {
   d.startCandidate = (key) => { start(key); log.at(-1).start = { key, ok: d.state !== 0, late: d.late }; };
   const accepted = d.toneAccepted.bind(d);
   d.toneAccepted = () => {
+    d.busyRejection = "";
     const ok = accepted();
     const rowErr = d.errorHz(d.zr), colErr = d.errorHz(d.zc);
     const tone = d.powR / d.offsetLoss(rowErr) + d.powC / d.offsetLoss(colErr);
-    const meas = d.busyLineMeasures();
+    const meas = { ...d.busyLineMeasures(), windowCoherence: d.windowCoherence(), busy: d.busyRejection };
     log.at(-1).acc = { ok, purity: tone / d.pressTotal, hops: d.fullHops, pairs: d.pairs, rowPct: 100 * rowErr / [697, 770, 852, 941][d.key >> 2], colPct: 100 * colErr / [1209, 1336, 1477, 1633][d.key & 3], ...meas, late: d.late, dur: d.toneEnd - d.onset };
     return ok;
   };
@@ -103,15 +106,17 @@ files.forEach((file, f) => {
     const accs = during.filter((h) => h.acc).map((h) => h.acc);
     if (accs.length) {
       const a = accs.reduce((x, y) => (y.hops >= x.hops ? y : x));
-      const why = a.late ? "late" : a.purity >= 0.3 && a.hops >= 4 && Math.abs(a.rowPct) <= 0.8 && Math.abs(a.colPct) <= 0.8 ? `busy fails coh ${a.coherence.toFixed(3)} st ${a.steadiness.toFixed(3)}` : a.purity < 0.3 ? "purity < 0.3" : a.hops < 4 ? "hops < 4" : "freq";
-      bump(`unconfirmed: ${why.startsWith("busy") ? (a.coherence < 0.98 ? "busy: coherence" : "busy: steadiness") : why}`);
+      // The busy line's own verdict where it ran (coherence: the window coherence, assembly/tones.ts windowCoherence).
+      const why = a.late ? "late" : a.busy === "coherence" || a.busy === "steadiness" ? `busy: ${a.busy}` : a.purity < 0.3 ? "purity < 0.3" : a.hops < 4 ? "hops < 4" : "freq";
+      bump(`unconfirmed: ${why}`);
+      if (process.env.VALUES && why.startsWith("busy")) bump(`  ${why} (window coherence ${(Math.floor(a.windowCoherence * 100) / 100).toFixed(2)}, steadiness ${(Math.floor(a.steadiness * 100) / 100).toFixed(2)})`);
       if (process.env.DUMP === why.slice(0, 4) && dumped++ < 4) {
         console.log(`-- ${file.name} key ${t.digit} at ${(s / 8000).toFixed(2)} s, ${(t.durationSamples / 8).toFixed(0)} ms`);
         const r = k >> 2, c = 4 + (k & 3);
         for (const h of log.filter((h) => h.t >= s - 51 * 6 && h.t < e + 51 * 2)) {
           const P = h.P;
           const db = (x) => (10 * Math.log10(x + 1e-12)).toFixed(0).padStart(4);
-          console.log(`   ${((h.t - s) / 51).toFixed(1).padStart(5)} hit ${String(h.hit).padStart(2)} st${h.state0} rows ${[0, 1, 2, 3].map((i) => db(P[i])).join("")} | cols ${[4, 5, 6, 7].map((i) => db(P[i])).join("")} | pur ${((P[r] + P[c]) / h.total).toFixed(2)}${h.start ? ` START ok=${h.start.ok}` : ""}${h.acc ? ` acc hops ${h.acc.hops} pur ${h.acc.purity.toFixed(2)} coh ${h.acc.coherence.toFixed(3)} st ${h.acc.steadiness.toFixed(3)} err ${h.acc.rowPct.toFixed(2)}/${h.acc.colPct.toFixed(2)}` : ""}`);
+          console.log(`   ${((h.t - s) / 51).toFixed(1).padStart(5)} hit ${String(h.hit).padStart(2)} st${h.state0} rows ${[0, 1, 2, 3].map((i) => db(P[i])).join("")} | cols ${[4, 5, 6, 7].map((i) => db(P[i])).join("")} | pur ${((P[r] + P[c]) / h.total).toFixed(2)}${h.start ? ` START ok=${h.start.ok}` : ""}${h.acc ? ` acc hops ${h.acc.hops} pur ${h.acc.purity.toFixed(2)} coh ${h.acc.coherence.toFixed(3)} wcoh ${h.acc.windowCoherence.toFixed(3)} st ${h.acc.steadiness.toFixed(3)} err ${h.acc.rowPct.toFixed(2)}/${h.acc.colPct.toFixed(2)}` : ""}`);
         }
       }
       continue;
