@@ -100,6 +100,11 @@ function kernel(delta: number, hop: number): Complex {
   return [re / hop, im / hop];
 }
 
+/** |Σz|/Σ|z| of the less coherent of two tones (assembly/tones.ts coherenceOf). */
+function coherenceOf(row: Complex, absRow: number, col: Complex, absCol: number): number {
+  return Math.min(Math.hypot(...row) / absRow, Math.hypot(...col) / absCol);
+}
+
 export class PlainDetector {
   readonly hop: number;
   private readonly w: Float64Array;
@@ -297,8 +302,8 @@ export class PlainDetector {
     this.track(hit);
     if (this.state === IDLE) this.dialRaw = 0;
     this.prevRe.set(this.yRe);
-    this.xPrevRe.set(this.xRe); this.xPrevIm.set(this.xIm);
     this.prevIm.set(this.yIm);
+    this.xPrevRe.set(this.xRe); this.xPrevIm.set(this.xIm);
     this.tPrev = [...this.t];
     this.tPrevKey = this.tKey;
     this.prevEnergy = this.energy; this.prevSum = this.sum; this.energy = 0; this.sum = 0;
@@ -536,14 +541,13 @@ export class PlainDetector {
 
   /** As assembly/tones.ts windowCoherence: |Σz|/Σ|z| of the window phasors, the less coherent tone (0 without data). */
   private windowCoherence(): number {
-    if (this.absWr <= 0 || this.absWc <= 0) return 0;
-    return Math.min(Math.hypot(...this.wzr) / this.absWr, Math.hypot(...this.wzc) / this.absWc);
+    return this.absWr > 0 && this.absWc > 0 ? coherenceOf(this.wzr, this.absWr, this.wzc, this.absWc) : 0;
   }
 
   /** Phase coherence and amplitude steadiness of the less coherent / less steady tone (0 without data). */
   private busyLineMeasures(): { coherence: number; steadiness: number } {
     if (this.absZr <= 0 || this.absZc <= 0 || this.fullHops <= 0 || this.powR <= 0 || this.powC <= 0) return { coherence: 0, steadiness: 0 };
-    const coherence = Math.min(Math.hypot(...this.zr) / this.absZr, Math.hypot(...this.zc) / this.absZc);
+    const coherence = coherenceOf(this.zr, this.absZr, this.zc, this.absZc);
     const norm = 2 / (this.hop * this.hop); // Σ|T|² = powR / norm
     const steadiness = Math.min((this.absTr ** 2 * norm) / (this.fullHops * this.powR), (this.absTc ** 2 * norm) / (this.fullHops * this.powC));
     return { coherence, steadiness };
