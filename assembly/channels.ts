@@ -27,7 +27,7 @@ export const MAG_HOP_BYTES: usize = 16;
   odd2Lo: v128; odd2Hi: v128;
   yPrevReLo: v128; yPrevReHi: v128;  // Y of the previous hop, re
   yPrevImLo: v128; yPrevImHi: v128;  // Y of the previous hop, im
-  accE: v128;        // running Σx² of the current hop by sample parity (lanes 0, 1), Σx[n]·x[n−2] (lanes 2, 3)
+  accE: v128;        // running Σx[n]·x[n−2] of the current hop by sample parity (lanes 0, 1), Σx² (lanes 2, 3)
   accS: v128;        // running Σx of the current hop by sample parity (lanes 0, 1); x[n−2], x[n−1] (lanes 2, 3)
   // Tone measurement (tones.ts): corrected T_row, T_col of the previous hop (re, im, re, im).
   tPrev: v128;
@@ -40,8 +40,6 @@ export const MAG_HOP_BYTES: usize = 16;
   ePrev: f32;        // Σx² of the previous hop (the hop just ended: filterbank.ts HOP_E)
   bandPrev: f32;     // band energy 2(Σx² − Σx[n]·x[n−2]) of the previous hop (filterbank.ts)
   sPrev: f32;        // Σx of the previous hop
-  lagC: f32;         // running Σx[n]·x[n−2] of the current hop at positions n ≡ 2 (mod 4) (filterbank.ts)
-  lagD: f32;         // same, n ≡ 3 (mod 4); n ≡ 0 and 1 ride in accE lanes 2-3
   pending: f32;      // a sample held back to keep the sample pairs hop-aligned (hop.ts)
   configAt: u32;     // the channel's configuration block in the shared table (configs.ts)
   toneCos: f32;      // cos ω of the tone filter's notch (dialtone.ts)
@@ -107,8 +105,6 @@ export const CH_TONE_END: usize = offsetof<Channel>("toneEnd");
 export const CH_E_PREV: usize = offsetof<Channel>("ePrev");
 export const CH_S_PREV: usize = offsetof<Channel>("sPrev");
 export const CH_BAND_PREV: usize = offsetof<Channel>("bandPrev");
-export const CH_LAG_C: usize = offsetof<Channel>("lagC");
-export const CH_LAG_D: usize = offsetof<Channel>("lagD");
 export const CH_HOP_POS: usize = offsetof<Channel>("hopPos");
 export const CH_PENDING: usize = offsetof<Channel>("pending");
 export const CH_HAS_PENDING: usize = offsetof<Channel>("hasPending");

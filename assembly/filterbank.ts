@@ -25,12 +25,12 @@
 // 697-1633 Hz, 2 for white noise on average. The voicing of speech and the bass of music, below
 // the keys, mostly drop out of it, which the broadband power cannot do (window.ts). At higher
 // rates the same two-sample lag is a high-pass below the keys (its zero at fs/2 moves up): it
-// still takes out the low band. It costs a pass of its own over the samples (runBank), whose
-// sums ride in the energy accumulator's lanes 2-3 and two fields of their own (CH_LAG_C,
-// CH_LAG_D), and x[n−2], x[n−1] in the sum accumulator's lanes 2-3 from call to call.
+// still takes out the low band. Its products ride in the energy accumulator (runBank): one
+// load more per sample pair, and x[n−2], x[n−1] kept in the sum accumulator's lanes 2-3 from
+// call to call.
 
 import {
-  CH_ACC_E, CH_ACC_S, CH_BAND_PREV, CH_LAG_C, CH_LAG_D, CH_E_PREV, CH_EVEN1, CH_EVEN2, CH_ODD1, CH_ODD2, CH_S_PREV,
+  CH_ACC_E, CH_ACC_S, CH_BAND_PREV, CH_E_PREV, CH_EVEN1, CH_EVEN2, CH_ODD1, CH_ODD2, CH_S_PREV,
   CH_YPREV_IM, CH_YPREV_RE,
 } from "./channels";
 import { recordHop } from "./history";
@@ -43,9 +43,6 @@ import {
 // (window.ts), the tone measurement (tones.ts) and the dial-tone engagement (dialtone.ts) read
 // them until the next hop ends.
 const SCRATCH = memory.data(176, 16);
-/** Masks that keep lanes 0-1, 2-3 of a vector of f32 (runBank's lone pairs of lag-2 products). */
-const LANES_LO = i32x4(-1, -1, 0, 0);
-const LANES_HI = i32x4(0, 0, -1, -1);
 export const Y_RE: usize = SCRATCH;
 export const Y_IM: usize = SCRATCH + 32;
 export const WIN_POWER: usize = SCRATCH + 64;
@@ -58,14 +55,16 @@ export const WIN_X_IM: usize = SCRATCH + 144; // same, im
 /**
  * The hot loop: runs `n` samples (n even) of f32 input at `src` through the channel's chains
  * and accumulates the hop's energy Σx², its lag-2 products Σx[n]·x[n−2] (the band measure) and
- * its sum Σx (the sum lets the window energy be measured with its DC offset removed); `pos` is
- * the position in the hop of the first sample. Pairs are always aligned to the hop start
- * (hop.ts): the first sample of a pair is at an even position of the hop, so it feeds the even
- * chains, and every split of the input performs exactly the same arithmetic. Inlined into
- * feed: as a function of its own V8 no longer unrolled the loop below, and moved the chains'
- * states between registers at every step (≈ 10 % slower, `node bench/ab-cores.mjs`).
+ * its sum Σx (the sum lets the window energy be measured with its DC offset removed). `src − 8`
+ * must be writable: the two samples
+ * before the first, x[n−2] and x[n−1], kept in the record from the call before, are written
+ * there, so that every pair's lag-2 partners are one load away. Pairs are always aligned to
+ * the hop start (hop.ts): the first sample of a pair is at an even position of the hop, so it
+ * feeds the even chains, and every split of the input performs exactly the same arithmetic.
+ * Inlined into feed: as a function of its own V8 no longer unrolled the loop below, and moved
+ * the chains' states between registers at every step (≈ 10 % slower, `node bench/ab-cores.mjs`).
  */
-@inline export function runBank(ch: usize, rate: usize, src: usize, n: i32, pos: i32): void {
+@inline export function runBank(ch: usize, rate: usize, src: usize, n: i32): void {
   const cLo = v128.load(rate, R_COEF);
   const cHi = v128.load(rate, R_COEF + 16);
   let even1Lo = v128.load(ch, CH_EVEN1);
@@ -76,16 +75,26 @@ export const WIN_X_IM: usize = SCRATCH + 144; // same, im
   let odd1Hi = v128.load(ch, CH_ODD1 + 16);
   let odd2Lo = v128.load(ch, CH_ODD2);
   let odd2Hi = v128.load(ch, CH_ODD2 + 16);
-  // Σx² and Σx accumulate lane-wise by sample parity: [x0, x1, x0, x1] comes from one load,
-  // and each lane adds its samples in time order, so any split gives the same sums (lanes 2-3
-  // of these running sums are scratch here: the stored state keeps the band measure there).
+  // The products: a pair [x0, x1] splat to [x0, x1, x0, x1] times the four samples ending with
+  // it, [x[−2], x[−1], x0, x1], gives [x0·x[−2], x1·x[−1], x0², x1²]: the lag-2 products and
+  // the squares by sample parity in one multiply (CH_ACC_E's lanes), each lane in time order,
+  // so any split gives the same sums. Σx rides in lanes 0-1 of `sum` (lanes 2-3 are scratch
+  // here: the stored state keeps x[n−2], x[n−1] there). The lag-2 products took a pass of their
+  // own before, bound by its adds' latency (≈ 10 % of the core's time under `perf record`);
+  // here they fill issue slots that the chains' latency leaves idle, for one load a pair. The
+  // chains' inputs are lanes of the pair, not loads of their own: V8 keeps 15 vector registers
+  // for the code and hoists the loop's loads to its top, so four loaded values at once spilled a
+  // chain state to the stack at every step (0.94 of the speed with the separate pass).
   let energy = v128.load(ch, CH_ACC_E);
   let sum = v128.load(ch, CH_ACC_S);
+  store<u64>(src - 8, i64x2.extract_lane(sum, 1)); // x[n−2], x[n−1] from the call before
   const end = src + (<usize>n << 2);
-  for (let p = src; p < end; p += 8) {
-    const xEven = v128.load32_splat(p);
-    const xOdd = v128.load32_splat(p, 4);
-    const pair = v128.load64_splat(p);
+  for (let q = src - 8; q < end - 8; q += 8) { // the pair at q + 8, its four samples from q
+    const pair = v128.load64_splat(q, 8); // [x0, x1, x0, x1]
+    energy = f32x4.add(energy, f32x4.mul(pair, v128.load(q))); // × [x[−2], x[−1], x0, x1]
+    sum = f32x4.add(sum, pair);
+    const xEven = v128.shuffle<f32>(pair, pair, 0, 0, 0, 0);
+    const xOdd = v128.shuffle<f32>(pair, pair, 1, 1, 1, 1);
     const eLo = f32x4.add(f32x4.mul(cLo, even1Lo), f32x4.sub(xEven, even2Lo));
     const eHi = f32x4.add(f32x4.mul(cHi, even1Hi), f32x4.sub(xEven, even2Hi));
     const oLo = f32x4.add(f32x4.mul(cLo, odd1Lo), f32x4.sub(xOdd, odd2Lo));
@@ -94,8 +103,6 @@ export const WIN_X_IM: usize = SCRATCH + 144; // same, im
     even2Hi = even1Hi; even1Hi = eHi;
     odd2Lo = odd1Lo; odd1Lo = oLo;
     odd2Hi = odd1Hi; odd1Hi = oHi;
-    energy = f32x4.add(energy, f32x4.mul(pair, pair));
-    sum = f32x4.add(sum, pair);
   }
   v128.store(ch, even1Lo, CH_EVEN1);
   v128.store(ch, even1Hi, CH_EVEN1 + 16);
@@ -105,57 +112,24 @@ export const WIN_X_IM: usize = SCRATCH + 144; // same, im
   v128.store(ch, odd1Hi, CH_ODD1 + 16);
   v128.store(ch, odd2Lo, CH_ODD2);
   v128.store(ch, odd2Hi, CH_ODD2 + 16);
-  // The band measure's lag-2 products x[n]·x[n−2] in a pass of their own, four samples a step,
-  // summed in four lanes by the sample's position n in the hop mod 4, each lane in time order:
-  // the same sums for any split of the input, since a split falls only between pairs and a pair
-  // at n ≡ 2, 3 (mod 4) where a segment starts, or at n ≡ 0, 1 where it ends, is added alone.
-  // In the loop above, as a shuffle of the previous pair into the squares' multiply, they cost
-  // the core a quarter of its time (the loop runs out of vector registers); as a pass of pairs
-  // in two lanes, bound by its adds' latency, 12 % (`node bench/ab-cores.mjs` against a core
-  // without it). The stored state keeps the n ≡ 0, 1 sums in lanes 2-3 of CH_ACC_E, the n ≡ 2, 3
-  // sums in CH_LAG_C, CH_LAG_D, and x[n−2], x[n−1] in lanes 2-3 of CH_ACC_S.
-  const stored = v128.load(ch, CH_ACC_S);
-  const accE = v128.load(ch, CH_ACC_E);
-  let last = v128.shuffle<f32>(stored, stored, 2, 3, 2, 3); // lanes 2-3: x[n−2], x[n−1]
-  let lag = f32x4.replace_lane(f32x4.replace_lane(v128.shuffle<f32>(accE, accE, 2, 3, 2, 3),
-    2, load<f32>(ch, CH_LAG_C)), 3, load<f32>(ch, CH_LAG_D));
-  let p = src;
-  if ((pos & 2) != 0 && p < end) { // a pair at n ≡ 2, 3: lanes 2-3 alone
-    const pair = v128.load64_splat(p);
-    lag = f32x4.add(lag, v128.and(f32x4.mul(pair, v128.shuffle<f32>(last, last, 2, 3, 2, 3)), LANES_HI));
-    last = pair;
-    p += 8;
-  }
-  for (; p + 16 <= end; p += 16) {
-    const quad = v128.load(p);
-    lag = f32x4.add(lag, f32x4.mul(quad, v128.shuffle<f32>(last, quad, 2, 3, 4, 5)));
-    last = quad;
-  }
-  if (p < end) { // a pair at n ≡ 0, 1 left: lanes 0-1 alone
-    const pair = v128.load64_splat(p);
-    lag = f32x4.add(lag, v128.and(f32x4.mul(pair, v128.shuffle<f32>(last, last, 2, 3, 2, 3)), LANES_LO));
-    last = pair;
-  }
-  v128.store(ch, v128.shuffle<f32>(energy, lag, 0, 1, 4, 5), CH_ACC_E);
-  store<f32>(ch, f32x4.extract_lane(lag, 2), CH_LAG_C);
-  store<f32>(ch, f32x4.extract_lane(lag, 3), CH_LAG_D);
-  v128.store(ch, v128.shuffle<f32>(sum, last, 0, 1, 6, 7), CH_ACC_S);
+  v128.store(ch, energy, CH_ACC_E);
+  // The last two samples: the last pair, or the two written at src − 8 when n is 0.
+  v128.store(ch, v128.shuffle<f32>(sum, v128.load64_splat(end - 8), 0, 1, 6, 7), CH_ACC_S);
 }
 
 /**
- * The last sample of a hop of odd length: it sits at an even position `pos`, one even-chain
- * step; its lag-2 product goes to the lane of pos mod 4 (runBank).
+ * The last sample of a hop of odd length: it sits at an even position, one even-chain step;
+ * its lag-2 product and square go to the even lanes (runBank).
  */
-export function runBankOne(ch: usize, rate: usize, x: f32, pos: i32): void {
+export function runBankOne(ch: usize, rate: usize, x: f32): void {
   const xv = f32x4.splat(x);
   for (let lane: usize = 0; lane < 32; lane += 16) {
     const s1 = v128.load(ch + CH_EVEN1 + lane);
     v128.store(ch + CH_EVEN1 + lane, f32x4.add(f32x4.mul(v128.load(rate + R_COEF + lane), s1), f32x4.sub(xv, v128.load(ch + CH_EVEN2 + lane))));
     v128.store(ch + CH_EVEN2 + lane, s1);
   }
-  store<f32>(ch, load<f32>(ch, CH_ACC_E) + x * x, CH_ACC_E); // lane 0: even positions
-  const lagAt = ch + ((pos & 2) != 0 ? CH_LAG_C : CH_ACC_E + 8); // n ≡ 2 or 0 (mod 4): x·x[n−2]
-  store<f32>(lagAt, load<f32>(lagAt) + x * load<f32>(ch, CH_ACC_S + 8));
+  store<f32>(ch, load<f32>(ch, CH_ACC_E) + x * load<f32>(ch, CH_ACC_S + 8), CH_ACC_E); // lane 0: x·x[n−2]
+  store<f32>(ch, load<f32>(ch, CH_ACC_E + 8) + x * x, CH_ACC_E + 8); // lane 2: x²
   store<f32>(ch, load<f32>(ch, CH_ACC_S) + x, CH_ACC_S);
   store<f32>(ch, load<f32>(ch, CH_ACC_S + 12), CH_ACC_S + 8); // x[n−2], x[n−1] ← x[n−1], x
   store<f32>(ch, x, CH_ACC_S + 12);
@@ -222,16 +196,12 @@ export function endBankHop(ch: usize, rate: usize): f32 {
   // accumulators cleared but for the last two samples (CH_ACC_S lanes 2-3).
   const e = v128.load(ch, CH_ACC_E);
   const s = v128.load(ch, CH_ACC_S);
-  const hopE = f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1);
+  const hopE = f32x4.extract_lane(e, 2) + f32x4.extract_lane(e, 3);
   const hopS = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
-  const lagEven = f32x4.extract_lane(e, 2) + load<f32>(ch, CH_LAG_C); // n ≡ 0 and 2 (mod 4)
-  const lagOdd = f32x4.extract_lane(e, 3) + load<f32>(ch, CH_LAG_D);
-  const hopBand = <f32>2 * (hopE - (lagEven + lagOdd));
+  const hopBand = <f32>2 * (hopE - (f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1)));
   store<f32>(HOP_E, hopE);
   store<f32>(HOP_S, hopS);
   v128.store(ch, zero, CH_ACC_E);
-  store<f32>(ch, 0, CH_LAG_C);
-  store<f32>(ch, 0, CH_LAG_D);
   v128.store(ch, v128.shuffle<f32>(zero, s, 0, 1, 6, 7), CH_ACC_S);
   const winNorm = f32x4.splat(load<f32>(rate, R_WIN_NORM));
   v128.store(WIN_POWER, windowPower(ch, rate, 0, reLo, imLo, winNorm));

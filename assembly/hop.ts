@@ -36,9 +36,10 @@ import { HELD, TWISTED, classify, held } from "./window";
 }
 
 /**
- * Runs `samples` f32 samples at `src` through channel `ch` (rate record `rate`). `src − 4`
+ * Runs `samples` f32 samples at `src` through channel `ch` (rate record `rate`). `src − 12`
  * must be writable: a sample left over at the end of the previous call (the filter bank takes
- * samples in pairs aligned to the hop start) was held back and goes first now.
+ * samples in pairs aligned to the hop start) was held back and goes first now, at src − 4, and
+ * the filter bank writes the two samples before that below it (runBank).
  */
 export function feed(ch: usize, rate: usize, src: usize, samples: i32): void {
   const pending = <i32>load<u8>(ch, CH_HAS_PENDING);
@@ -56,9 +57,9 @@ export function feed(ch: usize, rate: usize, src: usize, samples: i32): void {
       const skip = done == 0 ? pending : 0;
       filterDialTone(ch, rate, first + (<usize>(done + skip) << 2), take - skip, tracking(ch), pos == 0 && skip == 0);
     }
-    runBank(ch, rate, first + (<usize>done << 2), pairs, pos);
+    runBank(ch, rate, first + (<usize>done << 2), pairs);
     if (pos + take == hop) {
-      if (take != pairs) runBankOne(ch, rate, load<f32>(first + (<usize>(done + pairs) << 2)), pos + pairs);
+      if (take != pairs) runBankOne(ch, rate, load<f32>(first + (<usize>(done + pairs) << 2)));
       endHop(ch, rate);
     } else {
       store<u16>(ch, <u16>(pos + pairs), CH_HOP_POS);

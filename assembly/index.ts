@@ -52,8 +52,9 @@ export const ERR_HANDLE: i32 = -5;    // not an open channel's handle
 export const ERR_LENGTH: i32 = -6;    // sample count negative or beyond the input region
 
 const input = heap.alloc(<usize>INPUT_BYTES);
-// One f32 more than the largest input: room for a sample held back from the previous call.
-const scratch = heap.alloc((<usize>INPUT_BYTES + 1) << 2);
+// Three f32 more than the largest input, before it: room for a sample held back from the
+// previous call and the two samples before that (hop.ts feed).
+const scratch = heap.alloc((<usize>INPUT_BYTES + 3) << 2);
 const config = heap.alloc(CONFIG_BYTES);
 initG711();
 initRates();
@@ -139,9 +140,9 @@ export function process(handle: i32, samples: i32): i32 {
   const encoding = <i32>load<u8>(ch, CH_ENCODING);
   if (samples < 0 || samples * encodingBytes(encoding) > INPUT_BYTES) return ERR_LENGTH;
   clearEvents();
-  decodeInput(encoding, input, scratch + 4, samples);
+  decodeInput(encoding, input, scratch + 12, samples);
   const rate = rateRecord(load<u16>(ch, CH_RATE_REC));
-  feed(ch, rate, scratch + 4, samples);
+  feed(ch, rate, scratch + 12, samples);
   return eventCount();
 }
 
