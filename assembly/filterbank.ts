@@ -123,11 +123,11 @@ export const WIN_X_IM: usize = SCRATCH + 144; // same, im
  */
 export function runBankOne(ch: usize, rate: usize, x: f32): void {
   const xv = f32x4.splat(x);
-  for (let lane: usize = 0; lane < 32; lane += 16) {
-    const s1 = v128.load(ch + CH_EVEN1 + lane);
-    v128.store(ch + CH_EVEN1 + lane, f32x4.add(f32x4.mul(v128.load(rate + R_COEF + lane), s1), f32x4.sub(xv, v128.load(ch + CH_EVEN2 + lane))));
-    v128.store(ch + CH_EVEN2 + lane, s1);
-  }
+  const s1Lo = v128.load(ch, CH_EVEN1), s1Hi = v128.load(ch, CH_EVEN1 + 16);
+  v128.store(ch, f32x4.add(f32x4.mul(v128.load(rate, R_COEF), s1Lo), f32x4.sub(xv, v128.load(ch, CH_EVEN2))), CH_EVEN1);
+  v128.store(ch, f32x4.add(f32x4.mul(v128.load(rate, R_COEF + 16), s1Hi), f32x4.sub(xv, v128.load(ch, CH_EVEN2 + 16))), CH_EVEN1 + 16);
+  v128.store(ch, s1Lo, CH_EVEN2);
+  v128.store(ch, s1Hi, CH_EVEN2 + 16);
   store<f32>(ch, load<f32>(ch, CH_ACC_E) + x * load<f32>(ch, CH_ACC_S + 8), CH_ACC_E); // lane 0: x·x[n−2]
   store<f32>(ch, load<f32>(ch, CH_ACC_E + 8) + x * x, CH_ACC_E + 8); // lane 2: x²
   store<f32>(ch, load<f32>(ch, CH_ACC_S) + x, CH_ACC_S);
@@ -180,18 +180,37 @@ export function runBankOne(ch: usize, rate: usize, x: f32): void {
 }
 
 /**
+ * The end of a hop for one group (`lane` 0 rows, 16 columns): its Y (Y_RE, Y_IM), its chains
+ * cleared for the next hop, its window power (WIN_POWER), and its Y kept as the previous hop's;
+ * returns the group's |Y|² for the magnitude history.
+ */
+@inline function endGroup(ch: usize, rate: usize, lane: usize, winNorm: v128): v128 {
+  const re = hopDft(ch, rate, lane, false), im = hopDft(ch, rate, lane, true);
+  const zero = f32x4.splat(0);
+  v128.store(ch + lane, zero, CH_EVEN1); v128.store(ch + lane, zero, CH_EVEN2);
+  v128.store(ch + lane, zero, CH_ODD1); v128.store(ch + lane, zero, CH_ODD2);
+  v128.store(Y_RE + lane, re);
+  v128.store(Y_IM + lane, im);
+  v128.store(WIN_POWER + lane, windowPower(ch, rate, lane, re, im, winNorm));
+  v128.store(ch + lane, re, CH_YPREV_RE);
+  v128.store(ch + lane, im, CH_YPREV_IM);
+  return hopPower(re, im);
+}
+
+/**
  * Ends the filter bank's part of a hop: Y (Y_RE, Y_IM), the window's power per bin
  * (WIN_POWER) and band power (WIN_BAND), the hop's |Y|² into the magnitude history, and the
  * hop becomes the previous one for the next window. Returns the window's total mean power less
  * DC (≥ 0).
  */
 export function endBankHop(ch: usize, rate: usize): f32 {
-  const reLo = hopDft(ch, rate, 0, false), imLo = hopDft(ch, rate, 0, true);
-  const reHi = hopDft(ch, rate, 16, false), imHi = hopDft(ch, rate, 16, true);
+  const winNorm = f32x4.splat(load<f32>(rate, R_WIN_NORM));
+  // One group after the other: each group's stores keep V8 from loading the other's inputs
+  // before them, which with all four DFT halves at once spilled half of them to the stack.
+  const powerLo = endGroup(ch, rate, 0, winNorm);
+  const powerHi = endGroup(ch, rate, 16, winNorm);
+  recordHop(ch, powerLo, powerHi);
   const zero = f32x4.splat(0);
-  for (let at: usize = 0; at < 128; at += 16) v128.store(ch + CH_EVEN1 + at, zero); // the chains, for the next hop
-  v128.store(Y_RE, reLo); v128.store(Y_RE + 16, reHi);
-  v128.store(Y_IM, imLo); v128.store(Y_IM + 16, imHi);
   // The hop's sums: Σx², Σx from their parity lanes, the band energy 2(Σx² − Σx[n]·x[n−2]); the
   // accumulators cleared but for the last two samples (CH_ACC_S lanes 2-3).
   const e = v128.load(ch, CH_ACC_E);
@@ -203,19 +222,13 @@ export function endBankHop(ch: usize, rate: usize): f32 {
   store<f32>(HOP_S, hopS);
   v128.store(ch, zero, CH_ACC_E);
   v128.store(ch, v128.shuffle<f32>(zero, s, 0, 1, 6, 7), CH_ACC_S);
-  const winNorm = f32x4.splat(load<f32>(rate, R_WIN_NORM));
-  v128.store(WIN_POWER, windowPower(ch, rate, 0, reLo, imLo, winNorm));
-  v128.store(WIN_POWER + 16, windowPower(ch, rate, 16, reHi, imHi, winNorm));
-  recordHop(ch, hopPower(reLo, imLo), hopPower(reHi, imHi));
   const perSample = load<f32>(rate, R_INV_WIN); // 1/(2H)
   const energy = load<f32>(ch, CH_E_PREV) + hopE;
   const sum = load<f32>(ch, CH_S_PREV) + hopS;
   const ac = (energy - sum * sum * perSample) * perSample; // mean power less DC, ≥ 0 but for rounding
   const band = load<f32>(ch, CH_BAND_PREV) + hopBand; // ≥ 0 but for the window's end samples
   store<f32>(WIN_BAND, band > 0 ? band * perSample : <f32>0);
-  // Shift: this hop becomes the previous one.
-  v128.store(ch + CH_YPREV_RE, reLo); v128.store(ch + CH_YPREV_RE + 16, reHi);
-  v128.store(ch + CH_YPREV_IM, imLo); v128.store(ch + CH_YPREV_IM + 16, imHi);
+  // Shift: this hop becomes the previous one (its Y: endGroup).
   store<f32>(ch, hopE, CH_E_PREV);
   store<f32>(ch, hopS, CH_S_PREV);
   store<f32>(ch, hopBand, CH_BAND_PREV);
