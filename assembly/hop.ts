@@ -28,7 +28,9 @@ import { HELD, TWISTED, classify, held } from "./window";
   else clearPair();
   if (!tracked) dialToneHop(ch, rate, total, hit >= 0); // dial-tone and tone filter engagement (dialtone.ts)
   const hopStart = load<f64>(ch, CH_HOP_START);
-  track(ch, rate, hit, hops, hopStart);
+  // An idle channel's window without a key (nearly every hop) leaves the state machine as it
+  // is: the call is skipped (ab-cores 1.006 and 1.016 in both orders).
+  if (tracked || hit != -1) track(ch, rate, hit, hops, hopStart);
   shiftPair(ch);
   advanceHop(ch, hops);
   store<f64>(ch, hopStart + <f64>load<i32>(rate, R_HOP), CH_HOP_START);
