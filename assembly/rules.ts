@@ -207,8 +207,17 @@ export const MIN_PHASE_PAIRS = 2;
 // (LATE_PRESS_PURITY). Stale candidates take only this path (an
 // earlier variant that let them onto it beside the press purity found 3 false keys of held
 // music notes in the bench corpus; as the only path, none: `npm run bench -- --only talkoff`).
-/** Full hops (6.375 ms each) a busy-line candidate needs: 25.5 ms of steady tone, beyond MIN_PHASE_PAIRS. */
-export const BUSY_MIN_FULL_HOPS = 4;
+/**
+ * Full hops (6.375 ms each) a busy-line candidate needs: 19 ms of steady tone, MIN_PHASE_PAIRS'
+ * own minimum. Over speech a key's windows pass only now and then, and a 60 ms key that ended
+ * with 3 measured hops was lost ('hops < 4': 123 of the 255 keys missed 3 dB over speech, `node
+ * bench/speech-why.mjs speech 3`). From 3 hops, with the hop coherence below
+ * WINDOW_COHERENCE_HOPS (the reference, `node bench/speech-lab.mjs`): keys over speech 8/3/0 dB
+ * 96.5/89.1/82.3 → 96.7/89.9/83.5 %, music 8/5 dB 96.2/86.7 → 96.5/87.3 %, white noise at S/N
+ * 3 dB 96.5 → 97.7 %, still 0 false keys there and on both talk-off corpora (`node
+ * bench/speech-lab.mjs talkoff,heldout`).
+ */
+export const BUSY_MIN_FULL_HOPS = 3;
 /** Press purity (linear power share) below which not even a steady pair is a key: 0.3 = −5.2 dB. */
 export const BUSY_PRESS_PURITY = 0.3;
 /**
@@ -246,6 +255,17 @@ export const BUSY_STEADINESS = 0.98;
  * the window coherence for stale pairs from 6 hops: +0.4/+0.6 points.
  */
 export const STALE_WINDOW_HOPS = 6;
+/**
+ * Full hops from which the busy line's coherence is the window coherence; before, the hop
+ * coherence. Full hops in a row give one window phase pair fewer than hop phase pairs: at 3
+ * full hops the window coherence rests on a single pair, and a single phasor's |z| / |z| is 1
+ * whatever the sound, where the hop coherence has 2 pairs. Asking it there lets the busy line
+ * confirm from 3 full hops (BUSY_MIN_FULL_HOPS) without a coherence test that cannot fail: an
+ * espeak voice's 'A' at 38.9 s (the one false key of the speech part) came through with window
+ * coherence 1.000 over 3 hops and has hop coherence 0.962 (`EXTRAS=1 node bench/speech-lab.mjs
+ * speech --rules '{"BUSY_MIN_FULL_HOPS":3,"WINDOW_COHERENCE_HOPS":0}'`).
+ */
+export const WINDOW_COHERENCE_HOPS = 4;
 /**
  * Allowance for noise in BUSY_COHERENCE: a tone whose bin also holds noise of power n (in the
  * window's power units) at tone power P has a phase that jitters hop to hop, and its coherence

@@ -57,12 +57,12 @@ function score(samples, tones) {
       const start = tones[i].startSample / 8, end = (i + 1 < tones.length ? tones[i + 1].startSample / 8 : Infinity) + 60;
       if (!used[i] && tones[i].digit === f.digit && f.ms >= start - 5 && f.ms < end) { j = i; break; }
     }
-    if (j >= 0) { used[j] = 1; hit++; if (f.c?.stale) staleHits.push(f.c); } else {
+    if (j >= 0) { used[j] = 1; hit++; if (f.c?.stale) staleHits.push(f.c); if (f.c?.busyLine) busyHits.push(f.c); } else {
       extra++;
       if (process.env.EXTRAS) {
         const near = tones.reduce((b, t) => (Math.abs(t.startSample / 8 - f.ms) < Math.abs(b.startSample / 8 - f.ms) ? t : b));
         const c = f.c;
-        console.log(`false ${f.digit} at ${f.ms.toFixed(1)} ms (nearest tone ${near.digit} at ${(near.startSample / 8).toFixed(1)}-${(near.startSample / 8 + near.durationSamples / 8).toFixed(1)} ms)${c ? ` ${c.stale ? "S" : ""}${c.busyLine ? "B" : ""} p${c.pressPurity.toFixed(2)} coh${c.coherence.toFixed(3)} st${c.steadiness.toFixed(3)} n${c.fullHops}` : ""}`);
+        console.log(`false ${f.digit} at ${f.ms.toFixed(1)} ms (nearest tone ${near.digit} at ${(near.startSample / 8).toFixed(1)}-${(near.startSample / 8 + near.durationSamples / 8).toFixed(1)} ms)${c ? ` ${c.stale ? "S" : ""}${c.busyLine ? "B" : ""} p${c.pressPurity.toFixed(2)} coh${c.coherence.toFixed(3)} wcoh${c.windowCoherence.toFixed(3)} st${c.steadiness.toFixed(3)} n${c.fullHops}` : ""}`);
       }
     }
   }
@@ -72,6 +72,7 @@ function score(samples, tones) {
 const wavs = (dir, re) => (existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort() : []);
 const result = {};
 const staleHits = [];
+const busyHits = [];
 const add = (part, point, s) => {
   const p = ((result[part] ??= {})[point] ??= { hit: 0, total: 0, extra: 0 });
   p.hit += s.hit; p.total += s.total; p.extra += s.extra;
@@ -120,4 +121,12 @@ if (process.env.STATS && staleHits.length) {
   const q = (xs, p) => { const v = [...xs].sort((a, b) => a - b); return v[Math.min(v.length - 1, Math.floor(p * v.length))].toFixed(3); };
   for (const k of ["pressPurity", "coherence", "steadiness", "fullHops"]) console.log(`stale hits ${k}: p1 ${q(staleHits.map((c) => c[k]), 0.01)} p5 ${q(staleHits.map((c) => c[k]), 0.05)} p10 ${q(staleHits.map((c) => c[k]), 0.1)} p50 ${q(staleHits.map((c) => c[k]), 0.5)} (n ${staleHits.length})`);
   for (const [name, f] of [["purity>=0.7", (c) => c.pressPurity >= 0.7], ["coh>=0.99", (c) => c.coherence >= 0.99], ["st>=0.99", (c) => c.steadiness >= 0.99], ["purity>=0.5", (c) => c.pressPurity >= 0.5]]) console.log(`  ${name}: ${staleHits.filter(f).length}`);
+}
+if (process.env.STATS && busyHits.length) {
+  // The busy line's true keys by full hops: how far above its limits they sit (issue #14).
+  const q = (xs, p) => { const v = [...xs].sort((a, b) => a - b); return v[Math.min(v.length - 1, Math.floor(p * v.length))].toFixed(3); };
+  for (const n of [...new Set(busyHits.map((c) => Math.min(c.fullHops, 6)))].sort()) {
+    const hits = busyHits.filter((c) => Math.min(c.fullHops, 6) === n);
+    for (const k of ["pressPurity", "windowCoherence", "coherence", "steadiness"]) console.log(`busy-line hits, ${n}${n === 6 ? "+" : ""} full hops, ${k}: p1 ${q(hits.map((c) => c[k]), 0.01)} p5 ${q(hits.map((c) => c[k]), 0.05)} p10 ${q(hits.map((c) => c[k]), 0.1)} p50 ${q(hits.map((c) => c[k]), 0.5)} (n ${hits.length})`);
+  }
 }

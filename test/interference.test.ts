@@ -118,8 +118,11 @@ describe("keys over the committed speech and music excerpts (pair power over the
     expect(sent).toBe(674);
     expect(found / sent).toBeGreaterThanOrEqual(0.86);
   });
-  for (const [kind, ratioDb, share] of [["speech", 8, 0.99], ["speech", 3, 0.95], ["speech", 0, 0.9], ["music", 8, 0.99]] as const) {
-    target(`${kind}, keys ${ratioDb} dB over it: ≥ ${share * 100} % of the keys found, no false key`, async () => {
+  // Speech 8 dB is met since the busy line confirms from 3 full hops (rules.ts BUSY_MIN_FULL_HOPS,
+  // WINDOW_COHERENCE_HOPS): a plain test, which the core before fails (98.6 % found:
+  // DTMF_TEST_CORE=<that build> npx vitest run test/interference.test.ts).
+  for (const [kind, ratioDb, share, met] of [["speech", 8, 0.99, true], ["speech", 3, 0.95, false], ["speech", 0, 0.9, false], ["music", 8, 0.99, false]] as const) {
+    (met ? it : target)(`${kind}, keys ${ratioDb} dB over it: ≥ ${share * 100} % of the keys found, no false key`, async () => {
       const s = await overExcerpts(kind, ratioDb);
       expect(s.sent).toBeGreaterThan(kind === "speech" ? 150 : 80);
       expect(s.falseKeys).toEqual([]);
