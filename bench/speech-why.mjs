@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PlainDetector } from "../build/reference/reference/plain-detector.js";
 import { excerpt, mixKeys } from "./lib/mix.mjs";
+import { BUSY_MIN_FULL_HOPS as BUSY_HOPS } from "../build/reference/assembly/rules.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ALL = "0123456789*#ABCD";
@@ -107,7 +108,7 @@ files.forEach((file, f) => {
     if (accs.length) {
       const a = accs.reduce((x, y) => (y.hops >= x.hops ? y : x));
       // The busy line's own verdict where it ran (coherence: the window coherence, assembly/tones.ts windowCoherence).
-      const why = a.late ? "late" : a.busy === "coherence" || a.busy === "steadiness" ? `busy: ${a.busy}` : a.purity < 0.3 ? "purity < 0.3" : a.hops < 4 ? "hops < 4" : "freq";
+      const why = a.late ? "late" : a.busy === "coherence" || a.busy === "steadiness" ? `busy: ${a.busy}` : a.purity < 0.3 ? "purity < 0.3" : a.hops < BUSY_HOPS ? `hops < ${BUSY_HOPS}` : "freq";
       bump(`unconfirmed: ${why}`);
       if (process.env.VALUES && why.startsWith("busy")) bump(`  ${why} (window coherence ${(Math.floor(a.windowCoherence * 100) / 100).toFixed(2)}, steadiness ${(Math.floor(a.steadiness * 100) / 100).toFixed(2)})`);
       if (process.env.DUMP === why.slice(0, 4) && dumped++ < 4) {
