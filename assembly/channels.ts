@@ -70,6 +70,7 @@ export const MAG_HOP_BYTES: usize = 16;
   // Small fields last, so that they pack (the record stays within SLOT_MAX_BYTES).
   refN: u16;         // hops averaged into `ref` (saturates at U16_MAX, press.ts)
   pairs: u16;        // phase pairs accumulated (saturates at U16_MAX, tones.ts)
+  windowPairs: u16;  // window phase pairs accumulated (saturates at U16_MAX, tones.ts)
   gen: u16;          // generation of the slot (15 bits; bit 15, OPEN_BIT: the slot is open)
   hopPos: u16;       // samples already in the current hop (< the longest hop, 306 at 48 kHz)
   // Channel identity (index.ts).
@@ -122,6 +123,7 @@ export const CH_REF_N: usize = offsetof<Channel>("refN");
 export const CH_PREV_A: usize = offsetof<Channel>("prevA");
 export const CH_TPREV_KEY: usize = offsetof<Channel>("tPrevKey");
 export const CH_PAIRS: usize = offsetof<Channel>("pairs");
+export const CH_WINDOW_PAIRS: usize = offsetof<Channel>("windowPairs");
 export const CH_ZR_RE: usize = offsetof<Channel>("zrRe");
 export const CH_ZR_IM: usize = offsetof<Channel>("zrIm");
 export const CH_ZC_RE: usize = offsetof<Channel>("zcRe");

@@ -73,11 +73,11 @@ import {
   OFF_FREQ_HOPS, OFF_FREQ_TOL, PURE_COHERENCE, REF_FLOOR,
   REF_RESET_HOPS, REF_SHARE,
   STALE_COVER, STALE_MIN_FULL_HOPS, STALE_REPEAT_HOPS, STALE_RISE, STALE_WINDOW_HOPS, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
-  WINDOW_COHERENCE_HOPS,
+  MIN_WINDOW_PAIRS,
 } from "./rules";
 import {
   accumulate, amplitudeSteadiness, clearToneSums, colErrorHz, colPowerSum, fullHops, levelDbm0,
-  meanColPower, meanRowPower, phaseCoherence, phasePairs, rowErrorHz, rowPowerSum, totalPowerSum, windowCoherence,
+  meanColPower, meanRowPower, phaseCoherence, phasePairs, rowErrorHz, rowPowerSum, totalPowerSum, windowCoherence, windowPairs,
 } from "./tones";
 
 export const STATE_IDLE: i32 = 0;
@@ -174,7 +174,7 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
  * confirmation"): over at least BUSY_MIN_FULL_HOPS (a stale pair STALE_MIN_FULL_HOPS) the two tones hold BUSY_PRESS_PURITY of the
  * power, sit within BUSY_FREQ_TOL of the key's frequencies (`onFrequency`), and keep one
  * frequency (BUSY_COHERENCE on the window coherence, on the hop coherence under
- * WINDOW_COHERENCE_HOPS full hops or a stale pair's STALE_WINDOW_HOPS; less what the noise in the window's other six bins would take from
+ * MIN_WINDOW_PAIRS window pairs or a stale pair's STALE_WINDOW_HOPS full hops; less what the noise in the window's other six bins would take from
  * it: BUSY_NOISE_LOSS; `window` false at the end of the stream, where WIN_POWER may be another
  * channel's) and one amplitude (BUSY_STEADINESS, less the same: BUSY_STEADY_NOISE_LOSS). The second way to confirm a
  * candidate that failed the press purity, and the only way for a stale one; late candidates
@@ -195,10 +195,9 @@ function steadyPair(ch: usize, rate: usize, key: i32, tone: f64, total: f64, onF
     need = Math.min(need, 1.0 - BUSY_NOISE_LOSS * loss);
     needSteady = Math.min(needSteady, 1.0 - BUSY_STEADY_NOISE_LOSS * loss);
   }
-  // The window coherence from WINDOW_COHERENCE_HOPS full hops (a stale pair's from
-  // STALE_WINDOW_HOPS); before, the hop coherence.
-  const windowFrom = stale ? STALE_WINDOW_HOPS : WINDOW_COHERENCE_HOPS;
-  const coherence = fullHops(ch) < windowFrom ? phaseCoherence(ch) : windowCoherence(ch);
+  // The window coherence from MIN_WINDOW_PAIRS window pairs (a stale pair's from
+  // STALE_WINDOW_HOPS full hops); before, the hop coherence.
+  const coherence = (stale ? fullHops(ch) < STALE_WINDOW_HOPS : windowPairs(ch) < MIN_WINDOW_PAIRS) ? phaseCoherence(ch) : windowCoherence(ch);
   return coherence >= need && amplitudeSteadiness(ch, rate) >= needSteady;
 }
 

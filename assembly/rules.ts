@@ -212,7 +212,7 @@ export const MIN_PHASE_PAIRS = 2;
  * own minimum. Over speech a key's windows pass only now and then, and a 60 ms key that ended
  * with 3 measured hops was lost ('hops < 4': 123 of the 255 keys missed 3 dB over speech, `node
  * bench/speech-why.mjs speech 3`). From 3 hops, with the hop coherence below
- * WINDOW_COHERENCE_HOPS and stale pairs still from STALE_MIN_FULL_HOPS (the reference, `node
+ * MIN_WINDOW_PAIRS and stale pairs still from STALE_MIN_FULL_HOPS (the reference, `node
  * bench/speech-lab.mjs`): keys over speech 8/3/0 dB 96.5/89.1/82.3 → 96.5/89.5/82.8 %, music
  * 8/5 dB 96.2/86.7 → 96.2/87.1 %, white noise at S/N 3 dB 96.5 → 97.7 %, still 0 false keys
  * there and on both talk-off corpora (`node bench/speech-lab.mjs talkoff,heldout`).
@@ -267,16 +267,16 @@ export const BUSY_STEADINESS = 0.98;
  */
 export const STALE_WINDOW_HOPS = 6;
 /**
- * Full hops from which the busy line's coherence is the window coherence; before, the hop
- * coherence. Full hops in a row give one window phase pair fewer than hop phase pairs: at 3
- * full hops the window coherence rests on a single pair, and a single phasor's |z| / |z| is 1
- * whatever the sound, where the hop coherence has 2 pairs. Asking it there lets the busy line
- * confirm from 3 full hops (BUSY_MIN_FULL_HOPS) without a coherence test that cannot fail: an
- * espeak voice's 'A' at 38.9 s (the one false key of the speech part) came through with window
- * coherence 1.000 over 3 hops and has hop coherence 0.962 (`EXTRAS=1 node bench/speech-lab.mjs
- * speech --rules '{"BUSY_MIN_FULL_HOPS":3,"WINDOW_COHERENCE_HOPS":0}'`).
+ * Window phase pairs from which the busy line's coherence is the window coherence; with fewer,
+ * the hop coherence. A single phasor's |z| / |z| is 1 whatever the sound: at 3 full hops in a
+ * row there is one window pair (and 2 hop pairs), and full hops apart make none, where the
+ * window coherence read 0 and failed a key (white noise at S/N 3 dB, `VALUES=1 node
+ * bench/speech-why.mjs noise 3`). An espeak voice's 'A' at 38.9 s (the one false key of the
+ * speech part) came through on a window coherence of 1.000 over 3 hops and has hop coherence
+ * 0.962 (`EXTRAS=1 node bench/speech-lab.mjs speech --rules
+ * '{"BUSY_MIN_FULL_HOPS":3,"MIN_WINDOW_PAIRS":1}'`).
  */
-export const WINDOW_COHERENCE_HOPS = 4;
+export const MIN_WINDOW_PAIRS = 2;
 /**
  * Allowance for noise in BUSY_COHERENCE: a tone whose bin also holds noise of power n (in the
  * window's power units) at tone power P has a phase that jitters hop to hop, and its coherence

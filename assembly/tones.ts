@@ -11,7 +11,7 @@
 // DTMF frequencies, the main source of talk-off in the bench corpus).
 import {
   CH_ABS_TC, CH_ABS_TR, CH_ABS_WC, CH_ABS_WR, CH_ABS_ZC, CH_ABS_ZR, CH_FLAGS, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R,
-  CH_PRESS_TOTAL, CH_PREV_A, CH_TPREV, CH_TPREV_KEY, CH_W_PREV, CH_WZC_RE, CH_WZR_RE, U16_MAX,
+  CH_PRESS_TOTAL, CH_PREV_A, CH_TPREV, CH_TPREV_KEY, CH_W_PREV, CH_WINDOW_PAIRS, CH_WZC_RE, CH_WZR_RE, U16_MAX,
   CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
 } from "./channels";
 import { DBM0_REF_POWER } from "../src/conventions";
@@ -91,6 +91,7 @@ export function shiftPair(ch: usize): void {
  */
 export function clearToneSums(ch: usize): void {
   store<u16>(ch, 0, CH_PAIRS);
+  store<u16>(ch, 0, CH_WINDOW_PAIRS);
   memory.fill(ch + CH_ZR_RE, 0, CH_ABS_WC + 4 - CH_ZR_RE);
 }
 
@@ -118,6 +119,7 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
   if (pair && (flags & FLAG_WINDOW_PAIR)) {
     addWindowPhasor(ch, rate, r, CH_W_PREV, CH_WZR_RE, CH_ABS_WR);
     addWindowPhasor(ch, rate, c, CH_W_PREV + 8, CH_WZC_RE, CH_ABS_WC);
+    store<u16>(ch, min(<i32>load<u16>(ch, CH_WINDOW_PAIRS) + 1, U16_MAX), CH_WINDOW_PAIRS);
   }
   store<u8>(ch, pair ? flags | FLAG_WINDOW_PAIR : flags & ~FLAG_WINDOW_PAIR, CH_FLAGS);
   if (!pair) return;
@@ -231,6 +233,9 @@ export function fullHops(ch: usize): i32 { return load<i32>(ch, CH_FULL_HOPS); }
 
 /** Hop-to-hop phase pairs in the frequency estimate. */
 export function phasePairs(ch: usize): i32 { return <i32>load<u16>(ch, CH_PAIRS); }
+
+/** Window-to-window phase pairs in the window coherence. */
+export function windowPairs(ch: usize): i32 { return <i32>load<u16>(ch, CH_WINDOW_PAIRS); }
 
 export function levelDbm0(power: f64): f64 {
   return 10.0 * Math.log10(Math.max(power, POWER_FLOOR) / DBM0_REF_POWER);

@@ -163,7 +163,7 @@ export class PlainDetector {
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
   /** Σ window phase-advance phasor per tone, Σ its magnitude, and whether the last measured hop made a phase pair. */
-  private wzr: Complex = [0, 0]; private wzc: Complex = [0, 0]; private absWr = 0; private absWc = 0; private windowPair = false;
+  private wzr: Complex = [0, 0]; private wzc: Complex = [0, 0]; private absWr = 0; private absWc = 0; private windowPair = false; private windowPairs = 0;
   /** Dial-tone engagement (assembly/dialtone.ts): mode, its counter, the hop's Σx² before the filter. */
   private dialMode = DIAL_WATCH; private dialCount = 0; private dialRaw = 0;
   /**
@@ -516,14 +516,14 @@ export class PlainDetector {
    * (`window`: the current window's powers are the tone's; not at the end of the stream).
    */
   private steadyPair(tone: number, rowErr: number, colErr: number, window: boolean): boolean {
-    const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS, STALE_WINDOW_HOPS, WINDOW_COHERENCE_HOPS, STALE_MIN_FULL_HOPS } = this.r;
+    const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS, STALE_WINDOW_HOPS, MIN_WINDOW_PAIRS, STALE_MIN_FULL_HOPS } = this.r;
     const no = (why: string): false => { this.busyRejection = why; return false; };
     if (this.fullHops < (this.stale ? STALE_MIN_FULL_HOPS : BUSY_MIN_FULL_HOPS)) return no("hops");
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return no("freq");
     if (tone < BUSY_PRESS_PURITY * this.pressTotal) return no("purity");
     const measured = this.busyLineMeasures();
-    // As assembly/press.ts: the window coherence, but under WINDOW_COHERENCE_HOPS (a stale pair: STALE_WINDOW_HOPS) the hop coherence.
-    const coherence = this.fullHops < (this.stale ? STALE_WINDOW_HOPS : WINDOW_COHERENCE_HOPS) ? measured.coherence : this.windowCoherence();
+    // As assembly/press.ts: the window coherence, but under MIN_WINDOW_PAIRS window pairs (a stale pair: STALE_WINDOW_HOPS full hops) the hop coherence.
+    const coherence = (this.stale ? this.fullHops < STALE_WINDOW_HOPS : this.windowPairs < MIN_WINDOW_PAIRS) ? measured.coherence : this.windowCoherence();
     const steadiness = measured.steadiness;
     let need = BUSY_COHERENCE, needSt = BUSY_STEADINESS;
     if (window) {
@@ -589,7 +589,7 @@ export class PlainDetector {
       }
       aStart = Math.min(this.keyMag(on, key) / ref, 1);
     }
-    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, masked, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0, wzr: [0, 0], wzc: [0, 0], absWr: 0, absWc: 0, windowPair: false });
+    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, masked, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0, wzr: [0, 0], wzc: [0, 0], absWr: 0, absWc: 0, windowPair: false, windowPairs: 0 });
     this.ref = ref;
     this.refN = 1;
     this.refLow = 0;
@@ -625,6 +625,7 @@ export class PlainDetector {
       let m: number;
       [this.wzr, m] = addW(this.wzr, this.key >> 2); this.absWr += m;
       [this.wzc, m] = addW(this.wzc, 4 + (this.key & 3)); this.absWc += m;
+      this.windowPairs++;
     }
     this.windowPair = pair;
     if (!pair) return;

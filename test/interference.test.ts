@@ -109,7 +109,7 @@ describe("keys over the committed speech and music excerpts (pair power over the
     // Found of 674 (speech 217 and music 120 at each ratio): 573 with the coherence on the hop
     // phasors, 582 on the window phasors, whose DFT takes in less of what sounds next to a tone;
     // 586 with a fresh candidate confirmed from 3 full hops (the hop coherence below
-    // WINDOW_COHERENCE_HOPS).
+    // MIN_WINDOW_PAIRS).
     let found = 0, sent = 0;
     for (const kind of ["speech", "music"] as const) {
       for (const ratioDb of [3, 0]) {

@@ -45,7 +45,7 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   STALE_RISE: 1.5,
   STALE_REPEAT_HOPS: 4, // the guard shorter than the gap a press needs to end and come back
   STALE_WINDOW_HOPS: 4,
-  WINDOW_COHERENCE_HOPS: 8,
+  MIN_WINDOW_PAIRS: 5,
   STALE_MIN_FULL_HOPS: 8,
   LATE_PRESS_PURITY: 0.7,
   TWISTED_PRESS_PURITY: 0.75,
@@ -72,7 +72,7 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   BUSY_FREQ_TOL: 0.012,
   BUSY_COHERENCE: 0.95,
   BUSY_STEADINESS: 0.95,
-  BUSY_NOISE_LOSS: 1,
+  BUSY_NOISE_LOSS: 0,
   BUSY_STEADY_NOISE_LOSS: 2,
   MASKED_NOISE_RATIO: 1.0,
   TONE_GROUP_RATIO: 8.0,
