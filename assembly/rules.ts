@@ -208,27 +208,17 @@ export const MIN_PHASE_PAIRS = 2;
 // earlier variant that let them onto it beside the press purity found 3 false keys of held
 // music notes in the bench corpus; as the only path, none: `npm run bench -- --only talkoff`).
 /**
- * Full hops (6.375 ms each) a busy-line candidate needs: 19 ms of steady tone, MIN_PHASE_PAIRS'
- * own minimum. Over speech a key's windows pass only now and then, and a 60 ms key that ended
- * with 3 measured hops was lost ('hops < 4': 123 of the 255 keys missed 3 dB over speech, `node
- * bench/speech-why.mjs speech 3`). From 3 hops, with the hop coherence below
- * MIN_WINDOW_PAIRS and stale pairs still from STALE_MIN_FULL_HOPS (the reference, `node
- * bench/speech-lab.mjs`): keys over speech 8/3/0 dB 96.5/89.1/82.3 → 96.5/89.5/82.8 %, music
- * 8/5 dB 96.2/86.7 → 96.2/87.1 %, white noise at S/N 3 dB 96.5 → 97.7 %, still 0 false keys
- * there and on both talk-off corpora (`node bench/speech-lab.mjs talkoff,heldout`).
+ * Full hops (6.375 ms each) a busy-line candidate needs: 25.5 ms of steady tone, beyond
+ * MIN_PHASE_PAIRS. Measured and left: 3 hops (19 ms), with the hop coherence standing in for the
+ * window coherence below MIN_WINDOW_PAIRS, gave keys over speech 8/3/0 dB 96.5/89.1/82.3 →
+ * 96.5/89.5/82.8 %, white noise at S/N 3 dB 96.5 → 97.7 % and no false key in `node
+ * bench/speech-lab.mjs` (each case on its own), but in the bench part's streams, where the cases
+ * run end to end, an espeak voice's 'A' (en-us-f3 @ 38.94 s, pl-f5 @ 21.55 s) came through at
+ * 20/10/5/3 dB: 6 false keys against 1 (`npm run bench` on commit abeb15c; `node
+ * bench/stream-lab.mjs` runs the part's speech cases so, in seconds). Over 2 hop pairs a
+ * speech formant pair holds one frequency as well as a key does, even with the full 0.98 asked.
  */
-export const BUSY_MIN_FULL_HOPS = 3;
-/**
- * Full hops a stale candidate needs on the busy line: 4 (25.5 ms), one more than a fresh one
- * (BUSY_MIN_FULL_HOPS). A stale pair grew out of a sound already there, so it must hold longer:
- * from 3 hops a held-out music pair came through on its steadiness margin (warzone2100-legacy-
- * track16 @ 392.8 s '#': stale, hop coherence 0.992, steadiness 0.976 against 0.98; it becomes a
- * false key with BUSY_STEADINESS 0.96: `node bench/speech-lab.mjs heldout --rules
- * '{"BUSY_STEADINESS":0.96,"STALE_MIN_FULL_HOPS":3}'`), as an earlier 3-hop variant's stale
- * music pair did (STALE_COVER). It costs speech 8/3/0 dB 96.7/89.9/83.5 → 96.5/89.5/82.8 %,
- * music 8 dB 96.5 → 96.2 % (the reference, `node bench/speech-lab.mjs`).
- */
-export const STALE_MIN_FULL_HOPS = 4;
+export const BUSY_MIN_FULL_HOPS = 4;
 /** Press purity (linear power share) below which not even a steady pair is a key: 0.3 = −5.2 dB. */
 export const BUSY_PRESS_PURITY = 0.3;
 /**
@@ -268,13 +258,11 @@ export const BUSY_STEADINESS = 0.98;
 export const STALE_WINDOW_HOPS = 6;
 /**
  * Window phase pairs from which the busy line's coherence is the window coherence; with fewer,
- * the hop coherence. A single phasor's |z| / |z| is 1 whatever the sound: at 3 full hops in a
- * row there is one window pair (and 2 hop pairs), and full hops apart make none, where the
- * window coherence read 0 and failed a key (white noise at S/N 3 dB, `VALUES=1 node
- * bench/speech-why.mjs noise 3`). An espeak voice's 'A' at 38.9 s (the one false key of the
- * speech part) came through on a window coherence of 1.000 over 3 hops and has hop coherence
- * 0.962 (`EXTRAS=1 node bench/speech-lab.mjs speech --rules
- * '{"BUSY_MIN_FULL_HOPS":3,"MIN_WINDOW_PAIRS":1}'`).
+ * the hop coherence. A coherence over one phasor is 1 whatever the sound, and over none it is 0:
+ * full hops that are not in a row make fewer window pairs than BUSY_MIN_FULL_HOPS would give, and
+ * a key whose window coherence read 0 failed (white noise at S/N 3 dB, `VALUES=1 node
+ * bench/speech-why.mjs noise 3`). Reference and core (`node bench/speech-lab.mjs [--core]`):
+ * white noise at S/N 3 dB 96.5 → 96.7 %, speech and music within 0.1 point, no false key.
  */
 export const MIN_WINDOW_PAIRS = 2;
 /**

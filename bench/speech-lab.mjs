@@ -3,7 +3,7 @@
  * music and white noise (the cases of bench/parts/interference.mjs, scored per case) and false
  * keys on the talk-off corpora, with the float64 reference (default) or the WASM core.
  *
- *   node bench/speech-lab.mjs [speech,music,noise,talkoff,heldout] [--core] [--rules '{"NAME":v}']
+ *   node bench/speech-lab.mjs [speech,music,noise,talkoff,heldout] [--core [--pcm16]] [--rules '{"NAME":v}']
  *
  * Environment: RATIOS=20,15,10,8,5,3,0 scores those key-to-sound ratios (default speech 8,3,0,
  * music 8,5); EXTRAS=1 prints each false key of the speech and music parts with the nearest
@@ -15,7 +15,7 @@
 import { readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DtmfEngine, generateDtmf } from "../dist/index.js";
+import { DtmfEngine, encodeSamples, generateDtmf } from "../dist/index.js";
 import { PlainDetector } from "../build/reference/reference/plain-detector.js";
 import { readWav } from "./lib/audio.mjs";
 import { excerpt, mixKeys } from "./lib/mix.mjs";
@@ -34,14 +34,17 @@ const engine = useCore ? await DtmfEngine.create() : null;
 function detect(samples) {
   const out = [];
   if (engine) {
-    const d = engine.createDetector({ sampleRate: 8000, encoding: "float32" });
-    for (let at = 0; at < samples.length; at += 160) for (const e of d.process(samples.subarray(at, at + 160))) if (e.type === "keydown") out.push({ digit: e.digit, ms: e.detectedMs });
+    // --pcm16: 16-bit input, as the bench feeds the core (bench/lib/detectors.mjs).
+    const pcm16 = flag("--pcm16");
+    const input = pcm16 ? encodeSamples(samples, "pcm16") : samples;
+    const d = engine.createDetector({ sampleRate: 8000, encoding: pcm16 ? "pcm16" : "float32" });
+    for (let at = 0; at < input.length; at += 160) for (const e of d.process(input.subarray(at, at + 160))) if (e.type === "keydown") out.push({ digit: e.digit, ms: e.detectedMs });
     for (const e of d.flush()) if (e.type === "keydown") out.push({ digit: e.digit, ms: e.detectedMs });
     d.close();
     return out;
   }
   const d = new PlainDetector(8000, {}, { rules, onConfirm: (c) => out.push({ digit: c.digit, ms: c.confirmSample / 8, c }) });
-  d.process(samples);
+  d.process(flag("--pcm16") ? Float32Array.from(encodeSamples(samples, "pcm16"), (v) => v / 32768) : samples);
   d.flush();
   return out;
 }

@@ -46,7 +46,6 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   STALE_REPEAT_HOPS: 4, // the guard shorter than the gap a press needs to end and come back
   STALE_WINDOW_HOPS: 4,
   MIN_WINDOW_PAIRS: 5,
-  STALE_MIN_FULL_HOPS: 8,
   LATE_PRESS_PURITY: 0.7,
   TWISTED_PRESS_PURITY: 0.75,
   TWISTED_CONFIRM_HITS: 3,
