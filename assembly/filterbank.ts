@@ -56,9 +56,9 @@ export const WIN_X_IM: usize = SCRATCH + 144; // same, im
  * The hot loop: runs `n` samples (n even) of f32 input at `src` through the channel's chains
  * and accumulates the hop's energy Σx², its lag-2 products Σx[n]·x[n−2] (the band measure) and
  * its sum Σx (the sum lets the window energy be measured with its DC offset removed). `src − 8`
- * must be writable: the two samples
- * before the first, x[n−2] and x[n−1], kept in the record from the call before, are written
- * there, so that every pair's lag-2 partners are one load away. Pairs are always aligned to
+ * must be writable: the two samples before the first, x[n−2] and x[n−1], kept in the record
+ * from the call before, are written there, so that every pair's lag-2 partners are one load
+ * away. Pairs are always aligned to
  * the hop start (hop.ts): the first sample of a pair is at an even position of the hop, so it
  * feeds the even chains, and every split of the input performs exactly the same arithmetic.
  * Inlined into feed: as a function of its own V8 no longer unrolled the loop below, and moved

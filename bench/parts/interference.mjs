@@ -60,7 +60,8 @@ function makeVoices(ctx) {
   return null;
 }
 
-async function speechFiles(ctx) {
+/** The speech excerpts of the part, in its order (bench/stream-lab.mjs runs them too). */
+export async function speechFiles(ctx) {
   const out = [];
   const sources = [];
   const corpus = ctx.quick ? [] : await wavs(CORPUS, /^speech-.*\.wav$/);
@@ -82,7 +83,8 @@ async function speechFiles(ctx) {
   return { files: out, source: sources.join(" + ") };
 }
 
-async function musicFiles(ctx) {
+/** The music excerpts of the part, in its order. */
+export async function musicFiles(ctx) {
   const corpus = ctx.quick ? [] : await wavs(CORPUS, /^music-.*\.wav$/);
   const out = [];
   if (corpus.length) {
@@ -107,6 +109,13 @@ async function dialToneReference(ctx) {
   return out;
 }
 
+/** The part's cases of keys over `id` ("speech" or "music") `files` at each of `ratios`. */
+export function keysOverCases(id, files, ratios) {
+  const cases = [];
+  files.forEach((file, f) => { for (const ratio of ratios) cases.push({ point: ratio, source: file.name, build: () => mixKeys(file, f + (id === "music" ? 1000 : 0), ratio, KEY_DBM0) }); });
+  return cases;
+}
+
 export async function runInterference(ctx) {
   const quick = ctx.quick;
   const part = rowCollector(ctx);
@@ -125,7 +134,7 @@ export async function runInterference(ctx) {
     const requirement = `${want}, 0 false keys over the part (project target; keys of 60-120 ms at ${fmt(KEY_DBM0)} dBm0 per tone, twist −4 … +2 dB, ${ratios.join("/")} dB over the active level of ${(seconds / 60).toFixed(1)} min of ${id}: ${files.length} excerpts)`;
     if (files.length === 0) { part.skipRow(id, title, requirement, `no ${id} files (${source})`); continue; }
     const cases = [];
-    files.forEach((file, f) => { for (const ratio of ratios) cases.push({ point: ratio, source: file.name, build: () => mixKeys(file, f + (id === "music" ? 1000 : 0), ratio, KEY_DBM0) }); });
+    cases.push(...keysOverCases(id, files, ratios));
     const fromOf = Object.fromEntries(files.map((f) => [f.name, f.fromSeconds]));
     const points = await part.battery(id, cases);
     part.addRow(id, title, requirement, points, (map) => {
