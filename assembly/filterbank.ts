@@ -87,9 +87,10 @@ export const WIN_X_IM: usize = SCRATCH + 144; // same, im
   // chain state to the stack at every step (0.94 of the speed with the separate pass). xEven
   // as a splat of lane 0 (one broadcast on x86) rather than a shuffle: ab-cores 1.018, 1.027.
   // Reading 16-bit PCM here, converted pair by pair, instead of decodePcm16's pass into the
-  // scratch (≈ 7 % of the core's time) ran slower, 0.84-0.92 in ab-cores: the loop is near the
-  // vector units' throughput, and the conversion's shuffles and the spilled Σx lanes cost more
-  // than the pass they replace.
+  // scratch (≈ 6.5 % of the core's time under perf, bench/profile-core.mjs) ran slower in
+  // ab-cores: 0.87 with Σx spilled to the stack at every pair, 0.92 with Σx summed apart and
+  // nothing spilled. The loop is near the vector units' throughput, and the conversion's
+  // shuffles cost more than the pass they replace.
   let energy = v128.load(ch, CH_ACC_E);
   let sum = v128.load(ch, CH_ACC_S);
   store<u64>(src - 8, i64x2.extract_lane(sum, 1)); // x[n−2], x[n−1] from the call before
