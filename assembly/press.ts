@@ -70,7 +70,7 @@ import { R_HOP, R_HZ } from "./rates";
 import {
   BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_NOISE_LOSS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
   BUSY_STEADY_NOISE_LOSS, COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MASKED_NOISE_RATIO, MIN_PHASE_PAIRS,
-  OFF_FREQ_HOPS, OFF_FREQ_TOL, PURE_COHERENCE, REF_FLOOR,
+  OFF_FREQ_HOPS, OFF_FREQ_STEADINESS, OFF_FREQ_TOL, PURE_COHERENCE, REF_FLOOR,
   REF_RESET_HOPS, REF_SHARE,
   STALE_COVER, STALE_REPEAT_HOPS, STALE_RISE, STALE_WINDOW_HOPS, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
   MIN_WINDOW_PAIRS,
@@ -149,7 +149,8 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   const colErr = colErrorHz(ch, rate);
   if (Math.abs(rowErr) > tol * rowHz || Math.abs(colErr) > tol * colHz) return false;
   // Off frequency by OFF_FREQ_TOL or more in either tone: only from OFF_FREQ_HOPS full hops.
-  if (fullHops(ch) < OFF_FREQ_HOPS && (Math.abs(rowErr) > OFF_FREQ_TOL * rowHz || Math.abs(colErr) > OFF_FREQ_TOL * colHz)) return false;
+  const offFrequency = Math.abs(rowErr) > OFF_FREQ_TOL * rowHz || Math.abs(colErr) > OFF_FREQ_TOL * colHz;
+  if (offFrequency && fullHops(ch) < OFF_FREQ_HOPS) return false;
   const tone = rowPowerSum(ch, rate, rowErr) + colPowerSum(ch, rate, colErr);
   const total = totalPowerSum(ch);
   const onFrequency = Math.abs(rowErr) <= BUSY_FREQ_TOL * rowHz && Math.abs(colErr) <= BUSY_FREQ_TOL * colHz;
@@ -162,7 +163,8 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   // noise allowance (held notes of music: 2 talk-off false keys with it, BUSY_NOISE_LOSS).
   if (flags & FLAG_STALE) return tone >= purity * total && steadyPair(ch, rate, key, tone, total, onFrequency, false);
   // Pure, but confirmed only if its tones also keep one frequency (PURE_COHERENCE).
-  if (tone >= purity * total) return <f64>phaseCoherence(ch) >= PURE_COHERENCE;
+  // Off frequency, it must also keep one amplitude (OFF_FREQ_STEADINESS).
+  if (tone >= purity * total) return <f64>phaseCoherence(ch) >= PURE_COHERENCE && (!offFrequency || amplitudeSteadiness(ch, rate) >= OFF_FREQ_STEADINESS);
   // A late candidate was sounding while its windows failed: it must be purer (LATE_PRESS_PURITY),
   // never less pure, so the busy line is not for it; nor for one that took twisted windows.
   if ((flags & FLAG_LATE) || twisted) return false;

@@ -190,6 +190,19 @@ export const PURE_COHERENCE = 0.92;
 export const OFF_FREQ_TOL = 0.01;
 /** Full hops an off-frequency press (OFF_FREQ_TOL) needs before it confirms. */
 export const OFF_FREQ_HOPS = 4;
+/**
+ * Amplitude steadiness (BUSY_STEADINESS's measure; 0.95 ⇔ a coefficient of variation of 0.23)
+ * an off-frequency press (OFF_FREQ_TOL) needs when its purity confirms it. An oscillator off
+ * frequency still sends one amplitude; a chord whose notes sit 1-1.8 % off two DTMF frequencies
+ * swells and decays: a '*' of the bench music (music-wesnoth-knolls, keys 3 dB over it; 941 Hz
+ * −0.2 %, 1209 Hz −1.7 %, pure 0.83, coherence 0.9998, steadiness 0.906) was such a false key
+ * (`node bench/stream-lab.mjs music`). 0.92 kept it out of the excerpt on its own but not in
+ * the bench's stream (another hop alignment); 0.95 in both. Cost, `node bench/speech-lab.mjs
+ * --core`: keys over speech at 0 dB 1928 → 1925 of 2341, music 8/5 dB 3343/3015 → 3342/3011 of
+ * 3477; AMR-NB 12.2 and 5.9 kbit/s 2 keys of 768 each (`node bench/codec-misses.mjs amr-nb-12.2
+ * amr-nb-5.9`); every other codec, the Q.24 rows and both talk-off corpora unchanged.
+ */
+export const OFF_FREQ_STEADINESS = 0.95;
 /** Hop-to-hop phase pairs needed before a frequency verdict (2 pairs: 3 full hops, 19 ms). */
 export const MIN_PHASE_PAIRS = 2;
 

@@ -483,7 +483,8 @@ export class PlainDetector {
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return no("freq");
     // Off frequency by OFF_FREQ_TOL or more: only from OFF_FREQ_HOPS full hops (assembly/press.ts).
     const off = this.r.OFF_FREQ_TOL;
-    if (this.fullHops < this.r.OFF_FREQ_HOPS && (Math.abs(rowErr) > off * ROW_HZ[this.key >> 2] || Math.abs(colErr) > off * COL_HZ[this.key & 3])) return no("offFreq");
+    const offFrequency = Math.abs(rowErr) > off * ROW_HZ[this.key >> 2] || Math.abs(colErr) > off * COL_HZ[this.key & 3];
+    if (offFrequency && this.fullHops < this.r.OFF_FREQ_HOPS) return no("offFreq");
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
     // A masked candidate (startCandidate) needs the late purity too, or else the busy line.
     let purity = this.late || this.masked ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
@@ -492,6 +493,8 @@ export class PlainDetector {
     const busyLine = tone < purity * this.pressTotal;
     // Pure, but not one frequency: not yet (assembly/press.ts PURE_COHERENCE).
     if (!busyLine && !this.stale && this.busyLineMeasures().coherence < this.r.PURE_COHERENCE) return no("pureCoherence");
+    // Off frequency, pure and coherent: one amplitude too (assembly/press.ts OFF_FREQ_STEADINESS).
+    if (!busyLine && !this.stale && offFrequency && this.busyLineMeasures().steadiness < this.r.OFF_FREQ_STEADINESS) return no("offFreqSteadiness");
     if (busyLine) {
       if (this.late) return no("purity+late");
       if (this.stale) return no("purity+stale");
