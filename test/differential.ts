@@ -109,6 +109,17 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["key 5 dB under a note, windows relaxed (BUSY_PRESS_PURITY)", (s) => { addTones(s, 50, 150, KEY_5_LOW); note(s, -8); }, { purityDb: -6 }],
   ];
   for (const [name, make, tuning] of busy) cases.push(synthetic(name, make, tuning));
+  // An off-frequency press confirmed by its purity keeps one amplitude (rules.ts
+  // OFF_FREQ_STEADINESS): key * 1.4 % low, alone, decaying as e^(−t/τ) from −10 dBm0 a tone;
+  // its steadiness at confirmation (reference): τ = 35 ms 0.92, τ = 50 ms 0.96.
+  const decaying = (tauMs: number) => (s: Float32Array) => {
+    for (let n = 400; n < 1600; n++) {
+      const gain = Math.exp(-(n - 400) / 8 / tauMs) * Math.sqrt(2 * dbm0ToPower(-10));
+      for (const hz of [941 * 0.986, 1209 * 0.986]) s[n] += gain * Math.sin((2 * Math.PI * hz * n) / 8000);
+    }
+  };
+  cases.push(synthetic("key * 1.4 % low decaying, τ 35 ms (OFF_FREQ_STEADINESS: no key)", decaying(35)));
+  cases.push(synthetic("key * 1.4 % low decaying, τ 50 ms (OFF_FREQ_STEADINESS: a key)", decaying(50)));
   // A codec's onset (rules.ts TWIST_SPAN, TWISTED_PRESS_PURITY, REF_RESET_HOPS): through GSM
   // 06.10 a key's high tone can start 15-25 dB under its low one and settle within 20-40 ms, and
   // its first hop can overshoot the steady level twice over (bench/codec-misses.mjs).
