@@ -193,7 +193,10 @@ function steadyPair(ch: usize, rate: usize, key: i32, tone: f64, total: f64, onF
     let rest: f64 = 0;
     for (let i = 0; i < 8; i++) rest += <f64>load<f32>(WIN_POWER + (<usize>i << 2));
     rest -= pr + pc;
-    const loss = rest / (6.0 * Math.min(pr, pc)); // n/P: noise per bin over the weaker tone's power
+    // n/P: the noise per bin over the weaker tone's mean power over the press's full hops (the
+    // span the coherence and the steadiness are measured over; rules.ts BUSY_NOISE_LOSS).
+    const weaker = Math.min(meanRowPower(ch, rate, rowErrorHz(ch, rate)), meanColPower(ch, rate, colErrorHz(ch, rate)));
+    const loss = rest / (6.0 * weaker);
     need = Math.min(need, 1.0 - BUSY_NOISE_LOSS * loss);
     needSteady = Math.min(needSteady, 1.0 - BUSY_STEADY_NOISE_LOSS * loss);
   }

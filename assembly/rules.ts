@@ -282,8 +282,16 @@ export const MIN_WINDOW_PAIRS = 2;
  * Allowance for noise in BUSY_COHERENCE: a tone whose bin also holds noise of power n (in the
  * window's power units) at tone power P has a phase that jitters hop to hop, and its coherence
  * loses ≈ n/P (the hop's in-bin S/N is half the window's; phase variance 1/S/N a pair). n is
- * taken as the mean of the window's six other DTMF bins, P as the weaker tone's window power,
- * and the coherence asked is lowered to 1 − BUSY_NOISE_LOSS·n/P where that is lower. White noise
+ * taken as the mean of the window's six other DTMF bins, P as the weaker tone's mean power over
+ * the press's full hops (the span the coherence and the steadiness are measured over), and the
+ * coherence asked is lowered to 1 − BUSY_NOISE_LOSS·n/P where that is lower. P was the weaker
+ * tone's power in the confirming window until a fading formant pair of an espeak voice (en-us-f3,
+ * keys 5 dB over it) confirmed as an 'A' in the bench's stream: its 1633 Hz tone 4 dB under its
+ * press mean in that window doubled the allowance (coherence 0.979, steadiness 0.969 passed).
+ * With the press mean, `node bench/stream-lab.mjs speech`: 1 → 0 false keys; `node
+ * bench/speech-lab.mjs` (reference): speech 8/3/0 dB 2258/2086/1925 → 2255/2082/1920 of 2341,
+ * music 8/5 dB 3342/3011 → 3341/3003 of 3477, white noise at S/N 3 dB 464 → 463 of 480; talk-off
+ * none on either corpus. White noise
  * fills the other bins as it fills the key's; a note between the bins (2200 Hz) or a glide of
  * the pair itself leaves them nearly empty, so the vibrato look-alikes of test/busy-line.test.ts
  * stay out. Not applied to the steadiness: with it a 30 % tremolo at 35 Hz passed (its sidebands

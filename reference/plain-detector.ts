@@ -533,7 +533,9 @@ export class PlainDetector {
       const P = this.power, r = this.key >> 2, c = 4 + (this.key & 3);
       let rest = 0;
       for (let i = 0; i < BINS; i++) if (i !== r && i !== c) rest += P[i];
-      const loss = rest / (6 * Math.min(P[r], P[c]));
+      // P: the weaker tone's mean power over the press's full hops (assembly/press.ts steadyPair).
+      const pr = this.powR / this.fullHops / this.offsetLoss(rowErr), pc = this.powC / this.fullHops / this.offsetLoss(colErr);
+      const loss = rest / (6 * Math.min(pr, pc));
       need = Math.min(need, 1 - this.r.BUSY_NOISE_LOSS * loss);
       needSt = Math.min(needSt, 1 - this.r.BUSY_STEADY_NOISE_LOSS * loss);
     }
