@@ -2,7 +2,6 @@
 // (linear power ratios, samples). The host writes it at configAddress() (index.ts) before
 // open()/configure(), which copy it into the channel record; src/options.ts writes it at the
 // offsets the core exports (CFG_*), read once at instantiation (src/wasm.ts).
-import { POWER_SCALE } from "./input";
 
 /** The fields, declared once: AssemblyScript derives each offset and the block's size. */
 @unmanaged class Config {
@@ -31,11 +30,3 @@ export const CFG_KEY_MASK: usize = offsetof<Config>("keyMask");
 export const CFG_PRESS_PURITY: usize = offsetof<Config>("pressPurity");
 export const CFG_DIAL_TONE_FILTER: usize = offsetof<Config>("dialToneFilter");
 export const CONFIG_BYTES: usize = offsetof<Config>();
-
-/**
- * The block's minPower on the core's power scale (input.ts POWER_SCALE: the host writes it in
- * full-scale² units, the filter bank measures on the 16-bit scale); exact, a power of two.
- */
-@inline export function minPowerOf(cfg: usize): f32 {
-  return load<f32>(cfg, CFG_MIN_POWER) * POWER_SCALE;
-}

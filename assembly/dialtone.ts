@@ -20,7 +20,7 @@ import {
   CH_DIAL_COUNT, CH_DIAL_MODE, CH_DIAL_RAW, CH_HOPS, CH_NOTCH, CH_TONE_ABS, CH_TONE_COS, CH_TONE_HOP,
   CH_TONE_PREV, CH_TONE_WATCH, CH_TONE_Z, CH_TPREV_KEY, configOf,
 } from "./channels";
-import { CFG_DIAL_TONE_FILTER, minPowerOf } from "./config";
+import { CFG_DIAL_TONE_FILTER, CFG_MIN_POWER } from "./config";
 import { HOP_E, WIN_POWER, Y_IM, Y_RE } from "./filterbank";
 import { R_COST, R_HOP, R_HZ, R_NOTCH, R_RAD_PER_HZ, R_RATE, R_SINT } from "./rates";
 import { laneMax } from "./window";
@@ -106,7 +106,7 @@ export function dialToneHop(ch: usize, rate: usize, total: f32, found: bool): vo
   let count = <i32>load<u8>(ch, CH_DIAL_COUNT);
   // A window that looks like a dial tone: loud, its eight bins holding at most DIAL_BIN_SHARE
   // of its power (no key: the purity test, CFG_TONE_TOTAL ≥ 0.1, fails on it).
-  let like = total >= minPowerOf(configOf(ch));
+  let like = total >= load<f32>(configOf(ch), CFG_MIN_POWER);
   if (like) {
     const s = f32x4.add(v128.load(WIN_POWER), v128.load(WIN_POWER + 16));
     like = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) <= <f32>DIAL_BIN_SHARE * total;

@@ -1,7 +1,9 @@
 // G.711 expansion tables (ITU-T G.711, 1988): μ-law (North America, Japan) and A-law (Europe).
-// Each table maps one code byte to its linear sample on the core's 16-bit scale (input.ts
-// SAMPLE_SCALE): μ-law ±32124, A-law ±32256, 0.98 of full scale. Tables are computed
+// Each table maps one code byte to a linear sample normalised to 16-bit full scale (÷ 32768),
+// so the decoded range is ±0.98 (μ-law ±32124/32768, A-law ±32256/32768). Tables are computed
 // once at start-up from the segment formulas of G.711 tables 1a/2a and shared by all channels.
+
+import { FULL_SCALE_16 } from "../src/conventions";
 
 /** Bytes per table: 256 codes × 4-byte f32. */
 const TABLE_BYTES: usize = 256 * 4;
@@ -32,9 +34,8 @@ export function initG711(): void {
   ulawTable = heap.alloc(TABLE_BYTES);
   alawTable = heap.alloc(TABLE_BYTES);
   for (let code = 0; code < 256; code++) {
-    // The core's sample scale is the 16-bit one (input.ts SAMPLE_SCALE): the linear values as they are.
-    store<f32>(ulawTable + (<usize>code << 2), <f32>ulawToLinear(code));
-    store<f32>(alawTable + (<usize>code << 2), <f32>alawToLinear(code));
+    store<f32>(ulawTable + (<usize>code << 2), <f32>ulawToLinear(code) / <f32>FULL_SCALE_16);
+    store<f32>(alawTable + (<usize>code << 2), <f32>alawToLinear(code) / <f32>FULL_SCALE_16);
   }
 }
 

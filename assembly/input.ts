@@ -1,11 +1,6 @@
-// Input decoding: every encoding the ABI accepts becomes f32 samples on the 16-bit scale (a
-// full-scale 16-bit sample is ±32768, SAMPLE_SCALE). The host writes raw bytes once into the
-// input region; these loops read them there and write the f32 scratch the filter bank consumes.
-// 16-bit PCM, the common input, then needs no multiply: a pass without it ran the core ≈ 2 %
-// faster (`ROUNDS=100 node bench/ab-cores.mjs`, both orders: 1.021, 1.019). The scale is a power
-// of two, so every product and sum downstream is the one on the ±1 scale times an exact power of
-// two and every decision is the same; the few absolute figures (the level floor CFG_MIN_POWER,
-// REF_FLOOR, the dBm0 of the events) are scaled where they are used (POWER_SCALE).
+// Input decoding: every encoding the ABI accepts becomes f32 samples normalised so that a
+// full-scale 16-bit sample is ±1.0. The host writes raw bytes once into the input region;
+// these loops read them there and write the f32 scratch the filter bank consumes.
 import { FULL_SCALE_16 } from "../src/conventions";
 import { expandAlaw, expandUlaw } from "./g711";
 
@@ -15,10 +10,7 @@ export const ENCODING_ULAW: i32 = 2;    // G.711 μ-law, 1 byte a sample
 export const ENCODING_ALAW: i32 = 3;    // G.711 A-law, 1 byte a sample
 export const ENCODING_COUNT: i32 = 4;
 
-/** The core's sample unit: a full-scale 16-bit sample (2^15), so 16-bit PCM converts as it is. */
-export const SAMPLE_SCALE: f32 = <f32>FULL_SCALE_16;
-/** The core's power unit against full-scale² (2^30): powers are SAMPLE_SCALE² times those on the ±1 scale. */
-export const POWER_SCALE: f32 = SAMPLE_SCALE * SAMPLE_SCALE;
+const PCM16_SCALE: f32 = <f32>(1.0 / <f64>FULL_SCALE_16);
 /**
  * The smallest normal f32 (2^−126). Smaller magnitudes (denormals, 1.4e−45 … 1.2e−38, far below
  * any audio: −759 dBFS and less) become 0 on input: arithmetic on denormals takes a slow path
@@ -32,43 +24,43 @@ export function bytesPerSample(encoding: i32): i32 {
   return 1;
 }
 
-/** 16-bit PCM → f32 (the core's scale: no multiply), eight samples a step with i16x8 widening, then the tail one by one. */
+/** 16-bit PCM → f32, eight samples a step with i16x8 widening, then the tail one by one. */
 function decodePcm16(src: usize, dst: usize, n: i32): void {
+  const scale = f32x4.splat(PCM16_SCALE);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const v = v128.load(src + (<usize>i << 1));
     const lo = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(v));
     const hi = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(v));
-    v128.store(dst + (<usize>i << 2), lo);
-    v128.store(dst + (<usize>i << 2), hi, 16);
+    v128.store(dst + (<usize>i << 2), f32x4.mul(lo, scale));
+    v128.store(dst + (<usize>i << 2), f32x4.mul(hi, scale), 16);
   }
   for (; i < n; i++) {
-    store<f32>(dst + (<usize>i << 2), <f32>load<i16>(src + (<usize>i << 1)));
+    store<f32>(dst + (<usize>i << 2), <f32>load<i16>(src + (<usize>i << 1)) * PCM16_SCALE);
   }
 }
 
 /**
- * f32 (nominal range ±1) → f32 on the core's scale (× SAMPLE_SCALE) with the anomalies made
- * harmless: NaN becomes 0 (silence), values beyond ±1, ±Infinity included, are clipped to ±1 as
- * a 16-bit converter would clip them, and denormals become 0 (MIN_NORMAL, tested before the scale).
+ * f32 → f32 with the anomalies made harmless: NaN becomes 0 (silence), values beyond ±1,
+ * ±Infinity included, are clipped to ±1 as a 16-bit converter would clip them, and denormals
+ * become 0 (MIN_NORMAL).
  */
 function decodeFloat32(src: usize, dst: usize, n: i32): void {
   const one = f32x4.splat(1.0);
   const minusOne = f32x4.splat(-1.0);
   const zero = f32x4.splat(0.0);
   const minNormal = f32x4.splat(MIN_NORMAL);
-  const scale = f32x4.splat(SAMPLE_SCALE);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(src + (<usize>i << 2));
     // Lanes kept: numbers (NaN ≠ NaN) of at least normal magnitude (0 itself gives 0 either way).
     const keep = f32x4.ge(f32x4.abs(v), minNormal);
     const clipped = f32x4.pmax(minusOne, f32x4.pmin(one, v));
-    v128.store(dst + (<usize>i << 2), f32x4.mul(v128.bitselect(clipped, zero, keep), scale));
+    v128.store(dst + (<usize>i << 2), v128.bitselect(clipped, zero, keep));
   }
   for (; i < n; i++) {
     const x = load<f32>(src + (<usize>i << 2));
-    store<f32>(dst + (<usize>i << 2), !(Mathf.abs(x) >= MIN_NORMAL) ? 0.0 : (x > 1.0 ? SAMPLE_SCALE : (x < -1.0 ? -SAMPLE_SCALE : x * SAMPLE_SCALE)));
+    store<f32>(dst + (<usize>i << 2), !(Mathf.abs(x) >= MIN_NORMAL) ? 0.0 : (x > 1.0 ? 1.0 : (x < -1.0 ? -1.0 : x)));
   }
 }
 

@@ -62,7 +62,6 @@ import {
 } from "./channels";
 import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./config";
 import { toneLikeHop } from "./dialtone";
-import { SAMPLE_SCALE } from "./input";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import { WIN_POWER } from "./filterbank";
 import { HELD, TONE_LIKE, TWISTED } from "./window";
@@ -80,9 +79,6 @@ import {
   accumulate, amplitudeSteadiness, clearToneSums, colErrorHz, colPowerSum, fullHops, levelDbm0,
   meanColPower, meanRowPower, phaseCoherence, phasePairs, rowErrorHz, rowPowerSum, totalPowerSum, windowCoherence, windowPairs,
 } from "./tones";
-
-/** REF_FLOOR (a magnitude on the ±1 scale) on the core's sample scale (input.ts SAMPLE_SCALE). */
-const REF_FLOOR_SCALED: f32 = <f32>REF_FLOOR * SAMPLE_SCALE;
 
 export const STATE_IDLE: i32 = 0;
 const STATE_CANDIDATE: i32 = 1;
@@ -233,7 +229,7 @@ function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64)
   const available = hopsAvailable(hops);
   const m0 = keyMagnitude(ch, hops, 0, key);
   const m1 = available > 1 ? keyMagnitude(ch, hops, 1, key) : <f32>0;
-  const ref = max(max(m0, m1), REF_FLOOR_SCALED);
+  const ref = max(max(m0, m1), <f32>REF_FLOOR);
   // Onset: back from the stronger of the two window hops while hops still hold the tone.
   const first = m0 >= m1 ? 0 : 1;
   let j = first;
@@ -338,7 +334,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   } else if (!heldNow) { // a held window (the tone's tail, often) is no evidence of an overshoot
     const low = refLowHops(ch) + 1;
     if (low >= REF_RESET_HOPS) { // the reference came from an onset overshoot: restart it here
-      ref = max(m, REF_FLOOR_SCALED); // a hop without the tone must not make the coverage 0/0
+      ref = max(m, <f32>REF_FLOOR); // a hop without the tone must not make the coverage 0/0
       store<f32>(ch, ref, CH_REF);
       store<u16>(ch, 1, CH_REF_N);
       setRefLowHops(ch, 0);

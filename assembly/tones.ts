@@ -15,7 +15,6 @@ import {
   CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
 } from "./channels";
 import { DBM0_REF_POWER } from "../src/conventions";
-import { POWER_SCALE } from "./input";
 import { HOP_E, HOP_S, WIN_X_IM, WIN_X_RE, Y_IM, Y_RE } from "./filterbank";
 import { R_COST, R_HOP_NORM, R_INV_HOP, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, sine } from "./rates";
 import { COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR } from "./rules";
@@ -238,7 +237,6 @@ export function phasePairs(ch: usize): i32 { return <i32>load<u16>(ch, CH_PAIRS)
 /** Window-to-window phase pairs in the window coherence. */
 export function windowPairs(ch: usize): i32 { return <i32>load<u16>(ch, CH_WINDOW_PAIRS); }
 
-/** dBm0 of a power on the core's scale (input.ts POWER_SCALE). */
 export function levelDbm0(power: f64): f64 {
-  return 10.0 * Math.log10(Math.max(power / <f64>POWER_SCALE, POWER_FLOOR) / DBM0_REF_POWER);
+  return 10.0 * Math.log10(Math.max(power, POWER_FLOOR) / DBM0_REF_POWER);
 }

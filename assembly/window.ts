@@ -21,8 +21,7 @@
 // While a key is tracked, a window without a key may still hold it (held(), rules.ts
 // HOLD_PURITY): the key goes on but is not confirmed by that window (press.ts).
 import {
-  CFG_KEY_MASK, CFG_REL_PEAK, CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO,
-  minPowerOf,
+  CFG_KEY_MASK, CFG_MIN_POWER, CFG_REL_PEAK, CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO,
 } from "./config";
 import { CH_KEY, configOf } from "./channels";
 import { WIN_BAND, WIN_POWER } from "./filterbank";
@@ -105,7 +104,7 @@ const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
   const hi = v128.load(WIN_POWER + 16);
   const pr = laneMax(lo);
   const pc = laneMax(hi);
-  const minPower = minPowerOf(cfg);
+  const minPower = load<f32>(cfg, CFG_MIN_POWER);
   if (pr < minPower || pc < minPower) return <i32>(pr >= minPower) | <i32>(pc >= minPower) ? toneLike(pr, pc) : -1;
   const row = laneOf(lo, pr);
   const col = laneOf(hi, pc);
@@ -137,7 +136,7 @@ export function held(ch: usize, rate: usize, totalPower: f32): bool {
   const pr = laneMax(lo);
   const pc = laneMax(hi);
   if (laneOf(lo, pr) != row || laneOf(hi, pc) != col) return false;
-  const minPower = minPowerOf(cfg);
+  const minPower = load<f32>(cfg, CFG_MIN_POWER);
   if (pr < minPower || pc < minPower) return false;
   if (pc < load<f32>(cfg, CFG_TWIST_LO) * pr || pc > load<f32>(cfg, CFG_TWIST_HI) * pr) return false;
   if (!pure(rate, row, col, pr, pc, totalPower, <f32>HOLD_PURITY)) return false;

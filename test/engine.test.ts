@@ -295,9 +295,8 @@ describe("resources come back (issue 19)", () => {
     core.refresh();
     core.f32.set(input);
     const at = (core.exports as unknown as { decodeProbe(encoding: number, n: number): number }).decodeProbe(core.layout.encoding.float32, input.length);
-    // On the core's sample scale: a full-scale 16-bit sample is ±32768 (assembly/input.ts SAMPLE_SCALE).
     const out = [...new Float32Array(core.exports.memory.buffer, at, input.length)];
-    expect(out).toEqual([0, 0, 0, Math.fround(1.2e-38) * 32768, 0, 32768, -32768, 0.25 * 32768, 0, 0, 0.5 * 32768]);
+    expect(out).toEqual([0, 0, 0, Math.fround(1.2e-38), 0, 1, -1, 0.25, 0, 0, 0.5]);
     expect(out.slice(0, 3).every((v) => Object.is(v, 0))).toBe(true); // +0, not a denormal
   });
 
