@@ -161,20 +161,21 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   if (twisted && purity < TWISTED_PRESS_PURITY) purity = TWISTED_PRESS_PURITY;
   // A stale candidate must hold the press purity and be a steady pair as well, without the
   // noise allowance (held notes of music: 2 talk-off false keys with it, BUSY_NOISE_LOSS).
-  if (flags & FLAG_STALE) return tone >= purity * total && steadyPair(ch, rate, key, tone, total, onFrequency, false);
+  if (flags & FLAG_STALE) return tone >= purity * total && steadyPair(ch, rate, key, rowErr, colErr, tone, total, onFrequency, false);
   // Pure, but confirmed only if its tones also keep one frequency (PURE_COHERENCE).
   // Off frequency, it must also keep one amplitude (OFF_FREQ_STEADINESS).
   if (tone >= purity * total) return <f64>phaseCoherence(ch) >= PURE_COHERENCE && (!offFrequency || amplitudeSteadiness(ch, rate) >= OFF_FREQ_STEADINESS);
   // A late candidate was sounding while its windows failed: it must be purer (LATE_PRESS_PURITY),
   // never less pure, so the busy line is not for it; nor for one that took twisted windows.
   if ((flags & FLAG_LATE) || twisted) return false;
-  return steadyPair(ch, rate, key, tone, total, onFrequency, window);
+  return steadyPair(ch, rate, key, rowErr, colErr, tone, total, onFrequency, window);
 }
 
 /**
  * The steady-pair tests, for a line that other sound shares (rules.ts, "Busy-line
  * confirmation"): over at least BUSY_MIN_FULL_HOPS the two tones hold BUSY_PRESS_PURITY of the
- * power, sit within BUSY_FREQ_TOL of the key's frequencies (`onFrequency`), and keep one
+ * power, sit within BUSY_FREQ_TOL of the key's frequencies (`onFrequency`, from the measured errors
+ * `rowErr`, `colErr`, Hz), and keep one
  * frequency (BUSY_COHERENCE on the window coherence, on the hop coherence under
  * MIN_WINDOW_PAIRS window pairs or a stale pair's STALE_WINDOW_HOPS full hops; less what the noise in the window's other six bins would take from
  * it: BUSY_NOISE_LOSS; `window` false at the end of the stream, where WIN_POWER may be another
@@ -182,7 +183,7 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
  * candidate that failed the press purity, and the only way for a stale one; late candidates
  * never get here (toneAccepted).
  */
-function steadyPair(ch: usize, rate: usize, key: i32, tone: f64, total: f64, onFrequency: bool, window: bool): bool {
+function steadyPair(ch: usize, rate: usize, key: i32, rowErr: f64, colErr: f64, tone: f64, total: f64, onFrequency: bool, window: bool): bool {
   if (fullHops(ch) < BUSY_MIN_FULL_HOPS || !onFrequency) return false;
   const stale = (load<u8>(ch, CH_FLAGS) & FLAG_STALE) != 0;
   if (tone < BUSY_PRESS_PURITY * total) return false;
@@ -195,7 +196,7 @@ function steadyPair(ch: usize, rate: usize, key: i32, tone: f64, total: f64, onF
     rest -= pr + pc;
     // n/P: the noise per bin over the weaker tone's mean power over the press's full hops (the
     // span the coherence and the steadiness are measured over; rules.ts BUSY_NOISE_LOSS).
-    const weaker = Math.min(meanRowPower(ch, rate, rowErrorHz(ch, rate)), meanColPower(ch, rate, colErrorHz(ch, rate)));
+    const weaker = Math.min(meanRowPower(ch, rate, rowErr), meanColPower(ch, rate, colErr));
     const loss = rest / (6.0 * weaker);
     need = Math.min(need, 1.0 - BUSY_NOISE_LOSS * loss);
     needSteady = Math.min(needSteady, 1.0 - BUSY_STEADY_NOISE_LOSS * loss);

@@ -491,10 +491,13 @@ export class PlainDetector {
     const twisted = this.twistedHops > 0;
     if (twisted) purity = Math.max(purity, this.r.TWISTED_PRESS_PURITY);
     const busyLine = tone < purity * this.pressTotal;
-    // Pure, but not one frequency: not yet (assembly/press.ts PURE_COHERENCE).
-    if (!busyLine && !this.stale && this.busyLineMeasures().coherence < this.r.PURE_COHERENCE) return no("pureCoherence");
-    // Off frequency, pure and coherent: one amplitude too (assembly/press.ts OFF_FREQ_STEADINESS).
-    if (!busyLine && !this.stale && offFrequency && this.busyLineMeasures().steadiness < this.r.OFF_FREQ_STEADINESS) return no("offFreqSteadiness");
+    if (!busyLine && !this.stale) {
+      const { coherence, steadiness } = this.busyLineMeasures();
+      // Pure, but not one frequency: not yet (assembly/press.ts PURE_COHERENCE).
+      if (coherence < this.r.PURE_COHERENCE) return no("pureCoherence");
+      // Off frequency, pure and coherent: one amplitude too (assembly/press.ts OFF_FREQ_STEADINESS).
+      if (offFrequency && steadiness < this.r.OFF_FREQ_STEADINESS) return no("offFreqSteadiness");
+    }
     if (busyLine) {
       if (this.late) return no("purity+late");
       if (this.stale) return no("purity+stale");

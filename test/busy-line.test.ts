@@ -6,9 +6,8 @@
  * DTMF grid) must not pass that way.
  */
 import { describe, expect, it } from "vitest";
-import { addModulatedTones, addTones } from "../bench/lib/signals.mjs";
+import { addDecayingTones, addModulatedTones, addTones } from "../bench/lib/signals.mjs";
 import { DtmfEngine, type DtmfEvent, generateDtmf } from "../src/index.js";
-import { sineAmplitude as sineAmplitudeOf } from "../src/levels.js";
 
 const engine = await DtmfEngine.create();
 const RATE = 8000;
@@ -165,17 +164,11 @@ describe("an off-frequency pair confirmed by its purity keeps one amplitude (OFF
   // (amplitude e^(−t/τ)), it is not, although it is as pure and holds one frequency. A chord of
   // the bench music 1-1.7 % off the key's grid confirmed so: music-wesnoth-knolls '*'.
   const OFF = 1 - 0.014;
-  const pair = (s: Float32Array, decayMs: number) => {
-    const from = 50 * 8, to = 200 * 8;
-    for (let n = from; n < to; n++) {
-      const gain = decayMs > 0 ? Math.exp(-(n - from) / 8 / decayMs) : 1;
-      for (const hz of [941 * OFF, 1209 * OFF]) s[n] += gain * sineAmplitudeOf(-10) * Math.sin((2 * Math.PI * hz * n) / RATE);
-    }
-  };
+  const PAIR: [number, number][] = [[941 * OFF, -10], [1209 * OFF, -10]];
   it("is a key when steady", () => {
-    expect(presses(signal((s) => pair(s, 0))).map((p) => p.digit)).toEqual(["*"]);
+    expect(presses(signal((s) => addTones(s, 50, 200, PAIR))).map((p) => p.digit)).toEqual(["*"]);
   });
   for (const tau of [25, 35]) {
-    it(`is no key when it decays with τ = ${tau} ms`, () => expect(presses(signal((s) => pair(s, tau)))).toEqual([]));
+    it(`is no key when it decays with τ = ${tau} ms`, () => expect(presses(signal((s) => addDecayingTones(s, 50, 200, PAIR, tau)))).toEqual([]));
   }
 });

@@ -14,7 +14,7 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { readWavFloat } from "../bench/lib/audio.mjs";
-import { addModulatedTones, addTones } from "../bench/lib/signals.mjs";
+import { addDecayingTones, addModulatedTones, addTones } from "../bench/lib/signals.mjs";
 import { type Rules, PlainDetector } from "../reference/plain-detector.js";
 import type { DtmfEngine } from "../src/engine.js";
 import type { DtmfEvent, KeyDownEvent } from "../src/events.js";
@@ -112,12 +112,7 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
   // An off-frequency press confirmed by its purity keeps one amplitude (rules.ts
   // OFF_FREQ_STEADINESS): key * 1.4 % low, alone, decaying as e^(−t/τ) from −10 dBm0 a tone;
   // its steadiness at confirmation (reference): τ = 35 ms 0.92, τ = 50 ms 0.96.
-  const decaying = (tauMs: number) => (s: Float32Array) => {
-    for (let n = 400; n < 1600; n++) {
-      const gain = Math.exp(-(n - 400) / 8 / tauMs) * Math.sqrt(2 * dbm0ToPower(-10));
-      for (const hz of [941 * 0.986, 1209 * 0.986]) s[n] += gain * Math.sin((2 * Math.PI * hz * n) / 8000);
-    }
-  };
+  const decaying = (tauMs: number) => (s: Float32Array) => addDecayingTones(s, 50, 200, [[941 * 0.986, -10], [1209 * 0.986, -10]], tauMs);
   cases.push(synthetic("key * 1.4 % low decaying, τ 35 ms (OFF_FREQ_STEADINESS: no key)", decaying(35)));
   cases.push(synthetic("key * 1.4 % low decaying, τ 50 ms (OFF_FREQ_STEADINESS: a key)", decaying(50)));
   // A codec's onset (rules.ts TWIST_SPAN, TWISTED_PRESS_PURITY, REF_RESET_HOPS): through GSM

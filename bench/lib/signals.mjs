@@ -17,6 +17,19 @@ export function addTones(out, fromMs, toMs, tones, rampMs = 0, rate = 8000) {
 }
 
 /**
+ * Adds sines `tones` ([Hz, dBm0] pairs, the levels at fromMs) over [fromMs, toMs) of `out`,
+ * decaying together as e^(−t/decayMs) as a struck note does and a key press does not
+ * (assembly/rules.ts OFF_FREQ_STEADINESS).
+ */
+export function addDecayingTones(out, fromMs, toMs, tones, decayMs, rate = 8000) {
+  const perMs = rate / 1000;
+  for (let n = Math.round(fromMs * perMs); n < Math.round(toMs * perMs); n++) {
+    const gain = Math.exp(-(n / perMs - fromMs) / decayMs);
+    for (const [hz, dbm0] of tones) out[n] += gain * sineAmplitude(dbm0) * Math.sin((2 * Math.PI * hz * n) / rate);
+  }
+}
+
+/**
  * Adds sines `tones` ([Hz, dBm0] pairs) over [fromMs, toMs) of `out` with a common vibrato
  * (frequency × (1 + vibrato·sin 2π·vibratoHz·t)) and tremolo (amplitude × (1 + tremolo·sin
  * 2π·tremoloHz·t)): what a sung or played pair has and a key press has not (assembly/rules.ts,
