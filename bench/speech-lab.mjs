@@ -3,7 +3,7 @@
  * music and white noise (the cases of bench/parts/interference.mjs, scored per case) and false
  * keys on the talk-off corpora, with the float64 reference (default) or the WASM core.
  *
- *   node bench/speech-lab.mjs [speech,music,noise,talkoff,heldout] [--core [--pcm16]] [--rules '{"NAME":v}']
+ *   node bench/speech-lab.mjs [speech,music,noise,talkoff,heldout] [--core [--pcm16]] [--rules '{"NAME":v}'] [--tuning '{"option":v}']
  *
  * Environment: RATIOS=20,15,10,8,5,3,0 scores those key-to-sound ratios (default speech 8,3,0,
  * music 8,5); EXTRAS=1 prints each false key of the speech and music parts with the nearest
@@ -25,9 +25,11 @@ const ALL = "0123456789*#ABCD";
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const value = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
-const parts = (args.find((a) => !a.startsWith("--") && a !== value("--rules")) ?? "speech,music,noise,talkoff,heldout").split(",");
+const parts = (args.find((a) => !a.startsWith("--") && a !== value("--rules") && a !== value("--tuning")) ?? "speech,music,noise,talkoff,heldout").split(",");
 const rules = value("--rules") ? JSON.parse(value("--rules")) : {};
 const useCore = flag("--core");
+// --tuning '{"purityDb":-4}': detector options for the reference (src/options.ts DetectorTuning).
+const tuning = value("--tuning") ? JSON.parse(value("--tuning")) : {};
 const engine = useCore ? await DtmfEngine.create() : null;
 
 /** Keydowns (digit, ms) of `samples` (float). */
@@ -43,7 +45,7 @@ function detect(samples) {
     d.close();
     return out;
   }
-  const d = new PlainDetector(8000, {}, { rules, onConfirm: (c) => out.push({ digit: c.digit, ms: c.confirmSample / 8, c }) });
+  const d = new PlainDetector(8000, tuning, { rules, onConfirm: (c) => out.push({ digit: c.digit, ms: c.confirmSample / 8, c }) });
   d.process(flag("--pcm16") ? Float32Array.from(encodeSamples(samples, "pcm16"), (v) => v / 32768) : samples);
   d.flush();
   return out;

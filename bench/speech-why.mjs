@@ -58,7 +58,7 @@ files.forEach((file, f) => {
     const rowErr = d.errorHz(d.zr), colErr = d.errorHz(d.zc);
     const tone = d.powR / d.offsetLoss(rowErr) + d.powC / d.offsetLoss(colErr);
     const meas = { ...d.busyLineMeasures(), windowCoherence: d.windowCoherence(), busy: d.busyRejection };
-    log.at(-1).acc = { ok, purity: tone / d.pressTotal, hops: d.fullHops, pairs: d.pairs, rowPct: 100 * rowErr / [697, 770, 852, 941][d.key >> 2], colPct: 100 * colErr / [1209, 1336, 1477, 1633][d.key & 3], ...meas, late: d.late, dur: d.toneEnd - d.onset };
+    log.at(-1).acc = { ok, purity: tone / d.pressTotal, hops: d.fullHops, pairs: d.pairs, rowPct: 100 * rowErr / [697, 770, 852, 941][d.key >> 2], colPct: 100 * colErr / [1209, 1336, 1477, 1633][d.key & 3], ...meas, late: d.late, stale: d.stale, masked: d.masked, dur: d.toneEnd - d.onset };
     return ok;
   };
   d.process(m.samples);
@@ -110,6 +110,7 @@ files.forEach((file, f) => {
       // The busy line's own verdict where it ran (coherence: the window coherence, assembly/tones.ts windowCoherence).
       const why = a.late ? "late" : a.busy === "coherence" || a.busy === "steadiness" ? `busy: ${a.busy}` : a.purity < 0.3 ? "purity < 0.3" : a.hops < BUSY_HOPS ? `hops < ${BUSY_HOPS}` : "freq";
       bump(`unconfirmed: ${why}`);
+      if (process.env.FLAGS) bump(`  ${why} [${a.stale ? "stale" : a.masked ? "masked" : "plain"}${a.purity >= 0.8 ? " p>=0.8" : a.purity >= 0.7 ? " p>=0.7" : ""}]`);
       if (process.env.VALUES && why.startsWith("busy")) bump(`  ${why} (window coherence ${(Math.floor(a.windowCoherence * 100) / 100).toFixed(2)}, steadiness ${(Math.floor(a.steadiness * 100) / 100).toFixed(2)})`);
       if (process.env.DUMP === why.slice(0, 4) && dumped++ < 4) {
         console.log(`-- ${file.name} key ${t.digit} at ${(s / 8000).toFixed(2)} s, ${(t.durationSamples / 8).toFixed(0)} ms`);

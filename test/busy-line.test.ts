@@ -100,6 +100,16 @@ describe("stale candidates: a key whose first windows all failed", () => {
     expect(Math.abs(found[0].startMs + found[0].durationMs - 250)).toBeLessThan(2);
   });
 
+  // Over speech a 60-80 ms press is often stale so and ends 3 full hops after its windows pass
+  // (assembly/rules.ts STALE_PURE_PURITY, STALE_PURE_FULL_HOPS): the core before dropped it.
+  it("is confirmed after 3 full hops when it holds 80 % of the power (the key ends 29 ms after the note)", () => {
+    expect(presses(signal((s) => { addTones(s, 50, 129, KEY_5); addTones(s, 0, 100, [[2200, -8]]); })).map((p) => p.digit)).toEqual(["5"]);
+  });
+
+  it("is not confirmed after 3 full hops when a note 3 dB under each tone stays (press purity under 80 %)", () => {
+    expect(presses(signal((s) => { addTones(s, 50, 131, KEY_5); addTones(s, 0, 100, [[2200, -8]]); addTones(s, 100, 400, [[2200, -16]]); }))).toEqual([]);
+  });
+
   it("gives no key when the pair glides (a 1.5 % vibrato at 10 Hz, as a sung pair)", () => {
     expect(presses(signal((s) => { addModulatedTones(s, 50, 250, KEY_5, { vibrato: 0.015, vibratoHz: 10 }); addTones(s, 0, 100, [[2200, -8]]); }))).toEqual([]);
   });

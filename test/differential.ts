@@ -107,6 +107,9 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["1.5 % vibrato at 10 Hz under a note (BUSY_COHERENCE)", (s) => { addModulatedTones(s, 50, 150, KEY_5_LOW, { vibrato: 0.015, vibratoHz: 10 }); note(s); }],
     ["30 % tremolo at 35 Hz under a note (BUSY_STEADINESS)", (s) => { addModulatedTones(s, 50, 150, KEY_5_LOW, { tremolo: 0.3, tremoloHz: 35 }); note(s, -12); }],
     ["key 5 dB under a note, windows relaxed (BUSY_PRESS_PURITY)", (s) => { addTones(s, 50, 150, KEY_5_LOW); note(s, -8); }, { purityDb: -6 }],
+    // Stale when the hiding note drops to −17 dBm0 at 100 ms; ends after 3 full hops at press
+    // purity 0.83 (reference): a key by STALE_PURE_PURITY and STALE_PURE_FULL_HOPS, none by 4 hops or 0.9.
+    ["key stale under a note, 3 full hops at purity 0.83 (STALE_PURE_*)", (s) => { addTones(s, 50, 131, KEY_5_LOW); addTones(s, 0, 100, [[2200, -8]]); addTones(s, 100, 400, [[2200, -17]]); }],
   ];
   for (const [name, make, tuning] of busy) cases.push(synthetic(name, make, tuning));
   // An off-frequency press confirmed by its purity keeps one amplitude (rules.ts

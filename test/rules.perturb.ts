@@ -45,6 +45,8 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   STALE_RISE: 1.5,
   STALE_REPEAT_HOPS: 4, // the guard shorter than the gap a press needs to end and come back
   STALE_WINDOW_HOPS: 4,
+  STALE_PURE_PURITY: 0.9,
+  STALE_PURE_FULL_HOPS: 4,
   MIN_WINDOW_PAIRS: 5,
   LATE_PRESS_PURITY: 0.7,
   TWISTED_PRESS_PURITY: 0.75,
