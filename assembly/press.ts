@@ -72,7 +72,7 @@ import {
   BUSY_STEADY_NOISE_LOSS, COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MASKED_NOISE_RATIO, MIN_PHASE_PAIRS,
   OFF_FREQ_HOPS, OFF_FREQ_STEADINESS, OFF_FREQ_TOL, PURE_COHERENCE, REF_FLOOR,
   REF_RESET_HOPS, REF_SHARE,
-  STALE_COVER, STALE_PURE_FULL_HOPS, STALE_PURE_PURITY, STALE_REPEAT_HOPS, STALE_RISE, STALE_WINDOW_HOPS, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
+  STALE_COVER, STALE_PURE_FULL_HOPS, STALE_PURE_PURITY, STALE_PURE_STEADINESS, STALE_REPEAT_HOPS, STALE_RISE, STALE_WINDOW_HOPS, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
   MIN_WINDOW_PAIRS,
 } from "./rules";
 import {
@@ -174,7 +174,7 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
 /**
  * The steady-pair tests, for a line that other sound shares (rules.ts, "Busy-line
  * confirmation"): over at least BUSY_MIN_FULL_HOPS (a stale candidate of STALE_PURE_PURITY:
- * STALE_PURE_FULL_HOPS) the two tones hold BUSY_PRESS_PURITY of the
+ * STALE_PURE_FULL_HOPS, and STALE_PURE_STEADINESS for BUSY_STEADINESS) the two tones hold BUSY_PRESS_PURITY of the
  * power, sit within BUSY_FREQ_TOL of the key's frequencies (`onFrequency`, from the measured errors
  * `rowErr`, `colErr`, Hz), and keep one
  * frequency (BUSY_COHERENCE on the window coherence, on the hop coherence under
@@ -186,11 +186,12 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
  */
 function steadyPair(ch: usize, rate: usize, key: i32, rowErr: f64, colErr: f64, tone: f64, total: f64, onFrequency: bool, window: bool): bool {
   const stale = (load<u8>(ch, CH_FLAGS) & FLAG_STALE) != 0;
-  // A pure stale pair from STALE_PURE_FULL_HOPS: a key whose first windows the sound hid.
-  const minHops = stale && tone >= STALE_PURE_PURITY * total ? STALE_PURE_FULL_HOPS : BUSY_MIN_FULL_HOPS;
-  if (fullHops(ch) < minHops || !onFrequency) return false;
+  // A pure stale pair: a key whose first windows the sound hid; from STALE_PURE_FULL_HOPS,
+  // and one amplitude to within STALE_PURE_STEADINESS.
+  const stalePure = stale && tone >= STALE_PURE_PURITY * total;
+  if (fullHops(ch) < (stalePure ? STALE_PURE_FULL_HOPS : BUSY_MIN_FULL_HOPS) || !onFrequency) return false;
   if (tone < BUSY_PRESS_PURITY * total) return false;
-  let need = BUSY_COHERENCE, needSteady = BUSY_STEADINESS;
+  let need = BUSY_COHERENCE, needSteady = stalePure ? STALE_PURE_STEADINESS : BUSY_STEADINESS;
   if (window) { // the current window's powers (WIN_POWER: rows, columns) are the tone's
     const pr = <f64>load<f32>(WIN_POWER + (<usize>(key >> 2) << 2));
     const pc = <f64>load<f32>(WIN_POWER + (<usize>(4 + (key & 3)) << 2));

@@ -286,6 +286,18 @@ export const STALE_PURE_PURITY = 0.8;
 /** Full hops from which a stale candidate of STALE_PURE_PURITY may be a steady pair (rule above). */
 export const STALE_PURE_FULL_HOPS = 3;
 /**
+ * Amplitude steadiness (press.ts steadyPair, (Σ|T|)²/(n·Σ|T|²), 1 for one amplitude) asked of a
+ * stale candidate of STALE_PURE_PURITY, in place of BUSY_STEADINESS: the speech that hid the
+ * key's first windows still sounds in its bins at −15 dB or so and moves its amplitude by ±20 %
+ * (0.96); 14 of the 82 keys missed 8 dB over speech after the rule above were pure stale pairs
+ * refused at 0.96-0.97 (`FLAGS=1 VALUES=1 node bench/speech-why.mjs speech 8`). Reference, `node
+ * bench/speech-lab.mjs`: speech 8/3/0 dB 96.5/89.2/82.6 → 97.1/89.6/82.8 %, music 8/5 dB
+ * 96.2/86.5 → 96.5/86.9 %, talk-off 0/0; 0.95 and 0.92 add nothing at 8 dB, and at 0.88 a
+ * drascula chord came through (track23 @ 73.6 s: stale, purity 0.81, steadiness 0.913), so
+ * 0.96 keeps 0.05 above the least steady pure stale pair of the talk-off corpora.
+ */
+export const STALE_PURE_STEADINESS = 0.96;
+/**
  * Window phase pairs from which the busy line's coherence is the window coherence; with fewer,
  * the hop coherence. A coherence over one phasor is 1 whatever the sound, and over none it is 0:
  * full hops that are not in a row make fewer window pairs than BUSY_MIN_FULL_HOPS would give, and

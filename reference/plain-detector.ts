@@ -522,17 +522,18 @@ export class PlainDetector {
    * (`window`: the current window's powers are the tone's; not at the end of the stream).
    */
   private steadyPair(tone: number, rowErr: number, colErr: number, window: boolean): boolean {
-    const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS, STALE_WINDOW_HOPS, MIN_WINDOW_PAIRS, STALE_PURE_PURITY, STALE_PURE_FULL_HOPS } = this.r;
+    const { BUSY_MIN_FULL_HOPS, BUSY_PRESS_PURITY, BUSY_FREQ_TOL, BUSY_COHERENCE, BUSY_STEADINESS, STALE_WINDOW_HOPS, MIN_WINDOW_PAIRS, STALE_PURE_PURITY, STALE_PURE_FULL_HOPS, STALE_PURE_STEADINESS } = this.r;
     const no = (why: string): false => { this.busyRejection = why; return false; };
-    // As assembly/press.ts: a pure stale pair from STALE_PURE_FULL_HOPS.
-    if (this.fullHops < (this.stale && tone >= STALE_PURE_PURITY * this.pressTotal ? STALE_PURE_FULL_HOPS : BUSY_MIN_FULL_HOPS)) return no("hops");
+    // As assembly/press.ts: a pure stale pair from STALE_PURE_FULL_HOPS, to within STALE_PURE_STEADINESS.
+    const stalePure = this.stale && tone >= STALE_PURE_PURITY * this.pressTotal;
+    if (this.fullHops < (stalePure ? STALE_PURE_FULL_HOPS : BUSY_MIN_FULL_HOPS)) return no("hops");
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return no("freq");
     if (tone < BUSY_PRESS_PURITY * this.pressTotal) return no("purity");
     const measured = this.busyLineMeasures();
     // As assembly/press.ts: the window coherence, but under MIN_WINDOW_PAIRS window pairs (a stale pair: STALE_WINDOW_HOPS full hops) the hop coherence.
     const coherence = (this.stale ? this.fullHops < STALE_WINDOW_HOPS : this.windowPairs < MIN_WINDOW_PAIRS) ? measured.coherence : this.windowCoherence();
     const steadiness = measured.steadiness;
-    let need = BUSY_COHERENCE, needSt = BUSY_STEADINESS;
+    let need = BUSY_COHERENCE, needSt = stalePure ? STALE_PURE_STEADINESS : BUSY_STEADINESS;
     if (window) {
       const P = this.power, r = this.key >> 2, c = 4 + (this.key & 3);
       let rest = 0;

@@ -110,6 +110,15 @@ describe("stale candidates: a key whose first windows all failed", () => {
     expect(presses(signal((s) => { addTones(s, 50, 131, KEY_5); addTones(s, 0, 100, [[2200, -8]]); addTones(s, 100, 400, [[2200, -16]]); }))).toEqual([]);
   });
 
+  // The speech that hid its first windows still moves its amplitude (rules.ts STALE_PURE_STEADINESS).
+  it("is confirmed when pure with a 30 % tremolo at 35 Hz (steadiness 0.967)", () => {
+    expect(presses(signal((s) => { addModulatedTones(s, 50, 250, KEY_5, { tremolo: 0.3, tremoloHz: 35 }); addTones(s, 0, 100, [[2200, -8]]); })).map((p) => p.digit)).toEqual(["5"]);
+  });
+
+  it("gives no key when pure but swelling 40 % at 25 Hz (steadiness 0.953)", () => {
+    expect(presses(signal((s) => { addModulatedTones(s, 50, 250, KEY_5, { tremolo: 0.4, tremoloHz: 25 }); addTones(s, 0, 100, [[2200, -8]]); }))).toEqual([]);
+  });
+
   it("gives no key when the pair glides (a 1.5 % vibrato at 10 Hz, as a sung pair)", () => {
     expect(presses(signal((s) => { addModulatedTones(s, 50, 250, KEY_5, { vibrato: 0.015, vibratoHz: 10 }); addTones(s, 0, 100, [[2200, -8]]); }))).toEqual([]);
   });

@@ -109,6 +109,10 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["key 5 dB under a note, windows relaxed (BUSY_PRESS_PURITY)", (s) => { addTones(s, 50, 150, KEY_5_LOW); note(s, -8); }, { purityDb: -6 }],
     // Stale when the hiding note drops to −17 dBm0 at 100 ms; ends after 3 full hops at press
     // purity 0.83 (reference): a key by STALE_PURE_PURITY and STALE_PURE_FULL_HOPS, none by 4 hops or 0.9.
+    // Stale and pure once the note stops at 100 ms, with a tremolo: steadiness 0.967 (30 % at
+    // 35 Hz: a key at STALE_PURE_STEADINESS 0.96, none at 0.98) and 0.953 (40 % at 25 Hz: a key at 0.9 only).
+    ["stale pure key, 30 % tremolo at 35 Hz (STALE_PURE_STEADINESS)", (s) => { addModulatedTones(s, 50, 250, KEY_5_LOW, { tremolo: 0.3, tremoloHz: 35 }); addTones(s, 0, 100, [[2200, -8]]); }],
+    ["stale pure key, 40 % tremolo at 25 Hz (STALE_PURE_STEADINESS)", (s) => { addModulatedTones(s, 50, 250, KEY_5_LOW, { tremolo: 0.4, tremoloHz: 25 }); addTones(s, 0, 100, [[2200, -8]]); }],
     ["key stale under a note, 3 full hops at purity 0.83 (STALE_PURE_*)", (s) => { addTones(s, 50, 131, KEY_5_LOW); addTones(s, 0, 100, [[2200, -8]]); addTones(s, 100, 400, [[2200, -17]]); }],
   ];
   for (const [name, make, tuning] of busy) cases.push(synthetic(name, make, tuning));
