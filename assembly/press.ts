@@ -195,15 +195,20 @@ function steadyPair(ch: usize, rate: usize, key: i32, rowErr: f64, colErr: f64, 
   if (window) { // the current window's powers (WIN_POWER: rows, columns) are the tone's
     const pr = <f64>load<f32>(WIN_POWER + (<usize>(key >> 2) << 2));
     const pc = <f64>load<f32>(WIN_POWER + (<usize>(4 + (key & 3)) << 2));
-    let rest: f64 = 0;
-    for (let i = 0; i < 8; i++) rest += <f64>load<f32>(WIN_POWER + (<usize>i << 2));
-    rest -= pr + pc;
+    // The six other bins: their sum, and the loudest of them (a tone's or harmonic's, maybe).
+    let all: f64 = 0, loudest: f64 = 0;
+    for (let i = 0; i < 8; i++) {
+      const p = <f64>load<f32>(WIN_POWER + (<usize>i << 2));
+      all += p;
+      if (i != key >> 2 && i != 4 + (key & 3) && p > loudest) loudest = p;
+    }
+    const rest = all - (pr + pc);
     // n/P: the noise per bin over the weaker tone's mean power over the press's full hops (the
-    // span the coherence and the steadiness are measured over; rules.ts BUSY_NOISE_LOSS).
+    // span the coherence and the steadiness are measured over; rules.ts BUSY_NOISE_LOSS); for
+    // the steadiness n leaves the loudest bin out (BUSY_STEADY_NOISE_LOSS).
     const weaker = Math.min(meanRowPower(ch, rate, rowErr), meanColPower(ch, rate, colErr));
-    const loss = rest / (6.0 * weaker);
-    need = Math.min(need, 1.0 - BUSY_NOISE_LOSS * loss);
-    needSteady = Math.min(needSteady, 1.0 - BUSY_STEADY_NOISE_LOSS * loss);
+    need = Math.min(need, 1.0 - BUSY_NOISE_LOSS * rest / (6.0 * weaker));
+    needSteady = Math.min(needSteady, 1.0 - BUSY_STEADY_NOISE_LOSS * (rest - loudest) / (5.0 * weaker));
   }
   // The window coherence from MIN_WINDOW_PAIRS window pairs (a stale pair's from
   // STALE_WINDOW_HOPS full hops); before, the hop coherence.

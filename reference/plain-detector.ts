@@ -536,13 +536,14 @@ export class PlainDetector {
     let need = BUSY_COHERENCE, needSt = stalePure ? STALE_PURE_STEADINESS : BUSY_STEADINESS;
     if (window) {
       const P = this.power, r = this.key >> 2, c = 4 + (this.key & 3);
-      let rest = 0;
-      for (let i = 0; i < BINS; i++) if (i !== r && i !== c) rest += P[i];
+      let rest = 0, loudest = 0;
+      for (let i = 0; i < BINS; i++) if (i !== r && i !== c) { rest += P[i]; loudest = Math.max(loudest, P[i]); }
       // P: the weaker tone's mean power over the press's full hops (assembly/press.ts steadyPair).
       const pr = this.powR / this.fullHops / this.offsetLoss(rowErr), pc = this.powC / this.fullHops / this.offsetLoss(colErr);
-      const loss = rest / (6 * Math.min(pr, pc));
-      need = Math.min(need, 1 - this.r.BUSY_NOISE_LOSS * loss);
-      needSt = Math.min(needSt, 1 - this.r.BUSY_STEADY_NOISE_LOSS * loss);
+      const weaker = Math.min(pr, pc);
+      need = Math.min(need, 1 - this.r.BUSY_NOISE_LOSS * rest / (6 * weaker));
+      // For the steadiness the noise leaves the loudest of the six bins out (assembly/rules.ts BUSY_STEADY_NOISE_LOSS).
+      needSt = Math.min(needSt, 1 - this.r.BUSY_STEADY_NOISE_LOSS * (rest - loudest) / (5 * weaker));
     }
     if (coherence < need) return no("coherence");
     if (steadiness < needSt) return no("steadiness");
