@@ -20,7 +20,8 @@
 // keys on the talk-off corpus 8 → 0 when stale candidates were dropped). But over speech a
 // genuine key is stale too when its first windows failed for five hops or more (speech holds
 // power the window purity counts): a stale candidate is therefore kept, and confirmed only if it
-// holds the press purity and is a steady pair as well (steadyPair); its onset is the largest
+// is a steady pair (steadyPair) that holds the press purity as well, or else sits closer to the
+// key's frequencies with a higher window coherence (rules.ts STALE_IMPURE_*); its onset is the largest
 // step up of the key's magnitude in the history (STALE_RISE), else the history's far end, and a
 // step up while it waits starts it anew. A stale candidate of the key just reported, within
 // STALE_REPEAT_HOPS of that press's end, is that press back after a gap: dropped.
@@ -43,7 +44,7 @@
 // frequencies (tones.ts) are within CFG_FREQ_TOL, and over its full hops the two tones hold
 // CFG_PRESS_PURITY of the power (LATE_PRESS_PURITY if the onset was found at the far end of
 // the history, late or masked), or else (never for a late one) it is a steady pair (steadyPair,
-// the busy-line tests); a stale candidate must be both. A candidate that ends first is dropped: this is how
+// the busy-line tests); a stale candidate must be both, or a steady pair held to STALE_IMPURE_*. A candidate that ends first is dropped: this is how
 // tones of 23 ms and less are rejected. A new confirmation test is one more early return in toneAccepted().
 //
 // Press purity: the window test (purity ≥ 60 %) lets a pair of speech harmonics through now
@@ -72,7 +73,7 @@ import {
   BUSY_STEADY_NOISE_LOSS, COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MASKED_NOISE_RATIO, MIN_PHASE_PAIRS,
   OFF_FREQ_HOPS, OFF_FREQ_STEADINESS, OFF_FREQ_TOL, PURE_COHERENCE, REF_FLOOR,
   REF_RESET_HOPS, REF_SHARE,
-  STALE_COVER, STALE_PURE_FULL_HOPS, STALE_PURE_PURITY, STALE_PURE_STEADINESS, STALE_REPEAT_HOPS, STALE_RISE, STALE_WINDOW_HOPS, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
+  STALE_COVER, STALE_IMPURE_COHERENCE, STALE_IMPURE_FREQ_TOL, STALE_PURE_FULL_HOPS, STALE_PURE_PURITY, STALE_PURE_STEADINESS, STALE_REPEAT_HOPS, STALE_RISE, STALE_WINDOW_HOPS, TWISTED_CONFIRM_HITS, TWISTED_PRESS_PURITY,
   MIN_WINDOW_PAIRS,
 } from "./rules";
 import {
@@ -135,7 +136,8 @@ function emitKey(ch: usize, rate: usize, type: f64, decided: f64): void {
 /**
  * The confirmation tests: the tone has lasted CFG_MIN_CONFIRM, it has enough phase pairs, both
  * frequencies are in tolerance, and it holds CFG_PRESS_PURITY of the power (a late candidate
- * at least LATE_PRESS_PURITY) or else is a steady pair; a stale candidate must be both.
+ * at least LATE_PRESS_PURITY) or else is a steady pair; a stale candidate must be both, or
+ * else a steady pair within STALE_IMPURE_FREQ_TOL with STALE_IMPURE_COHERENCE.
  */
 function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   const cfg = configOf(ch);
@@ -159,9 +161,17 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   if ((flags & (FLAG_LATE | FLAG_MASKED)) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
   const twisted = twistRun(ch) != 0;
   if (twisted && purity < TWISTED_PRESS_PURITY) purity = TWISTED_PRESS_PURITY;
-  // A stale candidate must hold the press purity and be a steady pair as well, without the
-  // noise allowance (held notes of music: 2 talk-off false keys with it, BUSY_NOISE_LOSS).
-  if (flags & FLAG_STALE) return tone >= purity * total && steadyPair(ch, rate, key, rowErr, colErr, tone, total, onFrequency, false);
+  // A stale candidate must hold the press purity, or else sit within STALE_IMPURE_FREQ_TOL
+  // with STALE_IMPURE_COHERENCE of window coherence (never with twisted windows), and be a
+  // steady pair as well, without the noise allowance (held notes of music: 2 talk-off false
+  // keys with it, BUSY_NOISE_LOSS).
+  if (flags & FLAG_STALE) {
+    if (tone < purity * total) {
+      if (twisted || Math.abs(rowErr) > STALE_IMPURE_FREQ_TOL * rowHz || Math.abs(colErr) > STALE_IMPURE_FREQ_TOL * colHz) return false;
+      if (windowPairs(ch) < MIN_WINDOW_PAIRS || <f64>windowCoherence(ch) < STALE_IMPURE_COHERENCE) return false;
+    }
+    return steadyPair(ch, rate, key, rowErr, colErr, tone, total, onFrequency, false);
+  }
   // Pure, but confirmed only if its tones also keep one frequency (PURE_COHERENCE).
   // Off frequency, it must also keep one amplitude (OFF_FREQ_STEADINESS).
   if (tone >= purity * total) return <f64>phaseCoherence(ch) >= PURE_COHERENCE && (!offFrequency || amplitudeSteadiness(ch, rate) >= OFF_FREQ_STEADINESS);

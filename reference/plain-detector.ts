@@ -500,11 +500,16 @@ export class PlainDetector {
     }
     if (busyLine) {
       if (this.late) return no("purity+late");
-      if (this.stale) return no("purity+stale");
       if (twisted) return no("purity+twisted");
-      if (!this.steadyPair(tone, rowErr, colErr, window)) return no(`purity+busy:${this.busyRejection}`);
+      // As assembly/press.ts: under the press purity a stale candidate must sit within
+      // STALE_IMPURE_FREQ_TOL with STALE_IMPURE_COHERENCE of window coherence (then the steady-pair tests below).
+      if (this.stale) {
+        const tol = this.r.STALE_IMPURE_FREQ_TOL;
+        if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return no("purity+stale:freq");
+        if (this.windowPairs < this.r.MIN_WINDOW_PAIRS || this.windowCoherence() < this.r.STALE_IMPURE_COHERENCE) return no("purity+stale:coherence");
+      } else if (!this.steadyPair(tone, rowErr, colErr, window)) return no(`purity+busy:${this.busyRejection}`);
     }
-    if (this.stale && !this.steadyPair(tone, rowErr, colErr, false)) return no(`stale+busy:${this.busyRejection}`); // pure and a steady pair, no noise allowance
+    if (this.stale && !this.steadyPair(tone, rowErr, colErr, false)) return no(`stale+busy:${this.busyRejection}`); // a steady pair as well, no noise allowance
     this.rejection = "";
     const { coherence, steadiness } = this.busyLineMeasures();
     const windowCoherence = this.windowCoherence();

@@ -111,6 +111,21 @@ describe("stale candidates: a key whose first windows all failed", () => {
     expect(presses(signal((s) => { addTones(s, 50, 131, KEY_5); hidingNote(s); addTones(s, 100, 400, [[2200, -16]]); }))).toEqual([]);
   });
 
+  // Over speech the sound that hid the key's first windows often goes on under the press: the
+  // key never holds the press purity (rules.ts STALE_IMPURE_FREQ_TOL, STALE_IMPURE_COHERENCE).
+  const stays = (s: Float32Array) => addTones(s, 100, 400, [[2200, -13]]);
+  it("is confirmed under the press purity (a note at its level goes on) when on frequency and holding one", () => {
+    expect(presses(signal((s) => { addTones(s, 50, 250, KEY_5); hidingNote(s); stays(s); })).map((p) => p.digit)).toEqual(["5"]);
+  });
+
+  it("gives no key under the press purity 0.5 % off the key's frequencies (the busy line's tolerance is 0.8 %)", () => {
+    expect(presses(signal((s) => { addTones(s, 50, 250, [[770 * 1.005, -13], [1336 * 1.005, -13]]); hidingNote(s); stays(s); }))).toEqual([]);
+  });
+
+  it("gives no key under the press purity when its frequency wavers (0.5 % vibrato at 20 Hz: window coherence 0.987)", () => {
+    expect(presses(signal((s) => { addModulatedTones(s, 50, 250, KEY_5, { vibrato: 0.005, vibratoHz: 20 }); hidingNote(s); stays(s); }))).toEqual([]);
+  });
+
   // The speech that hid its first windows still moves its amplitude (rules.ts STALE_PURE_STEADINESS).
   it("is confirmed when pure with a 30 % tremolo at 35 Hz (steadiness 0.967)", () => {
     expect(presses(signal((s) => { addModulatedTones(s, 50, 250, KEY_5, { tremolo: 0.3, tremoloHz: 35 }); hidingNote(s); })).map((p) => p.digit)).toEqual(["5"]);

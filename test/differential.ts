@@ -116,6 +116,11 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     // Stale when the hiding note drops to −17 dBm0 at 100 ms; ends after 3 full hops at press
     // purity 0.83 (reference): a key by STALE_PURE_PURITY and STALE_PURE_FULL_HOPS, none by 4 hops or 0.9.
     ["key stale under a note, 3 full hops at purity 0.83 (STALE_PURE_*)", (s) => { addTones(s, 50, 131, KEY_5_LOW); hidingNote(s); addTones(s, 100, 400, [[2200, -17]]); }],
+    // Stale, and under the press purity (0.67) while the note goes on at the key's level from 100 ms:
+    // 0.5 % off (reference: errors 0.49/0.49 %, a key at STALE_IMPURE_FREQ_TOL 0.006, none at
+    // 0.004) and a 0.5 % vibrato at 20 Hz (window coherence 0.987: a key at STALE_IMPURE_COHERENCE 0.98, none at 0.99).
+    ["key stale under a note that stays, 0.5 % off (STALE_IMPURE_FREQ_TOL)", (s) => { addTones(s, 50, 250, [[770 * 1.005, -13], [1336 * 1.005, -13]]); hidingNote(s); addTones(s, 100, 400, [[2200, -13]]); }],
+    ["key stale under a note that stays, 0.5 % vibrato at 20 Hz (STALE_IMPURE_COHERENCE)", (s) => { addModulatedTones(s, 50, 250, KEY_5_LOW, { vibrato: 0.005, vibratoHz: 20 }); hidingNote(s); addTones(s, 100, 400, [[2200, -13]]); }],
   ];
   for (const [name, make, tuning] of busy) cases.push(synthetic(name, make, tuning));
   // An off-frequency press confirmed by its purity keeps one amplitude (rules.ts
