@@ -89,6 +89,9 @@ export const MAG_HOP_BYTES: usize = 16;
   // Dial-tone engagement (dialtone.ts): the two bytes left before the configuration block.
   dialMode: u8;      // DIAL_WATCH, DIAL_TRIAL, DIAL_WAIT, DIAL_ON, DIAL_ALWAYS (hop.ts reads it with dialCount as one u16)
   dialCount: u8;     // WATCH: dial-tone-like windows in a row; TRIAL: hops run; ON: failing hops in a row; WAIT: hops left
+  // Press (press.ts): held windows over full hops of the tracked tone since its first measured
+  // hop (rules.ts BUSY_MEASURED_HOPS), saturating at 255.
+  heldHops: u8;
 }
 
 export const CH_EVEN1: usize = offsetof<Channel>("even1Lo");  // +16: the columns' vector
@@ -144,6 +147,7 @@ export const CH_ABS_WR: usize = offsetof<Channel>("absWr");
 export const CH_ABS_WC: usize = offsetof<Channel>("absWc");
 export const CH_DIAL_MODE: usize = offsetof<Channel>("dialMode");
 export const CH_DIAL_COUNT: usize = offsetof<Channel>("dialCount");
+export const CH_HELD_HOPS: usize = offsetof<Channel>("heldHops");
 /**
  * Σx² of the current hop before the dial-tone filter, while the filter runs and no key is
  * tracked (dialtone.ts). It shares `pressTotal`, which only a tracked key uses (press.ts clears

@@ -58,7 +58,7 @@
 // full hop as reference the onset inside its first hop is hopEnd − a·H and the end inside its
 // last hop is hopStart + a·H. This is what brings onset and duration errors well below a hop.
 import {
-  CH_CODEC_RUN, CH_FLAGS, CH_IN_GAP, CH_KEY, CH_ONSET,
+  CH_CODEC_RUN, CH_FLAGS, CH_HELD_HOPS, CH_IN_GAP, CH_KEY, CH_ONSET,
   CH_PREV_A, CH_REF, CH_REF_N, CH_STATE, CH_TONE_END, U16_MAX, configOf, streamPosition,
 } from "./channels";
 import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./config";
@@ -69,7 +69,7 @@ import { HELD, TONE_LIKE, TWISTED } from "./window";
 import { hopsAvailable, keyMagnitude, noiseMagnitude } from "./history";
 import { R_HOP, R_HZ } from "./rates";
 import {
-  BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MIN_FULL_HOPS, BUSY_NOISE_LOSS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
+  BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MEASURED_HOPS, BUSY_MIN_FULL_HOPS, BUSY_NOISE_LOSS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
   BUSY_STEADY_NOISE_LOSS, COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MASKED_NOISE_RATIO, MIN_PHASE_PAIRS,
   OFF_FREQ_HOPS, OFF_FREQ_STEADINESS, OFF_FREQ_TOL, PURE_COHERENCE, REF_FLOOR,
   REF_RESET_HOPS, REF_SHARE,
@@ -199,7 +199,10 @@ function steadyPair(ch: usize, rate: usize, key: i32, rowErr: f64, colErr: f64, 
   // A pure stale pair: a key whose first windows the sound hid; from STALE_PURE_FULL_HOPS,
   // and one amplitude to within STALE_PURE_STEADINESS.
   const stalePure = stale && tone >= STALE_PURE_PURITY * total;
-  if (fullHops(ch) < (stalePure ? STALE_PURE_FULL_HOPS : BUSY_MIN_FULL_HOPS) || !onFrequency) return false;
+  // BUSY_MIN_FULL_HOPS full hops of the tone, BUSY_MEASURED_HOPS of them measured (the others held).
+  const full = fullHops(ch);
+  if (stalePure ? full < STALE_PURE_FULL_HOPS : full < BUSY_MEASURED_HOPS || full + <i32>load<u8>(ch, CH_HELD_HOPS) < BUSY_MIN_FULL_HOPS) return false;
+  if (!onFrequency) return false;
   if (tone < BUSY_PRESS_PURITY * total) return false;
   let need = BUSY_COHERENCE, needSteady = stalePure ? STALE_PURE_STEADINESS : BUSY_STEADINESS;
   if (window) { // the current window's powers (WIN_POWER: rows, columns) are the tone's
@@ -295,6 +298,7 @@ function startCandidate(ch: usize, hop: i32, hops: i32, key: i32, hopStart: f64)
   store<u8>(ch, flags, CH_FLAGS);
   store<u8>(ch, 0, CH_IN_GAP);
   store<u8>(ch, 0, CH_CODEC_RUN);
+  store<u8>(ch, 0, CH_HELD_HOPS);
   clearToneSums(ch);
   store<f32>(ch, ref, CH_REF);
   store<u16>(ch, 1, CH_REF_N);
@@ -366,7 +370,11 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   if (on) {
     store<u8>(ch, 0, CH_IN_GAP);
     if (a >= <f32>COVER_MIN) store<f64>(ch, hopStart + (a >= <f32>COVER_FULL ? H : <f64>a * H), CH_TONE_END);
-    if (!heldNow) accumulate(ch, rate, key, a); // a held window carries the tone on, unmeasured
+    if (!heldNow) accumulate(ch, rate, key, a); // a held window carries the tone on, unmeasured,
+    else if (a >= <f32>COVER_FULL && fullHops(ch) > 0) { // but counts for BUSY_MIN_FULL_HOPS over a full hop (BUSY_MEASURED_HOPS)
+      const held = <i32>load<u8>(ch, CH_HELD_HOPS);
+      if (held < 0xff) store<u8>(ch, <u8>(held + 1), CH_HELD_HOPS);
+    }
     store<f32>(ch, a, CH_PREV_A);
     // The twisted-window run: 0, or 1 + the windows within the twist limits in a row since the last twisted one.
     const twisted = twistRun(ch);

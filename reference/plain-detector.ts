@@ -162,6 +162,8 @@ export class PlainDetector {
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
+  /** As assembly/channels.ts heldHops: held windows over full hops since the first measured hop. */
+  private heldHops = 0;
   /** Σ window phase-advance phasor per tone, Σ its magnitude, and whether the last measured hop made a phase pair. */
   private wzr: Complex = [0, 0]; private wzc: Complex = [0, 0]; private absWr = 0; private absWc = 0; private windowPair = false; private windowPairs = 0;
   /** Dial-tone engagement (assembly/dialtone.ts): mode, its counter, the hop's Σx² before the filter. */
@@ -531,7 +533,8 @@ export class PlainDetector {
     const no = (why: string): false => { this.busyRejection = why; return false; };
     // As assembly/press.ts: a pure stale pair from STALE_PURE_FULL_HOPS, to within STALE_PURE_STEADINESS.
     const stalePure = this.stale && tone >= STALE_PURE_PURITY * this.pressTotal;
-    if (this.fullHops < (stalePure ? STALE_PURE_FULL_HOPS : BUSY_MIN_FULL_HOPS)) return no("hops");
+    // As assembly/press.ts: BUSY_MIN_FULL_HOPS full hops of the tone, BUSY_MEASURED_HOPS of them measured.
+    if (stalePure ? this.fullHops < STALE_PURE_FULL_HOPS : this.fullHops < this.r.BUSY_MEASURED_HOPS || this.fullHops + this.heldHops < BUSY_MIN_FULL_HOPS) return no("hops");
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return no("freq");
     if (tone < BUSY_PRESS_PURITY * this.pressTotal) return no("purity");
     const measured = this.busyLineMeasures();
@@ -605,7 +608,7 @@ export class PlainDetector {
       }
       aStart = Math.min(this.keyMag(on, key) / ref, 1);
     }
-    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, masked, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, absZr: 0, absZc: 0, wzr: [0, 0], wzc: [0, 0], absWr: 0, absWc: 0, windowPair: false, windowPairs: 0 });
+    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, masked, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, heldHops: 0, absZr: 0, absZc: 0, wzr: [0, 0], wzc: [0, 0], absWr: 0, absWc: 0, windowPair: false, windowPairs: 0 });
     this.ref = ref;
     this.refN = 1;
     this.refLow = 0;
@@ -713,7 +716,8 @@ export class PlainDetector {
     if (on) {
       this.inGap = false;
       if (a >= COVER_MIN) this.toneEnd = this.hopStart + (a >= COVER_FULL ? H : a * H);
-      if (!heldNow) this.accumulate(a); // a held window carries the tone on, unmeasured
+      if (!heldNow) this.accumulate(a); // a held window carries the tone on, unmeasured,
+      else if (a >= COVER_FULL && this.fullHops > 0) this.heldHops = Math.min(this.heldHops + 1, 255); // but counts for BUSY_MIN_FULL_HOPS (BUSY_MEASURED_HOPS)
       this.prevA = a;
       if (hit !== this.key) { this.twistedHops++; this.hitRun = 0; } else this.hitRun++;
       if (this.state === CANDIDATE && hit === this.key && !heldNow && (this.twistedHops === 0 || this.hitRun >= this.r.TWISTED_CONFIRM_HITS) && this.toneAccepted()) {

@@ -182,14 +182,16 @@ describe("white noise hides a key's onset (MASKED_NOISE_RATIO) and spreads its a
   });
 });
 
-describe("white noise spreads a key's amplitude: the steadiness asked less twice the noise of the quieter five other bins (BUSY_STEADY_NOISE_LOSS)", () => {
+describe("white noise at S/N 2 dB: the steadiness asked less twice the noise of the quieter five other bins (BUSY_STEADY_NOISE_LOSS), and held windows counted for the busy line's hops (BUSY_MEASURED_HOPS)", () => {
   // The noise row at S/N 2 dB, 8 seeds of the 16 keys. Found of 128: 84 by the core with the
-  // expected loss alone (factor 1, the mean of all six other bins), 90 with factor 2 and the
-  // loudest bin left out. The bin left out keeps the 30 % tremolo at 35 Hz out (above).
-  it("finds ≥ 68 % of the keys at S/N 2 dB, and no wrong key", () => {
+  // expected loss alone (factor 1, the mean of all six other bins); 90 with factor 2 and the
+  // loudest bin left out (the bin left out keeps the 30 % tremolo at 35 Hz out, above); 93 with
+  // the stale rules of STALE_IMPURE_* too (reference); 103 with 3 measured full hops of the 4 the
+  // busy line asks, the others held windows (the reference with BUSY_MEASURED_HOPS 4: 93).
+  it("finds ≥ 76 % of the keys at S/N 2 dB, and no wrong key", () => {
     const { found, sent, wrong } = noiseRow(2);
     expect(wrong).toBe(0);
-    expect(found / sent).toBeGreaterThanOrEqual(0.68);
+    expect(found / sent).toBeGreaterThanOrEqual(0.76);
   });
 });
 

@@ -73,6 +73,7 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   OFF_FREQ_HOPS: 3,
   OFF_FREQ_STEADINESS: 0.9,
   BUSY_MIN_FULL_HOPS: 6,
+  BUSY_MEASURED_HOPS: 4, // the rule before: every one of the full hops measured
   BUSY_PRESS_PURITY: 0.45,
   BUSY_FREQ_TOL: 0.012,
   BUSY_COHERENCE: 0.95,
