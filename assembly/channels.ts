@@ -86,7 +86,7 @@ export const MAG_HOP_BYTES: usize = 16;
   // the twist limits in a row since the last twisted one, saturating at 15); high nibble, hops in
   // a row holding the key under REF_SHARE of `ref` (REF_RESET_HOPS).
   codecRun: u8;
-  // Dial-tone engagement (dialtone.ts): the two bytes left before the configuration block.
+  // Dial-tone engagement (dialtone.ts).
   dialMode: u8;      // DIAL_WATCH, DIAL_TRIAL, DIAL_WAIT, DIAL_ON, DIAL_ALWAYS (hop.ts reads it with dialCount as one u16)
   dialCount: u8;     // WATCH: dial-tone-like windows in a row; TRIAL: hops run; ON: failing hops in a row; WAIT: hops left
   // Press (press.ts): held windows over full hops of the tracked tone since its first measured
