@@ -89,8 +89,8 @@ export const MAG_HOP_BYTES: usize = 16;
   // Dial-tone engagement (dialtone.ts).
   dialMode: u8;      // DIAL_WATCH, DIAL_TRIAL, DIAL_WAIT, DIAL_ON, DIAL_ALWAYS (hop.ts reads it with dialCount as one u16)
   dialCount: u8;     // WATCH: dial-tone-like windows in a row; TRIAL: hops run; ON: failing hops in a row; WAIT: hops left
-  // Press (press.ts): held windows over full hops of the tracked tone since its first measured
-  // hop (rules.ts BUSY_MEASURED_HOPS), saturating at 255.
+  // Press (press.ts): held windows over full hops of the tracked tone since its candidate
+  // started (rules.ts BUSY_MEASURED_HOPS), saturating at 255.
   heldHops: u8;
 }
 

@@ -371,7 +371,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     store<u8>(ch, 0, CH_IN_GAP);
     if (a >= <f32>COVER_MIN) store<f64>(ch, hopStart + (a >= <f32>COVER_FULL ? H : <f64>a * H), CH_TONE_END);
     if (!heldNow) accumulate(ch, rate, key, a); // a held window carries the tone on, unmeasured,
-    else if (a >= <f32>COVER_FULL && fullHops(ch) > 0) { // but counts for BUSY_MIN_FULL_HOPS over a full hop (BUSY_MEASURED_HOPS)
+    else if (a >= <f32>COVER_FULL) { // but counts for BUSY_MIN_FULL_HOPS over a full hop (BUSY_MEASURED_HOPS)
       const held = <i32>load<u8>(ch, CH_HELD_HOPS);
       if (held < 0xff) store<u8>(ch, <u8>(held + 1), CH_HELD_HOPS);
     }

@@ -235,7 +235,7 @@ export const BUSY_MIN_FULL_HOPS = 4;
 /**
  * Of BUSY_MIN_FULL_HOPS, the full hops a busy-line candidate must have measured (tones.ts
  * accumulate); the others may be held windows (window.ts held: the key's bins still lead, but
- * a window test failed) over full hops of the tone since its first measured hop. Over speech and
+ * a window test failed) over full hops of the tone since its candidate started. Over speech and
  * in noise a key's windows fail now and then mid-press (the purity dips under 0.6 with a
  * syllable or a noise peak), and a 60-80 ms key whose windows alternated was measured over 3
  * full hops, then refused for the fourth although the tone had lasted 5-6 (`DUMP=hops node
@@ -244,7 +244,9 @@ export const BUSY_MIN_FULL_HOPS = 4;
  * measured hops at least, 2 phase pairs as MIN_PHASE_PAIRS asks. Reference = core, `node
  * bench/speech-lab.mjs [--core]`, before → after: speech 8/3/0 dB 2278/2118/1972 →
  * 2281/2124/1979 of 2341, music 8/5 dB 3356/3046 → 3359/3059 of 3477, white noise at S/N 3 dB
- * 468 → 470 of 480; talk-off 0 and held-out 0; the 30 % tremolo at 35 Hz of
+ * 468 → 470 of 480, counting held hops from the first measured one; from the candidate's start
+ * (its first window passed; the held windows after it are the tone's), as landed: speech
+ * 2281/2127/1979, music 3359/3062, noise 471; talk-off 0 and held-out 0; the 30 % tremolo at 35 Hz of
  * test/busy-line.test.ts stays out (steadiness 0.977 over its 4 measured hops); `node
  * bench/stream-lab.mjs speech`, `music`: no new false key (BUSY_MIN_FULL_HOPS 3, every hop
  * measured, gave 6 there). 3 is also the fewest full hops that give MIN_PHASE_PAIRS.

@@ -717,7 +717,7 @@ export class PlainDetector {
       this.inGap = false;
       if (a >= COVER_MIN) this.toneEnd = this.hopStart + (a >= COVER_FULL ? H : a * H);
       if (!heldNow) this.accumulate(a); // a held window carries the tone on, unmeasured,
-      else if (a >= COVER_FULL && this.fullHops > 0) this.heldHops = Math.min(this.heldHops + 1, 255); // but counts for BUSY_MIN_FULL_HOPS (BUSY_MEASURED_HOPS)
+      else if (a >= COVER_FULL) this.heldHops = Math.min(this.heldHops + 1, 255); // but counts for BUSY_MIN_FULL_HOPS (BUSY_MEASURED_HOPS)
       this.prevA = a;
       if (hit !== this.key) { this.twistedHops++; this.hitRun = 0; } else this.hitRun++;
       if (this.state === CANDIDATE && hit === this.key && !heldNow && (this.twistedHops === 0 || this.hitRun >= this.r.TWISTED_CONFIRM_HITS) && this.toneAccepted()) {

@@ -186,7 +186,7 @@ describe("white noise at S/N 2 dB: the steadiness asked less twice the noise of 
   // The noise row at S/N 2 dB, 8 seeds of the 16 keys. Found of 128: 84 by the core with the
   // expected loss alone (factor 1, the mean of all six other bins); 90 with factor 2 and the
   // loudest bin left out (the bin left out keeps the 30 % tremolo at 35 Hz out, above); 93 with
-  // the stale rules of STALE_IMPURE_* too (reference); 103 with 3 measured full hops of the 4 the
+  // the stale rules of STALE_IMPURE_* too (reference); 106 with 3 measured full hops of the 4 the
   // busy line asks, the others held windows (the reference with BUSY_MEASURED_HOPS 4: 93).
   it("finds ≥ 76 % of the keys at S/N 2 dB, and no wrong key", () => {
     const { found, sent, wrong } = noiseRow(2);
