@@ -44,8 +44,9 @@
 // frequencies (tones.ts) are within CFG_FREQ_TOL, and over its full hops the two tones hold
 // CFG_PRESS_PURITY of the power (LATE_PRESS_PURITY if the onset was found at the far end of
 // the history, late or masked), or else (never for a late one) it is a steady pair (steadyPair,
-// the busy-line tests); a stale candidate must be both, or a steady pair held to STALE_IMPURE_*. A candidate that ends first is dropped: this is how
-// tones of 23 ms and less are rejected. A new confirmation test is one more early return in toneAccepted().
+// the busy-line tests); a stale candidate must be both, or a steady pair held to
+// STALE_IMPURE_*. A candidate that ends first is dropped: this is how tones of 23 ms and less
+// are rejected. A new confirmation test is one more early return in toneAccepted().
 //
 // Press purity: the window test (purity ≥ 60 %) lets a pair of speech harmonics through now
 // and then; averaged over the tone's full hops, with the powers corrected for the measured
@@ -206,16 +207,15 @@ function steadyPair(ch: usize, rate: usize, key: i32, rowErr: f64, colErr: f64, 
   if (tone < BUSY_PRESS_PURITY * total) return false;
   let need = BUSY_COHERENCE, needSteady = stalePure ? STALE_PURE_STEADINESS : BUSY_STEADINESS;
   if (window) { // the current window's powers (WIN_POWER: rows, columns) are the tone's
-    const pr = <f64>load<f32>(WIN_POWER + (<usize>(key >> 2) << 2));
-    const pc = <f64>load<f32>(WIN_POWER + (<usize>(4 + (key & 3)) << 2));
     // The six other bins: their sum, and the loudest of them (a tone's or harmonic's, maybe).
-    let all: f64 = 0, loudest: f64 = 0;
+    const row = key >> 2, col = 4 + (key & 3);
+    let rest: f64 = 0, loudest: f64 = 0;
     for (let i = 0; i < 8; i++) {
+      if (i == row || i == col) continue;
       const p = <f64>load<f32>(WIN_POWER + (<usize>i << 2));
-      all += p;
-      if (i != key >> 2 && i != 4 + (key & 3) && p > loudest) loudest = p;
+      rest += p;
+      if (p > loudest) loudest = p;
     }
-    const rest = all - (pr + pc);
     // n/P: the noise per bin over the weaker tone's mean power over the press's full hops (the
     // span the coherence and the steadiness are measured over; rules.ts BUSY_NOISE_LOSS); for
     // the steadiness n leaves the loudest bin out (BUSY_STEADY_NOISE_LOSS).

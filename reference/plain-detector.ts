@@ -162,7 +162,7 @@ export class PlainDetector {
   private zr: Complex = [0, 0]; private zc: Complex = [0, 0];
   private powR = 0; private powC = 0; private pressTotal = 0; private fullHops = 0; private keydownAt = 0;
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
-  /** As assembly/channels.ts heldHops: held windows over full hops since the first measured hop. */
+  /** As assembly/channels.ts heldHops: held windows over full hops since the candidate started. */
   private heldHops = 0;
   /** Σ window phase-advance phasor per tone, Σ its magnitude, and whether the last measured hop made a phase pair. */
   private wzr: Complex = [0, 0]; private wzc: Complex = [0, 0]; private absWr = 0; private absWc = 0; private windowPair = false; private windowPairs = 0;
