@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { addDecayingTones, addModulatedTones, addTones } from "../bench/lib/signals.mjs";
+import { noiseRow as sharedNoiseRow } from "../bench/lib/noise-row.mjs";
 import { DtmfEngine, type DtmfEvent, generateDtmf } from "../src/index.js";
 
 const engine = await DtmfEngine.create();
@@ -153,21 +154,9 @@ describe("stale candidates: a key whose first windows all failed", () => {
   });
 });
 
-/** Keys found, sent and wrong over the interference part's noise row at `snrDb` (8 seeds of the 16 keys). */
+/** Keys found, sent and wrong over the interference part's noise row at `snrDb` (8 seeds of the 16 keys; `node bench/noise-row.mjs` prints it). */
 function noiseRow(snrDb: number): { found: number; sent: number; wrong: number } {
-  let found = 0, sent = 0, wrong = 0;
-  for (let seed = 1; seed <= 8; seed++) {
-    const audio = generateDtmf({ keys: "0123456789*#ABCD", toneMs: 60, gapMs: 80, leadMs: 50 + seed * 1.37, seed: 300 + seed, snrDb, levelDbm0: -8 - (seed % 5) * 4, twistDb: (seed % 7) - 4 });
-    const got = presses(audio.samples);
-    const used = new Set<number>();
-    for (const t of audio.tones) {
-      sent++;
-      const i = got.findIndex((p, j) => !used.has(j) && p.digit === t.digit && Math.abs(p.startMs - t.startMs) < 20);
-      if (i >= 0) { used.add(i); found++; }
-    }
-    wrong += got.length - used.size;
-  }
-  return { found, sent, wrong };
+  return sharedNoiseRow(snrDb, (samples: Float32Array) => presses(samples));
 }
 
 describe("white noise hides a key's onset (MASKED_NOISE_RATIO) and spreads its amplitude (BUSY_STEADY_NOISE_LOSS)", () => {
