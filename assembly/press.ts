@@ -40,6 +40,14 @@
 // first 20-40 ms; every window failed until then, and the key was dropped as stale (`npm run
 // bench -- --only codecs`: GSM 92.1 → 99.5 %).
 //
+// Continued hops (rules.ts CONT_MIN_COS): a hop whose window neither passes nor holds the
+// tracked key, right after one that had it, still carries it on if one of its tones goes on as
+// measured (tones.ts continued) and the other's bin still holds it: as a held window, except
+// that a candidate without twisted windows may be confirmed there, and a pure one (measured
+// hops at LATE_PRESS_PURITY, neither stale, late nor masked) on one phase pair. Over speech a
+// syllable starting during a key hides one of its groups, and the key's clean start is often
+// too short to confirm by itself.
+//
 // Confirmation (toneAccepted): the tone has lasted CFG_MIN_CONFIRM samples, its measured
 // frequencies (tones.ts) are within CFG_FREQ_TOL, and over its full hops the two tones hold
 // CFG_PRESS_PURITY of the power (LATE_PRESS_PURITY if the onset was found at the far end of
@@ -66,7 +74,7 @@ import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./
 import { toneLikeHop } from "./dialtone";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import { WIN_POWER } from "./filterbank";
-import { HELD, TONE_LIKE, TWISTED } from "./window";
+import { CONTINUED, HELD, TONE_LIKE, TWISTED } from "./window";
 import { hopsAvailable, keyMagnitude, noiseMagnitude } from "./history";
 import { R_HOP, R_HZ } from "./rates";
 import {
@@ -78,7 +86,7 @@ import {
   MIN_WINDOW_PAIRS,
 } from "./rules";
 import {
-  accumulate, amplitudeSteadiness, clearToneSums, colErrorHz, colPowerSum, fullHops, levelDbm0,
+  accumulate, amplitudeSteadiness, clearToneSums, colErrorHz, continued, colPowerSum, fullHops, levelDbm0,
   meanColPower, meanRowPower, phaseCoherence, phasePairs, rowErrorHz, rowPowerSum, totalPowerSum, windowCoherence, windowPairs,
 } from "./tones";
 
@@ -135,15 +143,18 @@ function emitKey(ch: usize, rate: usize, type: f64, decided: f64): void {
 }
 
 /**
- * The confirmation tests: the tone has lasted CFG_MIN_CONFIRM, it has enough phase pairs, both
+ * The confirmation tests (`continuedNow`: called on a continued hop, where one phase pair may
+ * do): the tone has lasted CFG_MIN_CONFIRM, it has enough phase pairs, both
  * frequencies are in tolerance, and it holds CFG_PRESS_PURITY of the power (a late candidate
  * at least LATE_PRESS_PURITY) or else is a steady pair; a stale candidate must be both, or
  * else a steady pair within STALE_IMPURE_FREQ_TOL with STALE_IMPURE_COHERENCE.
  */
-function toneAccepted(ch: usize, rate: usize, window: bool): bool {
+function toneAccepted(ch: usize, rate: usize, window: bool, continuedNow: bool): bool {
   const cfg = configOf(ch);
   if (load<f64>(ch, CH_TONE_END) - load<f64>(ch, CH_ONSET) < <f64>load<i32>(cfg, CFG_MIN_CONFIRM)) return false;
-  if (phasePairs(ch) < MIN_PHASE_PAIRS) return false;
+  // One phase pair is enough only on a continued hop, for a pure candidate (below).
+  const onePair = phasePairs(ch) < MIN_PHASE_PAIRS;
+  if (onePair && !continuedNow) return false;
   const key = <i32>load<u8>(ch, CH_KEY);
   const tol = <f64>load<f32>(cfg, CFG_FREQ_TOL);
   const rowHz = <f64>load<f32>(rate + R_HZ + (<usize>(key >> 2) << 2));
@@ -162,6 +173,9 @@ function toneAccepted(ch: usize, rate: usize, window: bool): bool {
   if ((flags & (FLAG_LATE | FLAG_MASKED)) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
   const twisted = twistRun(ch) != 0;
   if (twisted && purity < TWISTED_PRESS_PURITY) purity = TWISTED_PRESS_PURITY;
+  // On one phase pair (a continued hop, rules.ts CONT_MIN_COS): never stale, late, masked or
+  // twisted, and as pure as a late candidate must be.
+  if (onePair && ((flags & (FLAG_STALE | FLAG_LATE | FLAG_MASKED)) || twisted || tone < LATE_PRESS_PURITY * total)) return false;
   // A stale candidate must hold the press purity, or else sit within STALE_IMPURE_FREQ_TOL
   // with STALE_IMPURE_COHERENCE of window coherence (never with twisted windows), and be a
   // steady pair as well, without the noise allowance (held notes of music: 2 talk-off false
@@ -331,8 +345,14 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     return;
   }
   const key = <i32>load<u8>(ch, CH_KEY);
-  // A held window (window.ts held) counts as the key's for everything but the confirmation.
-  const heldNow = hit == HELD + key;
+  // Neither passing nor held: one of the key's tones may still go on as measured (tones.ts),
+  // from a hop that held it (never across a gap: the next key may share a tone with it).
+  if (hit < 0 && !load<u8>(ch, CH_IN_GAP) && continued(ch, rate)) hit = CONTINUED + key;
+  // A held window (window.ts held) counts as the key's for everything but the confirmation; a
+  // continued hop (tones.ts continued) as a held one, but it may confirm a pure candidate of one
+  // phase pair (toneAccepted).
+  const continuedNow = hit == CONTINUED + key;
+  const heldNow = hit == HELD + key || continuedNow;
   if (heldNow) hit = key;
   // A twisted window of the tracked key (window.ts) holds its tones off balance, as a codec's
   // onset leaves them (rules.ts TWIST_SPAN): the tone goes on and is measured, but only a
@@ -383,7 +403,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
       return;
     }
     if (twisted > 0 && twisted < TWIST_RUN_MAX) setTwistRun(ch, twisted + 1);
-    if (state == STATE_CANDIDATE && !heldNow && (twisted == 0 || twisted >= TWISTED_CONFIRM_HITS) && toneAccepted(ch, rate, true)) {
+    if (state == STATE_CANDIDATE && (!heldNow || (continuedNow && twisted == 0)) && (twisted == 0 || twisted >= TWISTED_CONFIRM_HITS) && toneAccepted(ch, rate, true, continuedNow)) {
       store<u8>(ch, STATE_ACTIVE, CH_STATE);
       emitKey(ch, rate, EVENT_KEYDOWN, hopEnd);
     }
@@ -418,7 +438,7 @@ export function endStream(ch: usize, rate: usize): void {
   if (!load<u8>(ch, CH_IN_GAP) && load<f32>(ch, CH_PREV_A) >= <f32>COVER_FULL) {
     store<f64>(ch, streamEnd, CH_TONE_END);
   }
-  if (state == STATE_CANDIDATE && toneAccepted(ch, rate, false)) { // WIN_POWER: another channel's, maybe
+  if (state == STATE_CANDIDATE && toneAccepted(ch, rate, false, false)) { // WIN_POWER: another channel's, maybe
     store<u8>(ch, STATE_ACTIVE, CH_STATE);
     emitKey(ch, rate, EVENT_KEYDOWN, streamEnd);
   }

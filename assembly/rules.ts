@@ -62,6 +62,39 @@ export const HOLD_PURITY = 0.3;
 /** Second-bin ratio (power) a held window allows: 0.5 = −3 dB, against −8 dB in the peak test. */
 export const HOLD_REL_PEAK = 0.5;
 
+/**
+ * Continued hops (tones.ts continued, press.ts): while a key is tracked, a hop whose window
+ * neither passes nor holds still carries the key on if one of its tones goes on as measured: its
+ * corrected hop DFT T turns from the last hop's by the turn its phase pairs measured (the cosine
+ * of the difference at least CONT_MIN_COS) with at least CONT_MAG_SHARE of its mean magnitude
+ * over the full hops, and the other tone's bin still holds CONT_MAG_SHARE of its own (the tone
+ * is there, maybe under other sound). Over speech a syllable that starts during a key often
+ * covers one group: a speech harmonic beside the key's row tone leads the group, so the window
+ * fails the peak test and the held window fails too, while the column tone goes on untouched
+ * (`ONLY=... node bench/speech-why.mjs speech 3`: speech-espeak-en-us-f3 key 5 at 2.40 s, its
+ * column's turn within 0.08 rad of the measured one for 6 hops, the row's off by 0.9-1.7 rad).
+ * A continued hop counts as a held one (the tone goes on, unmeasured; BUSY_MEASURED_HOPS), and
+ * is the one place where a pure candidate of a single phase pair may be confirmed (press.ts
+ * toneAccepted): its measured hops must then hold LATE_PRESS_PURITY, it must be neither stale,
+ * late, masked nor twisted, and the tone must have lasted CFG_MIN_CONFIRM with its continued
+ * hops; a key whose clean start was 2 full hops long reaches the minimum duration only so.
+ * A continued hop never follows a gap (a hop without the key): keys 20 ms apart that share a
+ * tone (A then B, 1633 Hz) carried a press across the gap into the next key's onset, 92.5 ms
+ * for a 60 ms press (test/timing.test.ts); nor may it confirm a candidate that took twisted
+ * windows (which must see TWISTED_CONFIRM_HITS windows within the limits: a false 'A' of
+ * speech-espeak-pt-br-f1 at 5 dB in the bench's streams, `node bench/stream-lab.mjs speech`).
+ * CONT_MIN_COS 0.88 is a 0.49 rad turn, what other sound 6.4 dB under the tone in its bin can
+ * do at most (asin 0.47). Keys found (`node bench/speech-lab.mjs --core`): speech 8/3/0 dB
+ * 2281/2127/1979 → 2283/2135/1996 of 2341, music 8 dB 3360 → 3361 of 3477, noise unchanged,
+ * no false key on either talk-off corpus nor in `node bench/stream-lab.mjs speech` / `music`
+ * (beside the known 0 dB 'D' of music). One step looser on each bar gives a false key of
+ * speech (reference, before the gap rule: speech-en-espeak-06 @ 137.6 s 'D' at press purity
+ * 0.71 with the press purity in place of LATE_PRESS_PURITY; @ 239.7 s 'A' with a 0.8 rad turn).
+ */
+export const CONT_MIN_COS = 0.88;
+/** Share of a tone's mean magnitude over the full hops (|T|, linear) a continued hop's bins hold (CONT_MIN_COS). */
+export const CONT_MAG_SHARE = 0.5;
+
 // ─── Magnitude history and edges (history.ts, press.ts) ─────────────────────────────────────
 /** Hops of per-bin |Y|² the channel keeps: how far back an onset is searched (31.9 ms). */
 export const MAG_HOPS = 5;

@@ -17,7 +17,7 @@ import {
 import { DBM0_REF_POWER } from "../src/conventions";
 import { HOP_E, HOP_S, WIN_X_IM, WIN_X_RE, Y_IM, Y_RE } from "./filterbank";
 import { R_COST, R_HOP_NORM, R_INV_HOP, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, sine } from "./rates";
-import { COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR } from "./rules";
+import { CONT_MAG_SHARE, CONT_MIN_COS, COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR } from "./rules";
 
 // T: the corrected hop DFT of the tracked (or window's peak) row and column (re, im, re, im).
 const T = memory.data(16, 16);
@@ -138,6 +138,36 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
   // |z| of each phasor added: |T|·|T_prev| (the twiddle has unit modulus).
   store<f32>(ch, load<f32>(ch, CH_ABS_ZR) + magR * Mathf.sqrt(pr * pr + pi * pi), CH_ABS_ZR);
   store<f32>(ch, load<f32>(ch, CH_ABS_ZC) + magC * Mathf.sqrt(qr * qr + qi * qi), CH_ABS_ZC);
+}
+
+/**
+ * A continued hop of the tracked key (rules.ts CONT_MIN_COS, press.ts): after a phase pair, one
+ * of its tones goes on as measured (its T turned from the last hop's, CH_TPREV, by the turn its
+ * phase pairs measured, to within CONT_MIN_COS, with CONT_MAG_SHARE of its mean |T| over the
+ * full hops) while the other's bin holds CONT_MAG_SHARE of its own mean. Needs T of the tracked
+ * key (correctPair). The two tones in a loop: one copy of the test (the core's size).
+ */
+export function continued(ch: usize, rate: usize): bool {
+  if (phasePairs(ch) < 1 || <i32>load<i8>(ch, CH_TPREV_KEY) != pairKey) return false;
+  const share = <f32>CONT_MAG_SHARE / <f32>load<i32>(ch, CH_FULL_HOPS);
+  for (let i = 0; i < 2; i++) {
+    const self = <usize>i << 3, other = <usize>8 - self; // T's and CH_TPREV's byte offsets: row 0, column 8
+    const re = load<f32>(T + self), im = load<f32>(T + self, 4);
+    const ore = load<f32>(T + other), oim = load<f32>(T + other, 4);
+    const abs = load<f32>(ch + (i == 0 ? CH_ABS_TR : CH_ABS_TC)), otherAbs = load<f32>(ch + (i == 0 ? CH_ABS_TC : CH_ABS_TR));
+    if (re * re + im * im < (share * abs) * (share * abs) || ore * ore + oim * oim < (share * otherAbs) * (share * otherAbs)) continue;
+    const bin = i == 0 ? <usize>(pairKey >> 2) << 2 : <usize>(4 + (pairKey & 3)) << 2;
+    const tc = load<f32>(rate + R_COST + bin), ts = load<f32>(rate + R_SINT + bin);
+    const wr = tc * re + ts * im, wi = tc * im - ts * re; // e^{−jωH}·T
+    const pr = load<f32>(ch + CH_TPREV + self), pi = load<f32>(ch + CH_TPREV + self, 4);
+    const ar = wr * pr + wi * pi, ai = wi * pr - wr * pi; // this hop's phasor
+    const z = ch + (i == 0 ? CH_ZR_RE : CH_ZC_RE);
+    const zr = load<f32>(z), zi = load<f32>(z, 4);
+    // The cosine of its angle to the measured phasor, without atan2; strict, so that a zero
+    // phasor never passes.
+    if (ar * zr + ai * zi > <f32>CONT_MIN_COS * Mathf.sqrt((ar * ar + ai * ai) * (zr * zr + zi * zi))) return true;
+  }
+  return false;
 }
 
 /** Frequency error in Hz of a tone from its accumulated phase-advance phasor. */

@@ -38,6 +38,8 @@ export const TWISTED: i32 = 16;
 export const TONE_LIKE: i32 = -2;
 /** held()'s verdict for a window that carries the tracked key k on without confirming it: HELD + k. */
 export const HELD: i32 = 32;
+/** A continued hop of the tracked key k (tones.ts continued): CONTINUED + k, a held window that may confirm. */
+export const CONTINUED: i32 = 48;
 /** TWIST_SPAN above the reverse twist limit and below the normal one. */
 const TWIST_SPAN_UP: f32 = <f32>TWIST_SPAN;
 const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);

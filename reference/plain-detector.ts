@@ -28,6 +28,8 @@ const TWISTED = 16;
 const TONE_LIKE = -2;
 /** As assembly/window.ts HELD: HELD + key, a window that carries the tracked key on but never confirms it. */
 const HELD = 32;
+/** As assembly/window.ts CONTINUED: a continued hop of the tracked key (continued). */
+const CONTINUED = 48;
 
 export interface PlainPress {
   digit: DtmfDigit;
@@ -300,6 +302,9 @@ export class PlainDetector {
     if (hit < 0 && tracked && this.held(total)) hit = HELD + this.key;
     if (tracked || hit >= 0) this.correct(tracked ? this.key : hit & (TWISTED - 1));
     else this.tKey = -1;
+    // Neither passing nor held: one of the tracked key's tones may still go on as measured
+    // (continued), from a hop that held it (never across a gap, as assembly/press.ts).
+    if (hit < 0 && tracked && !this.inGap && this.continued()) hit = CONTINUED + this.key;
     if (!tracked) this.dialToneHop(total, hit >= 0);
     this.track(hit);
     if (this.state === IDLE) this.dialRaw = 0;
@@ -439,6 +444,28 @@ export class PlainDetector {
     return twisted ? TWISTED + key : key;
   }
 
+  /**
+   * As assembly/tones.ts continued (rules.ts CONT_MIN_COS): after a phase pair, one tone's T
+   * turns from the last hop's as its phase pairs measured, with CONT_MAG_SHARE of its mean |T|
+   * over the full hops, and the other tone's bin holds CONT_MAG_SHARE of its own.
+   */
+  private continued(): boolean {
+    if (this.pairs < 1 || this.tPrevKey !== this.key) return false;
+    const { CONT_MIN_COS, CONT_MAG_SHARE } = this.r;
+    const H = this.hop, [trRe, trIm, tcRe, tcIm] = this.t;
+    const meanR = this.absTr / this.fullHops, meanC = this.absTc / this.fullHops;
+    const goesOn = (b: number, re: number, im: number, pr: number, pi: number, z: Complex, mean: number): boolean => {
+      if (Math.hypot(re, im) < CONT_MAG_SHARE * mean) return false;
+      const w = this.w[b], tc = Math.cos(w * H), ts = Math.sin(w * H);
+      const wr = tc * re + ts * im, wi = tc * im - ts * re; // e^{−jωH}·T
+      const ar = wr * pr + wi * pi, ai = wi * pr - wr * pi; // this hop's phasor
+      return ar * z[0] + ai * z[1] > CONT_MIN_COS * Math.hypot(ar, ai) * Math.hypot(z[0], z[1]);
+    };
+    const rowThere = Math.hypot(trRe, trIm) >= CONT_MAG_SHARE * meanR, colThere = Math.hypot(tcRe, tcIm) >= CONT_MAG_SHARE * meanC;
+    return (colThere && goesOn(this.key >> 2, trRe, trIm, this.tPrev[0], this.tPrev[1], this.zr, meanR))
+      || (rowThere && goesOn(4 + (this.key & 3), tcRe, tcIm, this.tPrev[2], this.tPrev[3], this.zc, meanC));
+  }
+
   private correct(key: number): void {
     this.tKey = key;
     const r = key >> 2, c = 4 + (key & 3);
@@ -476,10 +503,12 @@ export class PlainDetector {
   }
 
   /** The confirmation tests: duration, phase pairs, frequencies, press purity. */
-  private toneAccepted(window = true): boolean {
+  private toneAccepted(window = true, continuedNow = false): boolean {
     const no = (why: string): false => { this.rejection = why; return false; };
     if (this.toneEnd - this.onset < this.minConfirm) return no("short");
-    if (this.pairs < this.r.MIN_PHASE_PAIRS) return no("pairs");
+    // One phase pair is enough only on a continued hop, for a pure candidate (below; assembly/press.ts).
+    const onePair = this.pairs < this.r.MIN_PHASE_PAIRS;
+    if (onePair && !continuedNow) return no("pairs");
     const tol = this.tuning.frequencyTolerancePct / 100;
     const rowErr = this.errorHz(this.zr), colErr = this.errorHz(this.zc);
     if (Math.abs(rowErr) > tol * ROW_HZ[this.key >> 2] || Math.abs(colErr) > tol * COL_HZ[this.key & 3]) return no("freq");
@@ -492,6 +521,7 @@ export class PlainDetector {
     let purity = this.late || this.masked ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
     const twisted = this.twistedHops > 0;
     if (twisted) purity = Math.max(purity, this.r.TWISTED_PRESS_PURITY);
+    if (onePair && (this.stale || this.late || this.masked || twisted || tone < this.r.LATE_PRESS_PURITY * this.pressTotal)) return no("pairs");
     const busyLine = tone < purity * this.pressTotal;
     if (!busyLine && !this.stale) {
       const { coherence, steadiness } = this.busyLineMeasures();
@@ -690,8 +720,10 @@ export class PlainDetector {
       if (hit >= TWISTED) this.twistedHops = 1; // started by a twisted window: it takes part
       return;
     }
-    // A held window (held) counts as the key's for everything but the confirmation.
-    const heldNow = hit === HELD + this.key;
+    // A held window (held) counts as the key's for everything but the confirmation; a continued
+    // hop (continued) as a held one, but it may confirm a pure candidate of one phase pair.
+    const continuedNow = hit === CONTINUED + this.key;
+    const heldNow = hit === HELD + this.key || continuedNow;
     if (heldNow) hit = this.key;
     // A twisted window of the key (classify) holds its tones off balance, as a codec's onset
     // leaves them: the tone goes on and is measured, but only a window within the twist limits
@@ -720,7 +752,7 @@ export class PlainDetector {
       else if (a >= COVER_FULL) this.heldHops = Math.min(this.heldHops + 1, 255); // but counts for BUSY_MIN_FULL_HOPS (BUSY_MEASURED_HOPS)
       this.prevA = a;
       if (hit !== this.key) { this.twistedHops++; this.hitRun = 0; } else this.hitRun++;
-      if (this.state === CANDIDATE && hit === this.key && !heldNow && (this.twistedHops === 0 || this.hitRun >= this.r.TWISTED_CONFIRM_HITS) && this.toneAccepted()) {
+      if (this.state === CANDIDATE && hit === this.key && (!heldNow || (continuedNow && this.twistedHops === 0)) && (this.twistedHops === 0 || this.hitRun >= this.r.TWISTED_CONFIRM_HITS) && this.toneAccepted(true, continuedNow)) {
         this.state = ACTIVE;
         this.keydownAt = hopEnd;
       }

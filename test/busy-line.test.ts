@@ -209,3 +209,22 @@ describe("an off-frequency pair confirmed by its purity keeps one amplitude (OFF
     it(`is no key when it decays with τ = ${tau} ms`, () => expect(presses(signal((s) => addDecayingTones(s, 50, 200, PAIR, tau)))).toEqual([]));
   }
 });
+
+describe("continued hops: a key one of whose groups a sound beside its tone hides (CONT_MIN_COS, CONT_MAG_SHARE)", () => {
+  // Key 5 clean for 20 ms (2 full hops: too short to confirm, 28 ms is the minimum), then a 733 Hz
+  // sound 5 dB over the row tone, beside it, until past the key's end: the 697 and 770 Hz bins lead
+  // the row group by turns and every window fails, held windows too, while the column goes on.
+  // Over speech a syllable does this to a key's row (rules.ts CONT_MIN_COS).
+  const beside = (s: Float32Array) => addTones(s, 70, 170, [[733, -8]]);
+  it("is found, its onset from the clean start", () => {
+    const found = presses(signal((s) => { addTones(s, 50, 150, KEY_5); beside(s); }));
+    expect(found.map((p) => p.digit)).toEqual(["5"]);
+    expect(Math.abs(found[0].startMs - 50)).toBeLessThan(2);
+  });
+  it("is not found when the column tone, once hidden, turns 15 Hz off (0.6 rad a hop: no longer the tone measured)", () => {
+    expect(presses(signal((s) => { addTones(s, 50, 150, [[770, -13]]); addTones(s, 50, 70, [[1336, -13]]); addTones(s, 70, 150, [[1351, -13]]); beside(s); })).map((p) => p.digit)).toEqual([]);
+  });
+  it("is not a key when the pair lasts 20 ms and its column goes on alone (the other tone must still be there)", () => {
+    expect(presses(signal((s) => { addTones(s, 50, 70, [[770, -13]]); addTones(s, 50, 150, [[1336, -13]]); })).map((p) => p.digit)).toEqual([]);
+  });
+});

@@ -125,6 +125,21 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["key stale under a note that stays, 0.5 % vibrato at 20 Hz (STALE_IMPURE_COHERENCE)", (s) => { addModulatedTones(s, 50, 250, KEY_5_LOW, { vibrato: 0.005, vibratoHz: 20 }); hidingNote(s); stayingNote(s); }],
   ];
   for (const [name, make, tuning] of busy) cases.push(synthetic(name, make, tuning));
+  // Continued hops (rules.ts CONT_*): key 5 clean for 20 ms, then a 733 Hz sound 5 dB over its
+  // row tone beside it until past its end (both row bins lead by turns: every window and held
+  // window fails) while the column goes on. Reference: a key at 95.6 ms, none without continued
+  // hops; with the column 5 Hz higher from 70 ms (a 0.2 rad turn a hop) none at CONT_MIN_COS
+  // 0.99; with the column 4 dB down from 70 ms (0.63 of its magnitude) none at CONT_MAG_SHARE
+  // 0.8; a pair whose row stops at 70 ms while the column goes on alone is no key (its row bin
+  // holds nothing).
+  const beside = (s: Float32Array) => addTones(s, 70, 170, [[733, -8]]);
+  const continuedCases: [string, (s: Float32Array) => void][] = [
+    ["key whose row a sound beside it hides after 20 ms (CONT_*)", (s) => { addTones(s, 50, 150, KEY_5_LOW); beside(s); }],
+    ["…its column 5 Hz higher from then (CONT_MIN_COS)", (s) => { addTones(s, 50, 150, [[770, -13]]); addTones(s, 50, 70, [[1336, -13]]); addTones(s, 70, 150, [[1341, -13]]); beside(s); }],
+    ["…its column 4 dB down from then (CONT_MAG_SHARE)", (s) => { addTones(s, 50, 150, [[770, -13]]); addTones(s, 50, 70, [[1336, -13]]); addTones(s, 70, 150, [[1336, -17]]); beside(s); }],
+    ["a 20 ms pair whose column goes on alone (CONT_MAG_SHARE)", (s) => { addTones(s, 50, 70, [[770, -13]]); addTones(s, 50, 150, [[1336, -13]]); }],
+  ];
+  for (const [name, make] of continuedCases) cases.push(synthetic(name, make));
   // An off-frequency press confirmed by its purity keeps one amplitude (rules.ts
   // OFF_FREQ_STEADINESS): key * 1.4 % low, alone, decaying as e^(−t/τ) from −10 dBm0 a tone;
   // its steadiness at confirmation (reference): τ = 35 ms 0.92, τ = 50 ms 0.96.

@@ -68,6 +68,8 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   DIAL_RETRY_HOPS: 8,
   HOLD_PURITY: 0.5,
   HOLD_REL_PEAK: 0.25,
+  CONT_MIN_COS: 0.99, // a 0.14 rad turn: the column 5 Hz off after the onset no longer goes on
+  CONT_MAG_SHARE: 0.8, // the column 4 dB down after the onset no longer goes on
   PURE_COHERENCE: 0.97,
   OFF_FREQ_TOL: 0.015,
   OFF_FREQ_HOPS: 3,

@@ -28,6 +28,16 @@ describe("onset, duration and keydown latency (160 key presses of 40-1000 ms)", 
       expect(Math.min(...latency)).toBeGreaterThan(23);
     });
   }
+  it("keys 20 ms apart that share a tone keep their own durations (a continued hop never bridges a gap)", async () => {
+    // In this order each key shares a tone with the next (A→B the column 1633 Hz, 1→2→3 the row
+    // 697 Hz...): a tone that goes on as measured must not carry a press across the gap into the
+    // next key's onset (rules.ts CONT_MIN_COS), which made press A 92.5 ms long.
+    for (const seed of [4, 5]) {
+      const { audio, presses } = await detect({ keys: "0123456789*#ABCD", toneMs: 60, gapMs: 20, seed });
+      expect(presses.map((p) => p.digit).join("")).toBe("0123456789*#ABCD");
+      presses.forEach((p, i) => expect(Math.abs(p.durationSamples - audio.tones[i].durationSamples) / 8).toBeLessThanOrEqual(5));
+    }
+  });
   it("keydown comes before its press's dtmf event and carries the same onset", async () => {
     const { events } = await detect({ keys: "159#", toneMs: 120 });
     const types = events.map((e) => `${e.type}:${e.digit}`);
