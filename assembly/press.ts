@@ -40,8 +40,8 @@
 // first 20-40 ms; every window failed until then, and the key was dropped as stale (`npm run
 // bench -- --only codecs`: GSM 92.1 → 99.5 %).
 //
-// Continued hops (rules.ts CONT_MIN_COS): a hop whose window neither passes nor holds the
-// tracked key, right after one that had it, still carries it on if one of its tones goes on as
+// Continued hops (rules.ts CONT_MIN_COS): a hop whose window does not pass (it fails, or only
+// holds the tracked key), right after one that had it, carries it on if one of its tones goes on as
 // measured (tones.ts continued) and the other's bin still holds it: as a held window, except
 // that a candidate without twisted windows may be confirmed there, and a pure one (measured
 // hops at LATE_PRESS_PURITY, neither stale, late nor masked) on one phase pair. Over speech a
@@ -345,9 +345,10 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
     return;
   }
   const key = <i32>load<u8>(ch, CH_KEY);
-  // Neither passing nor held: one of the key's tones may still go on as measured (tones.ts),
-  // from a hop that held it (never across a gap: the next key may share a tone with it).
-  if (hit < 0 && !load<u8>(ch, CH_IN_GAP) && continued(ch, rate)) hit = CONTINUED + key;
+  // Not passing (failing, or only held): one of the key's tones may still go on as measured
+  // (tones.ts), from a hop that held it (never across a gap: the next key may share a tone with
+  // it). A held window so continued may confirm as a continued hop does.
+  if ((hit < 0 || hit == HELD + key) && !load<u8>(ch, CH_IN_GAP) && continued(ch, rate)) hit = CONTINUED + key;
   // A held window (window.ts held) counts as the key's for everything but the confirmation; a
   // continued hop (tones.ts continued) as a held one, but it may confirm a pure candidate of one
   // phase pair (toneAccepted).
@@ -403,7 +404,7 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
       return;
     }
     if (twisted > 0 && twisted < TWIST_RUN_MAX) setTwistRun(ch, twisted + 1);
-    if (state == STATE_CANDIDATE && (!heldNow || (continuedNow && twisted == 0)) && (twisted == 0 || twisted >= TWISTED_CONFIRM_HITS) && toneAccepted(ch, rate, true, continuedNow)) {
+    if (state == STATE_CANDIDATE && (!heldNow || (continuedNow && twisted == 0)) && (twisted == 0 || twisted >= TWISTED_CONFIRM_HITS) && toneAccepted(ch, rate, !continuedNow, continuedNow)) { // a continued hop's other bins hold the sound that hid it, not noise
       store<u8>(ch, STATE_ACTIVE, CH_STATE);
       emitKey(ch, rate, EVENT_KEYDOWN, hopEnd);
     }

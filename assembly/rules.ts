@@ -78,7 +78,15 @@ export const HOLD_REL_PEAK = 0.5;
  * toneAccepted): its measured hops must then hold LATE_PRESS_PURITY, it must be neither stale,
  * late, masked nor twisted, and the tone must have lasted CFG_MIN_CONFIRM with its continued
  * hops; a key whose clean start was 2 full hops long reaches the minimum duration only so.
- * A continued hop never follows a gap (a hop without the key): keys 20 ms apart that share a
+ * A held window is checked too, and one whose tone goes on so may confirm as a continued hop
+ * (a sound 1-3 dB under a tone beside it leaves the windows held, which carried the key on but
+ * never confirmed it: test/busy-line.test.ts); on a continued hop the busy line takes no noise
+ * allowance (steadyPair's `window` false), since the window's other bins hold the sound that hid
+ * the key, not noise (with it a pair with a 1.5 % vibrato under a note was a key on a held
+ * window so continued: window coherence 0.953 against 0.98). Keys found (`node
+ * bench/speech-lab.mjs --core`), these two against continued hops alone: speech 8/3/0 dB
+ * 2283/2135/1996 → 2285/2138/1999, music 8/5 dB 3361/3063 → 3364/3067, noise at S/N 3 dB 471 →
+ * 472, no false key. A continued hop never follows a gap (a hop without the key): keys 20 ms apart that share a
  * tone (A then B, 1633 Hz) carried a press across the gap into the next key's onset, 92.5 ms
  * for a 60 ms press (test/timing.test.ts); nor may it confirm a candidate that took twisted
  * windows (which must see TWISTED_CONFIRM_HITS windows within the limits: a false 'A' of

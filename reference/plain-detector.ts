@@ -302,9 +302,9 @@ export class PlainDetector {
     if (hit < 0 && tracked && this.held(total)) hit = HELD + this.key;
     if (tracked || hit >= 0) this.correct(tracked ? this.key : hit & (TWISTED - 1));
     else this.tKey = -1;
-    // Neither passing nor held: one of the tracked key's tones may still go on as measured
-    // (continued), from a hop that held it (never across a gap, as assembly/press.ts).
-    if (hit < 0 && tracked && !this.inGap && this.continued()) hit = CONTINUED + this.key;
+    // Not passing (failing, or only held): one of the tracked key's tones may still go on as
+    // measured (continued), from a hop that held it (never across a gap, as assembly/press.ts).
+    if ((hit < 0 || hit === HELD + this.key) && tracked && !this.inGap && this.continued()) hit = CONTINUED + this.key;
     if (!tracked) this.dialToneHop(total, hit >= 0);
     this.track(hit);
     if (this.state === IDLE) this.dialRaw = 0;
@@ -752,7 +752,7 @@ export class PlainDetector {
       else if (a >= COVER_FULL) this.heldHops = Math.min(this.heldHops + 1, 255); // but counts for BUSY_MIN_FULL_HOPS (BUSY_MEASURED_HOPS)
       this.prevA = a;
       if (hit !== this.key) { this.twistedHops++; this.hitRun = 0; } else this.hitRun++;
-      if (this.state === CANDIDATE && hit === this.key && (!heldNow || (continuedNow && this.twistedHops === 0)) && (this.twistedHops === 0 || this.hitRun >= this.r.TWISTED_CONFIRM_HITS) && this.toneAccepted(true, continuedNow)) {
+      if (this.state === CANDIDATE && hit === this.key && (!heldNow || (continuedNow && this.twistedHops === 0)) && (this.twistedHops === 0 || this.hitRun >= this.r.TWISTED_CONFIRM_HITS) && this.toneAccepted(!continuedNow, continuedNow)) { // no noise allowance on a continued hop (assembly/press.ts)
         this.state = ACTIVE;
         this.keydownAt = hopEnd;
       }

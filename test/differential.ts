@@ -137,6 +137,7 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["key whose row a sound beside it hides after 20 ms (CONT_*)", (s) => { addTones(s, 50, 150, KEY_5_LOW); beside(s); }],
     ["…its column 5 Hz higher from then (CONT_MIN_COS)", (s) => { addTones(s, 50, 150, [[770, -13]]); addTones(s, 50, 70, [[1336, -13]]); addTones(s, 70, 150, [[1341, -13]]); beside(s); }],
     ["…its column 4 dB down from then (CONT_MAG_SHARE)", (s) => { addTones(s, 50, 150, [[770, -13]]); addTones(s, 50, 70, [[1336, -13]]); addTones(s, 70, 150, [[1336, -17]]); beside(s); }],
+    ["key with a 900 Hz sound 1 dB under its row tone after 20 ms (held windows continued)", (s) => { addTones(s, 50, 150, KEY_5_LOW); addTones(s, 70, 170, [[900, -14]]); }],
     ["a 20 ms pair whose column goes on alone (CONT_MAG_SHARE)", (s) => { addTones(s, 50, 70, [[770, -13]]); addTones(s, 50, 150, [[1336, -13]]); }],
   ];
   for (const [name, make] of continuedCases) cases.push(synthetic(name, make));
