@@ -28,6 +28,30 @@ export const LEAK_OFFSET_STEP = 0.001;
 export const LEAK_SHARE = 0.2;
 
 /**
+ * The peak test over the background (window.ts peakedOverBackground): a window that fails the
+ * peak test may pass it with the background taken off the bins it mostly fills. A bin's
+ * background is its smallest hop magnitude in the history hops before the window (2 …
+ * MAG_HOPS − 1 hops back, 13-32 ms before its end), as window power at most 4|Y|² (|X| ≤ 2|Y|
+ * for a tone the two hops hold alike). A steady note of music or a held harmonic in the bin
+ * beside one of a key's tones was there before the key and stays: over it the key's second bin
+ * sat within 8 dB of its tone and every window failed (`FLAGS=1 node bench/speech-why.mjs music
+ * 8`: "no window; best hop fails: peak", 24 of the 118 keys missed). The background is taken
+ * off only a bin it fills to BACKGROUND_SHARE of its power at least: taken off every bin, the
+ * broadband floor of music (a 4|Y|² bound twice what noise gives) tipped a window of a true key
+ * C's column and a note 0.8 % under 941 Hz over the bar, a false 'D' (bench streams, `node
+ * bench/stream-lab.mjs music`, music-hyperrogue-hr-savino-ivory at 3 dB). A key starts from
+ * its absence, so its own two bins must keep BACKGROUND_OWN_SHARE of their window power over
+ * their background (0.5: background under −10.7 dB of the tone), which keeps out pairs of a
+ * chord that stand on held notes. Keys found (`node bench/speech-lab.mjs`, reference, on the
+ * continued hops of a07d8fa): music 8/5 dB 3364/3067 → 3381/3114 of 3477, speech 8/3/0 dB within
+ * a key, noise unchanged, no false key on either talk-off corpus. With BACKGROUND_OWN_SHARE 0.25
+ * a false 'A' of speech (speech-es-01 @ 112.2 s, a busy-line pair); without the own-bins bar 4
+ * false keys (3 of music); with BACKGROUND_SHARE 0.1 music 3385/3123.
+ */
+export const BACKGROUND_OWN_SHARE = 0.5;
+/** Share of a bin's window power its background must reach to be taken off it (BACKGROUND_OWN_SHARE). */
+export const BACKGROUND_SHARE = 0.25;
+/**
  * Twist beyond the window limits (CFG_TWIST_LO, CFG_TWIST_HI), as a power ratio (10 = 10 dB; a
  * linear figure, so that the core needs no pow), within which a window that fails the twist
  * test alone is "twisted" (window.ts): the key's two tones, pure and peaked, off balance. Lossy

@@ -23,10 +23,11 @@
 import {
   CFG_KEY_MASK, CFG_MIN_POWER, CFG_REL_PEAK, CFG_TONE_TOTAL, CFG_TWIST_HI, CFG_TWIST_LO,
 } from "./config";
-import { CH_KEY, configOf } from "./channels";
+import { CH_HOPS, CH_KEY, configOf } from "./channels";
 import { WIN_BAND, WIN_POWER } from "./filterbank";
-import { R_BAND_GAIN, R_LEAK } from "./rates";
-import { HOLD_PURITY, HOLD_REL_PEAK, TONE_GROUP_RATIO, TWIST_SPAN } from "./rules";
+import { magSlot } from "./history";
+import { R_BAND_GAIN, R_LEAK, R_WIN_NORM } from "./rates";
+import { BACKGROUND_OWN_SHARE, BACKGROUND_SHARE, HOLD_PURITY, HOLD_REL_PEAK, MAG_HOPS, TONE_GROUP_RATIO, TWIST_SPAN } from "./rules";
 
 /** classify's verdict for a window of key k that fails the twist test alone: TWISTED + k. */
 export const TWISTED: i32 = 16;
@@ -95,6 +96,65 @@ const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
 }
 
 /**
+ * Background window powers of four bins (`at`: 0 rows, 8 columns): the smallest |Y|² over the
+ * history hops 2 … MAG_HOPS − 1 back, times `scale` (4 × the window norm: rules.ts
+ * BACKGROUND_OWN_SHARE).
+ */
+@inline function background(ch: usize, hops: i32, at: usize, scale: v128): v128 {
+  let m = f32x4.splat(Infinity);
+  for (let k = 2; k < MAG_HOPS; k++) {
+    // The slot's bfloat16 powers (history.ts) back to f32: each u16 into the top half of a lane.
+    m = f32x4.pmin(m, i32x4.shl(i32x4.extend_low_i16x8_u(v128.load64_zero(magSlot(ch, hops - k) + at)), 16));
+  }
+  return f32x4.mul(m, scale);
+}
+
+/**
+ * The amplitudes of four bins (powers `p`, backgrounds `bg`) for the peak test over the
+ * background: less the background's where it fills BACKGROUND_SHARE of the power, else as they are.
+ */
+@inline function overBackground(p: v128, bg: v128): v128 {
+  const over = f32x4.pmax(f32x4.splat(0), f32x4.sub(f32x4.sqrt(p), f32x4.sqrt(bg)));
+  return v128.bitselect(over, f32x4.sqrt(p), f32x4.ge(bg, f32x4.mul(p, f32x4.splat(<f32>BACKGROUND_SHARE))));
+}
+
+/** The amplitude over its background of one bin (`p`, `bg`: its window and background powers). */
+@inline function ownOver(p: f32, bg: f32): f32 {
+  const a = Mathf.sqrt(p) - Mathf.sqrt(bg);
+  return a > 0 ? a : <f32>0;
+}
+
+/**
+ * The peak test over the background (rules.ts BACKGROUND_OWN_SHARE, BACKGROUND_SHARE), for a
+ * window that failed the peak test: the bins' amplitudes less their background's where it
+ * fills them (overBackground), then the peak test as peaked() does it; the key's own bins must
+ * keep BACKGROUND_OWN_SHARE of their power over their background. Not before the history holds
+ * MAG_HOPS hops. Called only when the peak test fails, so it stays out of the inlined tests.
+ */
+function peakedOverBackground(ch: usize, rate: usize, lo: v128, hi: v128, pr: f32, pc: f32, row: i32, col: i32, ratio: f32): bool {
+  const hops = load<i32>(ch, CH_HOPS);
+  if (hops < MAG_HOPS - 1) return false;
+  const scale = f32x4.splat(<f32>4 * load<f32>(rate, R_WIN_NORM));
+  const bgLo = background(ch, hops, 0, scale), bgHi = background(ch, hops, 8, scale);
+  // The key's own bins: their background from the ring directly (lane `row` of the rows, `col` of the columns).
+  const rowOver = ownOver(pr, laneAt(bgLo, row)), colOver = ownOver(pc, laneAt(bgHi, col));
+  if (rowOver * rowOver < <f32>BACKGROUND_OWN_SHARE * pr || colOver * colOver < <f32>BACKGROUND_OWN_SHARE * pc) return false;
+  const zero = f32x4.splat(0);
+  const loLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>(4 + col) << 4)), f32x4.splat(Mathf.sqrt(pc)));
+  const hiLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>row << 4)), f32x4.splat(Mathf.sqrt(pr)));
+  const loRest = f32x4.pmax(zero, f32x4.sub(overBackground(lo, bgLo), loLeak));
+  const hiRest = f32x4.pmax(zero, f32x4.sub(overBackground(hi, bgHi), hiLeak));
+  const rowSecond = laneMax(v128.bitselect(zero, f32x4.mul(loRest, loRest), f32x4.eq(lo, f32x4.splat(pr))));
+  const colSecond = laneMax(v128.bitselect(zero, f32x4.mul(hiRest, hiRest), f32x4.eq(hi, f32x4.splat(pc))));
+  return rowSecond <= ratio * pr && colSecond <= ratio * pc;
+}
+
+/** Lane `i` (0-3) of `v` (lanes ≥ 0). */
+@inline function laneAt(v: v128, i: i32): f32 {
+  return laneMax(v128.bitselect(v, f32x4.splat(0), i32x4.eq(i32x4(0, 1, 2, 3), i32x4.splat(i))));
+}
+
+/**
  * The window tests on the window's powers (WIN_POWER: rows, columns) and its total power
  * `totalPower`: the key 0-15 the window holds, TWISTED + key if it fails the twist test alone
  * (within TWIST_SPAN), TONE_LIKE (−2) or −1. Inlined (into hop.ts endHop) as the optimizer did
@@ -119,7 +179,8 @@ const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
     if (pc < twistLo * TWIST_SPAN_DOWN || pc > twistHi * TWIST_SPAN_UP) return -1;
     twisted = TWISTED;
   }
-  if (!peaked(rate, lo, hi, pr, pc, row, col, load<f32>(cfg, CFG_REL_PEAK))) return -1;
+  const relPeak = load<f32>(cfg, CFG_REL_PEAK);
+  if (!peaked(rate, lo, hi, pr, pc, row, col, relPeak) && !peakedOverBackground(ch, rate, lo, hi, pr, pc, row, col, relPeak)) return -1;
   const key = (row << 2) | col;
   return (load<i32>(cfg, CFG_KEY_MASK) >> key) & 1 ? twisted + key : -1;
 }

@@ -415,6 +415,30 @@ export class PlainDetector {
     return this.pure(row, col, total, this.r.HOLD_PURITY) && this.peaked(row, col, this.r.HOLD_REL_PEAK);
   }
 
+  /**
+   * As assembly/window.ts peakedOverBackground (rules.ts BACKGROUND_OWN_SHARE, BACKGROUND_SHARE):
+   * the peak test with each bin's background (its smallest hop magnitude 2 … MAG_HOPS − 1 hops
+   * back, as window power 4|Y|²) taken off the amplitude of the bins it fills to
+   * BACKGROUND_SHARE; the key's own bins must keep BACKGROUND_OWN_SHARE of their power over it.
+   */
+  private peakedOverBackground(row: number, col: number, ratio: number): boolean {
+    const MH = this.r.MAG_HOPS, H = this.hop, P = this.power;
+    if (this.hops < MH - 1) return false;
+    const background = (b: number): number => {
+      let m = Infinity;
+      for (let k = 2; k < MH; k++) m = Math.min(m, this.mag[((this.hops - k) % MH) * BINS + b]);
+      return (4 * m * m * 2) / (4 * H * H);
+    };
+    const over = (b: number): number => Math.max(0, Math.sqrt(P[b]) - Math.sqrt(background(b))); // amplitude over it
+    const own = this.r.BACKGROUND_OWN_SHARE;
+    if (over(row) ** 2 < own * P[row] || over(col) ** 2 < own * P[col]) return false;
+    const net = (b: number): number => (background(b) >= this.r.BACKGROUND_SHARE * P[b] ? over(b) : Math.sqrt(P[b]));
+    const rest = (a: number, leak: number, other: number) => Math.max(0, a - leak * Math.sqrt(other)) ** 2;
+    for (let i = 0; i < 4; i++) if (i !== row && rest(net(i), this.leak[col][i], P[col]) > ratio * P[row]) return false;
+    for (let i = 4; i < 8; i++) if (i !== col && rest(net(i), this.leak[row][i - 4], P[row]) > ratio * P[col]) return false;
+    return true;
+  }
+
   /** As assembly/window.ts peaked(): no other bin of either group over `ratio` of its peak, less the other group's leak. */
   private peaked(row: number, col: number, ratio: number): boolean {
     const P = this.power;
@@ -437,7 +461,7 @@ export class PlainDetector {
     if (!this.pure(row, col, total, this.purity)) return toneLike;
     const twisted = P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row];
     if (twisted && (P[col] < this.onsetTwistLo * P[row] || P[col] > this.onsetTwistHi * P[row])) return -1;
-    if (!this.peaked(row, col, this.relPeak)) return -1;
+    if (!this.peaked(row, col, this.relPeak) && !this.peakedOverBackground(row, col, this.relPeak)) return -1;
     const key = (row << 2) | (col - 4);
     if (!((this.keyMask >> key) & 1)) return -1;
     // A window that fails the twist alone (within TWIST_SPAN more): the key's tones, off balance.

@@ -235,3 +235,21 @@ describe("continued hops: a key one of whose groups a sound beside its tone hide
     expect(presses(signal((s) => { addTones(s, 50, 70, [[770, -13]]); addTones(s, 50, 150, [[1336, -13]]); })).map((p) => p.digit)).toEqual([]);
   });
 });
+
+describe("the peak test over the background: a key beside a steady note (BACKGROUND_OWN_SHARE, BACKGROUND_SHARE)", () => {
+  // A steady 852 Hz note 5 dB under the row tone of key 1 (697/1209 Hz): its bin sits within the
+  // 8 dB the peak test asks, so every window failed; it was there before the key, so it is the
+  // bin's background, and the key's own bins were empty before it.
+  const steadyNote = (s: Float32Array, from = 0) => addTones(s, from, 400, [[852, -18]]);
+  it("is found when the note was there before the key", () => {
+    const found = presses(signal((s) => { steadyNote(s); addTones(s, 100, 200, [[697, -13], [1209, -13]]); }));
+    expect(found.map((p) => p.digit)).toEqual(["1"]);
+    expect(Math.abs(found[0].startMs - 100)).toBeLessThan(2);
+  });
+  it("is not a key when the note starts with the pair (a third tone, not a background)", () => {
+    expect(presses(signal((s) => { steadyNote(s, 100); addTones(s, 100, 200, [[697, -13], [1209, -13]]); }))).toEqual([]);
+  });
+  it("is not a key when the pair's row tone was held before it (a chord on held notes)", () => {
+    expect(presses(signal((s) => { steadyNote(s); addTones(s, 0, 200, [[697, -13]]); addTones(s, 100, 200, [[1209, -13]]); }))).toEqual([]);
+  });
+});

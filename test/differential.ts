@@ -141,6 +141,11 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["a 20 ms pair whose column goes on alone (CONT_MAG_SHARE)", (s) => { addTones(s, 50, 70, [[770, -13]]); addTones(s, 50, 150, [[1336, -13]]); }],
   ];
   for (const [name, make] of continuedCases) cases.push(synthetic(name, make));
+  // The peak test over the background (rules.ts BACKGROUND_*): key 1 beside a steady 852 Hz note
+  // 5 dB under its row tone (reference: a key at 133.9 ms, none at BACKGROUND_OWN_SHARE 0.9 nor
+  // BACKGROUND_SHARE 0.9 nor without the rule), and its row tone there 14 dB down before it.
+  cases.push(synthetic("key 1 beside a steady note 5 dB under its row tone (BACKGROUND_*)", (s) => { addTones(s, 0, 400, [[852, -18]]); addTones(s, 100, 200, [[697, -13], [1209, -13]]); }));
+  cases.push(synthetic("…its row tone 14 dB down before it (BACKGROUND_OWN_SHARE)", (s) => { addTones(s, 0, 400, [[852, -18]]); addTones(s, 0, 100, [[697, -27]]); addTones(s, 100, 200, [[697, -13], [1209, -13]]); }));
   // An off-frequency press confirmed by its purity keeps one amplitude (rules.ts
   // OFF_FREQ_STEADINESS): key * 1.4 % low, alone, decaying as e^(−t/τ) from −10 dBm0 a tone;
   // its steadiness at confirmation (reference): τ = 35 ms 0.92, τ = 50 ms 0.96.

@@ -16,9 +16,10 @@ import { ALL, debugCore } from "./helpers.js";
  * the busy line; issue 14's stale steady pairs, dial-tone engagement and codec-onset rules took
  * it to 17,196, so the budget went from 16 to 20 KiB (still a small fraction of a web page);
  * the window coherence and the shared configuration table with its hash chains to 20,992, so
- * 21 KiB; the continued hops (tones.ts continued) to 21,807, so 22 KiB.
+ * 21 KiB; the continued hops (tones.ts continued) to 21,807, so 22 KiB; the peak test over the
+ * background (window.ts peakedOverBackground) to 22,792, so 23 KiB.
  */
-const WASM_BUDGET_BYTES = 22 * 1024;
+const WASM_BUDGET_BYTES = 23 * 1024;
 
 const FRAME = 160; // 20 ms at 8 kHz, as media servers deliver it
 
@@ -48,7 +49,7 @@ describe("many channels on one instance", () => {
     expect((await DtmfEngine.create()).bytesPerChannel).toBeLessThanOrEqual(512);
   });
 
-  it("the release core stays within its size budget of 22 KiB (it is fetched by every browser page using it)", async () => {
+  it("the release core stays within its size budget of 23 KiB (it is fetched by every browser page using it)", async () => {
     const bytes = (await readFile(new URL("../build/dtmf.wasm", import.meta.url))).byteLength;
     expect(bytes).toBeGreaterThan(4096); // a real build, not an empty module
     expect(bytes).toBeLessThanOrEqual(WASM_BUDGET_BYTES);

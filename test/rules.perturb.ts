@@ -34,6 +34,8 @@ const PERTURBED: Record<keyof typeof RULES, number> = {
   LEAK_OFFSET: 0.03,
   LEAK_OFFSET_STEP: 0.015, // a grid that no longer reaches +2 %
   LEAK_SHARE: 0.3,
+  BACKGROUND_OWN_SHARE: 0.9, // key 1 beside a steady note: its own bins no longer clear of their background
+  BACKGROUND_SHARE: 0.9, // the note's bin no longer counted as its background
   MAG_HOPS: 4,
   COVER_MIN: 0.3,
   COVER_FULL: 0.7,
