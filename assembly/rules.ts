@@ -95,8 +95,11 @@ export const HOLD_REL_PEAK = 0.5;
  * is there, maybe under other sound). Over speech a syllable that starts during a key often
  * covers one group: a speech harmonic beside the key's row tone leads the group, so the window
  * fails the peak test and the held window fails too, while the column tone goes on untouched
- * (`ONLY=... node bench/speech-why.mjs speech 3`: speech-espeak-en-us-f3 key 5 at 2.40 s, its
- * column's turn within 0.08 rad of the measured one for 6 hops, the row's off by 0.9-1.7 rad).
+ * (`ONLY=speech-espeak-en-us-f3.wav:5:2.40 node bench/speech-why.mjs speech 3`, on the core
+ * before: after 3 clean hops the 697 and 941 Hz bins lead the row group while 1336 Hz holds
+ * −26 dB throughout; with the reference instrumented, the column's turn stayed within 0.08 rad
+ * of the measured one for 6 hops, the row's was off by 0.9-1.7 rad; this key itself is still
+ * lost: its row bin dips to 0.43 of its mean in the fifth hop, before the 28 ms are reached).
  * A continued hop counts as a held one (the tone goes on, unmeasured; BUSY_MEASURED_HOPS), and
  * is the one place where a pure candidate of a single phase pair may be confirmed (press.ts
  * toneAccepted): its measured hops must then hold LATE_PRESS_PURITY, it must be neither stale,

@@ -2,6 +2,7 @@
  * Why keys over speech/music are missed: for each missed key of the speech-lab cases, the
  * reference's story during the tone (window tests failing, stale, candidate never confirmed).
  *   node bench/speech-why.mjs [speech|music] [ratio] [--rules '{...}']
+ * DUMP=hops|freq|busy prints the hops of the first four keys missed so; ONLY=file:digit:seconds those keys.
  * A candidate the busy line refused is counted by the busy line's own verdict (busy: coherence,
  * the window coherence; busy: steadiness); VALUES=1 adds the two measures of each.
  */
@@ -112,7 +113,9 @@ files.forEach((file, f) => {
       bump(`unconfirmed: ${why}`);
       if (process.env.FLAGS) bump(`  ${why} [${a.stale ? "stale" : a.masked ? "masked" : "plain"}${a.purity >= 0.8 ? " p>=0.8" : a.purity >= 0.7 ? " p>=0.7" : ""}]`);
       if (process.env.VALUES && why.startsWith("busy")) bump(`  ${why} (window coherence ${(Math.floor(a.windowCoherence * 100) / 100).toFixed(2)}, steadiness ${(Math.floor(a.steadiness * 100) / 100).toFixed(2)})`);
-      if (process.env.DUMP === why.slice(0, 4) && dumped++ < 4) {
+      // ONLY=file:digit:seconds[,…] dumps those keys instead (e.g. ONLY=speech-espeak-en-us-f3.wav:5:2.40).
+      const only = process.env.ONLY?.split(",").includes(`${file.name}:${t.digit}:${(s / 8000).toFixed(2)}`);
+      if (process.env.ONLY ? only : process.env.DUMP === why.slice(0, 4) && dumped++ < 4) {
         console.log(`-- ${file.name} key ${t.digit} at ${(s / 8000).toFixed(2)} s, ${(t.durationSamples / 8).toFixed(0)} ms`);
         const r = k >> 2, c = 4 + (k & 3);
         for (const h of log.filter((h) => h.t >= s - 51 * 6 && h.t < e + 51 * 2)) {
