@@ -85,11 +85,19 @@ const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
  * second tone in the weak group. Peak lane zeroed, maximum again.
  */
 @inline function peaked(rate: usize, lo: v128, hi: v128, pr: f32, pc: f32, row: i32, col: i32, ratio: f32): bool {
+  return peakedOn(rate, f32x4.sqrt(lo), f32x4.sqrt(hi), lo, hi, pr, pc, row, col, ratio);
+}
+
+/**
+ * The peak test on the bins' amplitudes `loAmp`, `hiAmp`: the window's (peaked), or less their
+ * background (peakedOverBackground); `lo`, `hi` are the window's powers, which locate the peaks.
+ */
+@inline function peakedOn(rate: usize, loAmp: v128, hiAmp: v128, lo: v128, hi: v128, pr: f32, pc: f32, row: i32, col: i32, ratio: f32): bool {
   const zero = f32x4.splat(0);
   const loLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>(4 + col) << 4)), f32x4.splat(Mathf.sqrt(pc)));
   const hiLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>row << 4)), f32x4.splat(Mathf.sqrt(pr)));
-  const loRest = f32x4.pmax(zero, f32x4.sub(f32x4.sqrt(lo), loLeak));
-  const hiRest = f32x4.pmax(zero, f32x4.sub(f32x4.sqrt(hi), hiLeak));
+  const loRest = f32x4.pmax(zero, f32x4.sub(loAmp, loLeak));
+  const hiRest = f32x4.pmax(zero, f32x4.sub(hiAmp, hiLeak));
   const rowSecond = laneMax(v128.bitselect(zero, f32x4.mul(loRest, loRest), f32x4.eq(lo, f32x4.splat(pr))));
   const colSecond = laneMax(v128.bitselect(zero, f32x4.mul(hiRest, hiRest), f32x4.eq(hi, f32x4.splat(pc))));
   return rowSecond <= ratio * pr && colSecond <= ratio * pc;
@@ -110,43 +118,28 @@ const TWIST_SPAN_DOWN: f32 = <f32>(1.0 / TWIST_SPAN);
 }
 
 /**
- * The amplitudes of four bins (powers `p`, backgrounds `bg`) for the peak test over the
- * background: less the background's where it fills BACKGROUND_SHARE of the power, else as they are.
- */
-@inline function overBackground(p: v128, bg: v128): v128 {
-  const over = f32x4.pmax(f32x4.splat(0), f32x4.sub(f32x4.sqrt(p), f32x4.sqrt(bg)));
-  return v128.bitselect(over, f32x4.sqrt(p), f32x4.ge(bg, f32x4.mul(p, f32x4.splat(<f32>BACKGROUND_SHARE))));
-}
-
-/** The amplitude over its background of one bin (`p`, `bg`: its window and background powers). */
-@inline function ownOver(p: f32, bg: f32): f32 {
-  const a = Mathf.sqrt(p) - Mathf.sqrt(bg);
-  return a > 0 ? a : <f32>0;
-}
-
-/**
  * The peak test over the background (rules.ts BACKGROUND_OWN_SHARE, BACKGROUND_SHARE), for a
- * window that failed the peak test: the bins' amplitudes less their background's where it
- * fills them (overBackground), then the peak test as peaked() does it; the key's own bins must
- * keep BACKGROUND_OWN_SHARE of their power over their background. Not before the history holds
- * MAG_HOPS hops. Called only when the peak test fails, so it stays out of the inlined tests.
+ * window that failed the peak test: each bin's amplitude over its background, the key's own bins
+ * keeping BACKGROUND_OWN_SHARE of their power so; then the peak test (peakedOn) on the bins'
+ * amplitudes, over the background where it fills BACKGROUND_SHARE of a bin's power, else as they
+ * are. Not before the history holds MAG_HOPS hops. Called only when the peak test fails, so it
+ * stays out of the inlined tests.
  */
 function peakedOverBackground(ch: usize, rate: usize, lo: v128, hi: v128, pr: f32, pc: f32, row: i32, col: i32, ratio: f32): bool {
   const hops = load<i32>(ch, CH_HOPS);
   if (hops < MAG_HOPS - 1) return false;
   const scale = f32x4.splat(<f32>4 * load<f32>(rate, R_WIN_NORM));
   const bgLo = background(ch, hops, 0, scale), bgHi = background(ch, hops, 8, scale);
-  // The key's own bins: their background from the ring directly (lane `row` of the rows, `col` of the columns).
-  const rowOver = ownOver(pr, laneAt(bgLo, row)), colOver = ownOver(pc, laneAt(bgHi, col));
-  if (rowOver * rowOver < <f32>BACKGROUND_OWN_SHARE * pr || colOver * colOver < <f32>BACKGROUND_OWN_SHARE * pc) return false;
   const zero = f32x4.splat(0);
-  const loLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>(4 + col) << 4)), f32x4.splat(Mathf.sqrt(pc)));
-  const hiLeak = f32x4.mul(v128.load(rate + R_LEAK + (<usize>row << 4)), f32x4.splat(Mathf.sqrt(pr)));
-  const loRest = f32x4.pmax(zero, f32x4.sub(overBackground(lo, bgLo), loLeak));
-  const hiRest = f32x4.pmax(zero, f32x4.sub(overBackground(hi, bgHi), hiLeak));
-  const rowSecond = laneMax(v128.bitselect(zero, f32x4.mul(loRest, loRest), f32x4.eq(lo, f32x4.splat(pr))));
-  const colSecond = laneMax(v128.bitselect(zero, f32x4.mul(hiRest, hiRest), f32x4.eq(hi, f32x4.splat(pc))));
-  return rowSecond <= ratio * pr && colSecond <= ratio * pc;
+  const loAmp = f32x4.sqrt(lo), hiAmp = f32x4.sqrt(hi);
+  const loOver = f32x4.pmax(zero, f32x4.sub(loAmp, f32x4.sqrt(bgLo)));
+  const hiOver = f32x4.pmax(zero, f32x4.sub(hiAmp, f32x4.sqrt(bgHi)));
+  const rowOver = laneAt(loOver, row), colOver = laneAt(hiOver, col);
+  if (rowOver * rowOver < <f32>BACKGROUND_OWN_SHARE * pr || colOver * colOver < <f32>BACKGROUND_OWN_SHARE * pc) return false;
+  const share = f32x4.splat(<f32>BACKGROUND_SHARE);
+  const loNet = v128.bitselect(loOver, loAmp, f32x4.ge(bgLo, f32x4.mul(lo, share)));
+  const hiNet = v128.bitselect(hiOver, hiAmp, f32x4.ge(bgHi, f32x4.mul(hi, share)));
+  return peakedOn(rate, loNet, hiNet, lo, hi, pr, pc, row, col, ratio);
 }
 
 /** Lane `i` (0-3) of `v` (lanes ≥ 0). */

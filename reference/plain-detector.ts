@@ -424,27 +424,24 @@ export class PlainDetector {
   private peakedOverBackground(row: number, col: number, ratio: number): boolean {
     const MH = this.r.MAG_HOPS, H = this.hop, P = this.power;
     if (this.hops < MH - 1) return false;
-    const background = (b: number): number => {
+    const background = Array.from({ length: BINS }, (_, b) => {
       let m = Infinity;
       for (let k = 2; k < MH; k++) m = Math.min(m, this.mag[((this.hops - k) % MH) * BINS + b]);
       return (4 * m * m * 2) / (4 * H * H);
-    };
-    const over = (b: number): number => Math.max(0, Math.sqrt(P[b]) - Math.sqrt(background(b))); // amplitude over it
+    });
+    const over = (b: number): number => Math.max(0, Math.sqrt(P[b]) - Math.sqrt(background[b])); // amplitude over it
     const own = this.r.BACKGROUND_OWN_SHARE;
     if (over(row) ** 2 < own * P[row] || over(col) ** 2 < own * P[col]) return false;
-    const net = (b: number): number => (background(b) >= this.r.BACKGROUND_SHARE * P[b] ? over(b) : Math.sqrt(P[b]));
-    const rest = (a: number, leak: number, other: number) => Math.max(0, a - leak * Math.sqrt(other)) ** 2;
-    for (let i = 0; i < 4; i++) if (i !== row && rest(net(i), this.leak[col][i], P[col]) > ratio * P[row]) return false;
-    for (let i = 4; i < 8; i++) if (i !== col && rest(net(i), this.leak[row][i - 4], P[row]) > ratio * P[col]) return false;
-    return true;
+    return this.peaked(row, col, ratio, (b) => (background[b] >= this.r.BACKGROUND_SHARE * P[b] ? over(b) : Math.sqrt(P[b])));
   }
 
   /** As assembly/window.ts peaked(): no other bin of either group over `ratio` of its peak, less the other group's leak. */
-  private peaked(row: number, col: number, ratio: number): boolean {
+  private peaked(row: number, col: number, ratio: number, amp = (b: number): number => Math.sqrt(this.power[b])): boolean {
+    // `amp`: each bin's amplitude, the window's or less its background (peakedOverBackground).
     const P = this.power;
-    const rest = (p: number, leak: number, other: number) => Math.max(0, Math.sqrt(p) - leak * Math.sqrt(other)) ** 2;
-    for (let i = 0; i < 4; i++) if (i !== row && rest(P[i], this.leak[col][i], P[col]) > ratio * P[row]) return false;
-    for (let i = 4; i < 8; i++) if (i !== col && rest(P[i], this.leak[row][i - 4], P[row]) > ratio * P[col]) return false;
+    const rest = (a: number, leak: number, other: number) => Math.max(0, a - leak * Math.sqrt(other)) ** 2;
+    for (let i = 0; i < 4; i++) if (i !== row && rest(amp(i), this.leak[col][i], P[col]) > ratio * P[row]) return false;
+    for (let i = 4; i < 8; i++) if (i !== col && rest(amp(i), this.leak[row][i - 4], P[row]) > ratio * P[col]) return false;
     return true;
   }
 
