@@ -53,6 +53,7 @@ export const MAG_HOP_BYTES: usize = 16;
   powR: f32;         // Σ row-tone power over full hops (linear, full-scale² units)
   powC: f32;         // Σ column-tone power over full hops
   pressTotal: f32;   // Σ total power (DC removed) of the same hops
+  pressBand: f32;    // Σ band power 2(Σx² − Σx[n]·x[n−2]) per sample of the same hops (filterbank.ts, press.ts steadyPair)
   fullHops: i32;     // hops counted in powR, powC, pressTotal
   absTr: f32;        // Σ |T_row| over the full hops (amplitude steadiness, press.ts busy line)
   absTc: f32;        // Σ |T_col| over the full hops
@@ -134,6 +135,7 @@ export const CH_ZC_IM: usize = offsetof<Channel>("zcIm");
 export const CH_POW_R: usize = offsetof<Channel>("powR");
 export const CH_POW_C: usize = offsetof<Channel>("powC");
 export const CH_PRESS_TOTAL: usize = offsetof<Channel>("pressTotal");
+export const CH_PRESS_BAND: usize = offsetof<Channel>("pressBand");
 export const CH_FULL_HOPS: usize = offsetof<Channel>("fullHops");
 export const CH_NOTCH: usize = offsetof<Channel>("notch1a"); // 4 f32: section 1 (a, b), section 2 (a, b)
 export const CH_ABS_TR: usize = offsetof<Channel>("absTr");
@@ -196,7 +198,7 @@ export function initChannels(): void {
   assert(TWISTED_CONFIRM_HITS < 15 && REF_RESET_HOPS <= 15, "channels.ts: codecRun's nibbles cannot count to TWISTED_CONFIRM_HITS or REF_RESET_HOPS");
   assert(CH_DIAL_COUNT == CH_DIAL_MODE + 1 && (CH_DIAL_MODE & 1) == 0, "channels.ts: dialMode and dialCount are not one aligned u16");
   assert(CH_ZR_IM == CH_ZR_RE + 4 && CH_ZC_IM == CH_ZC_RE + 4, "channels.ts: the tone watch's complex scratch is not two f32 in a row");
-  assert(CH_ABS_WC - CH_ZR_RE == 21 * 4, "channels.ts: zrRe … absWc are not one run (tones.ts clearToneSums)");
+  assert(CH_ABS_WC - CH_ZR_RE == 22 * 4, "channels.ts: zrRe … absWc are not one run (tones.ts clearToneSums)");
   assert(((CH_EVEN1 | CH_EVEN2 | CH_ODD1 | CH_ODD2 | CH_YPREV_RE | CH_YPREV_IM | CH_ACC_E | CH_ACC_S | CH_TPREV | CH_MAG) & 15) == 0,
     "channels.ts: a vector field of the channel record is not 16-byte aligned");
   slabs = heap.alloc(<usize>MAX_SLABS << 2);

@@ -46,7 +46,10 @@
 // that a candidate without twisted windows may be confirmed there, and a pure one (measured
 // hops at LATE_PRESS_PURITY, neither stale, late nor masked) on one phase pair. Over speech a
 // syllable starting during a key hides one of its groups, and the key's clean start is often
-// too short to confirm by itself.
+// too short to confirm by itself. A hop whose two tones both go on, each within
+// CONT_MEASURE_COS, while the window still carries the key (window.ts carriesKey) is measured
+// as a window of the key, for a candidate neither stale nor twisted; such a candidate needs the
+// late purity, or else the busy line from BUSY_MIN_FULL_HOPS measured hops.
 //
 // Confirmation (toneAccepted): the tone has lasted CFG_MIN_CONFIRM samples, its measured
 // frequencies (tones.ts) are within CFG_FREQ_TOL, and over its full hops the two tones hold
@@ -74,9 +77,9 @@ import { CFG_FREQ_TOL, CFG_GAP_MAX, CFG_MIN_CONFIRM, CFG_PRESS_PURITY } from "./
 import { toneLikeHop } from "./dialtone";
 import { EVENT_KEYDOWN, EVENT_KEYUP, emit } from "./events";
 import { WIN_POWER } from "./filterbank";
-import { CONTINUED, HELD, TONE_LIKE, TWISTED } from "./window";
+import { CONTINUED, HELD, TONE_LIKE, TWISTED, carriesKey } from "./window";
 import { hopsAvailable, keyMagnitude, noiseMagnitude } from "./history";
-import { R_HOP, R_HZ } from "./rates";
+import { R_BAND_GAIN, R_HOP, R_HZ } from "./rates";
 import {
   BUSY_COHERENCE, BUSY_FREQ_TOL, BUSY_MEASURED_HOPS, BUSY_MIN_FULL_HOPS, BUSY_NOISE_LOSS, BUSY_PRESS_PURITY, BUSY_STEADINESS,
   BUSY_STEADY_NOISE_LOSS, COVER_FULL, COVER_MIN, LATE_PRESS_PURITY, MAG_HOPS, MASKED_NOISE_RATIO, MIN_PHASE_PAIRS,
@@ -86,7 +89,7 @@ import {
   MIN_WINDOW_PAIRS,
 } from "./rules";
 import {
-  accumulate, amplitudeSteadiness, clearToneSums, colErrorHz, continued, colPowerSum, fullHops, levelDbm0,
+  accumulate, amplitudeSteadiness, bandPowerSum, clearToneSums, colErrorHz, continued, colPowerSum, fullHops, levelDbm0,
   meanColPower, meanRowPower, phaseCoherence, phasePairs, rowErrorHz, rowPowerSum, totalPowerSum, windowCoherence, windowPairs,
 } from "./tones";
 
@@ -100,6 +103,7 @@ const FLAG_LATE: u8 = 1;     // onset at the far end of the history: needs LATE_
 const FLAG_STALE: u8 = 2;    // the tones filled the history: pure and a steady pair, or nothing
 const FLAG_REPORTED: u8 = 4;
 const FLAG_MASKED: u8 = 8;   // late, but the noise-bounded walk-back stops inside the history: also the busy line
+const FLAG_BOTH_GO_ON: u8 = 32; // a hop whose two tones went on (tones.ts continued) was measured: the late purity or BUSY_MIN_FULL_HOPS
 // 16: tones.ts FLAG_WINDOW_PAIR (the window coherence's pairing), cleared with the others here.
 
 // CH_CODEC_RUN (channels.ts), one byte for two small counters of the codec-onset rules: the
@@ -170,7 +174,9 @@ function toneAccepted(ch: usize, rate: usize, window: bool, continuedNow: bool):
   const onFrequency = Math.abs(rowErr) <= BUSY_FREQ_TOL * rowHz && Math.abs(colErr) <= BUSY_FREQ_TOL * colHz;
   const flags = load<u8>(ch, CH_FLAGS);
   let purity = <f64>load<f32>(cfg, CFG_PRESS_PURITY);
-  if ((flags & (FLAG_LATE | FLAG_MASKED)) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
+  // A candidate measured on a hop whose window failed but whose tones both went on (track) is
+  // held to the late purity, or else to the busy line from BUSY_MIN_FULL_HOPS measured hops.
+  if ((flags & (FLAG_LATE | FLAG_MASKED | FLAG_BOTH_GO_ON)) && purity < LATE_PRESS_PURITY) purity = LATE_PRESS_PURITY;
   const twisted = twistRun(ch) != 0;
   if (twisted && purity < TWISTED_PRESS_PURITY) purity = TWISTED_PRESS_PURITY;
   // On one phase pair (a continued hop, rules.ts CONT_MIN_COS): never stale, late, masked or
@@ -193,6 +199,7 @@ function toneAccepted(ch: usize, rate: usize, window: bool, continuedNow: bool):
   // A late candidate was sounding while its windows failed: it must be purer (LATE_PRESS_PURITY),
   // never less pure, so the busy line is not for it; nor for one that took twisted windows.
   if ((flags & FLAG_LATE) || twisted) return false;
+  if ((flags & FLAG_BOTH_GO_ON) && fullHops(ch) < BUSY_MIN_FULL_HOPS) return false;
   return steadyPair(ch, rate, key, rowErr, colErr, tone, total, onFrequency, window);
 }
 
@@ -218,7 +225,14 @@ function steadyPair(ch: usize, rate: usize, key: i32, rowErr: f64, colErr: f64, 
   const full = fullHops(ch);
   if (stalePure ? full < STALE_PURE_FULL_HOPS : full < BUSY_MEASURED_HOPS || full + <i32>load<u8>(ch, CH_HELD_HOPS) < BUSY_MIN_FULL_HOPS) return false;
   if (!onFrequency) return false;
-  if (tone < BUSY_PRESS_PURITY * total) return false;
+  // The purity floor, on the broadband power or on the band power (filterbank.ts: y = x[n] −
+  // x[n−2], the tones weighted by its gains, rates.ts R_BAND_GAIN), as the window's purity test
+  // takes either: the voicing of speech below the keys counts against the first only.
+  if (tone < BUSY_PRESS_PURITY * total) {
+    const bandTone = <f64>load<f32>(rate + R_BAND_GAIN + (<usize>(key >> 2) << 2)) * rowPowerSum(ch, rate, rowErr)
+      + <f64>load<f32>(rate + R_BAND_GAIN + (<usize>(4 + (key & 3)) << 2)) * colPowerSum(ch, rate, colErr);
+    if (bandTone < BUSY_PRESS_PURITY * bandPowerSum(ch)) return false;
+  }
   let need = BUSY_COHERENCE, needSteady = stalePure ? STALE_PURE_STEADINESS : BUSY_STEADINESS;
   if (window) { // the current window's powers (WIN_POWER: rows, columns) are the tone's
     // The six other bins: their sum, and the loudest of them (a tone's or harmonic's, maybe).
@@ -348,7 +362,18 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   // Not passing (failing, or only held): one of the key's tones may still go on as measured
   // (tones.ts), from a hop that held it (never across a gap: the next key may share a tone with
   // it). A held window so continued may confirm as a continued hop does.
-  if ((hit < 0 || hit == HELD + key) && !load<u8>(ch, CH_IN_GAP) && continued(ch, rate)) hit = CONTINUED + key;
+  const going = (hit < 0 || hit == HELD + key) && !load<u8>(ch, CH_IN_GAP) ? continued(ch, rate) : 0;
+  if (going > 0) hit = CONTINUED + key;
+  // Both tones went on: the window failed for the sound beside the key, not for the key's
+  // tones, so the hop is measured and may confirm as a passing window does; the candidate then
+  // needs BUSY_MIN_FULL_HOPS full hops (toneAccepted). Only while the window carries the key
+  // (window.ts carriesKey: a louder bin beside a tone is what the hop would measure, and a pair
+  // beyond the twist limits is no key), never for a stale candidate (a held chord's notes go on
+  // too) nor for one that took twisted windows (they never confirm on a failing window).
+  if (going == 2 && !(load<u8>(ch, CH_FLAGS) & FLAG_STALE) && twistRun(ch) == 0 && carriesKey(ch)) {
+    hit = key;
+    store<u8>(ch, load<u8>(ch, CH_FLAGS) | FLAG_BOTH_GO_ON, CH_FLAGS);
+  }
   // A held window (window.ts held) counts as the key's for everything but the confirmation; a
   // continued hop (tones.ts continued) as a held one, but it may confirm a pure candidate of one
   // phase pair (toneAccepted).

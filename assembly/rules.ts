@@ -129,6 +129,35 @@ export const HOLD_REL_PEAK = 0.5;
 export const CONT_MIN_COS = 0.88;
 /** Share of a tone's mean magnitude over the full hops (|T|, linear) a continued hop's bins hold (CONT_MIN_COS). */
 export const CONT_MAG_SHARE = 0.5;
+/**
+ * Measured continued hops (press.ts track): a hop whose window failed but whose two tones both go
+ * on as measured, each turning within CONT_MEASURE_COS of the measured turn (0.95: 0.32 rad, 8 Hz
+ * at H = 51, fs = 8 kHz; the carry's CONT_MIN_COS lets 0.49 rad through), is measured as a
+ * window of the key: the window failed for the sound elsewhere in the band, not for the key's
+ * tones. Only while the window carries the key (window.ts carriesKey: its bins lead their
+ * groups, above the level, within the twist limits), never for a stale candidate (a held
+ * chord's notes go on too) nor one that took twisted windows (the −16 dB twist of
+ * test/q24.test.ts was a key so). A candidate measured so is held to LATE_PRESS_PURITY, or else
+ * to the busy line from BUSY_MIN_FULL_HOPS measured hops (press.ts toneAccepted): with the
+ * press purity, a 3-hop pair of music at purity 0.72 was a key (drascula-track02 at 90.6 s,
+ * `node bench/speech-lab.mjs talkoff`), and asking 4 hops of every such candidate delayed clean
+ * keys that a sound joined mid-press. Over music a note beside a key often fails a window or two
+ * in mid-press; the key was carried on, unmeasured, and refused for its too few measured hops
+ * (OFF_FREQ_HOPS, BUSY_MEASURED_HOPS). At CONT_MIN_COS the loose turns biased a key's frequency:
+ * a key of the committed fb excerpt at 8 dB (test/interference.test.ts) went 0.8 % off and was
+ * lost; at 0.98, keys over speech and music are lost again. Without carriesKey, a speech
+ * harmonic at 852 Hz as loud as a true '3''s 697 Hz row made a false '9' of its column (`node
+ * bench/stream-lab.mjs speech`, speech-es-03 at 8 dB). Measuring the troughs of a tremolo
+ * also lowers its steadiness, which its peaks alone overstated: a 40 % tremolo at 25 Hz under a
+ * note gave a key for 112 of 120 placements before, 44 after (test/busy-line.test.ts). Keys
+ * found, with the band floor of the busy line's purity (press.ts steadyPair), before → after
+ * (`node bench/speech-lab.mjs --core`): speech 8/3/0 dB 2284/2139/2000 → 2284/2147/2013 of
+ * 2341, music 8/5 dB 3382/3114 → 3395/3138 of 3477, white noise at S/N 3 dB 472 → 474 of 480
+ * (the band floor alone, on the reference: speech 2284/2142/2004, music and noise unchanged);
+ * no false key on either talk-off corpus nor in `node bench/stream-lab.mjs speech` / `music`
+ * (beside the known 0 dB 'D' of music).
+ */
+export const CONT_MEASURE_COS = 0.95;
 
 // ─── Magnitude history and edges (history.ts, press.ts) ─────────────────────────────────────
 /** Hops of per-bin |Y|² the channel keeps: how far back an onset is searched (31.9 ms). */
@@ -320,7 +349,13 @@ export const BUSY_MIN_FULL_HOPS = 4;
  * measured, gave 6 there). 3 is also the fewest full hops that give MIN_PHASE_PAIRS.
  */
 export const BUSY_MEASURED_HOPS = 3;
-/** Press purity (linear power share) below which not even a steady pair is a key: 0.3 = −5.2 dB. */
+/**
+ * Press purity (linear power share) below which not even a steady pair is a key: 0.3 = −5.2 dB,
+ * of the broadband power or of the band power (filterbank.ts: y = x[n] − x[n−2], the tones
+ * weighted by its gains), as the window's purity test takes either (press.ts steadyPair): a
+ * key under the voicing of speech or a hum below the keys holds under 0.3 of the broadband
+ * power and most of the band's (test/busy-line.test.ts: 0.17 under a 200 + 400 Hz hum).
+ */
 export const BUSY_PRESS_PURITY = 0.3;
 /**
  * Frequency error (fraction of nominal) a busy-line key may have: 0.8 %. Keysets and gateways

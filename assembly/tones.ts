@@ -11,13 +11,13 @@
 // DTMF frequencies, the main source of talk-off in the bench corpus).
 import {
   CH_ABS_TC, CH_ABS_TR, CH_ABS_WC, CH_ABS_WR, CH_ABS_ZC, CH_ABS_ZR, CH_FLAGS, CH_FULL_HOPS, CH_PAIRS, CH_POW_C, CH_POW_R,
-  CH_PRESS_TOTAL, CH_PREV_A, CH_TPREV, CH_TPREV_KEY, CH_W_PREV, CH_WINDOW_PAIRS, CH_WZC_RE, CH_WZR_RE, U16_MAX,
+  CH_BAND_PREV, CH_PRESS_BAND, CH_PRESS_TOTAL, CH_PREV_A, CH_TPREV, CH_TPREV_KEY, CH_W_PREV, CH_WINDOW_PAIRS, CH_WZC_RE, CH_WZR_RE, U16_MAX,
   CH_ZC_IM, CH_ZC_RE, CH_ZR_IM, CH_ZR_RE,
 } from "./channels";
 import { DBM0_REF_POWER } from "../src/conventions";
 import { HOP_E, HOP_S, WIN_X_IM, WIN_X_RE, Y_IM, Y_RE } from "./filterbank";
 import { R_COST, R_HOP_NORM, R_INV_HOP, R_KDIFF, R_KSELF, R_KSUM, R_RAD_PER_HZ, R_SINT, sine } from "./rates";
-import { CONT_MAG_SHARE, CONT_MIN_COS, COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR } from "./rules";
+import { CONT_MAG_SHARE, CONT_MEASURE_COS, CONT_MIN_COS, COVER_FULL, OFFSET_LOSS_FLOOR, POWER_FLOOR } from "./rules";
 
 // T: the corrected hop DFT of the tracked (or window's peak) row and column (re, im, re, im).
 const T = memory.data(16, 16);
@@ -110,6 +110,10 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
   const e = load<f32>(HOP_E), s = load<f32>(HOP_S);
   const ac = (e - s * s * perSample) * perSample; // the hop's mean power less DC
   store<f32>(ch, load<f32>(ch, CH_PRESS_TOTAL) + (ac > 0 ? ac : <f32>0), CH_PRESS_TOTAL);
+  // The hop's band power (filterbank.ts: endBankHop left this hop's band energy in CH_BAND_PREV),
+  // for the busy line's purity floor on the band (press.ts steadyPair).
+  const band = load<f32>(ch, CH_BAND_PREV) * perSample;
+  store<f32>(ch, load<f32>(ch, CH_PRESS_BAND) + (band > 0 ? band : <f32>0), CH_PRESS_BAND);
   // A hop phase pair: the previous hop was full and measured T for this key. A window phase
   // pair: this hop and the last measured one both made a hop pair (this window spans this hop
   // and the previous, X_prev the two before).
@@ -144,11 +148,14 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
  * A continued hop of the tracked key (rules.ts CONT_MIN_COS, press.ts): after a phase pair, one
  * of its tones goes on as measured (its T turned from the last hop's, CH_TPREV, by the turn its
  * phase pairs measured, to within CONT_MIN_COS, with CONT_MAG_SHARE of its mean |T| over the
- * full hops) while the other's bin holds CONT_MAG_SHARE of its own mean. Needs T of the tracked
- * key (correctPair). The two tones in a loop: one copy of the test (the core's size).
+ * full hops) while the other's bin holds CONT_MAG_SHARE of its own mean. Returns 0 (no tone
+ * goes on so), 1 (one or both do: a continued hop), or 2 (both do, each within
+ * CONT_MEASURE_COS: press.ts measures the hop). Needs T of the tracked key (correctPair). The
+ * two tones in a loop: one copy of the test (the core's size).
  */
-export function continued(ch: usize, rate: usize): bool {
-  if (phasePairs(ch) < 1 || <i32>load<i8>(ch, CH_TPREV_KEY) != pairKey) return false;
+export function continued(ch: usize, rate: usize): i32 {
+  if (phasePairs(ch) < 1 || <i32>load<i8>(ch, CH_TPREV_KEY) != pairKey) return 0;
+  let going = 0, close = 0;
   const share = <f32>CONT_MAG_SHARE / <f32>load<i32>(ch, CH_FULL_HOPS);
   for (let i = 0; i < 2; i++) {
     const self = <usize>i << 3, other = <usize>8 - self; // T's and CH_TPREV's byte offsets: row 0, column 8
@@ -165,9 +172,11 @@ export function continued(ch: usize, rate: usize): bool {
     const zr = load<f32>(z), zi = load<f32>(z, 4);
     // The cosine of its angle to the measured phasor, without atan2; strict, so that a zero
     // phasor never passes.
-    if (ar * zr + ai * zi > <f32>CONT_MIN_COS * Mathf.sqrt((ar * ar + ai * ai) * (zr * zr + zi * zi))) return true;
+    const dot = ar * zr + ai * zi, norm = Mathf.sqrt((ar * ar + ai * ai) * (zr * zr + zi * zi));
+    if (dot > <f32>CONT_MIN_COS * norm) going++;
+    if (dot > <f32>CONT_MEASURE_COS * norm) close++;
   }
-  return false;
+  return close == 2 ? 2 : min(going, 1);
 }
 
 /** Frequency error in Hz of a tone from its accumulated phase-advance phasor. */
@@ -217,6 +226,11 @@ export function meanColPower(ch: usize, rate: usize, colErr: f64): f64 {
 /** Σ total power (DC removed) over the same hops. */
 export function totalPowerSum(ch: usize): f64 {
   return <f64>load<f32>(ch, CH_PRESS_TOTAL);
+}
+
+/** Σ band power (filterbank.ts: y = x[n] − x[n−2]) over the same hops. */
+export function bandPowerSum(ch: usize): f64 {
+  return <f64>load<f32>(ch, CH_PRESS_BAND);
 }
 
 /** |Σ z| / Σ |z| of the less coherent tone from the sums at `row` (re, im), `col` and the magnitudes at `absRow`, `absCol`. */

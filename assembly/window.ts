@@ -179,6 +179,24 @@ function peakedOverBackground(ch: usize, rate: usize, lo: v128, hi: v128, pr: f3
 }
 
 /**
+ * True if the window (WIN_POWER) still carries the tracked key's tones as a key's: its two bins
+ * lead their groups, each above the level, within the twist limits (held's first tests; press.ts
+ * measures a hop whose two tones went on only so).
+ */
+export function carriesKey(ch: usize): bool {
+  const cfg = configOf(ch);
+  const key = <i32>load<u8>(ch, CH_KEY);
+  const lo = v128.load(WIN_POWER);
+  const hi = v128.load(WIN_POWER + 16);
+  const pr = laneMax(lo);
+  const pc = laneMax(hi);
+  if (laneOf(lo, pr) != key >> 2 || laneOf(hi, pc) != (key & 3)) return false;
+  const minPower = load<f32>(cfg, CFG_MIN_POWER);
+  if (pr < minPower || pc < minPower) return false;
+  return pc >= load<f32>(cfg, CFG_TWIST_LO) * pr && pc <= load<f32>(cfg, CFG_TWIST_HI) * pr;
+}
+
+/**
  * A window without a key while the channel tracks one (rules.ts HOLD_PURITY): true if the
  * tracked key's two bins still lead their groups (WIN_POWER), each above the level, within the
  * twist limits, with HOLD_PURITY of the power (pure()) and no second bin within HOLD_REL_PEAK.
@@ -191,10 +209,7 @@ export function held(ch: usize, rate: usize, totalPower: f32): bool {
   const hi = v128.load(WIN_POWER + 16);
   const pr = laneMax(lo);
   const pc = laneMax(hi);
-  if (laneOf(lo, pr) != row || laneOf(hi, pc) != col) return false;
-  const minPower = load<f32>(cfg, CFG_MIN_POWER);
-  if (pr < minPower || pc < minPower) return false;
-  if (pc < load<f32>(cfg, CFG_TWIST_LO) * pr || pc > load<f32>(cfg, CFG_TWIST_HI) * pr) return false;
+  if (!carriesKey(ch)) return false;
   if (!pure(rate, row, col, pr, pc, totalPower, <f32>HOLD_PURITY)) return false;
   return peaked(rate, lo, hi, pr, pc, row, col, <f32>HOLD_REL_PEAK);
 }

@@ -166,6 +166,10 @@ export class PlainDetector {
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
   /** As assembly/channels.ts heldHops: held windows over full hops since the candidate started. */
   private heldHops = 0;
+  /** A hop whose two tones went on (continued) was measured: BUSY_MIN_FULL_HOPS (assembly/press.ts FLAG_BOTH_GO_ON). */
+  private bothGoOn = false;
+  /** Σ band power of the full hops (assembly/tones.ts accumulate; the busy line's purity floor). */
+  private pressBand = 0;
   /** Σ window phase-advance phasor per tone, Σ its magnitude, and whether the last measured hop made a phase pair. */
   private wzr: Complex = [0, 0]; private wzc: Complex = [0, 0]; private absWr = 0; private absWc = 0; private windowPair = false; private windowPairs = 0;
   /** Dial-tone engagement (assembly/dialtone.ts): mode, its counter, the hop's Σx² before the filter. */
@@ -304,7 +308,10 @@ export class PlainDetector {
     else this.tKey = -1;
     // Not passing (failing, or only held): one of the tracked key's tones may still go on as
     // measured (continued), from a hop that held it (never across a gap, as assembly/press.ts).
-    if ((hit < 0 || hit === HELD + this.key) && tracked && !this.inGap && this.continued()) hit = CONTINUED + this.key;
+    const going = (hit < 0 || hit === HELD + this.key) && tracked && !this.inGap ? this.continued() : 0;
+    if (going > 0) hit = CONTINUED + this.key;
+    // Both tones went on, not stale: measured as a passing window, from then on BUSY_MIN_FULL_HOPS (assembly/press.ts).
+    if (going === 2 && !this.stale && this.twistedHops === 0 && this.carriesKey()) { hit = this.key; this.bothGoOn = true; }
     if (!tracked) this.dialToneHop(total, hit >= 0);
     this.track(hit);
     if (this.state === IDLE) this.dialRaw = 0;
@@ -408,10 +415,16 @@ export class PlainDetector {
    * HOLD_PURITY of the power and no second bin within HOLD_REL_PEAK. It carries the tone on
    * but never confirms it (track).
    */
-  private held(total: number): boolean {
+  /** As assembly/window.ts carriesKey: the key's bins lead their groups (classify's peaks), above the level, within the twist limits. */
+  private carriesKey(): boolean {
     const P = this.power, row = this.peakRow, col = this.peakCol;
     if ((row << 2) + col - 4 !== this.key || P[row] < this.minPower || P[col] < this.minPower) return false;
-    if (P[col] < this.twistLo * P[row] || P[col] > this.twistHi * P[row]) return false;
+    return P[col] >= this.twistLo * P[row] && P[col] <= this.twistHi * P[row];
+  }
+
+  private held(total: number): boolean {
+    const row = this.peakRow, col = this.peakCol;
+    if (!this.carriesKey()) return false;
     return this.pure(row, col, total, this.r.HOLD_PURITY) && this.peaked(row, col, this.r.HOLD_REL_PEAK);
   }
 
@@ -470,9 +483,10 @@ export class PlainDetector {
    * turns from the last hop's as its phase pairs measured, with CONT_MAG_SHARE of its mean |T|
    * over the full hops, and the other tone's bin holds CONT_MAG_SHARE of its own.
    */
-  private continued(): boolean {
-    if (this.pairs < 1 || this.tPrevKey !== this.key) return false;
-    const { CONT_MIN_COS, CONT_MAG_SHARE } = this.r;
+  private continued(): number {
+    if (this.pairs < 1 || this.tPrevKey !== this.key) return 0;
+    const { CONT_MIN_COS, CONT_MAG_SHARE, CONT_MEASURE_COS } = this.r;
+    let close = 0;
     const H = this.hop, [trRe, trIm, tcRe, tcIm] = this.t;
     const meanR = this.absTr / this.fullHops, meanC = this.absTc / this.fullHops;
     const goesOn = (b: number, re: number, im: number, pr: number, pi: number, z: Complex, mean: number): boolean => {
@@ -480,11 +494,15 @@ export class PlainDetector {
       const w = this.w[b], tc = Math.cos(w * H), ts = Math.sin(w * H);
       const wr = tc * re + ts * im, wi = tc * im - ts * re; // e^{−jωH}·T
       const ar = wr * pr + wi * pi, ai = wi * pr - wr * pi; // this hop's phasor
-      return ar * z[0] + ai * z[1] > CONT_MIN_COS * Math.hypot(ar, ai) * Math.hypot(z[0], z[1]);
+      const dot = ar * z[0] + ai * z[1], norm = Math.hypot(ar, ai) * Math.hypot(z[0], z[1]);
+      if (dot > CONT_MEASURE_COS * norm) close++;
+      return dot > CONT_MIN_COS * norm;
     };
     const rowThere = Math.hypot(trRe, trIm) >= CONT_MAG_SHARE * meanR, colThere = Math.hypot(tcRe, tcIm) >= CONT_MAG_SHARE * meanC;
-    return (colThere && goesOn(this.key >> 2, trRe, trIm, this.tPrev[0], this.tPrev[1], this.zr, meanR))
-      || (rowThere && goesOn(4 + (this.key & 3), tcRe, tcIm, this.tPrev[2], this.tPrev[3], this.zc, meanC));
+    const going = Number(colThere && goesOn(this.key >> 2, trRe, trIm, this.tPrev[0], this.tPrev[1], this.zr, meanR))
+      + Number(rowThere && goesOn(4 + (this.key & 3), tcRe, tcIm, this.tPrev[2], this.tPrev[3], this.zc, meanC));
+    // As assembly/tones.ts: 2 if both tones go on within CONT_MEASURE_COS (the hop is measured), else 1 if any goes on.
+    return close === 2 ? 2 : Math.min(going, 1);
   }
 
   private correct(key: number): void {
@@ -539,7 +557,8 @@ export class PlainDetector {
     if (offFrequency && this.fullHops < this.r.OFF_FREQ_HOPS) return no("offFreq");
     const tone = this.powR / this.offsetLoss(rowErr) + this.powC / this.offsetLoss(colErr);
     // A masked candidate (startCandidate) needs the late purity too, or else the busy line.
-    let purity = this.late || this.masked ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
+    // As assembly/press.ts: so is one measured on a hop whose tones both went on (continued), or else the busy line from BUSY_MIN_FULL_HOPS full hops.
+    let purity = this.late || this.masked || this.bothGoOn ? Math.max(this.latePressPurity, this.pressPurity) : this.pressPurity;
     const twisted = this.twistedHops > 0;
     if (twisted) purity = Math.max(purity, this.r.TWISTED_PRESS_PURITY);
     if (onePair && (this.stale || this.late || this.masked || twisted || tone < this.r.LATE_PRESS_PURITY * this.pressTotal)) return no("pairs");
@@ -554,6 +573,7 @@ export class PlainDetector {
     if (busyLine) {
       if (this.late) return no("purity+late");
       if (twisted) return no("purity+twisted");
+      if (this.bothGoOn && this.fullHops < this.r.BUSY_MIN_FULL_HOPS) return no("purity+bothGoOn");
       // As assembly/press.ts: under the press purity a stale candidate must sit within
       // STALE_IMPURE_FREQ_TOL with STALE_IMPURE_COHERENCE of window coherence (then the steady-pair tests below).
       if (this.stale) {
@@ -587,7 +607,9 @@ export class PlainDetector {
     // As assembly/press.ts: BUSY_MIN_FULL_HOPS full hops of the tone, BUSY_MEASURED_HOPS of them measured.
     if (stalePure ? this.fullHops < STALE_PURE_FULL_HOPS : this.fullHops < this.r.BUSY_MEASURED_HOPS || this.fullHops + this.heldHops < BUSY_MIN_FULL_HOPS) return no("hops");
     if (Math.abs(rowErr) > BUSY_FREQ_TOL * ROW_HZ[this.key >> 2] || Math.abs(colErr) > BUSY_FREQ_TOL * COL_HZ[this.key & 3]) return no("freq");
-    if (tone < BUSY_PRESS_PURITY * this.pressTotal) return no("purity");
+    // As assembly/press.ts: the purity floor on the broadband power or on the band power.
+    const bandTone = this.bandGain[this.key >> 2] * this.powR / this.offsetLoss(rowErr) + this.bandGain[4 + (this.key & 3)] * this.powC / this.offsetLoss(colErr);
+    if (tone < BUSY_PRESS_PURITY * this.pressTotal && bandTone < BUSY_PRESS_PURITY * this.pressBand) return no("purity");
     const measured = this.busyLineMeasures();
     // As assembly/press.ts: the window coherence, but under MIN_WINDOW_PAIRS window pairs (a stale pair: STALE_WINDOW_HOPS full hops) the hop coherence.
     const coherence = (this.stale ? this.fullHops < STALE_WINDOW_HOPS : this.windowPairs < MIN_WINDOW_PAIRS) ? measured.coherence : this.windowCoherence();
@@ -659,7 +681,7 @@ export class PlainDetector {
       }
       aStart = Math.min(this.keyMag(on, key) / ref, 1);
     }
-    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, masked, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, heldHops: 0, absZr: 0, absZc: 0, wzr: [0, 0], wzc: [0, 0], absWr: 0, absWc: 0, windowPair: false, windowPairs: 0 });
+    Object.assign(this, { state: CANDIDATE, key, late: j === MAG_HOPS - 1 && !stale, stale, masked, inGap: false, pairs: 0, fullHops: 0, powR: 0, powC: 0, pressTotal: 0, pressBand: 0, bothGoOn: false, zr: [0, 0], zc: [0, 0], absTr: 0, absTc: 0, heldHops: 0, absZr: 0, absZc: 0, wzr: [0, 0], wzc: [0, 0], absWr: 0, absWc: 0, windowPair: false, windowPairs: 0 });
     this.ref = ref;
     this.refN = 1;
     this.refLow = 0;
@@ -682,6 +704,7 @@ export class PlainDetector {
     const magR = Math.hypot(trRe, trIm), magC = Math.hypot(tcRe, tcIm);
     this.absTr += magR; this.absTc += magC;
     this.pressTotal += Math.max(this.energy - (this.sum * this.sum) / H, 0) / H;
+    this.pressBand += Math.max(2 * (this.energy - this.lag2), 0) / H;
     // As assembly/tones.ts accumulate: a window phasor (e^{−jωH}·X)·conj(X_prev) when this hop
     // and the last measured one both made a hop phase pair (X spans this hop and the one before).
     const pair = this.prevA >= COVER_FULL && this.tPrevKey === this.key;

@@ -141,6 +141,15 @@ export async function differentialCases(): Promise<DifferentialCase[]> {
     ["a 20 ms pair whose column goes on alone (CONT_MAG_SHARE)", (s) => { addTones(s, 50, 70, [[770, -13]]); addTones(s, 50, 150, [[1336, -13]]); }],
   ];
   for (const [name, make] of continuedCases) cases.push(synthetic(name, make));
+  // Measured continued hops (rules.ts CONT_MEASURE_COS) and the band floor of the busy line's
+  // purity: key 5 with a 2200 Hz tone 3 dB over each of its tones from 70 ms (reference: a key at
+  // 89.3 ms, at 102.0 ms with CONT_MEASURE_COS 0.99, none before the rule), key 5 under a loud
+  // 200 + 400 Hz hum (press purity 0.17: a key at 102.0 ms by the band floor only), and key 3
+  // with an 852 Hz tone at its row's level from 120 ms (a key at 172.1 ms on the busy line; at
+  // 140.3 ms were the window's peaks not asked: window.ts carriesKey).
+  cases.push(synthetic("key with a sound elsewhere in the band from 20 ms (CONT_MEASURE_COS)", (s) => { addTones(s, 50, 150, KEY_5_LOW); addTones(s, 70, 170, [[2200, -10]]); }));
+  cases.push(synthetic("key under a loud hum below the keys (BUSY_PRESS_PURITY on the band)", (s) => { addTones(s, 50, 150, KEY_5_LOW); addTones(s, 0, 400, [[200, -4], [400, -8]]); }));
+  cases.push(synthetic("key 3 with a tone beside its row from 20 ms (carriesKey)", (s) => { addTones(s, 100, 200, [[697, -13], [1477, -13]]); addTones(s, 120, 220, [[852, -13]]); }));
   // The peak test over the background (rules.ts BACKGROUND_*): key 1 beside a steady 852 Hz note
   // 5 dB under its row tone (reference: a key at 133.9 ms, none at BACKGROUND_OWN_SHARE 0.9 nor
   // BACKGROUND_SHARE 0.9 nor without the rule), and its row tone there 14 dB down before it.
