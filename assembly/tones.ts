@@ -150,13 +150,19 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
  * phase pairs measured, to within CONT_MIN_COS, with CONT_MAG_SHARE of its mean |T| over the
  * full hops) while the other's bin holds CONT_MAG_SHARE of its own mean. Returns 0 (no tone
  * goes on so), 1 (one or both do: a continued hop), or 2 (both do, each within
- * CONT_MEASURE_COS: press.ts measures the hop). Needs T of the tracked key (correctPair). The
+ * CONT_MEASURE_COS: press.ts measures the hop). After one measured hop, before any phase pair,
+ * the nominal frequencies stand for the measured ones, for 2 only. Needs T of the tracked key (correctPair). The
  * two tones in a loop: one copy of the test (the core's size).
  */
 export function continued(ch: usize, rate: usize): i32 {
-  if (phasePairs(ch) < 1 || <i32>load<i8>(ch, CH_TPREV_KEY) != pairKey) return 0;
+  if (<i32>load<i8>(ch, CH_TPREV_KEY) != pairKey) return 0;
+  // Before a phase pair (one measured hop), the key's nominal frequencies stand for the measured
+  // turn (a zero turn after the twiddle), and only both tones within CONT_MEASURE_COS count.
+  const nominal = phasePairs(ch) < 1;
+  const full = load<i32>(ch, CH_FULL_HOPS);
+  if (full < 1) return 0;
   let going = 0, close = 0;
-  const share = <f32>CONT_MAG_SHARE / <f32>load<i32>(ch, CH_FULL_HOPS);
+  const share = <f32>CONT_MAG_SHARE / <f32>full;
   for (let i = 0; i < 2; i++) {
     const self = <usize>i << 3, other = <usize>8 - self; // T's and CH_TPREV's byte offsets: row 0, column 8
     const re = load<f32>(T + self), im = load<f32>(T + self, 4);
@@ -169,14 +175,14 @@ export function continued(ch: usize, rate: usize): i32 {
     const pr = load<f32>(ch + CH_TPREV + self), pi = load<f32>(ch + CH_TPREV + self, 4);
     const ar = wr * pr + wi * pi, ai = wi * pr - wr * pi; // this hop's phasor
     const z = ch + (i == 0 ? CH_ZR_RE : CH_ZC_RE);
-    const zr = load<f32>(z), zi = load<f32>(z, 4);
+    const zr = nominal ? <f32>1 : load<f32>(z), zi = nominal ? <f32>0 : load<f32>(z, 4);
     // The cosine of its angle to the measured phasor, without atan2; strict, so that a zero
     // phasor never passes.
     const dot = ar * zr + ai * zi, norm = Mathf.sqrt((ar * ar + ai * ai) * (zr * zr + zi * zi));
     if (dot > <f32>CONT_MIN_COS * norm) going++;
     if (dot > <f32>CONT_MEASURE_COS * norm) close++;
   }
-  return close == 2 ? 2 : min(going, 1);
+  return close == 2 ? 2 : nominal ? 0 : min(going, 1);
 }
 
 /** Frequency error in Hz of a tone from its accumulated phase-advance phasor. */

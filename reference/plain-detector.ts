@@ -484,7 +484,9 @@ export class PlainDetector {
    * over the full hops, and the other tone's bin holds CONT_MAG_SHARE of its own.
    */
   private continued(): number {
-    if (this.pairs < 1 || this.tPrevKey !== this.key) return 0;
+    // As assembly/tones.ts: before a phase pair, the nominal frequencies (a zero turn), for both tones within CONT_MEASURE_COS only.
+    const nominal = this.pairs < 1;
+    if (this.tPrevKey !== this.key || this.fullHops < 1) return 0;
     const { CONT_MIN_COS, CONT_MAG_SHARE, CONT_MEASURE_COS } = this.r;
     let close = 0;
     const H = this.hop, [trRe, trIm, tcRe, tcIm] = this.t;
@@ -494,7 +496,8 @@ export class PlainDetector {
       const w = this.w[b], tc = Math.cos(w * H), ts = Math.sin(w * H);
       const wr = tc * re + ts * im, wi = tc * im - ts * re; // e^{−jωH}·T
       const ar = wr * pr + wi * pi, ai = wi * pr - wr * pi; // this hop's phasor
-      const dot = ar * z[0] + ai * z[1], norm = Math.hypot(ar, ai) * Math.hypot(z[0], z[1]);
+      const [zr, zi] = nominal ? [1, 0] : z;
+      const dot = ar * zr + ai * zi, norm = Math.hypot(ar, ai) * Math.hypot(zr, zi);
       if (dot > CONT_MEASURE_COS * norm) close++;
       return dot > CONT_MIN_COS * norm;
     };
@@ -502,7 +505,7 @@ export class PlainDetector {
     const going = Number(colThere && goesOn(this.key >> 2, trRe, trIm, this.tPrev[0], this.tPrev[1], this.zr, meanR))
       + Number(rowThere && goesOn(4 + (this.key & 3), tcRe, tcIm, this.tPrev[2], this.tPrev[3], this.zc, meanC));
     // As assembly/tones.ts: 2 if both tones go on within CONT_MEASURE_COS (the hop is measured), else 1 if any goes on.
-    return close === 2 ? 2 : Math.min(going, 1);
+    return close === 2 ? 2 : nominal ? 0 : Math.min(going, 1);
   }
 
   private correct(key: number): void {

@@ -120,8 +120,10 @@ describe("keys over the committed speech and music excerpts (pair power over the
   });
   for (const [kind, ratioDb, share] of [["speech", 8, 0.99], ["speech", 3, 0.95], ["speech", 0, 0.9], ["music", 8, 0.99]] as const) {
     // Met: speech at 8 dB (since rules.ts STALE_PURE_STEADINESS), music at 8 dB (since the
-    // trimmed noise of BUSY_STEADY_NOISE_LOSS); the others are targets still.
-    const met = ratioDb === 8;
+    // trimmed noise of BUSY_STEADY_NOISE_LOSS), speech at 3 dB (since CONT_MEASURE_COS measures a
+    // key's first continued hop on the nominal frequencies: 207 of 217, one key over 95 %);
+    // speech at 0 dB is a target still.
+    const met = ratioDb === 8 || (kind === "speech" && ratioDb === 3);
     (met ? it : target)(`${kind}, keys ${ratioDb} dB over it: ≥ ${share * 100} % of the keys found, no false key`, async () => {
       const s = await overExcerpts(kind, ratioDb);
       expect(s.sent).toBeGreaterThan(kind === "speech" ? 150 : 80);
