@@ -157,8 +157,8 @@ export const CONT_MAG_SHARE = 0.5;
  * no false key on either talk-off corpus nor in `node bench/stream-lab.mjs speech` / `music`
  * (beside the known 0 dB 'D' of music). Before the candidate's first phase pair (one measured
  * hop: a key whose second window a syllable or a note already failed), the key's nominal
- * frequencies stand for the measured turn, for both tones within CONT_MEASURE_COS only (±8 Hz,
- * inside BUSY_FREQ_TOL but at 697 Hz): keys found, same command, 2284/2147/2013 →
+ * frequencies stand for the measured turn, for both tones within CONT_MEASURE_COS only (±8 Hz:
+ * 1.1 % at 697 Hz, 0.5 % at 1633 Hz): keys found, same command, 2284/2147/2013 →
  * 2283/2149/2013 over speech, 3395/3138 → 3402/3148 over music, 474 → 475 in noise, no false
  * key; over the committed speech at 3 dB 206 → 207 of 217 (speech-ru's 'C' at 15.11 s), the
  * 95 % of test/interference.test.ts.
