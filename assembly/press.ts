@@ -362,17 +362,20 @@ export function track(ch: usize, rate: usize, hit: i32, hops: i32, hopStart: f64
   // Not passing (failing, or only held): one of the key's tones may still go on as measured
   // (tones.ts), from a hop that held it (never across a gap: the next key may share a tone with
   // it). A held window so continued may confirm as a continued hop does.
-  const going = (hit < 0 || hit == HELD + key) && !load<u8>(ch, CH_IN_GAP) ? continued(ch, rate) : 0;
-  if (going > 0) hit = CONTINUED + key;
-  // Both tones went on: the window failed for the sound beside the key, not for the key's
+  // Both tones went on (2): the window failed for the sound beside the key, not for the key's
   // tones, so the hop is measured and may confirm as a passing window does; the candidate then
-  // needs BUSY_MIN_FULL_HOPS full hops (toneAccepted). Only while the window carries the key
-  // (window.ts carriesKey: a louder bin beside a tone is what the hop would measure, and a pair
-  // beyond the twist limits is no key), never for a stale candidate (a held chord's notes go on
-  // too) nor for one that took twisted windows (they never confirm on a failing window).
-  if (going == 2 && !(load<u8>(ch, CH_FLAGS) & FLAG_STALE) && twistRun(ch) == 0 && carriesKey(ch)) {
+  // needs the late purity or BUSY_MIN_FULL_HOPS measured hops (toneAccepted). Only while the
+  // window carries the key (window.ts carriesKey: a louder bin beside a tone is what the hop
+  // would measure, and a pair beyond the twist limits is no key), never for a stale candidate
+  // (a held chord's notes go on too) nor for one that took twisted windows (they never confirm
+  // on a failing window); else a continued hop.
+  const going = (hit < 0 || hit == HELD + key) && !load<u8>(ch, CH_IN_GAP) ? continued(ch, rate) : 0;
+  const flags = load<u8>(ch, CH_FLAGS);
+  if (going == 2 && !(flags & FLAG_STALE) && twistRun(ch) == 0 && carriesKey(ch)) {
     hit = key;
-    store<u8>(ch, load<u8>(ch, CH_FLAGS) | FLAG_BOTH_GO_ON, CH_FLAGS);
+    store<u8>(ch, flags | FLAG_BOTH_GO_ON, CH_FLAGS);
+  } else if (going > 0) {
+    hit = CONTINUED + key;
   }
   // A held window (window.ts held) counts as the key's for everything but the confirmation; a
   // continued hop (tones.ts continued) as a held one, but it may confirm a pure candidate of one

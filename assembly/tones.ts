@@ -151,8 +151,8 @@ export function accumulate(ch: usize, rate: usize, key: i32, a: f32): void {
  * full hops) while the other's bin holds CONT_MAG_SHARE of its own mean. Returns 0 (no tone
  * goes on so), 1 (one or both do: a continued hop), or 2 (both do, each within
  * CONT_MEASURE_COS: press.ts measures the hop). After one measured hop, before any phase pair,
- * the nominal frequencies stand for the measured ones, for 2 only. Needs T of the tracked key (correctPair). The
- * two tones in a loop: one copy of the test (the core's size).
+ * the nominal frequencies stand for the measured ones, for 2 only. Needs T of the tracked key
+ * (correctPair). The two tones in a loop: one copy of the test (the core's size).
  */
 export function continued(ch: usize, rate: usize): i32 {
   if (<i32>load<i8>(ch, CH_TPREV_KEY) != pairKey) return 0;

@@ -184,12 +184,13 @@ function peakedOverBackground(ch: usize, rate: usize, lo: v128, hi: v128, pr: f3
  * measures a hop whose two tones went on only so).
  */
 export function carriesKey(ch: usize): bool {
-  const cfg = configOf(ch);
-  const key = <i32>load<u8>(ch, CH_KEY);
   const lo = v128.load(WIN_POWER);
   const hi = v128.load(WIN_POWER + 16);
-  const pr = laneMax(lo);
-  const pc = laneMax(hi);
+  return carries(configOf(ch), <i32>load<u8>(ch, CH_KEY), lo, hi, laneMax(lo), laneMax(hi));
+}
+
+/** carriesKey on the window's powers `lo`, `hi` and their group peaks `pr`, `pc` (held has them at hand). */
+function carries(cfg: usize, key: i32, lo: v128, hi: v128, pr: f32, pc: f32): bool {
   if (laneOf(lo, pr) != key >> 2 || laneOf(hi, pc) != (key & 3)) return false;
   const minPower = load<f32>(cfg, CFG_MIN_POWER);
   if (pr < minPower || pc < minPower) return false;
@@ -209,7 +210,7 @@ export function held(ch: usize, rate: usize, totalPower: f32): bool {
   const hi = v128.load(WIN_POWER + 16);
   const pr = laneMax(lo);
   const pc = laneMax(hi);
-  if (!carriesKey(ch)) return false;
+  if (!carries(cfg, key, lo, hi, pr, pc)) return false;
   if (!pure(rate, row, col, pr, pc, totalPower, <f32>HOLD_PURITY)) return false;
   return peaked(rate, lo, hi, pr, pc, row, col, <f32>HOLD_REL_PEAK);
 }

@@ -166,7 +166,7 @@ export class PlainDetector {
   private absTr = 0; private absTc = 0; private absZr = 0; private absZc = 0;
   /** As assembly/channels.ts heldHops: held windows over full hops since the candidate started. */
   private heldHops = 0;
-  /** A hop whose two tones went on (continued) was measured: BUSY_MIN_FULL_HOPS (assembly/press.ts FLAG_BOTH_GO_ON). */
+  /** A hop whose two tones went on (continued) was measured: the late purity or BUSY_MIN_FULL_HOPS (assembly/press.ts FLAG_BOTH_GO_ON). */
   private bothGoOn = false;
   /** Σ band power of the full hops (assembly/tones.ts accumulate; the busy line's purity floor). */
   private pressBand = 0;
@@ -308,10 +308,11 @@ export class PlainDetector {
     else this.tKey = -1;
     // Not passing (failing, or only held): one of the tracked key's tones may still go on as
     // measured (continued), from a hop that held it (never across a gap, as assembly/press.ts).
+    // Both tones went on (2), the window carrying the key, neither stale nor twisted: measured as
+    // a passing window (assembly/press.ts); else a continued hop.
     const going = (hit < 0 || hit === HELD + this.key) && tracked && !this.inGap ? this.continued() : 0;
-    if (going > 0) hit = CONTINUED + this.key;
-    // Both tones went on, not stale: measured as a passing window, from then on BUSY_MIN_FULL_HOPS (assembly/press.ts).
     if (going === 2 && !this.stale && this.twistedHops === 0 && this.carriesKey()) { hit = this.key; this.bothGoOn = true; }
+    else if (going > 0) hit = CONTINUED + this.key;
     if (!tracked) this.dialToneHop(total, hit >= 0);
     this.track(hit);
     if (this.state === IDLE) this.dialRaw = 0;
@@ -409,12 +410,6 @@ export class PlainDetector {
     return P[row] + P[col] >= share * total || this.bandGain[row] * P[row] + this.bandGain[col] * P[col] >= share * this.bandPower;
   }
 
-  /**
-   * As assembly/window.ts held(): a window with no key while `key` is tracked holds it if the
-   * key's bins still lead their groups, above the level, within the twist limits, with
-   * HOLD_PURITY of the power and no second bin within HOLD_REL_PEAK. It carries the tone on
-   * but never confirms it (track).
-   */
   /** As assembly/window.ts carriesKey: the key's bins lead their groups (classify's peaks), above the level, within the twist limits. */
   private carriesKey(): boolean {
     const P = this.power, row = this.peakRow, col = this.peakCol;
@@ -422,6 +417,12 @@ export class PlainDetector {
     return P[col] >= this.twistLo * P[row] && P[col] <= this.twistHi * P[row];
   }
 
+  /**
+   * As assembly/window.ts held(): a window with no key while `key` is tracked holds it if the
+   * key's bins still lead their groups, above the level, within the twist limits, with
+   * HOLD_PURITY of the power and no second bin within HOLD_REL_PEAK. It carries the tone on
+   * but never confirms it (track).
+   */
   private held(total: number): boolean {
     const row = this.peakRow, col = this.peakCol;
     if (!this.carriesKey()) return false;
@@ -481,7 +482,9 @@ export class PlainDetector {
   /**
    * As assembly/tones.ts continued (rules.ts CONT_MIN_COS): after a phase pair, one tone's T
    * turns from the last hop's as its phase pairs measured, with CONT_MAG_SHARE of its mean |T|
-   * over the full hops, and the other tone's bin holds CONT_MAG_SHARE of its own.
+   * over the full hops, and the other tone's bin holds CONT_MAG_SHARE of its own. 0 (none),
+   * 1 (a continued hop) or 2 (both within CONT_MEASURE_COS: measured; before a phase pair, on
+   * the nominal frequencies, and only 2).
    */
   private continued(): number {
     // As assembly/tones.ts: before a phase pair, the nominal frequencies (a zero turn), for both tones within CONT_MEASURE_COS only.
